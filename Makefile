@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                 module (kmod/dmvpn.ko) for KVER, and everything in user/
+# make KVER=6.12...    the module for another installed kernel (or KDIR=...)
+# make C=1             the module, checked with sparse
+# make check           every test: unit tests, then the VM selftests on 6.1 and 6.12
+# make demo            hub and two spokes in a VM, traffic between their LANs
+# make bench           benchmarks in the VM, dmvpn against ip_gre and veth
+# make install         module, agent, CLI and the iproute2 plugin on this host
+
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+
+# The running kernel's headers when there are any, else the newest installed.
+KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
+	else ls -1 /lib/modules 2>/dev/null | sort -V | while read k; do \
+	[ -d /lib/modules/$$k/build ] && echo $$k; done | tail -n 1; fi)
+KDIR ?= /lib/modules/$(KVER)/build
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+IP_LIB_DIR ?= /usr/lib/x86_64-linux-gnu/ip
+
+.PHONY: all kmod user check demo bench fuzz install install-kmod install-user \
+	dkms-install checkpatch clean
+
+all: kmod user
+
+kmod:
+	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR): install linux-headers-$(KVER) or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+user:
+	$(MAKE) -C user
+
+check:
+	selftests/run-all
+
+demo:
+	selftests/demo
+
+bench:
+	selftests/bench/run
+
+fuzz:
+	$(MAKE) -C user fuzz
+
+install: install-kmod install-user
+
+install-kmod: kmod
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+	depmod -a $(KVER)
+
+install-user: user
+	$(MAKE) -C user install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) IP_LIB_DIR=$(IP_LIB_DIR)
+
+dkms-install:
+	rm -rf /usr/src/dmvpn-$(VERSION)
+	mkdir -p /usr/src/dmvpn-$(VERSION)
+	cp -r Kbuild Makefile dkms.conf kmod /usr/src/dmvpn-$(VERSION)/
+	dkms add -m dmvpn -v $(VERSION)
+	dkms build -m dmvpn -v $(VERSION) -k $(KVER)
+	dkms install -m dmvpn -v $(VERSION) -k $(KVER)
+
+checkpatch:
+	selftests/checkpatch
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C user clean
+	rm -rf .build

@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The NHRP cache: protocol prefix -> NBMA peer.
+ *
+ * Entries live in one hash table keyed by (family, length, masked prefix).
+ * A longest-prefix match probes the table once per prefix length in use,
+ * longest first, so its cost depends on how many distinct lengths exist
+ * (typically two: /32 hosts and the shortcut prefixes), never on how many
+ * entries there are.  Readers take no locks; writers hold cache->lock.
+ */
+#include <linux/jhash.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/inetdevice.h>
+#include <net/ipv6.h>
+#include <net/netlink.h>
+
+#include "cache.h"
+#include "device.h"
+#include "events.h"
+#include "peer.h"
+
+#define DMVPN_GC_INTERVAL HZ
+
+static struct kmem_cache *dmvpn_entry_slab;
+
+static const struct rhashtable_params dmvpn_entry_params = {
+	.head_offset = offsetof(struct dmvpn_entry, node),
+	.key_offset = offsetof(struct dmvpn_entry, key),
+	.key_len = sizeof(struct dmvpn_key),
+	.automatic_shrinking = true,
+};
+
+int dmvpn_cache_slab_init(void)
+{
+	dmvpn_entry_slab = KMEM_CACHE(dmvpn_entry, 0);
+	return dmvpn_entry_slab ? 0 : -ENOMEM;
+}
+
+void dmvpn_cache_slab_uninit(void)
+{
+	/* Entries are freed by RCU callbacks that must run first. */
+	rcu_barrier();
+	kmem_cache_destroy(dmvpn_entry_slab);
+}
+
+static unsigned int dmvpn_addr_bits(u8 family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
+/**
+ * dmvpn_key_set - build a hash key from an address and a prefix length
+ * @key: the key to fill
+ * @family: AF_INET or AF_INET6
+ * @addr: 4 or 16 bytes in network order
+ * @plen: prefix length; host bits of @addr are cleared
+ *
+ * Return: 0, or -EINVAL for a bad family or length.
+ */
+int dmvpn_key_set(struct dmvpn_key *key, u8 family, const void *addr, u8 plen)
+{
+	if ((family != AF_INET && family != AF_INET6) ||
+	    plen > dmvpn_addr_bits(family))
+		return -EINVAL;
+	memset(key, 0, sizeof(*key));
+	key->family = family;
+	key->plen = plen;
+	if (family == AF_INET) {
+		key->addr.v4 = *(const __be32 *)addr & inet_make_mask(plen);
+	} else {
+		ipv6_addr_prefix(&key->addr.v6, addr, plen);
+	}
+	return 0;
+}
+
+static struct dmvpn_plens __rcu **dmvpn_plens_slot(struct dmvpn_cache *cache,
+						   u8 family)
+{
+	return family == AF_INET ? &cache->plens4 : &cache->plens6;
+}
+
+static u32 *dmvpn_plen_refs(struct dmvpn_cache *cache, u8 family)
+{
+	return family == AF_INET ? cache->plen_refs4 : cache->plen_refs6;
+}
+
+/* Republish the list of lengths in use after a length appears or goes. */
+static int dmvpn_plens_rebuild(struct dmvpn_cache *cache, u8 family)
+{
+	struct dmvpn_plens __rcu **slot = dmvpn_plens_slot(cache, family);
+	u32 *refs = dmvpn_plen_refs(cache, family);
+	struct dmvpn_plens *plens, *old;
+	int len;
+
+	plens = kzalloc(sizeof(*plens), GFP_KERNEL);
+	if (!plens)
+		return -ENOMEM;
+	for (len = dmvpn_addr_bits(family); len >= 0; len--)
+		if (refs[len])
+			plens->len[plens->count++] = len;
+	old = rcu_replace_pointer(*slot, plens, lockdep_is_held(&cache->lock));
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+static int dmvpn_plen_ref(struct dmvpn_cache *cache, const struct dmvpn_key *key)
+{
+	u32 *refs = dmvpn_plen_refs(cache, key->family);
+	int err;
+
+	if (refs[key->plen]++)
+		return 0;
+	err = dmvpn_plens_rebuild(cache, key->family);
+	if (err)
+		refs[key->plen]--;
+	return err;
+}
+
+static void dmvpn_plen_unref(struct dmvpn_cache *cache,
+			     const struct dmvpn_key *key)
+{
+	u32 *refs = dmvpn_plen_refs(cache, key->family);
+
+	/*
+	 * On allocation failure the stale list only costs a probe that finds
+	 * nothing; it is rebuilt by the next change.
+	 */
+	if (--refs[key->plen] == 0)
+		dmvpn_plens_rebuild(cache, key->family);
+}
+
+static void dmvpn_cache_gc(struct work_struct *work);
+
+int dmvpn_cache_init(struct dmvpn_cache *cache)
+{
+	int err;
+
+	mutex_init(&cache->lock);
+	INIT_LIST_HEAD(&cache->mcast_peers);
+	INIT_DELAYED_WORK(&cache->gc_work, dmvpn_cache_gc);
+	atomic_set(&cache->count, 0);
+	err = rhashtable_init(&cache->table, &dmvpn_entry_params);
+	if (err)
+		return err;
+	err = dmvpn_peer_table_init(&cache->peers);
+	if (err)
+		rhashtable_destroy(&cache->table);
+	return err;
+}
+
+/**
+ * dmvpn_cache_find - exact match of a prefix
+ * @cache: the cache
+ * @key: a key from dmvpn_key_set()
+ *
+ * Context: RCU read side, or cache->lock held.
+ */
+struct dmvpn_entry *dmvpn_cache_find(struct dmvpn_cache *cache,
+				     const struct dmvpn_key *key)
+{
+	return rhashtable_lookup(&cache->table, key, dmvpn_entry_params);
+}
+
+/**
+ * dmvpn_cache_lookup - longest-prefix match of a destination
+ * @cache: the cache
+ * @family: AF_INET or AF_INET6
+ * @addr: the destination, 4 or 16 bytes
+ *
+ * Local entries describe this host and are passed over.
+ *
+ * Context: RCU read side.
+ * Return: the entry, or NULL.
+ */
+struct dmvpn_entry *dmvpn_cache_lookup(struct dmvpn_cache *cache, u8 family,
+				       const void *addr)
+{
+	const struct dmvpn_plens *plens;
+	struct dmvpn_entry *e;
+	struct dmvpn_key key;
+	unsigned int i;
+
+	plens = rcu_dereference(*dmvpn_plens_slot(cache, family));
+	if (!plens)
+		return NULL;
+	for (i = 0; i < plens->count; i++) {
+		dmvpn_key_set(&key, family, addr, plens->len[i]);
+		e = rhashtable_lookup(&cache->table, &key, dmvpn_entry_params);
+		if (e && e->type != DMVPN_ENTRY_LOCAL)
+			return e;
+	}
+	return NULL;
+}
+
+unsigned long dmvpn_entry_holdtime_left(const struct dmvpn_entry *e)
+{
+	long left;
+
+	if (!e->expires)
+		return 0;
+	left = (long)(e->expires - jiffies);
+	return left > 0 ? DIV_ROUND_UP(left, HZ) : 0;
+}
+
+static void dmvpn_entry_free_rcu(struct rcu_head *rcu)
+{
+	kmem_cache_free(dmvpn_entry_slab,
+			container_of(rcu, struct dmvpn_entry, rcu));
+}
+
+/* Pick another NHS for misses when the current one goes away. */
+static void dmvpn_nhs_reelect(struct dmvpn_cache *cache)
+{
+	struct dmvpn_peer *found = NULL;
+	struct rhashtable_iter iter;
+	struct dmvpn_entry *e;
+
+	rhashtable_walk_enter(&cache->table, &iter);
+	rhashtable_walk_start(&iter);
+	while ((e = rhashtable_walk_next(&iter)) != NULL) {
+		if (IS_ERR(e))
+			continue;
+		if (e->type == DMVPN_ENTRY_NHS && e->peer) {
+			found = e->peer;
+			break;
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	rcu_assign_pointer(cache->nhs, found);
+}
+
+/*
+ * Release what an entry holds once it is out of the table (or never made
+ * it in), and free it after a grace period.
+ */
+static void dmvpn_entry_release(struct dmvpn_cache *cache,
+				struct dmvpn_entry *e)
+{
+	struct dmvpn_peer *peer = e->peer;
+
+	dmvpn_plen_unref(cache, &e->key);
+	if (e->expires)
+		cache->expiring--;
+	atomic_dec(&cache->count);
+	if (peer) {
+		if (e->flags & DMVPN_ENTRY_F_MULTICAST)
+			dmvpn_peer_mcast_unref(cache, peer);
+		if (e->type == DMVPN_ENTRY_NHS &&
+		    rcu_access_pointer(cache->nhs) == peer)
+			dmvpn_nhs_reelect(cache);
+		dmvpn_peer_put(cache, peer);
+	}
+	call_rcu(&e->rcu, dmvpn_entry_free_rcu);
+}
+
+static void dmvpn_entry_unlink(struct dmvpn_cache *cache,
+			       struct dmvpn_entry *e)
+{
+	rhashtable_remove_fast(&cache->table, &e->node, dmvpn_entry_params);
+	dmvpn_entry_release(cache, e);
+}
+
+static int dmvpn_spec_check(const struct dmvpn_entry_spec *spec,
+			    struct netlink_ext_ack *extack)
+{
+	if (spec->type == DMVPN_ENTRY_NEGATIVE) {
+		if (spec->nbma) {
+			NL_SET_ERR_MSG(extack, "a negative entry has no NBMA address");
+			return -EINVAL;
+		}
+		if (spec->flags & DMVPN_ENTRY_F_MULTICAST) {
+			NL_SET_ERR_MSG(extack, "a negative entry cannot take multicast");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!spec->nbma) {
+		NL_SET_ERR_MSG(extack, "entry needs an NBMA address");
+		return -EINVAL;
+	}
+	if (ipv4_is_multicast(spec->nbma) || ipv4_is_lbcast(spec->nbma) ||
+	    ipv4_is_zeronet(spec->nbma)) {
+		NL_SET_ERR_MSG(extack, "NBMA address must be a unicast address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct dmvpn_entry *dmvpn_entry_create(struct dmvpn_cache *cache,
+					      const struct dmvpn_entry_spec *spec)
+{
+	struct dmvpn_entry *e;
+
+	e = kmem_cache_zalloc(dmvpn_entry_slab, GFP_KERNEL);
+	if (!e)
+		return ERR_PTR(-ENOMEM);
+	e->key = spec->key;
+	e->type = spec->type;
+	e->flags = spec->flags;
+	e->qos_priority = spec->qos_priority;
+	e->qos_mark = spec->qos_mark;
+	if (spec->holdtime)
+		e->expires = (jiffies + (unsigned long)spec->holdtime * HZ) | 1;
+	if (spec->type != DMVPN_ENTRY_NEGATIVE) {
+		e->peer = dmvpn_peer_get(cache, spec->nbma);
+		if (IS_ERR(e->peer)) {
+			int err = PTR_ERR(e->peer);
+
+			kmem_cache_free(dmvpn_entry_slab, e);
+			return ERR_PTR(err);
+		}
+	}
+	return e;
+}
+
+/* Account for a new entry; the reverse of dmvpn_entry_release(). */
+static int dmvpn_entry_account(struct dmvpn_cache *cache,
+			       struct dmvpn_entry *e)
+{
+	int err = dmvpn_plen_ref(cache, &e->key);
+
+	if (err)
+		return err;
+	atomic_inc(&cache->count);
+	if (e->expires && cache->expiring++ == 0)
+		mod_delayed_work(system_wq, &cache->gc_work, DMVPN_GC_INTERVAL);
+	if (!e->peer)
+		return 0;
+	if (e->flags & DMVPN_ENTRY_F_MULTICAST)
+		dmvpn_peer_mcast_ref(cache, e->peer);
+	if (e->type == DMVPN_ENTRY_NHS && !rcu_access_pointer(cache->nhs))
+		rcu_assign_pointer(cache->nhs, e->peer);
+	return 0;
+}
+
+static int dmvpn_cache_publish(struct dmvpn_dev *dd, struct dmvpn_entry *e,
+			       struct dmvpn_entry *old)
+{
+	struct dmvpn_cache *cache = &dd->cache;
+	int err;
+
+	err = dmvpn_entry_account(cache, e);
+	if (err)
+		return err;
+	if (old) {
+		err = rhashtable_replace_fast(&cache->table, &old->node,
+					      &e->node, dmvpn_entry_params);
+		if (!err)
+			dmvpn_entry_release(cache, old);
+	} else {
+		err = rhashtable_insert_fast(&cache->table, &e->node,
+					     dmvpn_entry_params);
+	}
+	if (err)
+		dmvpn_entry_release(cache, e);
+	return err;
+}
+
+/**
+ * dmvpn_cache_add - add or replace an entry
+ * @dd: the device
+ * @spec: what to add
+ * @replace: replace an entry with the same prefix instead of failing
+ * @extack: where to say what was wrong
+ *
+ * Context: process context; takes the cache lock.
+ * Return: 0, -EEXIST, -ENOSPC at the device's entry limit, or another errno.
+ */
+int dmvpn_cache_add(struct dmvpn_dev *dd, const struct dmvpn_entry_spec *spec,
+		    bool replace, struct netlink_ext_ack *extack)
+{
+	struct dmvpn_cache *cache = &dd->cache;
+	struct dmvpn_entry *e, *old;
+	const struct dmvpn_params *p;
+	u32 max_entries;
+	int err;
+
+	err = dmvpn_spec_check(spec, extack);
+	if (err)
+		return err;
+	rcu_read_lock();
+	p = rcu_dereference(dd->params);
+	max_entries = p->max_entries;
+	rcu_read_unlock();
+
+	mutex_lock(&cache->lock);
+	err = -ENODEV;
+	if (cache->dying)
+		goto unlock;
+	old = dmvpn_cache_find(cache, &spec->key);
+	err = -EEXIST;
+	if (old && !replace) {
+		NL_SET_ERR_MSG(extack, "an entry for this prefix exists");
+		goto unlock;
+	}
+	err = -ENOSPC;
+	if (!old && atomic_read(&cache->count) >= max_entries) {
+		NL_SET_ERR_MSG(extack, "cache is at the device's max-entries");
+		goto unlock;
+	}
+	e = dmvpn_entry_create(cache, spec);
+	err = PTR_ERR_OR_ZERO(e);
+	if (!err)
+		err = dmvpn_cache_publish(dd, e, old);
+unlock:
+	mutex_unlock(&cache->lock);
+	return err;
+}
+
+/**
+ * dmvpn_cache_del - remove the entry for exactly this prefix
+ * @dd: the device
+ * @key: the prefix
+ *
+ * Return: 0, or -ENOENT.
+ */
+int dmvpn_cache_del(struct dmvpn_dev *dd, const struct dmvpn_key *key)
+{
+	struct dmvpn_cache *cache = &dd->cache;
+	struct dmvpn_entry *e;
+	int err = -ENOENT;
+
+	mutex_lock(&cache->lock);
+	e = dmvpn_cache_find(cache, key);
+	if (e) {
+		dmvpn_entry_unlink(cache, e);
+		err = 0;
+	}
+	mutex_unlock(&cache->lock);
+	return err;
+}
+
+/*
+ * Remove the entries @match selects.  The walk may see an entry twice while
+ * the table resizes; removing twice is prevented by looking it up again.
+ */
+static void dmvpn_cache_remove_if(struct dmvpn_dev *dd,
+				  bool (*match)(const struct dmvpn_entry *e,
+						unsigned long arg),
+				  unsigned long arg, bool notify)
+{
+	struct dmvpn_cache *cache = &dd->cache;
+	struct rhashtable_iter iter;
+	struct dmvpn_entry *e;
+
+	lockdep_assert_held(&cache->lock);
+	rhashtable_walk_enter(&cache->table, &iter);
+	rhashtable_walk_start(&iter);
+	while ((e = rhashtable_walk_next(&iter)) != NULL) {
+		if (IS_ERR(e))
+			continue;
+		if (!match(e, arg) || dmvpn_cache_find(cache, &e->key) != e)
+			continue;
+		if (notify)
+			dmvpn_event_expired(dd, e);
+		dmvpn_entry_unlink(cache, e);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+static bool dmvpn_match_type(const struct dmvpn_entry *e, unsigned long type)
+{
+	return !type || e->type == type;
+}
+
+static bool dmvpn_match_expired(const struct dmvpn_entry *e,
+				unsigned long now)
+{
+	return e->expires && time_after_eq(now, e->expires);
+}
+
+/**
+ * dmvpn_cache_flush - remove every entry, or every entry of one type
+ * @dd: the device
+ * @type: an enum dmvpn_entry_type, or 0 for all
+ */
+void dmvpn_cache_flush(struct dmvpn_dev *dd, u8 type)
+{
+	mutex_lock(&dd->cache.lock);
+	dmvpn_cache_remove_if(dd, dmvpn_match_type, type, false);
+	mutex_unlock(&dd->cache.lock);
+}
+
+static void dmvpn_cache_gc(struct work_struct *work)
+{
+	struct dmvpn_cache *cache = container_of(to_delayed_work(work),
+						 struct dmvpn_cache, gc_work);
+	struct dmvpn_dev *dd = container_of(cache, struct dmvpn_dev, cache);
+
+	mutex_lock(&cache->lock);
+	dmvpn_cache_remove_if(dd, dmvpn_match_expired, jiffies, true);
+	if (cache->expiring && !cache->dying)
+		queue_delayed_work(system_wq, &cache->gc_work,
+				   DMVPN_GC_INTERVAL);
+	mutex_unlock(&cache->lock);
+}
+
+/**
+ * dmvpn_cache_flush_all - empty the cache of a device going away
+ * @cache: the cache
+ *
+ * After this no entry can be added.  Readers may still run until a grace
+ * period passes; the tables themselves go in dmvpn_cache_destroy().
+ */
+void dmvpn_cache_flush_all(struct dmvpn_cache *cache)
+{
+	struct dmvpn_dev *dd = container_of(cache, struct dmvpn_dev, cache);
+
+	mutex_lock(&cache->lock);
+	cache->dying = true;
+	dmvpn_cache_remove_if(dd, dmvpn_match_type, 0, false);
+	mutex_unlock(&cache->lock);
+	cancel_delayed_work_sync(&cache->gc_work);
+}
+
+void dmvpn_cache_destroy(struct dmvpn_cache *cache)
+{
+	rhashtable_destroy(&cache->table);
+	rhashtable_destroy(&cache->peers);
+	kfree(rcu_access_pointer(cache->plens4));
+	kfree(rcu_access_pointer(cache->plens6));
+	mutex_destroy(&cache->lock);
+}
+
+static void dmvpn_peers_set_route_cache(struct dmvpn_cache *cache, bool on)
+{
+	struct rhashtable_iter iter;
+	struct dmvpn_peer *peer;
+
+	rhashtable_walk_enter(&cache->peers, &iter);
+	rhashtable_walk_start(&iter);
+	while ((peer = rhashtable_walk_next(&iter)) != NULL) {
+		if (IS_ERR(peer))
+			continue;
+		if (on)
+			dst_cache_reset(&peer->dst_cache);
+		WRITE_ONCE(peer->route_cache_on, on);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+/**
+ * dmvpn_cache_peers_reset_routes - forget every peer's cached outer route
+ * @cache: the cache
+ *
+ * For a change of the tunnel's local address, underlay or mark.  The caches
+ * are first bypassed, then emptied once no transmit can still be using them.
+ *
+ * Context: process context, may sleep.
+ */
+void dmvpn_cache_peers_reset_routes(struct dmvpn_cache *cache)
+{
+	mutex_lock(&cache->lock);
+	dmvpn_peers_set_route_cache(cache, false);
+	synchronize_net();
+	dmvpn_peers_set_route_cache(cache, true);
+	mutex_unlock(&cache->lock);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels dmvpn builds against, chosen by the
+ * feature probes in Kbuild rather than by version numbers.
+ */
+#ifndef _DMVPN_COMPAT_H
+#define _DMVPN_COMPAT_H
+
+#include <linux/netdevice.h>
+
+/* 6.12 moved lockless transmit from a feature bit to a device flag. */
+static inline void dmvpn_compat_set_lltx(struct net_device *dev)
+{
+#ifdef DMVPN_HAVE_DEV_LLTX
+	dev->lltx = true;
+#else
+	dev->features |= NETIF_F_LLTX;
+#endif
+}
+
+/*
+ * header_ops->parse gained the device as an argument; dmvpn's parser has the
+ * 6.1 shape and this wraps it where the new one is wanted.
+ */
+#ifdef DMVPN_HAVE_HEADER_PARSE_DEV
+#define DMVPN_HEADER_PARSE(fn)						\
+static int fn##_compat(const struct sk_buff *skb,			\
+		       const struct net_device *dev, unsigned char *haddr) \
+{									\
+	return fn(skb, haddr);						\
+}
+#define DMVPN_HEADER_PARSE_FN(fn) fn##_compat
+#else
+#define DMVPN_HEADER_PARSE(fn)
+#define DMVPN_HEADER_PARSE_FN(fn) fn
+#endif
+
+#ifndef DMVPN_HAVE_PCPU_STAT_TYPE
+#error "dmvpn needs struct net_device::pcpu_stat_type (Linux 6.6, or a backport)"
+#endif
+
+#endif /* _DMVPN_COMPAT_H */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _DMVPN_PEER_H
+#define _DMVPN_PEER_H
+
+#include <linux/rhashtable-types.h>
+#include <linux/refcount.h>
+#include <net/dst_cache.h>
+
+struct dmvpn_cache;
+
+/*
+ * A remote NBMA address.  Entries that lead to the same address share one
+ * peer, and with it one cached outer route.  Freed after a grace period once
+ * the last entry lets go of it.
+ */
+struct dmvpn_peer {
+	struct rhash_head node;
+	__be32 nbma;
+	refcount_t refs;		/* entries holding it */
+	u32 mcast_refs;			/* multicast entries, under cache lock */
+	/*
+	 * The route cache is bypassed while the tunnel parameters change (see
+	 * dmvpn_cache_peers_reset_routes), as dst_cache has no locking of its
+	 * own against concurrent users.
+	 */
+	bool route_cache_on;
+	struct dst_cache dst_cache;
+	struct list_head mcast_node;
+	struct rcu_head rcu;
+};
+
+int dmvpn_peer_table_init(struct rhashtable *peers);
+struct dmvpn_peer *dmvpn_peer_find(struct dmvpn_cache *cache, __be32 nbma);
+struct dmvpn_peer *dmvpn_peer_get(struct dmvpn_cache *cache, __be32 nbma);
+void dmvpn_peer_put(struct dmvpn_cache *cache, struct dmvpn_peer *peer);
+void dmvpn_peer_mcast_ref(struct dmvpn_cache *cache, struct dmvpn_peer *peer);
+void dmvpn_peer_mcast_unref(struct dmvpn_cache *cache, struct dmvpn_peer *peer);
+
+#endif /* _DMVPN_PEER_H */

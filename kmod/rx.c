@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receive: GRE from the underlay to the dmvpn device.
+ *
+ * Why a netfilter hook and not a GRE protocol handler: the kernel has one
+ * slot for GRE version 0 (gre_add_protocol(GREPROTO_CISCO)), and ip_gre owns
+ * it.  Taking it would make ip_gre fail to load, or us, depending on load
+ * order.  Instead each device hooks IPv4 PRE_ROUTING just after the raw
+ * table (after defragmentation, before conntrack) and takes only the GRE
+ * packets that match its own local address, key and underlay.  Everything
+ * else, including other tunnels' GRE, goes on untouched to ip_gre if it is
+ * loaded.  Two duties of the usual path become ours: the IPsec input policy
+ * check, and the ECN decapsulation rules.  Transport-mode ESP is decrypted
+ * before us: xfrm re-runs PRE_ROUTING with the inner GRE packet.
+ */
+#include <linux/if_tunnel.h>
+#include <linux/ip.h>
+#include <linux/netfilter_ipv4.h>
+#include <net/gre.h>
+#include <net/inet_ecn.h>
+#include <net/ip.h>
+#include <net/xfrm.h>
+
+#include "device.h"
+#include "rx.h"
+
+#define DMVPN_GRE_UNSUPPORTED (GRE_ROUTING | GRE_STRICT | GRE_REC | GRE_FLAGS)
+
+/* GRE header facts, parsed from the packet. */
+struct dmvpn_gre {
+	unsigned int hlen;
+	__be16 proto;
+	bool has_csum;
+	bool has_key;
+	u32 key;
+};
+
+static bool dmvpn_rx_addressed_to_us(const struct dmvpn_params *p,
+				     struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (p->link && (!state->in || state->in->ifindex != p->link))
+		return false;
+	if (p->local)
+		return iph->daddr == p->local;
+	return inet_addr_type(state->net, iph->daddr) == RTN_LOCAL;
+}
+
+/* Return: 0, or the counter that says what is wrong with the header. */
+static int dmvpn_rx_parse(struct sk_buff *skb, unsigned int off,
+			  struct dmvpn_gre *gre)
+{
+	const struct gre_base_hdr *greh;
+	const __be32 *opt;
+
+	if (!pskb_may_pull(skb, off + sizeof(*greh)))
+		return DMVPN_CTR_RX_ERR_TRUNCATED;
+	greh = (const struct gre_base_hdr *)(skb->data + off);
+	if (greh->flags & DMVPN_GRE_UNSUPPORTED)
+		return DMVPN_CTR_RX_ERR_HEADER;
+	gre->has_csum = greh->flags & GRE_CSUM;
+	gre->has_key = greh->flags & GRE_KEY;
+	gre->proto = greh->protocol;
+	gre->hlen = sizeof(*greh) + (gre->has_csum ? 4 : 0) +
+		    (gre->has_key ? 4 : 0) + (greh->flags & GRE_SEQ ? 4 : 0);
+	if (!pskb_may_pull(skb, off + gre->hlen))
+		return DMVPN_CTR_RX_ERR_TRUNCATED;
+	opt = (const __be32 *)(skb->data + off + sizeof(*greh));
+	if (gre->has_csum)
+		opt++;
+	if (gre->has_key)
+		gre->key = ntohl(*opt);
+	return 0;
+}
+
+static bool dmvpn_rx_csum_ok(struct sk_buff *skb, unsigned int off,
+			     const struct dmvpn_gre *gre,
+			     const struct dmvpn_params *p)
+{
+	if (!gre->has_csum)
+		return !p->csum;
+	return !csum_fold(skb_checksum(skb, off, skb->len - off, 0));
+}
+
+static bool dmvpn_rx_key_ok(const struct dmvpn_gre *gre,
+			    const struct dmvpn_params *p)
+{
+	if (gre->has_key != p->key_on)
+		return false;
+	return !gre->has_key || gre->key == p->key;
+}
+
+static bool dmvpn_rx_proto_ok(__be16 proto)
+{
+	return proto == htons(ETH_P_IP) || proto == htons(ETH_P_IPV6) ||
+	       proto == htons(DMVPN_ETH_P_NHRP);
+}
+
+static unsigned int dmvpn_rx_drop(struct dmvpn_dev *dd, int why)
+{
+	dmvpn_count(dd, why);
+	DEV_STATS_INC(dd->dev, rx_errors);
+	return NF_DROP;
+}
+
+/* Strip the outer headers and hand the packet to the device. */
+static unsigned int dmvpn_rx_deliver(struct dmvpn_dev *dd,
+				     struct sk_buff *skb, unsigned int off,
+				     const struct dmvpn_gre *gre)
+{
+	bool is_nhrp = gre->proto == htons(DMVPN_ETH_P_NHRP);
+	struct iphdr outer;
+
+	outer = *ip_hdr(skb);
+	skb_reset_mac_header(skb);
+	skb_pull_rcsum(skb, off + gre->hlen);
+	skb_reset_network_header(skb);
+	skb->protocol = gre->proto;
+	if (!is_nhrp) {
+		/* Data packets show no link header to packet sockets. */
+		skb_reset_mac_header(skb);
+		if (IP_ECN_decapsulate(&outer, skb) > 1) {
+			DEV_STATS_INC(dd->dev, rx_frame_errors);
+			return dmvpn_rx_drop(dd, DMVPN_CTR_RX_ERR_HEADER);
+		}
+	}
+	skb_scrub_packet(skb, !net_eq(dd->net, dev_net(dd->dev)));
+	skb->dev = dd->dev;
+	dev_sw_netstats_rx_add(dd->dev, skb->len);
+	dmvpn_count(dd, is_nhrp ? DMVPN_CTR_RX_NHRP : DMVPN_CTR_RX_PACKETS);
+	gro_cells_receive(&dd->gro_cells, skb);
+	return NF_STOLEN;
+}
+
+static unsigned int dmvpn_rx_gre(struct dmvpn_dev *dd,
+				 const struct dmvpn_params *p,
+				 struct sk_buff *skb)
+{
+	unsigned int off = ip_hdrlen(skb);
+	struct dmvpn_gre gre;
+	int why;
+
+	/* Not GRE version 0 (PPTP's enhanced GRE, say): not ours. */
+	if (!pskb_may_pull(skb, off + sizeof(struct gre_base_hdr)))
+		return dmvpn_rx_drop(dd, DMVPN_CTR_RX_ERR_TRUNCATED);
+	if (((const struct gre_base_hdr *)(skb->data + off))->flags &
+	    GRE_VERSION)
+		return NF_ACCEPT;
+	why = dmvpn_rx_parse(skb, off, &gre);
+	if (why)
+		return dmvpn_rx_drop(dd, why);
+	/*
+	 * Another key or payload may belong to an ip_gre tunnel on the same
+	 * address: count it, and let it go on.
+	 */
+	if (!dmvpn_rx_key_ok(&gre, p)) {
+		dmvpn_count(dd, DMVPN_CTR_RX_ERR_KEY);
+		return NF_ACCEPT;
+	}
+	if (!dmvpn_rx_proto_ok(gre.proto)) {
+		dmvpn_count(dd, DMVPN_CTR_RX_ERR_PROTO);
+		return NF_ACCEPT;
+	}
+	if (!dmvpn_rx_csum_ok(skb, off, &gre, p))
+		return dmvpn_rx_drop(dd, DMVPN_CTR_RX_ERR_CSUM);
+	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
+		DEV_STATS_INC(dd->dev, rx_dropped);
+		return NF_DROP;
+	}
+	return dmvpn_rx_deliver(dd, skb, off, &gre);
+}
+
+static unsigned int dmvpn_rx_hook(void *priv, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
+{
+	struct dmvpn_dev *dd = priv;
+	const struct dmvpn_params *p;
+
+	if (ip_hdr(skb)->protocol != IPPROTO_GRE)
+		return NF_ACCEPT;
+	p = rcu_dereference(dd->params);
+	if (!dmvpn_rx_addressed_to_us(p, skb, state))
+		return NF_ACCEPT;
+	/* Without conntrack nothing has reassembled the packet yet. */
+	if (ip_is_fragment(ip_hdr(skb)) &&
+	    ip_defrag(state->net, skb, IP_DEFRAG_LOCAL_DELIVER))
+		return NF_STOLEN;
+	return dmvpn_rx_gre(dd, p, skb);
+}
+
+/**
+ * dmvpn_rx_register - start receiving GRE for a device
+ * @dd: the device, registered, with dd->net set
+ *
+ * Context: RTNL.
+ */
+int dmvpn_rx_register(struct dmvpn_dev *dd)
+{
+	int err;
+
+	dd->rx_hook.hook = dmvpn_rx_hook;
+	dd->rx_hook.priv = dd;
+	dd->rx_hook.pf = NFPROTO_IPV4;
+	dd->rx_hook.hooknum = NF_INET_PRE_ROUTING;
+	dd->rx_hook.priority = NF_IP_PRI_RAW + 1;
+	err = nf_register_net_hook(dd->net, &dd->rx_hook);
+	dd->rx_hook_registered = !err;
+	return err;
+}
+
+/**
+ * dmvpn_rx_unregister - stop receiving GRE for a device
+ * @dd: the device
+ *
+ * Returns once no packet is in the hook any more.
+ */
+void dmvpn_rx_unregister(struct dmvpn_dev *dd)
+{
+	if (!dd->rx_hook_registered)
+		return;
+	nf_unregister_net_hook(dd->net, &dd->rx_hook);
+	dd->rx_hook_registered = false;
+	/* The hook table is freed by RCU, not waited for: wait here. */
+	synchronize_net();
+}
