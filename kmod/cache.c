@@ -66,11 +66,10 @@ int dmvpn_key_set(struct dmvpn_key *key, u8 family, const void *addr, u8 plen)
 	memset(key, 0, sizeof(*key));
 	key->family = family;
 	key->plen = plen;
-	if (family == AF_INET) {
+	if (family == AF_INET)
 		key->addr.v4 = *(const __be32 *)addr & inet_make_mask(plen);
-	} else {
+	else
 		ipv6_addr_prefix(&key->addr.v6, addr, plen);
-	}
 	return 0;
 }
 

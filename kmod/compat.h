@@ -18,21 +18,12 @@ static inline void dmvpn_compat_set_lltx(struct net_device *dev)
 #endif
 }
 
-/*
- * header_ops->parse gained the device as an argument; dmvpn's parser has the
- * 6.1 shape and this wraps it where the new one is wanted.
- */
+/* header_ops->parse gained the device as an argument. */
 #ifdef DMVPN_HAVE_HEADER_PARSE_DEV
-#define DMVPN_HEADER_PARSE(fn)						\
-static int fn##_compat(const struct sk_buff *skb,			\
-		       const struct net_device *dev, unsigned char *haddr) \
-{									\
-	return fn(skb, haddr);						\
-}
-#define DMVPN_HEADER_PARSE_FN(fn) fn##_compat
+#define DMVPN_HEADER_PARSE_ARGS \
+	const struct sk_buff *skb, const struct net_device *dev, unsigned char *haddr
 #else
-#define DMVPN_HEADER_PARSE(fn)
-#define DMVPN_HEADER_PARSE_FN(fn) fn
+#define DMVPN_HEADER_PARSE_ARGS const struct sk_buff *skb, unsigned char *haddr
 #endif
 
 #ifndef DMVPN_HAVE_PCPU_STAT_TYPE

@@ -320,7 +320,7 @@ static int dmvpn_header_create(struct sk_buff *skb, struct net_device *dev,
  * For NHRP, rx leaves the mac header at the outer IPv4 header, so packet
  * sockets learn the sender's NBMA address as the link-layer source.
  */
-static int dmvpn_header_parse(const struct sk_buff *skb, unsigned char *haddr)
+static int dmvpn_header_parse(DMVPN_HEADER_PARSE_ARGS)
 {
 	const struct iphdr *iph = (const struct iphdr *)skb_mac_header(skb);
 
@@ -331,11 +331,9 @@ static int dmvpn_header_parse(const struct sk_buff *skb, unsigned char *haddr)
 	return sizeof(iph->saddr);
 }
 
-DMVPN_HEADER_PARSE(dmvpn_header_parse)
-
 static const struct header_ops dmvpn_header_ops = {
 	.create	= dmvpn_header_create,
-	.parse	= DMVPN_HEADER_PARSE_FN(dmvpn_header_parse),
+	.parse	= dmvpn_header_parse,
 };
 
 static const struct net_device_ops dmvpn_netdev_ops = {

@@ -18,7 +18,7 @@ struct sk_buff;
  */
 struct dmvpn_events {
 	struct ratelimit_state budget;
-	spinlock_t lock;
+	spinlock_t lock;		/* recent[] */
 	struct {
 		u32 hash;
 		unsigned long when;

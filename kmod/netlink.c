@@ -364,8 +364,8 @@ static int dmvpn_nl_put_stats(struct sk_buff *msg, struct dmvpn_dev *dd)
 	int i;
 
 	/* enum dmvpn_counter follows enum dmvpn_stats_attr, one off. */
-	BUILD_BUG_ON(DMVPN_STATS_A_TX_SHORTCUT != DMVPN_CTR_TX_SHORTCUT + 1);
-	BUILD_BUG_ON(DMVPN_STATS_A_ENTRIES != DMVPN_CTR_COUNT + 1);
+	BUILD_BUG_ON(DMVPN_CTR_TX_SHORTCUT + 1 != DMVPN_STATS_A_TX_SHORTCUT);
+	BUILD_BUG_ON(DMVPN_CTR_COUNT + 1 != DMVPN_STATS_A_ENTRIES);
 	dmvpn_counters_fold(dd, ctr);
 	nest = nla_nest_start(msg, DMVPN_A_STATS);
 	if (!nest)

@@ -74,6 +74,7 @@
 #ifndef _UAPI_DMVPN_H
 #define _UAPI_DMVPN_H
 
+#include <linux/const.h>
 #include <linux/types.h>
 
 #define DMVPN_GENL_NAME		"dmvpn"
@@ -103,6 +104,7 @@ enum {
 	IFLA_DMVPN_MAX_ENTRIES,
 	__IFLA_DMVPN_MAX
 };
+
 #define IFLA_DMVPN_MAX (__IFLA_DMVPN_MAX - 1)
 
 enum dmvpn_cmd {
@@ -117,6 +119,7 @@ enum dmvpn_cmd {
 	DMVPN_CMD_EVENT_EXPIRED,
 	__DMVPN_CMD_MAX
 };
+
 #define DMVPN_CMD_MAX (__DMVPN_CMD_MAX - 1)
 
 enum dmvpn_attr {
@@ -131,6 +134,7 @@ enum dmvpn_attr {
 	DMVPN_A_PAD,
 	__DMVPN_A_MAX
 };
+
 #define DMVPN_A_MAX (__DMVPN_A_MAX - 1)
 
 /*
@@ -149,13 +153,14 @@ enum dmvpn_entry_type {
 	DMVPN_ENTRY_LOCAL,
 	__DMVPN_ENTRY_TYPE_MAX
 };
+
 #define DMVPN_ENTRY_TYPE_MAX (__DMVPN_ENTRY_TYPE_MAX - 1)
 
 /* Entry flags. */
-#define DMVPN_ENTRY_F_MULTICAST		(1U << 0)	/* gets multicast copies */
-#define DMVPN_ENTRY_F_UNIQUE		(1U << 1)	/* NBMA may not change */
-#define DMVPN_ENTRY_F_REQUIRE_IPSEC	(1U << 2)	/* no clear GRE to it */
-#define DMVPN_ENTRY_F_ALL		((1U << 3) - 1)
+#define DMVPN_ENTRY_F_MULTICAST		_BITUL(0)	/* gets multicast copies */
+#define DMVPN_ENTRY_F_UNIQUE		_BITUL(1)	/* NBMA may not change */
+#define DMVPN_ENTRY_F_REQUIRE_IPSEC	_BITUL(2)	/* no clear GRE to it */
+#define DMVPN_ENTRY_F_ALL		(_BITUL(3) - 1)
 
 enum dmvpn_entry_attr {
 	DMVPN_ENTRY_A_UNSPEC,
@@ -174,6 +179,7 @@ enum dmvpn_entry_attr {
 	DMVPN_ENTRY_A_PAD,
 	__DMVPN_ENTRY_A_MAX
 };
+
 #define DMVPN_ENTRY_A_MAX (__DMVPN_ENTRY_A_MAX - 1)
 
 /*
@@ -203,6 +209,7 @@ enum dmvpn_stats_attr {
 	DMVPN_STATS_A_PAD,
 	__DMVPN_STATS_A_MAX
 };
+
 #define DMVPN_STATS_A_MAX (__DMVPN_STATS_A_MAX - 1)
 
 #endif /* _UAPI_DMVPN_H */
