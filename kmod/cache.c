@@ -154,12 +154,12 @@ int dmvpn_cache_init(struct dmvpn_cache *cache)
  * @cache: the cache
  * @key: a key from dmvpn_key_set()
  *
- * Context: RCU read side, or cache->lock held.
+ * Context: RCU read side, or cache->lock held to keep the entry.
  */
 struct dmvpn_entry *dmvpn_cache_find(struct dmvpn_cache *cache,
 				     const struct dmvpn_key *key)
 {
-	return rhashtable_lookup(&cache->table, key, dmvpn_entry_params);
+	return rhashtable_lookup_fast(&cache->table, key, dmvpn_entry_params);
 }
 
 /**

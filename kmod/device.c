@@ -121,10 +121,9 @@ static void dmvpn_apply_params(struct dmvpn_dev *dd,
 {
 	struct net_device *dev = dd->dev;
 
-	dd->gre_hlen = dmvpn_gre_hlen(p);
 	dev->max_mtu = dmvpn_max_mtu(p);
 	dev->needed_headroom = LL_MAX_HEADER + sizeof(struct iphdr) +
-			       dd->gre_hlen;
+			       dmvpn_gre_hlen(p);
 	dev_addr_set(dev, (const u8 *)&p->local);
 	/*
 	 * GSO of GRE with checksums is done by the stack, but segments that
@@ -157,8 +156,15 @@ static int dmvpn_newlink(struct net *src_net, struct net_device *dev,
 		dev->mtu = dmvpn_default_mtu(p);
 
 	err = register_netdevice(dev);
-	if (err)
-		return err;	/* ndo_uninit and the destructor clean up */
+	if (err) {
+		/*
+		 * Once ndo_init has run, the params belong to the device:
+		 * its error path or the destructor frees them.
+		 */
+		if (!dd->init_ran)
+			goto free_params;
+		return err;
+	}
 	err = dmvpn_rx_register(dd);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot attach to GRE receive");
@@ -170,6 +176,7 @@ static int dmvpn_newlink(struct net *src_net, struct net_device *dev,
 
 free_params:
 	kfree(p);
+	RCU_INIT_POINTER(dd->params, NULL);
 	return err;
 }
 
@@ -211,7 +218,7 @@ static void dmvpn_dellink(struct net_device *dev, struct list_head *head)
 {
 	struct dmvpn_dev *dd = netdev_priv(dev);
 
-	list_del(&dd->dev_list);
+	list_del_init(&dd->dev_list);
 	unregister_netdevice_queue(dev, head);
 }
 
@@ -254,6 +261,7 @@ static int dmvpn_dev_init(struct net_device *dev)
 	struct dmvpn_dev *dd = netdev_priv(dev);
 	int err;
 
+	dd->init_ran = true;
 	dd->counters = netdev_alloc_pcpu_stats(struct dmvpn_pcpu_counters);
 	if (!dd->counters)
 		return -ENOMEM;
@@ -271,6 +279,8 @@ destroy_gro_cells:
 free_counters:
 	free_percpu(dd->counters);
 	dd->counters = NULL;
+	kfree(rcu_access_pointer(dd->params));
+	RCU_INIT_POINTER(dd->params, NULL);
 	return err;
 }
 
@@ -289,8 +299,6 @@ static void dmvpn_dev_destruct(struct net_device *dev)
 {
 	struct dmvpn_dev *dd = netdev_priv(dev);
 
-	if (!dd->counters)
-		return;		/* ndo_init failed: nothing else was set up */
 	dmvpn_cache_destroy(&dd->cache);
 	free_percpu(dd->counters);
 	kfree(rcu_access_pointer(dd->params));

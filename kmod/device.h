@@ -68,8 +68,7 @@ struct dmvpn_dev {
 	struct gro_cells gro_cells;
 	struct nf_hook_ops rx_hook;
 	bool rx_hook_registered;
-	/* Length of the GRE header we build, for headroom and MTU. */
-	unsigned int gre_hlen;
+	bool init_ran;			/* ndo_init was called */
 	struct list_head dev_list;	/* dmvpn_dev_list, under RTNL */
 };
 

@@ -21,7 +21,7 @@ static const struct nla_policy dmvpn_entry_policy[DMVPN_ENTRY_A_MAX + 1] = {
 							   DMVPN_ENTRY_TYPE_MAX),
 	[DMVPN_ENTRY_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32,
 							  DMVPN_ENTRY_F_ALL),
-	[DMVPN_ENTRY_A_HOLDTIME]	= { .type = NLA_U32 },
+	[DMVPN_ENTRY_A_HOLDTIME]	= NLA_POLICY_MAX(NLA_U32, U16_MAX),
 	[DMVPN_ENTRY_A_QOS_PRIORITY]	= { .type = NLA_U32 },
 	[DMVPN_ENTRY_A_QOS_MARK]	= { .type = NLA_U32 },
 };

@@ -180,7 +180,8 @@ static void dmvpn_xmit_one(struct dmvpn_tx *tx, struct sk_buff *skb,
 {
 	const struct dmvpn_params *p = tx->p;
 	struct dmvpn_dev *dd = tx->dd;
-	unsigned int outer_hlen = sizeof(struct iphdr) + dd->gre_hlen;
+	unsigned int gre_hlen = dmvpn_gre_hlen(p);
+	unsigned int outer_hlen = sizeof(struct iphdr) + gre_hlen;
 	bool require_ipsec;
 	struct rtable *rt;
 	__be32 saddr;
@@ -221,7 +222,7 @@ static void dmvpn_xmit_one(struct dmvpn_tx *tx, struct sk_buff *skb,
 	if (iptunnel_handle_offloads(skb, p->csum ? SKB_GSO_GRE_CSUM :
 						   SKB_GSO_GRE))
 		goto drop_route;
-	dmvpn_push_gre(skb, p, dd->gre_hlen, tx->proto);
+	dmvpn_push_gre(skb, p, gre_hlen, tx->proto);
 	dmvpn_apply_qos(skb, tx);
 	iptunnel_xmit(NULL, rt, skb, saddr, nbma, IPPROTO_GRE, tos, ttl, df,
 		      !net_eq(dd->net, dev_net(dd->dev)));

@@ -59,8 +59,9 @@
  *                                  (absent for negative entries)
  *   DMVPN_ENTRY_A_TYPE        u8   enum dmvpn_entry_type
  *   DMVPN_ENTRY_A_FLAGS       u32  DMVPN_ENTRY_F_*
- *   DMVPN_ENTRY_A_HOLDTIME    u32  seconds until the kernel removes the entry;
- *                                  0 or absent = never.  In replies: seconds
+ *   DMVPN_ENTRY_A_HOLDTIME    u32  seconds until the kernel removes the entry,
+ *                                  at most 65535 (NHRP's holding time is 16
+ *                                  bits); 0 or absent = never.  In replies: seconds
  *                                  left.
  *   DMVPN_ENTRY_A_QOS_PRIORITY u32 skb->priority of outer packets (0 = keep)
  *   DMVPN_ENTRY_A_QOS_MARK    u32  skb->mark of outer packets (0 = keep)
