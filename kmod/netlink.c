@@ -21,7 +21,7 @@ static const struct nla_policy dmvpn_entry_policy[DMVPN_ENTRY_A_MAX + 1] = {
 							   DMVPN_ENTRY_TYPE_MAX),
 	[DMVPN_ENTRY_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32,
 							  DMVPN_ENTRY_F_ALL),
-	[DMVPN_ENTRY_A_HOLDTIME]	= NLA_POLICY_MAX(NLA_U32, U16_MAX),
+	[DMVPN_ENTRY_A_HOLDTIME]	= { .type = NLA_U32 },
 	[DMVPN_ENTRY_A_QOS_PRIORITY]	= { .type = NLA_U32 },
 	[DMVPN_ENTRY_A_QOS_MARK]	= { .type = NLA_U32 },
 };
@@ -32,6 +32,7 @@ static const struct nla_policy dmvpn_genl_policy[DMVPN_A_MAX + 1] = {
 	[DMVPN_A_ENTRY]		= NLA_POLICY_NESTED(dmvpn_entry_policy),
 	[DMVPN_A_FLUSH_TYPE]	= NLA_POLICY_RANGE(NLA_U8, 1,
 						   DMVPN_ENTRY_TYPE_MAX),
+	[DMVPN_A_REPLACE]	= { .type = NLA_FLAG },
 };
 
 static struct dmvpn_dev *dmvpn_nl_dev(struct net *net, struct nlattr **attrs,
@@ -117,6 +118,12 @@ static int dmvpn_nl_parse_spec(struct genl_info *info,
 		     nla_get_u8(tb[DMVPN_ENTRY_A_TYPE]) : DMVPN_ENTRY_STATIC;
 	spec->flags = dmvpn_nl_u32(tb[DMVPN_ENTRY_A_FLAGS]);
 	spec->holdtime = dmvpn_nl_u32(tb[DMVPN_ENTRY_A_HOLDTIME]);
+	/* nla_policy bounds are s16: check the 16-bit NHRP range here. */
+	if (spec->holdtime > U16_MAX) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[DMVPN_ENTRY_A_HOLDTIME],
+				    "holding time is at most 65535 seconds");
+		return -ERANGE;
+	}
 	spec->qos_priority = dmvpn_nl_u32(tb[DMVPN_ENTRY_A_QOS_PRIORITY]);
 	spec->qos_mark = dmvpn_nl_u32(tb[DMVPN_ENTRY_A_QOS_MARK]);
 	return 0;
@@ -175,7 +182,7 @@ static int dmvpn_nl_entry_new(struct sk_buff *skb, struct genl_info *info)
 	if (!dd)
 		return -ENODEV;
 	err = dmvpn_cache_add(dd, &spec,
-			      info->nlhdr->nlmsg_flags & NLM_F_REPLACE,
+			      nla_get_flag(info->attrs[DMVPN_A_REPLACE]),
 			      info->extack);
 	dev_put(dd->dev);
 	return err;

@@ -32,9 +32,10 @@
  * acts in the caller's network namespace.  Commands that change state need
  * CAP_NET_ADMIN over the device's namespace.
  *
- *   DMVPN_CMD_ENTRY_NEW     add DMVPN_A_ENTRY.  NLM_F_REPLACE replaces an
- *                           existing entry for the same prefix; without it
- *                           an existing entry is EEXIST.
+ *   DMVPN_CMD_ENTRY_NEW     add DMVPN_A_ENTRY.  With the DMVPN_A_REPLACE
+ *                           flag it replaces an existing entry for the same
+ *                           prefix; without it an existing entry is EEXIST.
+ *                           (Generic netlink refuses NLM_F_REPLACE.)
  *   DMVPN_CMD_ENTRY_DEL     remove the entry with DMVPN_A_ENTRY's prefix.
  *   DMVPN_CMD_ENTRY_GET     doit: the entry for the prefix; dumpit: every
  *                           entry of the device, one DMVPN_A_ENTRY a message.
@@ -132,6 +133,7 @@ enum dmvpn_attr {
 	DMVPN_A_STATS,		/* nest: DMVPN_STATS_A_* */
 	DMVPN_A_NBMA_SRC,	/* bin: 4 bytes */
 	DMVPN_A_PACKET,		/* bin: head of the inner packet */
+	DMVPN_A_REPLACE,	/* flag: ENTRY_NEW may replace */
 	DMVPN_A_PAD,
 	__DMVPN_A_MAX
 };
