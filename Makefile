@@ -20,7 +20,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 IP_LIB_DIR ?= /usr/lib/x86_64-linux-gnu/ip
 
-.PHONY: all kmod user check demo bench fuzz install install-kmod install-user \
+.PHONY: all kmod user check demo bench install install-kmod install-user \
 	dkms-install checkpatch clean
 
 all: kmod user
@@ -40,9 +40,6 @@ demo:
 
 bench:
 	selftests/bench/run
-
-fuzz:
-	$(MAKE) -C user fuzz
 
 install: install-kmod install-user
 

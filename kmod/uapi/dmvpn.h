@@ -24,17 +24,20 @@
  *   IFLA_DMVPN_FWMARK        u32   mark for the outer route lookup and packet
  *   IFLA_DMVPN_REDIRECT      u8    1 = report hub hairpin traffic (Phase 3)
  *   IFLA_DMVPN_REQUIRE_IPSEC u8    1 = drop GRE whose route has no xfrm
- *   IFLA_DMVPN_MAX_ENTRIES   u32   cache entry limit (default 1048576)
+ *   IFLA_DMVPN_MAX_ENTRIES   u32   cache entry limit, at least 1
+ *                                  (default 1048576)
  *
  * Generic netlink family DMVPN_GENL_NAME, version DMVPN_GENL_VERSION
  * -----------------------------------------------------------------
  * Every command names its device with DMVPN_A_IFINDEX or DMVPN_A_IFNAME and
- * acts in the caller's network namespace.  Commands that change state need
- * CAP_NET_ADMIN over the device's namespace.
+ * acts in the caller's network namespace; a name that is not a dmvpn device
+ * is ENODEV.  Commands that change state need CAP_NET_ADMIN over the
+ * device's namespace.  Every reply and event carries DMVPN_A_IFINDEX.
  *
  *   DMVPN_CMD_ENTRY_NEW     add DMVPN_A_ENTRY.  With the DMVPN_A_REPLACE
  *                           flag it replaces an existing entry for the same
- *                           prefix; without it an existing entry is EEXIST.
+ *                           prefix, or adds one if there is none; without it
+ *                           an existing entry is EEXIST.
  *                           (Generic netlink refuses NLM_F_REPLACE.)
  *   DMVPN_CMD_ENTRY_DEL     remove the entry with DMVPN_A_ENTRY's prefix.
  *   DMVPN_CMD_ENTRY_GET     doit: the entry for the prefix; dumpit: every
