@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# The namespace variables (wan, hub, s1, ...) are assigned by setup_ns.
+# shellcheck disable=SC2154
 # SPDX-License-Identifier: GPL-2.0
 #
 # selftests/lab.sh: the DMVPN lab that data-plane tests share; source it
