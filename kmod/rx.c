@@ -9,10 +9,12 @@
  * table (after defragmentation, before conntrack) and takes only the GRE
  * packets that match its own local address, key and underlay.  Everything
  * else, including other tunnels' GRE, goes on untouched to ip_gre if it is
- * loaded.  Two duties of the usual path become ours: the IPsec input policy
- * check, and the ECN decapsulation rules.  Transport-mode ESP is decrypted
+ * loaded.  Three duties of the usual path become ours: the IPsec input
+ * policy check, the ECN decapsulation rules, and the path MTU updates that
+ * ICMP errors about our GRE packets ask for.  Transport-mode ESP is decrypted
  * before us: xfrm re-runs PRE_ROUTING with the inner GRE packet.
  */
+#include <linux/icmp.h>
 #include <linux/if_tunnel.h>
 #include <linux/ip.h>
 #include <linux/netfilter_ipv4.h>
@@ -22,6 +24,7 @@
 #include <net/xfrm.h>
 
 #include "device.h"
+#include "peer.h"
 #include "rx.h"
 
 #define DMVPN_GRE_UNSUPPORTED (GRE_ROUTING | GRE_STRICT | GRE_REC | GRE_FLAGS)
@@ -175,17 +178,54 @@ static unsigned int dmvpn_rx_gre(struct dmvpn_dev *dd,
 	return dmvpn_rx_deliver(dd, skb, off, &gre);
 }
 
+/*
+ * ICMP "fragmentation needed" about GRE we sent: no GRE error handler sees
+ * it (ip_gre owns that slot, or nobody does), so the path MTU to the peer
+ * is updated here, which also invalidates the peer's cached route.  The
+ * ICMP itself goes on to the stack.
+ */
+static void dmvpn_rx_icmp(struct dmvpn_dev *dd, const struct dmvpn_params *p,
+			  struct sk_buff *skb, struct net *net)
+{
+	unsigned int off = ip_hdrlen(skb) + sizeof(struct icmphdr);
+	const struct icmphdr *icmph;
+	const struct iphdr *quoted;
+	u32 mtu;
+
+	if (ip_is_fragment(ip_hdr(skb)) ||
+	    !pskb_may_pull(skb, off + sizeof(*quoted)))
+		return;
+	icmph = (const struct icmphdr *)(skb->data + ip_hdrlen(skb));
+	if (icmph->type != ICMP_DEST_UNREACH || icmph->code != ICMP_FRAG_NEEDED)
+		return;
+	quoted = (const struct iphdr *)(skb->data + off);
+	if (quoted->protocol != IPPROTO_GRE ||
+	    (p->local && quoted->saddr != p->local) ||
+	    !dmvpn_peer_find(&dd->cache, quoted->daddr))
+		return;
+	mtu = ntohs(icmph->un.frag.mtu);
+	/* ipv4_update_pmtu() reads the quoted header at skb->data. */
+	__skb_pull(skb, off);
+	ipv4_update_pmtu(skb, net, mtu, p->link, IPPROTO_GRE);
+	__skb_push(skb, off);
+}
+
 static unsigned int dmvpn_rx_hook(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
+	u8 protocol = ip_hdr(skb)->protocol;
 	struct dmvpn_dev *dd = priv;
 	const struct dmvpn_params *p;
 
-	if (ip_hdr(skb)->protocol != IPPROTO_GRE)
+	if (protocol != IPPROTO_GRE && protocol != IPPROTO_ICMP)
 		return NF_ACCEPT;
 	p = rcu_dereference(dd->params);
 	if (!dmvpn_rx_addressed_to_us(p, skb, state))
 		return NF_ACCEPT;
+	if (protocol == IPPROTO_ICMP) {
+		dmvpn_rx_icmp(dd, p, skb, state->net);
+		return NF_ACCEPT;
+	}
 	/* Without conntrack nothing has reassembled the packet yet. */
 	if (ip_is_fragment(ip_hdr(skb)) &&
 	    ip_defrag(state->net, skb, IP_DEFRAG_LOCAL_DELIVER))
