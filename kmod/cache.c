@@ -244,6 +244,7 @@ static void dmvpn_entry_release(struct dmvpn_cache *cache,
 	if (e->expires)
 		cache->expiring--;
 	atomic_dec(&cache->count);
+	WRITE_ONCE(cache->generation, cache->generation + 1);
 	if (peer) {
 		if (e->flags & DMVPN_ENTRY_F_MULTICAST)
 			dmvpn_peer_mcast_unref(cache, peer);
@@ -324,6 +325,7 @@ static int dmvpn_entry_account(struct dmvpn_cache *cache,
 	if (err)
 		return err;
 	atomic_inc(&cache->count);
+	WRITE_ONCE(cache->generation, cache->generation + 1);
 	if (e->expires && cache->expiring++ == 0)
 		mod_delayed_work(system_wq, &cache->gc_work, DMVPN_GC_INTERVAL);
 	if (!e->peer)

@@ -60,6 +60,7 @@ struct dmvpn_cache {
 	struct dmvpn_peer __rcu *nhs;	/* where misses go */
 	struct list_head mcast_peers;	/* RCU list of multicast targets */
 	atomic_t count;
+	u32 generation;			/* bumped by every change, for dumps */
 	u32 expiring;			/* entries with a holding time */
 	bool dying;
 	struct delayed_work gc_work;

@@ -272,6 +272,7 @@ put_dev:
 struct dmvpn_nl_dump {
 	struct dmvpn_dev *dd;
 	struct rhashtable_iter iter;
+	u32 restarts;		/* the walk began again after a resize */
 };
 
 static int dmvpn_nl_dump_start(struct netlink_callback *cb)
@@ -307,6 +308,7 @@ static int dmvpn_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 			  &dmvpn_genl_family, NLM_F_MULTI, DMVPN_CMD_ENTRY_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u32(skb, DMVPN_A_IFINDEX, dump->dd->dev->ifindex) ||
 	    dmvpn_nl_put_entry(skb, e)) {
 		genlmsg_cancel(skb, hdr);
@@ -322,12 +324,20 @@ static int dmvpn_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct dmvpn_entry *e;
 
 	rhashtable_walk_start(&dump->iter);
+	/*
+	 * A change to the cache, or a resize that restarts the walk, marks
+	 * the dump NLM_F_DUMP_INTR: the reader may have seen an entry twice
+	 * or missed one, and can ask again.
+	 */
+	cb->seq = READ_ONCE(dump->dd->cache.generation) + dump->restarts;
 	/* Peek first: an entry that does not fit is sent in the next part. */
 	while ((e = rhashtable_walk_peek(&dump->iter)) != NULL) {
 		if (IS_ERR(e)) {
-			if (PTR_ERR(e) == -EAGAIN)
-				continue;
-			break;
+			if (PTR_ERR(e) != -EAGAIN)
+				break;
+			dump->restarts++;
+			cb->seq++;
+			continue;
 		}
 		if (dmvpn_nl_dump_one(skb, cb, dump, e))
 			break;
