@@ -79,6 +79,7 @@ struct dmvpn_entry_spec {
 
 int dmvpn_cache_slab_init(void);
 void dmvpn_cache_slab_uninit(void);
+unsigned int dmvpn_cache_entry_size(void);
 int dmvpn_cache_init(struct dmvpn_cache *cache);
 void dmvpn_cache_flush_all(struct dmvpn_cache *cache);
 void dmvpn_cache_destroy(struct dmvpn_cache *cache);

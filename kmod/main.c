@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "device.h"
 #include "netlink.h"
+#include "selftest/selftest.h"
 
 #define DMVPN_VERSION "0.1.0"
 
@@ -19,6 +20,12 @@ static int __init dmvpn_mod_init(void)
 	err = dmvpn_cache_slab_init();
 	if (err)
 		goto err_slab;
+#ifdef DEBUG
+	if (!dmvpn_selftest_cache()) {
+		err = -ENOTRECOVERABLE;
+		goto err_genl;
+	}
+#endif
 	err = dmvpn_genl_init();
 	if (err)
 		goto err_genl;

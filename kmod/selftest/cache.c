@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Self-tests of the NHRP cache, run at module load in debug builds
+ * (make DMVPN_DEBUG=y): longest-prefix match against a brute-force
+ * reference, local entries, replace, peer sharing, NHS election and the
+ * entry limit.  With cache_bench=1 it also times lookups at 1, 1k, 100k
+ * and 1M entries and reports the memory an entry costs.
+ */
+#include <linux/inetdevice.h>
+#include <linux/ktime.h>
+#include <linux/moduleparam.h>
+#include <linux/random.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "../cache.h"
+#include "../device.h"
+#include "../peer.h"
+#include "selftest.h"
+
+static bool cache_bench;
+module_param(cache_bench, bool, 0444);
+MODULE_PARM_DESC(cache_bench, "debug builds: time cache lookups at load");
+
+/* A cache with no netdevice around it: the self-tests never send. */
+static struct dmvpn_dev *dmvpn_test_dev_create(u32 max_entries)
+{
+	struct dmvpn_params *p;
+	struct dmvpn_dev *dd;
+
+	dd = kzalloc(sizeof(*dd), GFP_KERNEL);
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!dd || !p || dmvpn_cache_init(&dd->cache)) {
+		kfree(dd);
+		kfree(p);
+		return NULL;
+	}
+	p->max_entries = max_entries;
+	RCU_INIT_POINTER(dd->params, p);
+	return dd;
+}
+
+static void dmvpn_test_dev_destroy(struct dmvpn_dev *dd)
+{
+	dmvpn_cache_flush_all(&dd->cache);
+	synchronize_rcu();
+	dmvpn_cache_destroy(&dd->cache);
+	kfree(rcu_access_pointer(dd->params));
+	kfree(dd);
+}
+
+static int dmvpn_test_add(struct dmvpn_dev *dd, u8 family, const void *addr,
+			  u8 plen, __be32 nbma, u8 type)
+{
+	struct dmvpn_entry_spec spec = {
+		.nbma = nbma,
+		.type = type,
+	};
+	int err = dmvpn_key_set(&spec.key, family, addr, plen);
+
+	return err ?: dmvpn_cache_add(dd, &spec, false, NULL);
+}
+
+/* The NBMA address a lookup leads to, or 0 for no entry. */
+static __be32 dmvpn_test_lookup(struct dmvpn_dev *dd, u8 family,
+				const void *addr)
+{
+	struct dmvpn_entry *e;
+	__be32 nbma = 0;
+
+	rcu_read_lock();
+	e = dmvpn_cache_lookup(&dd->cache, family, addr);
+	if (e && e->peer)
+		nbma = e->peer->nbma;
+	rcu_read_unlock();
+	return nbma;
+}
+
+#define DMVPN_TEST(cond) do {						\
+	if (!(cond)) {							\
+		pr_err("dmvpn: selftest %s:%d failed: %s\n",		\
+		       __func__, __LINE__, #cond);			\
+		ok = false;						\
+	}								\
+} while (0)
+
+static __be32 ip4(u8 a, u8 b, u8 c, u8 d)
+{
+	return htonl((u32)a << 24 | (u32)b << 16 | (u32)c << 8 | d);
+}
+
+static bool dmvpn_selftest_lpm4(struct dmvpn_dev *dd)
+{
+	__be32 a = ip4(192, 0, 2, 1), b = ip4(192, 0, 2, 2);
+	__be32 c = ip4(192, 0, 2, 3), d = ip4(192, 0, 2, 4);
+	__be32 addr;
+	bool ok = true;
+
+	addr = ip4(10, 0, 0, 0);
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET, &addr, 8, a, DMVPN_ENTRY_STATIC));
+	addr = ip4(10, 1, 0, 0);
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET, &addr, 16, b, DMVPN_ENTRY_SHORTCUT));
+	addr = ip4(10, 1, 2, 3);
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET, &addr, 32, c, DMVPN_ENTRY_DYNAMIC));
+	addr = 0;
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET, &addr, 0, d, DMVPN_ENTRY_STATIC));
+	/* Host bits are masked: 10.1.9.9/16 is the existing 10.1.0.0/16. */
+	addr = ip4(10, 1, 9, 9);
+	DMVPN_TEST(dmvpn_test_add(dd, AF_INET, &addr, 16, a,
+				  DMVPN_ENTRY_STATIC) == -EEXIST);
+
+	addr = ip4(10, 1, 2, 3);
+	DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET, &addr) == c);
+	addr = ip4(10, 1, 2, 4);
+	DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET, &addr) == b);
+	addr = ip4(10, 2, 0, 1);
+	DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET, &addr) == a);
+	addr = ip4(11, 0, 0, 1);
+	DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET, &addr) == d);
+
+	/* A local entry describes this host: the lookup passes it over. */
+	addr = ip4(10, 1, 2, 4);
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET, &addr, 32, a, DMVPN_ENTRY_LOCAL));
+	DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET, &addr) == b);
+
+	addr = ip4(10, 1, 0, 0);
+	DMVPN_TEST(dmvpn_key_set(&(struct dmvpn_key){}, AF_INET, &addr, 33));
+	{
+		struct dmvpn_key key;
+
+		dmvpn_key_set(&key, AF_INET, &addr, 16);
+		DMVPN_TEST(!dmvpn_cache_del(dd, &key));
+		DMVPN_TEST(dmvpn_cache_del(dd, &key) == -ENOENT);
+	}
+	addr = ip4(10, 1, 2, 4);
+	DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET, &addr) == a);
+	/* An IPv4 entry never answers for IPv6, nor the reverse. */
+	DMVPN_TEST(!dmvpn_test_lookup(dd, AF_INET6, &in6addr_any));
+	return ok;
+}
+
+static bool dmvpn_selftest_lpm6(struct dmvpn_dev *dd)
+{
+	struct in6_addr addr = { .s6_addr = { 0xfd, 0x01, 0, 0, 0, 0, 0, 0,
+					      0, 0, 0, 0, 0, 0, 0, 0x10 } };
+	__be32 a = ip4(192, 0, 2, 1), b = ip4(192, 0, 2, 2);
+	__be32 c = ip4(192, 0, 2, 3);
+	bool ok = true;
+
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET6, &addr, 16, a, DMVPN_ENTRY_STATIC));
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET6, &addr, 64, b, DMVPN_ENTRY_SHORTCUT));
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET6, &addr, 128, c, DMVPN_ENTRY_DYNAMIC));
+	DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET6, &addr) == c);
+	addr.s6_addr[15] = 0x11;
+	DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET6, &addr) == b);
+	addr.s6_addr[7] = 0x01;
+	DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET6, &addr) == a);
+	addr.s6_addr[1] = 0x02;
+	DMVPN_TEST(!dmvpn_test_lookup(dd, AF_INET6, &addr));
+	return ok;
+}
+
+static bool dmvpn_selftest_peers(struct dmvpn_dev *dd)
+{
+	__be32 a = ip4(192, 0, 2, 1), b = ip4(192, 0, 2, 2);
+	__be32 x = ip4(10, 9, 0, 1), y = ip4(10, 9, 0, 2);
+	struct dmvpn_entry_spec spec = { .nbma = b, .type = DMVPN_ENTRY_NHS };
+	struct dmvpn_entry *ex, *ey;
+	bool ok = true;
+
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET, &x, 32, a, DMVPN_ENTRY_NHS));
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET, &y, 32, a, DMVPN_ENTRY_NHS));
+	rcu_read_lock();
+	ex = dmvpn_cache_lookup(&dd->cache, AF_INET, &x);
+	ey = dmvpn_cache_lookup(&dd->cache, AF_INET, &y);
+	/* Two entries for one NBMA address share one peer and its route. */
+	DMVPN_TEST(ex && ey && ex->peer == ey->peer);
+	DMVPN_TEST(ex && rcu_access_pointer(dd->cache.nhs) == ex->peer);
+	rcu_read_unlock();
+
+	/* Replace moves the entry to another peer; misses follow. */
+	dmvpn_key_set(&spec.key, AF_INET, &x, 32);
+	DMVPN_TEST(!dmvpn_cache_add(dd, &spec, true, NULL));
+	DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET, &x) == b);
+	dmvpn_key_set(&spec.key, AF_INET, &y, 32);
+	DMVPN_TEST(!dmvpn_cache_del(dd, &spec.key));
+	rcu_read_lock();
+	ex = dmvpn_cache_lookup(&dd->cache, AF_INET, &x);
+	DMVPN_TEST(ex && rcu_access_pointer(dd->cache.nhs) == ex->peer);
+	rcu_read_unlock();
+	dmvpn_key_set(&spec.key, AF_INET, &x, 32);
+	DMVPN_TEST(!dmvpn_cache_del(dd, &spec.key));
+	DMVPN_TEST(!rcu_access_pointer(dd->cache.nhs));
+	return ok;
+}
+
+static bool dmvpn_selftest_limit(void)
+{
+	struct dmvpn_dev *dd = dmvpn_test_dev_create(2);
+	__be32 nbma = ip4(192, 0, 2, 1), addr;
+	bool ok = true;
+
+	if (!dd)
+		return false;
+	addr = ip4(10, 0, 0, 1);
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET, &addr, 32, nbma, DMVPN_ENTRY_STATIC));
+	addr = ip4(10, 0, 0, 2);
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET, &addr, 32, nbma, DMVPN_ENTRY_STATIC));
+	addr = ip4(10, 0, 0, 3);
+	DMVPN_TEST(dmvpn_test_add(dd, AF_INET, &addr, 32, nbma,
+				  DMVPN_ENTRY_STATIC) == -ENOSPC);
+	DMVPN_TEST(atomic_read(&dd->cache.count) == 2);
+	dmvpn_test_dev_destroy(dd);
+	return ok;
+}
+
+struct dmvpn_ref_prefix {
+	__be32 addr;
+	u8 plen;
+	__be32 nbma;
+};
+
+/* The longest of @n prefixes that covers @addr, the slow obvious way. */
+static __be32 dmvpn_ref_lookup(const struct dmvpn_ref_prefix *ref, int n,
+			       __be32 addr)
+{
+	int best = -1, i;
+
+	for (i = 0; i < n; i++) {
+		if ((addr & inet_make_mask(ref[i].plen)) != ref[i].addr)
+			continue;
+		if (best < 0 || ref[i].plen > ref[best].plen)
+			best = i;
+	}
+	return best < 0 ? 0 : ref[best].nbma;
+}
+
+/* Random prefixes in 10/8 against the reference, random addresses. */
+static bool dmvpn_selftest_random(void)
+{
+	const int nprefixes = 2000, nlookups = 20000;
+	struct dmvpn_ref_prefix *ref;
+	struct dmvpn_dev *dd;
+	bool ok = true;
+	int i, n = 0;
+
+	dd = dmvpn_test_dev_create(DMVPN_DEFAULT_MAX_ENTRIES);
+	ref = kvcalloc(nprefixes, sizeof(*ref), GFP_KERNEL);
+	if (!dd || !ref)
+		goto out;
+	for (i = 0; i < nprefixes; i++) {
+		u8 plen = 8 + get_random_u32() % 25;
+		__be32 addr = htonl(0x0a000000 | (get_random_u32() & 0xffffff));
+
+		addr &= inet_make_mask(plen);
+		ref[n].addr = addr;
+		ref[n].plen = plen;
+		ref[n].nbma = htonl(0xc0000200 | (i + 1));
+		if (!dmvpn_test_add(dd, AF_INET, &addr, plen, ref[n].nbma,
+				    DMVPN_ENTRY_SHORTCUT))
+			n++;	/* a duplicate prefix is -EEXIST: skip it */
+	}
+	for (i = 0; i < nlookups && ok; i++) {
+		__be32 addr = htonl(0x0a000000 | (get_random_u32() & 0xffffff));
+
+		/* Bias half the lookups to addresses inside known prefixes. */
+		if (i & 1)
+			addr = ref[i % n].addr | (addr & ~inet_make_mask(ref[i % n].plen));
+		DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET, &addr) ==
+			   dmvpn_ref_lookup(ref, n, addr));
+	}
+out:
+	kvfree(ref);
+	if (dd)
+		dmvpn_test_dev_destroy(dd);
+	return ok && dd && ref;
+}
+
+static bool dmvpn_selftest_basic(void)
+{
+	struct dmvpn_dev *dd = dmvpn_test_dev_create(DMVPN_DEFAULT_MAX_ENTRIES);
+	bool ok;
+
+	if (!dd)
+		return false;
+	ok = dmvpn_selftest_lpm4(dd);
+	ok &= dmvpn_selftest_lpm6(dd);
+	dmvpn_cache_flush(dd, 0);
+	ok &= atomic_read(&dd->cache.count) == 0;
+	ok &= dmvpn_selftest_peers(dd);
+	dmvpn_test_dev_destroy(dd);
+	return ok;
+}
+
+/* Nanoseconds per lookup of @lookups addresses spread over @span entries. */
+static u64 dmvpn_bench_lookups(struct dmvpn_dev *dd, u32 span, u32 lookups)
+{
+	volatile __be32 sink;
+	__be32 addr;
+	u64 start;
+	u32 i;
+
+	start = ktime_get_ns();
+	for (i = 0; i < lookups; i++) {
+		/* Multiplicative hashing spreads the lookups over the span. */
+		addr = htonl(0x0a000000 + (u32)(((u64)i * 2654435761u) % span));
+		sink = dmvpn_test_lookup(dd, AF_INET, &addr);
+	}
+	(void)sink;
+	return div_u64(ktime_get_ns() - start, lookups);
+}
+
+/*
+ * Lookup cost at one table size: @n host entries (all leading to one peer,
+ * so only the entries themselves are measured) and one /24, so that every
+ * /32 miss costs a second probe as in a real network.  "hot" looks up 1024
+ * destinations, the active flows of a busy site; "all" spreads the lookups
+ * over every entry, where cache misses, not the hash, set the cost.
+ */
+static void dmvpn_bench_one(u32 n)
+{
+	const u32 lookups = 1000000;
+	__be32 nbma = ip4(192, 0, 2, 1), addr;
+	unsigned int entry_bytes;
+	struct dmvpn_dev *dd;
+	u64 hot, all, table_bytes;
+	u32 i;
+
+	dd = dmvpn_test_dev_create(n + 1);
+	if (!dd)
+		return;
+	addr = htonl(0x0b000000);
+	dmvpn_test_add(dd, AF_INET, &addr, 24, nbma, DMVPN_ENTRY_SHORTCUT);
+	for (i = 0; i < n; i++) {
+		addr = htonl(0x0a000000 + i);
+		if (dmvpn_test_add(dd, AF_INET, &addr, 32, nbma,
+				   DMVPN_ENTRY_DYNAMIC))
+			break;
+		cond_resched();
+	}
+	hot = dmvpn_bench_lookups(dd, min(n, 1024U), lookups);
+	all = dmvpn_bench_lookups(dd, n, lookups);
+	entry_bytes = dmvpn_cache_entry_size();
+	rcu_read_lock();
+	table_bytes = (u64)rht_dereference_rcu(dd->cache.table.tbl,
+					       &dd->cache.table)->size *
+		      sizeof(struct rhash_head *);
+	rcu_read_unlock();
+	pr_info("dmvpn: cache bench: %8u entries: hot %llu ns/lookup, all %llu ns/lookup, %llu bytes/entry (entry %u + table %llu)\n",
+		n, hot, all, entry_bytes + div_u64(table_bytes, n + 1),
+		entry_bytes, div_u64(table_bytes, n + 1));
+	dmvpn_test_dev_destroy(dd);
+}
+
+/**
+ * dmvpn_selftest_cache - run the cache self-tests (debug builds only)
+ *
+ * Return: true when every test passed.
+ */
+bool dmvpn_selftest_cache(void)
+{
+	static const u32 sizes[] = { 1, 1000, 100000, 1000000 };
+	bool ok;
+	int i;
+
+	ok = dmvpn_selftest_basic();
+	ok &= dmvpn_selftest_limit();
+	ok &= dmvpn_selftest_random();
+	if (ok && cache_bench)
+		for (i = 0; i < ARRAY_SIZE(sizes); i++)
+			dmvpn_bench_one(sizes[i]);
+	pr_info("dmvpn: cache selftests: %s\n", ok ? "pass" : "FAIL");
+	return ok;
+}
