@@ -188,21 +188,34 @@ static int dmvpn_nl_entry_new(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-static int dmvpn_nl_entry_del(struct sk_buff *skb, struct genl_info *info)
+/*
+ * The prefix of the request's entry and its device, held: what del and get
+ * both need.  Return: 0, or an errno with extack set.
+ */
+static int dmvpn_nl_key_dev(struct genl_info *info, struct dmvpn_key *key,
+			    struct dmvpn_dev **dd)
 {
 	struct nlattr *tb[DMVPN_ENTRY_A_MAX + 1];
-	struct dmvpn_key key;
-	struct dmvpn_dev *dd;
 	int err;
 
 	err = dmvpn_nl_parse_entry(info, tb);
 	if (!err)
-		err = dmvpn_nl_parse_key(tb, &key, info->extack);
+		err = dmvpn_nl_parse_key(tb, key, info->extack);
 	if (err)
 		return err;
-	dd = dmvpn_nl_dev(genl_info_net(info), info->attrs, info->extack);
-	if (!dd)
-		return -ENODEV;
+	*dd = dmvpn_nl_dev(genl_info_net(info), info->attrs, info->extack);
+	return *dd ? 0 : -ENODEV;
+}
+
+static int dmvpn_nl_entry_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dmvpn_key key;
+	struct dmvpn_dev *dd;
+	int err;
+
+	err = dmvpn_nl_key_dev(info, &key, &dd);
+	if (err)
+		return err;
 	err = dmvpn_cache_del(dd, &key);
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "no entry for this prefix");
@@ -225,7 +238,6 @@ static void *dmvpn_nl_msg_put(struct sk_buff *msg, struct genl_info *info,
 
 static int dmvpn_nl_entry_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[DMVPN_ENTRY_A_MAX + 1];
 	struct dmvpn_entry *e;
 	struct dmvpn_key key;
 	struct dmvpn_dev *dd;
@@ -233,14 +245,9 @@ static int dmvpn_nl_entry_get(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err;
 
-	err = dmvpn_nl_parse_entry(info, tb);
-	if (!err)
-		err = dmvpn_nl_parse_key(tb, &key, info->extack);
+	err = dmvpn_nl_key_dev(info, &key, &dd);
 	if (err)
 		return err;
-	dd = dmvpn_nl_dev(genl_info_net(info), info->attrs, info->extack);
-	if (!dd)
-		return -ENODEV;
 	err = -ENOMEM;
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
