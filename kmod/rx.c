@@ -51,7 +51,13 @@ static bool dmvpn_rx_addressed_to_us(const struct dmvpn_params *p,
 	return inet_addr_type(state->net, iph->daddr) == RTN_LOCAL;
 }
 
-/* Return: 0, or the counter that says what is wrong with the header. */
+/* Not GRE version 0 (PPTP's enhanced GRE, say): not ours to judge. */
+#define DMVPN_RX_NOT_GRE0 (-1)
+
+/*
+ * Return: 0, DMVPN_RX_NOT_GRE0, or the counter that says what is wrong
+ * with the header.
+ */
 static int dmvpn_rx_parse(struct sk_buff *skb, unsigned int off,
 			  struct dmvpn_gre *gre)
 {
@@ -61,6 +67,8 @@ static int dmvpn_rx_parse(struct sk_buff *skb, unsigned int off,
 	if (!pskb_may_pull(skb, off + sizeof(*greh)))
 		return DMVPN_CTR_RX_ERR_TRUNCATED;
 	greh = (const struct gre_base_hdr *)(skb->data + off);
+	if (greh->flags & GRE_VERSION)
+		return DMVPN_RX_NOT_GRE0;
 	if (greh->flags & DMVPN_GRE_UNSUPPORTED)
 		return DMVPN_CTR_RX_ERR_HEADER;
 	gre->has_csum = greh->flags & GRE_CSUM;
@@ -148,13 +156,9 @@ static unsigned int dmvpn_rx_gre(struct dmvpn_dev *dd,
 	struct dmvpn_gre gre;
 	int why;
 
-	/* Not GRE version 0 (PPTP's enhanced GRE, say): not ours. */
-	if (!pskb_may_pull(skb, off + sizeof(struct gre_base_hdr)))
-		return dmvpn_rx_drop(dd, DMVPN_CTR_RX_ERR_TRUNCATED);
-	if (((const struct gre_base_hdr *)(skb->data + off))->flags &
-	    GRE_VERSION)
-		return NF_ACCEPT;
 	why = dmvpn_rx_parse(skb, off, &gre);
+	if (why == DMVPN_RX_NOT_GRE0)
+		return NF_ACCEPT;
 	if (why)
 		return dmvpn_rx_drop(dd, why);
 	/*
