@@ -254,6 +254,8 @@ static void dmvpn_entry_release(struct dmvpn_cache *cache,
 	if (peer) {
 		if (e->flags & DMVPN_ENTRY_F_MULTICAST)
 			dmvpn_peer_mcast_unref(cache, peer);
+		if (e->flags & DMVPN_ENTRY_F_REQUIRE_IPSEC)
+			WRITE_ONCE(peer->ipsec_refs, peer->ipsec_refs - 1);
 		if (e->type == DMVPN_ENTRY_NHS &&
 		    rcu_access_pointer(cache->nhs) == peer)
 			dmvpn_nhs_reelect(cache);
@@ -338,6 +340,9 @@ static int dmvpn_entry_account(struct dmvpn_cache *cache,
 		return 0;
 	if (e->flags & DMVPN_ENTRY_F_MULTICAST)
 		dmvpn_peer_mcast_ref(cache, e->peer);
+	/* The flag guards the peer, whichever way a packet reaches it. */
+	if (e->flags & DMVPN_ENTRY_F_REQUIRE_IPSEC)
+		WRITE_ONCE(e->peer->ipsec_refs, e->peer->ipsec_refs + 1);
 	if (e->type == DMVPN_ENTRY_NHS && !rcu_access_pointer(cache->nhs))
 		rcu_assign_pointer(cache->nhs, e->peer);
 	return 0;

@@ -18,6 +18,7 @@ struct dmvpn_peer {
 	__be32 nbma;
 	refcount_t refs;		/* entries holding it */
 	u32 mcast_refs;			/* multicast entries, under cache lock */
+	u32 ipsec_refs;			/* require-ipsec entries, likewise */
 	/*
 	 * The route cache is bypassed while the tunnel parameters change (see
 	 * dmvpn_cache_peers_reset_routes), as dst_cache has no locking of its

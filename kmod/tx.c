@@ -174,10 +174,14 @@ static void dmvpn_apply_qos(struct sk_buff *skb, const struct dmvpn_tx *tx)
 		skb->priority = e->qos_priority;
 }
 
-/* Encapsulate and send one packet to @nbma; consumes @skb. */
+/*
+ * Encapsulate and send one packet to @nbma; consumes @skb.  @peer, when
+ * there is one for @nbma, lends its cached route and its IPsec rule.
+ */
 static void dmvpn_xmit_one(struct dmvpn_tx *tx, struct sk_buff *skb,
-			   __be32 nbma, struct dst_cache *cache)
+			   __be32 nbma, struct dmvpn_peer *peer)
 {
+	struct dst_cache *cache = dmvpn_peer_route_cache(peer);
 	const struct dmvpn_params *p = tx->p;
 	struct dmvpn_dev *dd = tx->dd;
 	unsigned int gre_hlen = dmvpn_gre_hlen(p);
@@ -199,8 +203,7 @@ static void dmvpn_xmit_one(struct dmvpn_tx *tx, struct sk_buff *skb,
 				    dd->dev->name, &nbma);
 		goto drop_route;
 	}
-	require_ipsec = p->require_ipsec ||
-			(tx->entry && tx->entry->flags & DMVPN_ENTRY_F_REQUIRE_IPSEC);
+	require_ipsec = p->require_ipsec || (peer && READ_ONCE(peer->ipsec_refs));
 	if (require_ipsec && !rt->dst.xfrm) {
 		ip_rt_put(rt);
 		dmvpn_tx_error(dd, skb, DMVPN_CTR_TX_NO_IPSEC);
@@ -259,8 +262,7 @@ static void dmvpn_xmit_multicast(struct dmvpn_tx *tx, struct sk_buff *skb)
 			if (!copy)
 				break;
 			dmvpn_count(tx->dd, DMVPN_CTR_MCAST_COPIES);
-			dmvpn_xmit_one(tx, copy, last->nbma,
-				       dmvpn_peer_route_cache(last));
+			dmvpn_xmit_one(tx, copy, last->nbma, last);
 		}
 		last = peer;
 	}
@@ -269,7 +271,7 @@ static void dmvpn_xmit_multicast(struct dmvpn_tx *tx, struct sk_buff *skb)
 		return;
 	}
 	dmvpn_count(tx->dd, DMVPN_CTR_MCAST_COPIES);
-	dmvpn_xmit_one(tx, skb, last->nbma, dmvpn_peer_route_cache(last));
+	dmvpn_xmit_one(tx, skb, last->nbma, last);
 }
 
 /* The gateway of the route that sent @skb here, if it has one. */
@@ -337,7 +339,7 @@ static void dmvpn_xmit_unicast(struct dmvpn_tx *tx, struct sk_buff *skb,
 	/* A packet that came in on this device and leaves by it: a hairpin. */
 	if (tx->p->redirect && skb->skb_iif == dd->dev->ifindex)
 		dmvpn_event_redirect(dd, skb, family);
-	dmvpn_xmit_one(tx, skb, peer->nbma, dmvpn_peer_route_cache(peer));
+	dmvpn_xmit_one(tx, skb, peer->nbma, peer);
 }
 
 static void dmvpn_xmit_ip(struct dmvpn_tx *tx, struct sk_buff *skb)
@@ -387,7 +389,7 @@ static void dmvpn_xmit_nhrp(struct dmvpn_tx *tx, struct sk_buff *skb)
 	tx->proto = htons(DMVPN_ETH_P_NHRP);
 	peer = dmvpn_peer_find(&tx->dd->cache, nbma);
 	dmvpn_count(tx->dd, DMVPN_CTR_TX_NHRP);
-	dmvpn_xmit_one(tx, skb, nbma, dmvpn_peer_route_cache(peer));
+	dmvpn_xmit_one(tx, skb, nbma, peer);
 }
 
 /**

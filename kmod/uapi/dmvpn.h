@@ -165,7 +165,7 @@ enum dmvpn_entry_type {
 /* Entry flags. */
 #define DMVPN_ENTRY_F_MULTICAST		_BITUL(0)	/* gets multicast copies */
 #define DMVPN_ENTRY_F_UNIQUE		_BITUL(1)	/* NBMA may not change */
-#define DMVPN_ENTRY_F_REQUIRE_IPSEC	_BITUL(2)	/* no clear GRE to it */
+#define DMVPN_ENTRY_F_REQUIRE_IPSEC	_BITUL(2)	/* no clear GRE to its peer */
 #define DMVPN_ENTRY_F_ALL		(_BITUL(3) - 1)
 
 enum dmvpn_entry_attr {
