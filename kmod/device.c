@@ -317,7 +317,8 @@ static int dmvpn_header_create(struct sk_buff *skb, struct net_device *dev,
 	 */
 	if (type != DMVPN_ETH_P_NHRP)
 		return 0;
-	if (!daddr)
+	/* No address, or 0.0.0.0: nowhere to send (ip_gre refuses too). */
+	if (!daddr || !memchr_inv(daddr, 0, sizeof(*nbma)))
 		return -EINVAL;
 	nbma = skb_push(skb, sizeof(*nbma));
 	memcpy(nbma, daddr, sizeof(*nbma));
