@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""dmvpn_gre_craft.py: send hand-made GRE packets, and listen for the answer.
+
+A raw IPPROTO_GRE socket: this script writes the GRE header and what
+follows, the kernel adds the outer IPv4 header.  Python standard library
+only.
+
+Usage:
+  dmvpn_gre_craft.py send DST [OPTIONS]
+      one packet (or --count N of them) to DST.
+  dmvpn_gre_craft.py fuzz DST --seed S --count N [--dev-key K] [--dev-csum]
+      N pseudo-random GRE packets (flags, options, protocol, checksum and
+      length all varied), then prints what the receiving dmvpn device
+      (with key K or none, with or without csum) must count, as
+      "rx_packets=N rx_nhrp=N rx_err_truncated=N rx_err_header=N
+      rx_err_key=N rx_err_csum=N rx_err_proto=N ignored=N", following
+      the rules of kmod/rx.c.
+
+Options of send:
+  --key N           a key field (and the K bit)
+  --csum good|bad   a checksum field (and the C bit), right or wrong
+  --seq N           a sequence number field (and the S bit)
+  --flags HEX       more bits ORed into the first 16 bits (0x4000 routing,
+                    0x0800 strict source route, 0x0700 recursion, 0x0078
+                    reserved, 0x0007 version), without their fields
+  --proto HEX       the protocol type (default 0x0800)
+  --echo SRC DST    the payload is an IPv4 ICMP echo request SRC > DST
+                    (--size bytes of ICMP data, default 16)
+  --hex HEX         the payload is these bytes
+  --truncate N      send only the first N bytes of the GRE packet
+  --tos N           the outer TOS byte (ECN bits included)
+  --reply SECONDS   then wait for the GRE packet carrying the matching ICMP
+                    echo reply; print it as
+                    "reply src=A dst=A flags=0xNNNN key=N|none csum=ok|bad|none
+                     proto=0xNNNN inner=SRC>DST icmp=echo-reply"
+                    and exit 0, or exit 1 when none came
+  --no-reply SECONDS  wait as long, and exit 1 if the echo reply does come
+
+The ICMP identifier and sequence are taken from --ident (default: the pid)
+and --icmp-seq (default 1).
+"""
+
+import argparse
+import os
+import random
+import select
+import socket
+import struct
+import sys
+import time
+
+GRE_CSUM = 0x8000
+GRE_ROUTING = 0x4000
+GRE_KEY = 0x2000
+GRE_SEQ = 0x1000
+GRE_STRICT = 0x0800
+GRE_REC = 0x0700
+GRE_FLAGS = 0x0078
+GRE_VERSION = 0x0007
+# What kmod/rx.c refuses outright (DMVPN_GRE_UNSUPPORTED).
+UNSUPPORTED = GRE_ROUTING | GRE_STRICT | GRE_REC | GRE_FLAGS
+CARRIED = (0x0800, 0x86DD, 0x2001)
+IP_MTU_DISCOVER = 10
+IP_PMTUDISC_DONT = 0
+
+
+def csum16(data):
+    """The Internet checksum of data."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def icmp_echo(src, dst, ident, seq, size):
+    """An IPv4 packet holding an ICMP echo request."""
+    data = bytes((i & 0xFF for i in range(size)))
+    icmp = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + data
+    icmp = icmp[:2] + struct.pack("!H", csum16(icmp)) + icmp[4:]
+    total = 20 + len(icmp)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, ident, 0, 64, 1, 0,
+                      socket.inet_aton(src), socket.inet_aton(dst))
+    hdr = hdr[:10] + struct.pack("!H", csum16(hdr)) + hdr[12:]
+    return hdr + icmp
+
+
+def gre_packet(flags, proto, payload, key=None, csum=None, seq=None):
+    """A GRE header (with the optional fields asked for) and payload.
+    csum is None, "good" or "bad"."""
+    if csum is not None:
+        flags |= GRE_CSUM
+    if key is not None:
+        flags |= GRE_KEY
+    if seq is not None:
+        flags |= GRE_SEQ
+    opts = b""
+    if csum is not None:
+        opts += b"\0\0\0\0"
+    if key is not None:
+        opts += struct.pack("!I", key)
+    if seq is not None:
+        opts += struct.pack("!I", seq)
+    pkt = struct.pack("!HH", flags, proto) + opts + payload
+    if csum is not None:
+        value = csum16(pkt)
+        if csum == "bad":
+            value ^= 0x5A5A
+        pkt = pkt[:4] + struct.pack("!H", value) + pkt[6:]
+    return pkt
+
+
+def parse_gre(ip_packet):
+    """(src, dst, flags, key, csum state, proto, payload) of an IPv4
+    packet holding GRE, or None."""
+    if len(ip_packet) < 20:
+        return None
+    ihl = (ip_packet[0] & 0x0F) * 4
+    src = socket.inet_ntoa(ip_packet[12:16])
+    dst = socket.inet_ntoa(ip_packet[16:20])
+    gre = ip_packet[ihl:]
+    if len(gre) < 4:
+        return None
+    flags, proto = struct.unpack_from("!HH", gre)
+    off = 4
+    state, key = "none", None
+    if flags & GRE_CSUM:
+        state = "ok" if csum16(gre) == 0 else "bad"
+        off += 4
+    if flags & GRE_KEY:
+        if len(gre) < off + 4:
+            return None
+        key = struct.unpack_from("!I", gre, off)[0]
+        off += 4
+    if flags & GRE_SEQ:
+        off += 4
+    return src, dst, flags, key, state, proto, gre[off:]
+
+
+def matching_reply(inner, ident, seq):
+    """True if inner is an IPv4 ICMP echo reply with this id and seq."""
+    if len(inner) < 28 or inner[0] >> 4 != 4 or inner[9] != 1:
+        return False
+    ihl = (inner[0] & 0x0F) * 4
+    icmp = inner[ihl:ihl + 8]
+    if len(icmp) < 8:
+        return False
+    itype, _, _, iid, iseq = struct.unpack("!BBHHH", icmp)
+    return itype == 0 and iid == ident and iseq == seq
+
+
+def wait_reply(sock, ident, seq, timeout):
+    """The summary line of the matching reply, or None after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        ready, _, _ = select.select([sock], [], [], left)
+        if not ready:
+            return None
+        parsed = parse_gre(sock.recv(65535))
+        if not parsed:
+            continue
+        src, dst, flags, key, state, proto, inner = parsed
+        if proto != 0x0800 or not matching_reply(inner, ident, seq):
+            continue
+        isrc = socket.inet_ntoa(inner[12:16])
+        idst = socket.inet_ntoa(inner[16:20])
+        return (f"reply src={src} dst={dst} flags={flags:#06x} "
+                f"key={'none' if key is None else key} csum={state} "
+                f"proto={proto:#06x} inner={isrc}>{idst} icmp=echo-reply")
+
+
+def gre_socket():
+    """A raw GRE socket whose big packets are fragmented, not refused."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_GRE)
+    sock.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT)
+    return sock
+
+
+def do_send(args):
+    sock = gre_socket()
+    if args.tos is not None:
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, args.tos)
+    ident = args.ident if args.ident is not None else os.getpid() & 0xFFFF
+    if args.echo:
+        src, dst = args.echo
+        payload = icmp_echo(src, dst, ident, args.icmp_seq, args.size)
+    elif args.hex is not None:
+        payload = bytes.fromhex(args.hex)
+    else:
+        payload = b""
+    pkt = gre_packet(int(args.flags, 16), int(args.proto, 16), payload,
+                     key=args.key, csum=args.csum, seq=args.seq)
+    if args.truncate is not None:
+        pkt = pkt[:args.truncate]
+    for _ in range(args.count):
+        sock.sendto(pkt, (args.dst, 0))
+    if args.reply is not None:
+        line = wait_reply(sock, ident, args.icmp_seq, args.reply)
+        if line is None:
+            print("no reply", file=sys.stderr)
+            return 1
+        print(line)
+    elif args.no_reply is not None:
+        line = wait_reply(sock, ident, args.icmp_seq, args.no_reply)
+        if line is not None:
+            print(f"unexpected {line}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def classify(pkt, dev_key, dev_csum):
+    """The counter kmod/rx.c bumps for pkt (a GRE packet), or "ignored"."""
+    if len(pkt) < 4:
+        return "rx_err_truncated"
+    flags, proto = struct.unpack_from("!HH", pkt)
+    if flags & GRE_VERSION:
+        return "ignored"
+    if flags & UNSUPPORTED:
+        return "rx_err_header"
+    hlen = 4 + sum(4 for bit in (GRE_CSUM, GRE_KEY, GRE_SEQ) if flags & bit)
+    if len(pkt) < hlen:
+        return "rx_err_truncated"
+    has_key = bool(flags & GRE_KEY)
+    if has_key != (dev_key is not None):
+        return "rx_err_key"
+    if has_key:
+        off = 8 if flags & GRE_CSUM else 4
+        if struct.unpack_from("!I", pkt, off)[0] != dev_key:
+            return "rx_err_key"
+    if proto not in CARRIED:
+        return "rx_err_proto"
+    if flags & GRE_CSUM:
+        if csum16(pkt) != 0:
+            return "rx_err_csum"
+    elif dev_csum:
+        return "rx_err_csum"
+    return "rx_nhrp" if proto == 0x2001 else "rx_packets"
+
+
+def random_packet(rng, dev_key):
+    """A GRE packet near the valid ones, so that every rule is reached."""
+    flags = 0
+    for bit, chance in ((GRE_ROUTING, 0.05), (GRE_STRICT, 0.05),
+                        (0x0100, 0.05), (0x0040, 0.05), (0x0080, 0.1),
+                        (0x0001, 0.05)):
+        if rng.random() < chance:
+            flags |= bit
+    proto = rng.choice((0x0800, 0x0800, 0x86DD, 0x2001, 0x6558,
+                        rng.randrange(0x10000)))
+    key = None
+    if rng.random() < 0.8:
+        key = dev_key if dev_key is not None and rng.random() < 0.7 \
+            else rng.randrange(1 << 32)
+    csum = rng.choice((None, "good", "good", "bad"))
+    seq = rng.randrange(1 << 32) if rng.random() < 0.2 else None
+    payload = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 64)))
+    pkt = gre_packet(flags, proto, payload, key=key, csum=csum, seq=seq)
+    if rng.random() < 0.15:
+        # At least one byte: an empty datagram is never sent.
+        pkt = pkt[:rng.randrange(1, len(pkt) + 1)]
+    return pkt
+
+
+def do_fuzz(args):
+    sock = gre_socket()
+    rng = random.Random(args.seed)
+    names = ("rx_packets", "rx_nhrp", "rx_err_truncated", "rx_err_header",
+             "rx_err_key", "rx_err_csum", "rx_err_proto", "ignored")
+    counts = dict.fromkeys(names, 0)
+    for _ in range(args.count):
+        pkt = random_packet(rng, args.dev_key)
+        counts[classify(pkt, args.dev_key, args.dev_csum)] += 1
+        sock.sendto(pkt, (args.dst, 0))
+    print(" ".join(f"{name}={counts[name]}" for name in names))
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    send = sub.add_parser("send")
+    send.add_argument("dst")
+    send.add_argument("--key", type=lambda s: int(s, 0))
+    send.add_argument("--csum", choices=("good", "bad"))
+    send.add_argument("--seq", type=lambda s: int(s, 0))
+    send.add_argument("--flags", default="0")
+    send.add_argument("--proto", default="0x0800")
+    send.add_argument("--echo", nargs=2, metavar=("SRC", "DST"))
+    send.add_argument("--size", type=int, default=16)
+    send.add_argument("--hex")
+    send.add_argument("--truncate", type=int)
+    send.add_argument("--tos", type=lambda s: int(s, 0))
+    send.add_argument("--count", type=int, default=1)
+    send.add_argument("--ident", type=lambda s: int(s, 0))
+    send.add_argument("--icmp-seq", type=int, default=1)
+    send.add_argument("--reply", type=float)
+    send.add_argument("--no-reply", type=float)
+    fuzz = sub.add_parser("fuzz")
+    fuzz.add_argument("dst")
+    fuzz.add_argument("--seed", type=int, required=True)
+    fuzz.add_argument("--count", type=int, required=True)
+    fuzz.add_argument("--dev-key", type=lambda s: int(s, 0))
+    fuzz.add_argument("--dev-csum", action="store_true")
+    args = parser.parse_args()
+    return do_send(args) if args.cmd == "send" else do_fuzz(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,475 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dmvpn_pmtu.sh: device MTU, path MTU discovery through the tunnel, and the
+# outer DF and TTL.
+#
+# A packet needs 20 + 4 (+4 key, +4 csum) more bytes on the underlay.  When
+# that does not fit the route to the peer and the inner packet may not be
+# fragmented (IPv4 with DF, IPv6), dmvpn drops it and tells the sender
+# (ICMP "fragmentation needed" or ICMPv6 "packet too big") with the MTU that
+# fits: route MTU - 24 here.  An IPv4 packet without DF is sent anyway, and
+# its outer packet, without DF as well, is fragmented.  The outer DF follows
+# the inner one for IPv4 (always set for IPv6) unless "nopmtudisc", which
+# needs "ttl inherit", clears it.
+#
+# Topology: selftests/lab.sh without key, lan1 -> s1 -> s2 -> lan2 on a
+# shortcut entry, and on s1 a route MTU of 1400 towards s2 only:
+#
+#   lan1 ---- s1 ===== dmvpn0 (shortcut) =====> s2 ---- lan2
+#   10.1.0.10    wan0 192.0.2.2      192.0.2.3          10.2.0.10
+#   fd01::10     ip route add 192.0.2.3/32 dev wan0 mtu 1400  fd02::10
+#
+#   so that 1400 - 20 - 4 = 1376 bytes of inner packet fit to s2, and
+#   1476 (the device MTU) to the hub.  tcpdump on s1's wan0 sees the outer
+#   packets.  A separate netns holds devices for the MTU checks.
+#
+# The big pings are 1428 bytes (-s 1400): between the tunnel's path MTU and
+# dmvpn0's MTU.  A 1478-byte one (-s 1450) would not reach dmvpn: s1's IP
+# forwarding answers it first with its own "frag needed, mtu 1476".
+#
+# Checks, in order:
+#   - device MTU: 1476 by default, 1472 with key, 1468 with key and csum,
+#     1472 with csum alone; "mtu 9000" works, and so does the maximum
+#     (65535 - 20 - GRE header) but not one more; 68 but not 67; changing
+#     the key of a device at its default MTU moves the MTU along, an MTU set
+#     by hand stays, unless over the new maximum
+#   - outer header with the defaults (pmtudisc, ttl 64): DF set when the
+#     inner IPv4 packet has it, not when it does not, always for IPv6; TTL 64
+#   - IPv4: "ping -M do -s 1400" (1428 bytes) from lan1 to lan2 gets
+#     "frag needed, mtu = 1376" and nothing leaves s1 for s2 (tx_errors +1);
+#     lan1's route to 10.2.0.10 then has mtu 1376; -s 1349 fails in lan1,
+#     -s 1348 (1376 bytes) gets through as a 1400-byte outer packet with DF;
+#     1428 bytes still reach the hub, whose route was not lowered
+#   - IPv6: "ping -6 -s 1400" gets "packet too big, mtu=1376", then "ip -6
+#     route get" in lan1 shows mtu 1376; -s 1328 (1376 bytes) gets through,
+#     -s 1329 fails in lan1
+#   - IPv4 without DF: "ping -M dont -s 1450" is answered; what leaves s1 for
+#     s2 is fragmented outer packets, none with DF
+#   - "nopmtudisc" with a fixed ttl is refused; "nopmtudisc ttl inherit":
+#     no DF on the outer packets, IPv4 or IPv6, and their TTL is the inner
+#     one (64 - 1 = 63 after s1 forwarded them)
+#   - nothing suspicious in the kernel log
+#
+# Needs: root, iproute2 with the dmvpn plugin, ping (iputils), tcpdump,
+# nsenter, the module built for the running kernel.
+
+# The lab's namespace variables and $mtu are assigned by setup_ns.
+# shellcheck source-path=SCRIPTDIR disable=SC2154
+source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/lab.sh"
+
+set -u
+
+# Modules loaded before the test: those it loads beyond them (veth, bridge,
+# ...) are unloaded at the end.
+MODULES_BEFORE=$(cut -d' ' -f1 /proc/modules)
+
+# unload_new_modules: rmmod every module that was not loaded before the
+# test, as long as one goes.  Fails while some are left (still in use).
+unload_new_modules() {
+	local progress=1 left mod mods
+	while [ -n "$progress" ]; do
+		progress=
+		left=
+		mapfile -t mods < <(cut -d' ' -f1 /proc/modules)
+		for mod in "${mods[@]}"; do
+			grep -qxF "$mod" <<<"$MODULES_BEFORE" && continue
+			if rmmod "$mod" 2>/dev/null; then
+				progress=1
+			else
+				left=1
+			fi
+		done
+	done
+	[ -z "$left" ]
+}
+
+cleanup() {
+	dmvpn_cleanup
+	# Namespaces die asynchronously: what they hold may take a moment.
+	wait_until 5 unload_new_modules
+}
+trap cleanup EXIT
+
+S1=192.0.2.2
+S2=192.0.2.3
+ROUTE_MTU=1400
+# What fits into the tunnel to s2: 1400 - 20 (outer IPv4) - 4 (GRE).
+TUNNEL_PMTU=1376
+COUNT=3
+
+# nsx NS CMD [ARG...]: CMD in NS's network namespace only.  Much cheaper
+# than "ip netns exec" under TCG, but sees the caller's /sys: use
+# "ip netns exec" to read a namespace's /sys/class/net.
+nsx() {
+	nsenter --net="/run/netns/$1" "${@:2}"
+}
+
+# --- counters ---------------------------------------------------------------
+
+# snap NS: every counter of every device in NS (the dmvpn counters and the
+# netdev statistics), one "/sys/class/net/DEV/GROUP/NAME=VALUE" a line.  One
+# command per namespace, as each "ip netns exec" is slow under TCG.
+snap() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	ip netns exec "$1" bash -c '
+		for f in /sys/class/net/*/dmvpn/* /sys/class/net/*/statistics/*; do
+			read -r v <"$f" && echo "$f=$v"
+		done'
+}
+
+# snap_value SNAPSHOT DEV GROUP NAME: one counter out of a snapshot.
+snap_value() {
+	local line
+	while IFS= read -r line; do
+		if [[ "$line" == "/sys/class/net/$2/$3/$4="* ]]; then
+			echo "${line#*=}"
+			return 0
+		fi
+	done <<<"$1"
+	echo "no counter $2/$3/$4 in the snapshot"
+	return 1
+}
+
+# Snapshots by name: SNAPS[NAME].
+declare -A SNAPS=()
+
+# take_snap NAME NS: SNAPS[NAME] becomes a snapshot of NS's counters.
+take_snap() {
+	SNAPS[$1]=$(snap "$2")
+}
+
+# delta_is EXPECTED BEFORE AFTER DEV GROUP NAME: a counter (GROUP dmvpn or
+# statistics) grew by exactly EXPECTED between the snapshots named BEFORE
+# and AFTER.
+delta_is() {
+	local expected=$1 before after
+	before=$(snap_value "${SNAPS[$2]}" "$4" "$5" "$6") || { echo "$before"; return 1; }
+	after=$(snap_value "${SNAPS[$3]}" "$4" "$5" "$6") || { echo "$after"; return 1; }
+	if [ "$((after - before))" -ne "$expected" ]; then
+		echo "$4 $6: $before -> $after: grew by $((after - before)), expected $expected"
+		return 1
+	fi
+}
+
+# --- the capture ----------------------------------------------------------------
+
+# One tcpdump runs for the whole test.  A phase marks the time it begins
+# (the clock of the capture's time stamps); phase_end reads what was
+# captured since, once (each command costs under TCG), into PKTS: one
+# record a packet, "src=A dst=B proto=N ttl=N df=0|1 frag=0|1 len=N" from
+# its outer IPv4 header, which captured_is matches with bash regexes.
+CAPTURE_DIR=
+CAPTURE_PID=
+PKTS=()
+
+# capture_start NS DEV: tcpdump on DEV in NS until the end of the test.
+capture_start() {
+	# Not through nsx: $! must be tcpdump itself (nsenter execs it), not
+	# a subshell that would leave it running when killed.  SIGTERM: a
+	# background job ignores SIGINT.
+	nsenter --net="/run/netns/$1" tcpdump -n -U --immediate-mode -Z root \
+		-i "$2" -w "$CAPTURE_DIR/pcap" 2>"$CAPTURE_DIR/err" </dev/null >/dev/null &
+	CAPTURE_PID=$!
+	defer kill -TERM "$CAPTURE_PID"
+	if ! wait_until 30 grep -q 'listening on' "$CAPTURE_DIR/err"; then
+		cat "$CAPTURE_DIR/err"
+		return 1
+	fi
+}
+
+# capture_mark: now, in microseconds since the epoch.
+capture_mark() {
+	echo "${EPOCHREALTIME/./}"
+}
+
+# capture_read MARK: PKTS becomes the IPv4 packets captured after MARK.
+# "tcpdump -v" prints a packet's outer header on one line and its
+# addresses at the start of the next; other lines (the inner packet) are
+# skipped.
+capture_read() {
+	local mark=$1 line flags frag df rec=''
+	local hdr='^([0-9]+)\.([0-9]{6}) IP \(tos [^,]*, ttl ([0-9]+), id [0-9]+, offset ([0-9]+), flags \[([^]]*)\], proto [^(]*\(([0-9]+)\), length ([0-9]+)'
+	local addr='^ +([0-9.]+) > ([0-9.]+):'
+	PKTS=()
+	while IFS= read -r line; do
+		if [[ "$line" =~ $hdr ]]; then
+			rec=
+			[ "${BASH_REMATCH[1]}${BASH_REMATCH[2]}" -gt "$mark" ] || continue
+			flags=${BASH_REMATCH[5]}
+			df=0
+			[[ "$flags" == *DF* ]] && df=1
+			frag=0
+			[[ "$flags" == *+* || "${BASH_REMATCH[4]}" != 0 ]] && frag=1
+			rec="proto=${BASH_REMATCH[6]} ttl=${BASH_REMATCH[3]} df=$df frag=$frag len=${BASH_REMATCH[7]}"
+		elif [ -n "$rec" ] && [[ "$line" =~ $addr ]]; then
+			PKTS+=("src=${BASH_REMATCH[1]} dst=${BASH_REMATCH[2]} $rec")
+			rec=
+		fi
+	done < <(tcpdump -tt -v -n -r "$CAPTURE_DIR/pcap" ip 2>/dev/null)
+}
+
+# captured_is COUNT REGEX: exactly COUNT records of PKTS match REGEX.
+captured_is() {
+	local expected=$1 regex=$2 n=0 pkt
+	for pkt in "${PKTS[@]}"; do
+		[[ "$pkt" =~ $regex ]] && n=$((n + 1))
+	done
+	if [ "$n" -ne "$expected" ]; then
+		echo "$n packets match '$regex', expected $expected; all of the phase:"
+		printf '%s\n' "${PKTS[@]:0:30}"
+		return 1
+	fi
+}
+
+# Outer packets from s1 to s2 (GRE, or fragments of GRE), as regexes over
+# the records of capture_read.
+TO_S2="^src=192\\.0\\.2\\.2 dst=192\\.0\\.2\\.3 proto=47 "
+S2_DF="${TO_S2}ttl=[0-9]+ df=1 "
+S2_NO_DF="${TO_S2}ttl=[0-9]+ df=0 "
+S2_TTL64="${TO_S2}ttl=64 "
+S2_TTL63="${TO_S2}ttl=63 "
+S2_FRAGMENT="${TO_S2}.* frag=1 "
+S2_DF_FULL="${TO_S2}ttl=[0-9]+ df=1 frag=0 len=$ROUTE_MTU\$"
+S2_FULL="${TO_S2}.* frag=0 len=$ROUTE_MTU\$"
+
+# phase_begin: mark the capture and snapshot s1's counters.
+phase_begin() {
+	mark=$(capture_mark)
+	take_snap s1_before "$s1"
+}
+
+# phase_end: s1's counters after, and the packets captured since the mark
+# (tcpdump had the time to write them while the counters were read).
+phase_end() {
+	sleep 0.3
+	take_snap s1_after "$s1"
+	capture_read "$mark"
+}
+
+# --- traffic --------------------------------------------------------------------
+
+# ping_all NS DEST COUNT [ARG...]: COUNT pings, every one answered.
+ping_all() {
+	local ns=$1 dest=$2 count=$3 out
+	shift 3
+	out=$(nsx "$ns" ping -n -q -c "$count" -i 0.2 -W 2 "$@" "$dest" 2>&1)
+	echo "$out"
+	grep -q " $count received" <<<"$out"
+}
+
+# ping_says NS REGEX ARG...: one ping, unanswered, whose output matches REGEX
+# (grep -E): the ICMP error it got, or the error of the local stack.
+ping_says() {
+	local ns=$1 regex=$2 out
+	shift 2
+	out=$(nsx "$ns" ping -n -c 1 -W 2 "$@" 2>&1)
+	echo "$out"
+	grep -q " 0 received\|local error\|too long" <<<"$out" &&
+	grep -qE "$regex" <<<"$out"
+}
+
+# route_mtu_is NS MTU DEST [-6]: "ip route get DEST" shows "mtu MTU".
+route_mtu_is() {
+	local out
+	out=$(ip -n "$1" ${4:+"$4"} route get "$3") || return 1
+	echo "$out"
+	grep -q "mtu $2\b" <<<"$out"
+}
+
+# --- device MTU -----------------------------------------------------------------
+
+# mtu_is NS DEV MTU
+mtu_is() {
+	local now
+	now=$(ip -n "$1" -j link show dev "$2" | grep -o '"mtu":[0-9]*') || return 1
+	[ "$now" = "\"mtu\":$3" ] || {
+		echo "$2: $now, expected $3"
+		return 1
+	}
+}
+
+# link_add_mtu_is NS DEV MTU [OPTION...]: a new device with OPTIONs has MTU.
+link_add_mtu_is() {
+	local ns=$1 dev=$2 mtu=$3
+	shift 3
+	ip -n "$ns" link add "$dev" type dmvpn "$@" && mtu_is "$ns" "$dev" "$mtu"
+}
+
+# set_mtu NS DEV MTU: "ip link set DEV mtu MTU" and the MTU is MTU.
+set_mtu() {
+	ip -n "$1" link set dev "$2" mtu "$3" && mtu_is "$@"
+}
+
+# d2 (key 5 csum, default MTU 1468) loses both, then gets a key.
+mtu_follows_key() {
+	ip -n "$mtu" link set dev d2 type dmvpn nocsum nokey &&
+	mtu_is "$mtu" d2 1476 &&
+	ip -n "$mtu" link set dev d2 type dmvpn key 9 &&
+	mtu_is "$mtu" d2 1472
+}
+
+# d1 (key 5, MTU 65507 set by hand)
+mtu_set_by_hand_stays() {
+	ip -n "$mtu" link set dev d1 type dmvpn nokey && mtu_is "$mtu" d1 65507
+}
+
+mtu_set_by_hand_shrinks() {
+	ip -n "$mtu" link set dev d1 type dmvpn key 5 csum &&
+	mtu_is "$mtu" d1 65503
+}
+
+# shortcut_entries: s1 and s2 reach each other's LAN directly.
+shortcut_entries() {
+	lab_ctl s1 cache add 10.2.0.0/24 nbma "$S2" dev dmvpn0 type shortcut &&
+	lab_ctl s1 cache add fd02::/64 nbma "$S2" dev dmvpn0 type shortcut &&
+	lab_ctl s2 cache add 10.1.0.0/24 nbma "$S1" dev dmvpn0 type shortcut &&
+	lab_ctl s2 cache add fd01::/64 nbma "$S1" dev dmvpn0 type shortcut
+}
+
+test_begin
+require_root
+require_cmd ip nsenter ping tcpdump insmod rmmod
+require_module
+
+CAPTURE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn-pmtu.XXXXXX") ||
+	bail_out "mktemp failed"
+defer rm -rf "$CAPTURE_DIR"
+
+check "insmod $(basename "$DMVPN_KO")" module_load ||
+	bail_out "the module does not load"
+
+# --- device MTU -----------------------------------------------------------------
+
+setup_ns mtu
+check "MTU without key: 1476" link_add_mtu_is "$mtu" d0 1476
+check "MTU with key: 1472" link_add_mtu_is "$mtu" d1 1472 key 5
+check "MTU with key and csum: 1468" link_add_mtu_is "$mtu" d2 1468 key 5 csum
+check "MTU with csum alone: 1472" link_add_mtu_is "$mtu" d3 1472 csum
+check "mtu 9000" set_mtu "$mtu" d1 9000
+check "mtu 65507, the maximum with key" set_mtu "$mtu" d1 65507
+check_fail "mtu 65508 refused with key" ip -n "$mtu" link set dev d1 mtu 65508
+check "mtu 65511, the maximum without key" set_mtu "$mtu" d0 65511
+check_fail "mtu 65512 refused without key" ip -n "$mtu" link set dev d0 mtu 65512
+check "mtu 68, the minimum" set_mtu "$mtu" d3 68
+check_fail "mtu 67 refused" ip -n "$mtu" link set dev d3 mtu 67
+check "key added to a device at its default MTU: 1476 -> 1472" \
+	mtu_follows_key
+check "an MTU set by hand stays when the key goes" mtu_set_by_hand_stays
+check "an MTU set by hand shrinks to the new maximum (key csum: 65503)" \
+	mtu_set_by_hand_shrinks
+
+# --- the lab ------------------------------------------------------------------------
+
+check "lab up" lab_up || bail_out "the lab does not come up"
+check "hub and spoke entries" lab_hub_and_spoke_entries ||
+	bail_out "the lab has no entries"
+check "shortcut entries between s1 and s2" shortcut_entries
+check "s1: route MTU $ROUTE_MTU to $S2" \
+	ip -n "$s1" route add "$S2/32" dev wan0 mtu "$ROUTE_MTU"
+check "s1: dmvpn0 MTU is 1476" mtu_is "$s1" dmvpn0 1476
+check "capture on s1's wan0" capture_start "$s1" wan0 ||
+	bail_out "no capture, no test"
+
+# --- the outer header with the defaults -------------------------------------------
+
+phase_begin
+check "defaults: IPv4 pings with DF, lan1 to lan2" \
+	ping_all "$lan1" 10.2.0.10 $COUNT -Mdo
+phase_end
+check "defaults: $COUNT outer packets to s2, all with DF" \
+	captured_is $COUNT "$S2_DF"
+check "defaults: ... and TTL 64" captured_is $COUNT "$S2_TTL64"
+
+phase_begin
+check "defaults: IPv4 pings without DF" ping_all "$lan1" 10.2.0.10 $COUNT -Mdont
+phase_end
+check "defaults: $COUNT outer packets to s2, none with DF" \
+	captured_is $COUNT "$S2_NO_DF"
+
+phase_begin
+check "defaults: IPv6 pings" ping_all "$lan1" fd02::10 $COUNT -6
+phase_end
+check "defaults: $COUNT outer packets to s2 for IPv6, all with DF" \
+	captured_is $COUNT "$S2_DF"
+
+# --- IPv4 without DF: the outer packet is fragmented --------------------------------
+
+# Before lan1 learns the path MTU: with it, lan1 would fragment to 1376
+# itself.  s1 fragments the 1478-byte packet to 1476 (dmvpn0's MTU), and
+# 1476 + 24 > 1400: the outer packet is fragmented, in 2.
+
+phase_begin
+check "no DF: ping -Mdont -s 1450 is answered" \
+	ping_all "$lan1" 10.2.0.10 2 -Mdont -s 1450
+phase_end
+check "no DF: 2 outer fragments to s2 for each request" \
+	captured_is 4 "$S2_FRAGMENT"
+check "no DF: no outer packet to s2 with DF" captured_is 0 "$S2_DF"
+
+# --- IPv4 path MTU ------------------------------------------------------------------
+
+phase_begin
+check "IPv4: ping -Mdo -s 1400 gets frag needed, mtu = $TUNNEL_PMTU" \
+	ping_says "$lan1" "Frag needed.*mtu = $TUNNEL_PMTU\)" -Mdo -s 1400 10.2.0.10
+phase_end
+check "IPv4: nothing left s1 for s2" captured_is 0 "$TO_S2"
+check "IPv4: s1's dmvpn0 tx_errors +1" \
+	delta_is 1 s1_before s1_after dmvpn0 dmvpn tx_errors
+check "IPv4: lan1's route to 10.2.0.10 has mtu $TUNNEL_PMTU" \
+	route_mtu_is "$lan1" $TUNNEL_PMTU 10.2.0.10
+check "IPv4: ping -Mdo -s 1349 fails in lan1, mtu $TUNNEL_PMTU" \
+	ping_says "$lan1" "local error: message too long, mtu[=:] ?$TUNNEL_PMTU" -Mdo -s 1349 10.2.0.10
+phase_begin
+check "IPv4: ping -Mdo -s 1348 ($TUNNEL_PMTU bytes) gets through" \
+	ping_all "$lan1" 10.2.0.10 1 -Mdo -s 1348
+phase_end
+check "IPv4: as one $ROUTE_MTU-byte outer packet with DF" \
+	captured_is 1 "$S2_DF_FULL"
+check "IPv4: 1428 bytes with DF still reach the hub (its route is not lowered)" \
+	ping_all "$lan1" 10.255.0.1 1 -Mdo -s 1400
+
+# --- IPv6 path MTU ------------------------------------------------------------------
+
+phase_begin
+check "IPv6: ping -s 1400 gets packet too big, mtu=$TUNNEL_PMTU" \
+	ping_says "$lan1" "Packet too big.*mtu=$TUNNEL_PMTU" -6 -Mdo -s 1400 fd02::10
+phase_end
+check "IPv6: nothing left s1 for s2" captured_is 0 "$TO_S2"
+check "IPv6: s1's dmvpn0 tx_errors +1" \
+	delta_is 1 s1_before s1_after dmvpn0 dmvpn tx_errors
+check "IPv6: ip -6 route get fd02::10 in lan1 shows mtu $TUNNEL_PMTU" \
+	route_mtu_is "$lan1" $TUNNEL_PMTU fd02::10 -6
+check "IPv6: ping -s 1329 fails in lan1, mtu $TUNNEL_PMTU" \
+	ping_says "$lan1" "local error: message too long, mtu[=:] ?$TUNNEL_PMTU" -6 -Mdo -s 1329 fd02::10
+phase_begin
+check "IPv6: ping -s 1328 ($TUNNEL_PMTU bytes) gets through" \
+	ping_all "$lan1" fd02::10 1 -6 -Mdo -s 1328
+phase_end
+check "IPv6: as one $ROUTE_MTU-byte outer packet" \
+	captured_is 1 "$S2_FULL"
+
+# --- nopmtudisc ttl inherit ---------------------------------------------------------
+
+check_fail "nopmtudisc with ttl 64 is refused" \
+	ip -n "$s1" link set dmvpn0 type dmvpn nopmtudisc ttl 64
+check "ip link set dmvpn0 type dmvpn nopmtudisc ttl inherit" \
+	ip -n "$s1" link set dmvpn0 type dmvpn nopmtudisc ttl inherit
+phase_begin
+check "nopmtudisc: IPv4 pings with DF" ping_all "$lan1" 10.2.0.10 $COUNT -Mdo
+phase_end
+check "nopmtudisc: $COUNT outer packets to s2, none with DF" \
+	captured_is $COUNT "$S2_NO_DF"
+check "nopmtudisc: ... with the inner TTL, 63" \
+	captured_is $COUNT "$S2_TTL63"
+phase_begin
+check "nopmtudisc: IPv6 pings" ping_all "$lan1" fd02::10 $COUNT -6
+phase_end
+check "nopmtudisc: $COUNT outer packets to s2 for IPv6, none with DF" \
+	captured_is $COUNT "$S2_NO_DF"
+check "nopmtudisc: ... with the inner hop limit, 63" \
+	captured_is $COUNT "$S2_TTL63"
+
+test_end

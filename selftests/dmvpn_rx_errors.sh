@@ -1,0 +1,364 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dmvpn_rx_errors.sh: malformed GRE sent to a dmvpn device is dropped (or
+# passed on) and counted, exactly, and never crashes anything; valid GRE is
+# delivered and answered.
+#
+# Topology: crafted GRE from a raw IPPROTO_GRE socket (selftests/
+# dmvpn_gre_craft.py writes the GRE header, the kernel the IPv4 header).
+#
+#   netns tx-<run id>                 netns rx-<run id>
+#   +------------------+   veth   +---------------------------------------+
+#   | veth0            |----------| veth0 192.0.2.1, 192.0.2.11           |
+#   | 192.0.2.2        |          | dmvpn0 local 192.0.2.1 key 7 csum     |
+#   | dmvpn_gre_craft  |          |        10.255.0.1/24                  |
+#   +------------------+          | dmvpn1 local 192.0.2.11 (no key/csum) |
+#                                 |        10.254.0.1/24                  |
+#                                 +---------------------------------------+
+#   Cache: dmvpn0 10.255.0.2 -> 192.0.2.2, dmvpn1 10.254.0.2 -> 192.0.2.2,
+#   so that the echo replies of the valid packets go back to the sender.
+#   IPv6 is off in rx, so that nothing but the test moves a counter.
+#
+# Checks: after each packet, every counter of both devices (the files in
+# /sys/class/net/DEV/dmvpn/ and rx_errors, rx_packets, rx_frame_errors of
+# the link statistics) moved by exactly the amount named, all others not:
+#   - wrong key, missing key, a key to a device without one: rx_err_key,
+#     passed on (not dropped: no rx_errors), not delivered (no echo reply)
+#   - routing bit, strict source route, recursion count, reserved flags:
+#     rx_err_header and rx_errors
+#   - a 2-byte GRE header; key and checksum flags but the packet ends
+#     early: rx_err_truncated and rx_errors
+#   - bad checksum, missing checksum on a csum device, bad checksum on a
+#     device without csum: rx_err_csum and rx_errors
+#   - inner protocol 0x6558 (TEB): rx_err_proto, passed on
+#   - GRE version 1 (PPTP): ignored, no counter moves
+#   - outer ECN CE over a not-ECT inner packet (RFC 6040): dropped,
+#     rx_err_header, rx_errors, rx_frame_errors; outer ECT(0): delivered
+#   - valid packets (key 7 and checksum; no key with a sequence number;
+#     fragmented outer packet; NHRP): delivered, rx_packets (rx_nhrp), and
+#     the ICMP echo inside is answered over GRE with the device's key and
+#     a valid checksum
+#   - 400 pseudo-random GRE packets per device: the counters move exactly
+#     as a model of the rules (in dmvpn_gre_craft.py) predicts, and the
+#     device still works afterwards
+#   - "ip -s link" rx errors = rx_err_truncated + rx_err_header +
+#     rx_err_csum: the dropped kinds, not those passed on
+#   - nothing suspicious in the kernel log
+#
+# Needs: root, iproute2 with the dmvpn plugin (IP_LIB_DIR), python3.
+
+# $tx and $rx are assigned by setup_ns.
+# shellcheck source-path=SCRIPTDIR disable=SC2154
+source "$(dirname "$0")/lib.sh"
+
+cleanup() {
+	[ -z "${WORK_DIR:-}" ] || rm -rf "$WORK_DIR"
+	dmvpn_cleanup
+}
+trap cleanup EXIT
+
+set -u
+
+test_begin
+require_root
+require_cmd ip python3
+[ -x "$DMVPNCTL" ] || skip_all "$DMVPNCTL not built"
+require_module
+
+WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn_rx_errors.XXXXXX") ||
+	bail_out "mktemp failed"
+CRAFT=$DMVPN_SELFTESTS/dmvpn_gre_craft.py
+KEY0=7
+
+check "insmod $(basename "$DMVPN_KO")" module_load ||
+	bail_out "the module does not load"
+
+setup_ns tx rx
+setup() {
+	ip netns exec "$rx" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 &&
+	ip link add veth0 netns "$tx" type veth peer name veth0 netns "$rx" &&
+	ip -n "$tx" addr add 192.0.2.2/24 dev veth0 &&
+	ip -n "$tx" link set veth0 up &&
+	ip -n "$rx" addr add 192.0.2.1/24 dev veth0 &&
+	ip -n "$rx" addr add 192.0.2.11/24 dev veth0 &&
+	ip -n "$rx" link set veth0 up &&
+	ip -n "$rx" link add dmvpn0 type dmvpn local 192.0.2.1 key "$KEY0" csum &&
+	ip -n "$rx" addr add 10.255.0.1/24 dev dmvpn0 &&
+	ip -n "$rx" link set dmvpn0 up &&
+	ip -n "$rx" link add dmvpn1 type dmvpn local 192.0.2.11 &&
+	ip -n "$rx" addr add 10.254.0.1/24 dev dmvpn1 &&
+	ip -n "$rx" link set dmvpn1 up &&
+	ip netns exec "$rx" "$DMVPNCTL" cache add 10.255.0.2 nbma 192.0.2.2 dev dmvpn0 &&
+	ip netns exec "$rx" "$DMVPNCTL" cache add 10.254.0.2 nbma 192.0.2.2 dev dmvpn1
+}
+check "setup: veth, dmvpn0 (key $KEY0 csum), dmvpn1 (no key), cache entries" \
+	setup || bail_out "setup failed"
+
+# (python3 -S: the helpers need only the standard library, and without
+# site-packages Python starts much faster under TCG.)
+# craft ARGS...: dmvpn_gre_craft.py in the sender's netns.
+craft() {
+	ip netns exec "$tx" python3 -S "$CRAFT" "$@"
+}
+
+# counters: "DEV NAME VALUE" for every dmvpn counter of both devices
+# (dmvpn/NAME) and the link statistics that rx touches (link/NAME).  One
+# process for all: under TCG, starting processes is what takes time.
+# shellcheck disable=SC2016 # for the inner shell
+counters() {
+	ip netns exec "$rx" sh -c '
+		for dev in dmvpn0 dmvpn1; do
+			cd "/sys/class/net/$dev" || exit 1
+			for f in dmvpn/* statistics/rx_errors statistics/rx_packets \
+				statistics/rx_frame_errors; do
+				read -r v <"$f" || exit 1
+				case $f in statistics/*) f=link/${f#statistics/} ;; esac
+				echo "$dev $f $v"
+			done
+		done'
+}
+
+baseline() {
+	counters >"$WORK_DIR/base"
+}
+
+# compare DEV SPEC: the counters of DEV moved from the baseline by exactly
+# SPEC ("dmvpn/NAME=N link/NAME=N ..."), every other counter of both
+# devices not at all.
+compare() {
+	counters >"$WORK_DIR/now" || return 1
+	awk -v spec="$2" -v dev="$1" '
+		BEGIN {
+			n = split(spec, words, " ")
+			for (i = 1; i <= n; i++) {
+				split(words[i], kv, "=")
+				want[dev " " kv[1]] = kv[2]
+			}
+		}
+		NR == FNR { base[$1 " " $2] = $3; next }
+		{
+			name = $1 " " $2
+			delta = $3 - base[name]
+			expect = (name in want) ? want[name] : 0
+			seen[name] = 1
+			if (delta != expect) {
+				printf "%s: moved by %d, want %d\n", name, delta, expect
+				bad = 1
+			}
+		}
+		END {
+			for (name in want)
+				if (!(name in seen)) {
+					printf "no counter %s\n", name
+					bad = 1
+				}
+			exit bad
+		}' "$WORK_DIR/base" "$WORK_DIR/now"
+}
+
+# moved DEV SPEC: wait (up to 5 s: packets are handled asynchronously)
+# until compare DEV SPEC holds, then take a new baseline.  A counter that
+# moved too far stays so: waiting longer cannot hide it.
+moved() {
+	local status
+	wait_until 5 compare "$1" "$2"
+	compare "$1" "$2"
+	status=$?
+	mv -f "$WORK_DIR/now" "$WORK_DIR/base"
+	return "$status"
+}
+
+baseline || bail_out "cannot read the counters"
+
+# An ICMP echo 10.255.0.2 > 10.255.0.1 inside, unless the test says else.
+ECHO0=(--echo 10.255.0.2 10.255.0.1)
+ECHO1=(--echo 10.254.0.2 10.254.0.1)
+REPLY0="reply src=192.0.2.1 dst=192.0.2.2 flags=0xa000 key=$KEY0 csum=ok proto=0x0800 inner=10.255.0.1>10.255.0.2 icmp=echo-reply"
+REPLY1="reply src=192.0.2.11 dst=192.0.2.2 flags=0x0000 key=none csum=none proto=0x0800 inner=10.254.0.1>10.254.0.2 icmp=echo-reply"
+
+# answered WANT ARGS...: craft send ARGS... and the echo reply is WANT.
+answered() {
+	local want=$1 got
+	shift
+	got=$(craft send "$@" --reply 5) || return 1
+	[ "$got" = "$want" ] && return 0
+	echo "got:  $got"
+	echo "want: $want"
+	return 1
+}
+
+# --- valid packets first: the path works ----------------------------------------
+
+check "valid (key $KEY0, checksum): echo answered over GRE, key $KEY0, valid checksum" \
+	answered "$REPLY0" 192.0.2.1 --key "$KEY0" --csum good "${ECHO0[@]}"
+check "... rx_packets +1 (device and link), tx_shortcut +1 for the reply" \
+	moved dmvpn0 "dmvpn/rx_packets=1 link/rx_packets=1 dmvpn/tx_shortcut=1"
+check "valid on dmvpn1 (no key, a sequence number): echo answered" \
+	answered "$REPLY1" 192.0.2.11 --seq 5 "${ECHO1[@]}"
+check "... rx_packets +1, tx_shortcut +1" \
+	moved dmvpn1 "dmvpn/rx_packets=1 link/rx_packets=1 dmvpn/tx_shortcut=1"
+
+# --- key ------------------------------------------------------------------------
+
+check "wrong key (8): not delivered (no echo reply in 1 s)" \
+	craft send 192.0.2.1 --key 8 --csum good "${ECHO0[@]}" --no-reply 1
+check "... rx_err_key +1, passed on: no rx_errors" \
+	moved dmvpn0 "dmvpn/rx_err_key=1"
+check "missing key" craft send 192.0.2.1 --csum good "${ECHO0[@]}"
+check "... rx_err_key +1" moved dmvpn0 "dmvpn/rx_err_key=1"
+check "a key to dmvpn1, which has none" \
+	craft send 192.0.2.11 --key "$KEY0" "${ECHO1[@]}"
+check "... dmvpn1 rx_err_key +1" moved dmvpn1 "dmvpn/rx_err_key=1"
+
+# --- header flags ---------------------------------------------------------------------
+
+for flag in 0x4000:routing 0x0800:strict-source-route 0x0100:recursion-1 \
+	0x0700:recursion-7 0x0040:reserved-0x0040 0x0008:reserved-0x0008; do
+	check "flag ${flag#*:} (${flag%%:*})" \
+		craft send 192.0.2.1 --flags "${flag%%:*}" --key "$KEY0" \
+		--csum good "${ECHO0[@]}"
+	check "... rx_err_header +1, rx_errors +1" \
+		moved dmvpn0 "dmvpn/rx_err_header=1 link/rx_errors=1"
+done
+check "flag routing on dmvpn1" \
+	craft send 192.0.2.11 --flags 0x4000 "${ECHO1[@]}"
+check "... dmvpn1 rx_err_header +1, rx_errors +1" \
+	moved dmvpn1 "dmvpn/rx_err_header=1 link/rx_errors=1"
+
+# --- truncated ------------------------------------------------------------------------
+
+check "a GRE header of 2 bytes" \
+	craft send 192.0.2.1 --key "$KEY0" --truncate 2
+check "... rx_err_truncated +1, rx_errors +1" \
+	moved dmvpn0 "dmvpn/rx_err_truncated=1 link/rx_errors=1"
+check "checksum and key flags, packet ends after 4 bytes" \
+	craft send 192.0.2.1 --key "$KEY0" --csum good --truncate 4
+check "... rx_err_truncated +1, rx_errors +1" \
+	moved dmvpn0 "dmvpn/rx_err_truncated=1 link/rx_errors=1"
+check "checksum and key flags, packet ends inside the key" \
+	craft send 192.0.2.1 --key "$KEY0" --csum good --truncate 10
+check "... rx_err_truncated +1, rx_errors +1" \
+	moved dmvpn0 "dmvpn/rx_err_truncated=1 link/rx_errors=1"
+check "key flag on dmvpn1, packet ends after 4 bytes" \
+	craft send 192.0.2.11 --key 1 --truncate 4
+check "... dmvpn1 rx_err_truncated +1, rx_errors +1" \
+	moved dmvpn1 "dmvpn/rx_err_truncated=1 link/rx_errors=1"
+
+# --- checksum ------------------------------------------------------------------------------
+
+check "bad checksum" craft send 192.0.2.1 --key "$KEY0" --csum bad "${ECHO0[@]}"
+check "... rx_err_csum +1, rx_errors +1" \
+	moved dmvpn0 "dmvpn/rx_err_csum=1 link/rx_errors=1"
+check "missing checksum on a csum device" \
+	craft send 192.0.2.1 --key "$KEY0" "${ECHO0[@]}"
+check "... rx_err_csum +1, rx_errors +1" \
+	moved dmvpn0 "dmvpn/rx_err_csum=1 link/rx_errors=1"
+check "bad checksum on dmvpn1 (no csum option: a checksum present is checked)" \
+	craft send 192.0.2.11 --csum bad "${ECHO1[@]}"
+check "... dmvpn1 rx_err_csum +1, rx_errors +1" \
+	moved dmvpn1 "dmvpn/rx_err_csum=1 link/rx_errors=1"
+check "good checksum on dmvpn1: echo answered (without a checksum)" \
+	answered "$REPLY1" 192.0.2.11 --csum good "${ECHO1[@]}"
+check "... rx_packets +1, tx_shortcut +1" \
+	moved dmvpn1 "dmvpn/rx_packets=1 link/rx_packets=1 dmvpn/tx_shortcut=1"
+
+# --- inner protocol ------------------------------------------------------------------------
+
+check "inner protocol 0x6558 (TEB)" \
+	craft send 192.0.2.1 --key "$KEY0" --csum good --proto 0x6558 --hex "$(printf '00%.0s' {1..60})"
+check "... rx_err_proto +1, passed on: no rx_errors" \
+	moved dmvpn0 "dmvpn/rx_err_proto=1"
+check "inner protocol 0x0806 (ARP) on dmvpn1" \
+	craft send 192.0.2.11 --proto 0x0806 --hex "$(printf '00%.0s' {1..28})"
+check "... dmvpn1 rx_err_proto +1" moved dmvpn1 "dmvpn/rx_err_proto=1"
+check "NHRP (0x2001) with no NHRP daemon listening" \
+	craft send 192.0.2.1 --key "$KEY0" --csum good --proto 0x2001 --hex "$(printf '01%.0s' {1..20})"
+check "... rx_nhrp +1, link rx_packets +1" \
+	moved dmvpn0 "dmvpn/rx_nhrp=1 link/rx_packets=1"
+
+# --- GRE version 1 -------------------------------------------------------------------------
+
+check "GRE version 1 (PPTP: key flag, protocol 0x880b)" \
+	craft send 192.0.2.1 --flags 0x0001 --key 0x00100001 --proto 0x880b --hex "$(printf 'ff%.0s' {1..16})"
+check "GRE version 1 with the right key and checksum" \
+	craft send 192.0.2.1 --flags 0x0001 --key "$KEY0" --csum good "${ECHO0[@]}"
+# Nothing counts an ignored packet: a wrong-key packet after them shows
+# that they have been handled when its own count arrives.
+check "then a wrong-key packet as a marker" \
+	craft send 192.0.2.1 --key 9 --csum good "${ECHO0[@]}"
+check "... only the marker counted (rx_err_key +1): version 1 is ignored" \
+	moved dmvpn0 "dmvpn/rx_err_key=1"
+
+# --- ECN --------------------------------------------------------------------------------------
+
+check "outer ECN CE over a not-ECT inner packet" \
+	craft send 192.0.2.1 --tos 3 --key "$KEY0" --csum good "${ECHO0[@]}"
+check "... dropped: rx_err_header +1, rx_errors +1, rx_frame_errors +1" \
+	moved dmvpn0 "dmvpn/rx_err_header=1 link/rx_errors=1 link/rx_frame_errors=1"
+check "outer ECT(0) over a not-ECT inner packet: echo answered" \
+	answered "$REPLY0" 192.0.2.1 --tos 2 --key "$KEY0" --csum good "${ECHO0[@]}"
+check "... rx_packets +1, tx_shortcut +1" \
+	moved dmvpn0 "dmvpn/rx_packets=1 link/rx_packets=1 dmvpn/tx_shortcut=1"
+
+# --- fragments ------------------------------------------------------------------------------
+
+# 2000 bytes of ICMP data: two outer fragments in, and an inner packet that
+# leaves again in two fragments (dmvpn0's MTU is 1500 - 20 - 12).
+check "a fragmented GRE packet (2000 bytes of echo data): reassembled, answered" \
+	answered "$REPLY0" 192.0.2.1 --key "$KEY0" --csum good "${ECHO0[@]}" --size 2000
+check "... rx_packets +1 (one packet), tx_shortcut +2 (the reply's fragments)" \
+	moved dmvpn0 "dmvpn/rx_packets=1 link/rx_packets=1 dmvpn/tx_shortcut=2"
+
+# --- pseudo-random packets ----------------------------------------------------------------
+
+# fuzzed DEV DST SEED ARGS...: the counters of DEV moved as the model says.
+fuzzed() {
+	local dev=$1 dst=$2 seed=$3 model spec n name
+	shift 3
+	model=$(craft fuzz "$dst" --seed "$seed" --count 400 "$@") || return 1
+	echo "model: $model"
+	spec=""
+	for name in rx_packets rx_nhrp rx_err_truncated rx_err_header \
+		rx_err_key rx_err_csum rx_err_proto; do
+		n=$(sed -n "s/.*\b$name=\([0-9]*\).*/\1/p" <<<"$model")
+		spec+=" dmvpn/$name=$n"
+	done
+	n=$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "=");
+		v[kv[1]] = kv[2] } }
+		END { print v["rx_err_truncated"] + v["rx_err_header"] + v["rx_err_csum"],
+			v["rx_packets"] + v["rx_nhrp"] }' <<<"$model")
+	spec+=" link/rx_errors=${n% *} link/rx_packets=${n#* }"
+	moved "$dev" "$spec"
+}
+check "400 pseudo-random GRE packets to dmvpn0 count as the model says" \
+	fuzzed dmvpn0 192.0.2.1 "$RANDOM" --dev-key "$KEY0" --dev-csum
+check "400 pseudo-random GRE packets to dmvpn1 count as the model says" \
+	fuzzed dmvpn1 192.0.2.11 "$RANDOM"
+check "dmvpn0 still answers" \
+	answered "$REPLY0" 192.0.2.1 --key "$KEY0" --csum good "${ECHO0[@]}"
+check "dmvpn1 still answers" answered "$REPLY1" 192.0.2.11 "${ECHO1[@]}"
+
+# --- what "ip -s link" says --------------------------------------------------------------
+
+# ip_errors_are_drops DEV: "ip -s link" rx errors of DEV = the sum of the
+# counters of the kinds that are dropped (key and proto are passed on).
+ip_errors_are_drops() {
+	local ip_errors drops
+	ip_errors=$(ip -n "$rx" -s -j link show dev "$1" | python3 -S -c \
+		'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["errors"])')
+	# shellcheck disable=SC2016 # for the inner shell
+	drops=$(ip netns exec "$rx" sh -c 'cd "/sys/class/net/$1/dmvpn" &&
+		echo $(($(cat rx_err_truncated) + $(cat rx_err_header) + $(cat rx_err_csum)))' sh "$1")
+	[ -n "$ip_errors" ] && [ "$ip_errors" = "$drops" ] && [ "$drops" -gt 0 ] &&
+		return 0
+	echo "ip -s link: $ip_errors rx errors; truncated + header + csum: $drops"
+	return 1
+}
+check "dmvpn0: ip -s link rx errors = truncated + header + csum" \
+	ip_errors_are_drops dmvpn0
+check "dmvpn1: ip -s link rx errors = truncated + header + csum" \
+	ip_errors_are_drops dmvpn1
+
+test_end
