@@ -58,8 +58,9 @@
 #     - once dmvpn1 is deleted, gre2 receives again
 #   - rmmod dmvpn and ip_gre at the end, nothing suspicious in the kernel log
 #
-# Needs: root, iproute2 with the dmvpn plugin, ping, modprobe with ip_gre
-# and gre (modules, as on Debian), the module built for the running kernel.
+# Needs: root, iproute2 with the dmvpn plugin, ping, nsenter, modprobe with
+# ip_gre and gre (modules, as on Debian), the module built for the running
+# kernel.
 
 # The namespace variables (a1 b1 a2 b2) are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
@@ -71,7 +72,7 @@ set -u
 # (ip_gre, gre, ip_tunnel, veth, ...) is unloaded at the end, and those of
 # ip_gre, gre and ip_tunnel that were there before are loaded again (the
 # test must unload them).
-MODULES_BEFORE=$(cut -d' ' -f1 /proc/modules)
+MODULES_BEFORE=$'\n'$(cut -d' ' -f1 /proc/modules)$'\n'
 
 # unload_new_modules: rmmod every module that was not loaded before the
 # test, as long as one goes.  Fails while some are left (still in use).
@@ -82,7 +83,7 @@ unload_new_modules() {
 		left=
 		mapfile -t mods < <(cut -d' ' -f1 /proc/modules)
 		for mod in "${mods[@]}"; do
-			grep -qxF "$mod" <<<"$MODULES_BEFORE" && continue
+			[[ $MODULES_BEFORE == *$'\n'"$mod"$'\n'* ]] && continue
 			if rmmod "$mod" 2>/dev/null; then
 				progress=1
 			else
@@ -99,7 +100,7 @@ cleanup() {
 	wait_until 5 unload_new_modules
 	local mod
 	for mod in ip_gre gre ip_tunnel; do
-		if grep -qxF "$mod" <<<"$MODULES_BEFORE" && ! module_is_loaded_name "$mod"; then
+		if [[ $MODULES_BEFORE == *$'\n'"$mod"$'\n'* ]] && ! module_is_loaded_name "$mod"; then
 			modprobe "$mod"
 		fi
 	done
@@ -167,7 +168,7 @@ ping_all() {
 	local out
 	out=$(nsx "$1" ping -n -q -c "$3" -i 0.2 -W 2 "$2" 2>&1)
 	echo "$out"
-	grep -q " $3 received" <<<"$out"
+	[[ "$out" == *" $3 received"* ]]
 }
 
 # ping_two NS DEST1 DEST2 COUNT: both pings at the same time, all answered.

@@ -42,10 +42,11 @@
 #     another host of the /24 (10.2.0.1) still uses the /24.  IPv6: a
 #     fd02::/64 shortcut carries traffic to fd02::10, not the entry of the
 #     route's next hop (fd00::3).
-#  5. expiry: a shortcut with holdtime 3 carries traffic, is gone between
-#     2.5 and 8 s after it was added (the kernel's timer runs once a
-#     second; TCG adds the rest); a steady ping across the expiry
-#     loses nothing; afterwards traffic goes via the hub again (tx_nhs and
+#  5. expiry: during a steady ping lan1 -> lan2 (-i 0.2 -c 50) a shortcut
+#     with holdtime 3 is added, carries the traffic and is gone between 2
+#     and 8 s after it was added (the kernel's timer runs once a second;
+#     polling under TCG adds the rest); the ping, still running then, loses
+#     nothing; afterwards traffic goes via the hub again (tx_nhs and
 #     misses grow by N).
 #  6. negative entry 10.2.0.0/24 (holdtime 10) on s1: traffic goes via the
 #     hub (tx_nhs +N) without counting misses (+0).
@@ -130,13 +131,19 @@ bg_in_ns() {
 	nsenter --net="/run/netns/$ns" "$@" &
 }
 
+# job_running PID: PID is a background job of this shell, still running.
+job_running() {
+	local running
+	running=" $(jobs -pr | tr '\n' ' ')"
+	[[ $running == *" $1 "* ]]
+}
+
 # stop_jobs PID...: SIGTERM to those of these background jobs that still
 # run, then reap them all.
 stop_jobs() {
-	local pid running
-	running=" $(jobs -pr | tr '\n' ' ')"
+	local pid
 	for pid in "$@"; do
-		[[ $running == *" $pid "* ]] && kill "$pid" 2>/dev/null
+		job_running "$pid" && kill "$pid" 2>/dev/null
 	done
 	for pid in "$@"; do
 		wait "$pid" 2>/dev/null
@@ -546,6 +553,15 @@ N=5
 # ---------------------------------------------------------------------------
 # The lab
 
+# Every ping asks for receive timestamps; the first user of timestamps in
+# the system turns a static key on, and the last one turns it off again.
+# Each turn patches kernel text, and qemu TCG's multi-threaded emulation
+# has been seen to trip over that patching (an "Oops: int3" in
+# netif_receive_skb_list_internal() on 6.12, with this test's pings).  A
+# ping in the initial namespace, idle for the whole test, holds the key on,
+# so that the hundreds of pings below patch nothing.
+ping -q -n -i 1000 127.0.0.1 >/dev/null 2>&1 &
+
 check "insmod $(basename "$DMVPN_KO")" module_load ||
 	bail_out "the module does not load"
 check "lab up (hub, s1, s2, lan1, lan2)" lab_up ||
@@ -721,33 +737,50 @@ check "4: s1: /64 removed" ctl s1 cache del fd02::/64 dev dmvpn0
 # 5. Expiry: the shortcut goes, traffic falls back to the hub
 
 ping_log=$TMP_DIR/ping-expiry.log
+bg_in_ns lan1 ping -n -i 0.2 -c 50 -W 3 10.2.0.10 >"$ping_log" 2>&1
+ping_pid=$!
+check "5: steady ping lan1 -> lan2 runs (via the hub)" \
+	wait_until 30 replies_at_least "$ping_log" 3
+added=$EPOCHREALTIME
 check "5: s1: shortcut 10.255.0.3 with holdtime 3" \
 	ctl s1 cache add 10.255.0.3 nbma "$LAB_S2_NBMA" dev dmvpn0 \
 	type shortcut holdtime 3
-added=$EPOCHREALTIME
-bg_in_ns lan1 ping -n -i 0.2 -c 40 -W 3 10.2.0.10 >"$ping_log" 2>&1
-ping_pid=$!
 
 shortcut_used() {
 	[ "$(entry_field s1 10.255.0.3 tx_packets)" -gt 0 ]
 }
 check "5: the shortcut carries the steady ping" wait_until 3 shortcut_used
-check "5: the shortcut disappears" wait_until 10 entry_absent s1 10.255.0.3
-gone=$EPOCHREALTIME
 
-expired_in_time() {
-	local ms
-	ms=$(( (${gone/./} - ${added/./}) / 1000 ))
-	EXPIRED_MS=$ms
-	echo "gone ${ms} ms after it was added (want 2500..8000)"
-	[ "$ms" -ge 2500 ] && [ "$ms" -le 8000 ]
+# expiry_watch: poll until the entry is gone; GONE is when the poll that
+# found it gone started (polls take long under TCG).
+GONE=
+expiry_watch() {
+	local deadline=$((SECONDS + 12)) t
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		t=$EPOCHREALTIME
+		if entry_absent s1 10.255.0.3; then
+			GONE=$t
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
 }
+check "5: the shortcut disappears" expiry_watch
+
 EXPIRED_MS=
-check "5: ... between 2.5 and 8 s after it was added (holdtime 3)" expired_in_time
-diag "the shortcut was gone ${EXPIRED_MS} ms after it was added"
+expired_in_time() {
+	[ -n "$GONE" ] || return 1
+	EXPIRED_MS=$(( (${GONE/./} - ${added/./}) / 1000 ))
+	echo "gone ${EXPIRED_MS} ms after it was added (want 2000..8000)"
+	[ "$EXPIRED_MS" -ge 2000 ] && [ "$EXPIRED_MS" -le 8000 ]
+}
+check "5: ... between 2 and 8 s after it was added (holdtime 3)" expired_in_time
+diag "the shortcut was gone ${EXPIRED_MS:-?} ms after it was added"
+check "5: the steady ping outlives the shortcut" job_running "$ping_pid"
 wait "$ping_pid"
-check "5: steady ping across the expiry: 40/40 answered, 0% loss" \
-	ping_result "$ping_log" 40
+check "5: steady ping: 50/50 answered across the shortcut's coming and going" \
+	ping_result "$ping_log" 50
 ctr_mark
 check "5: lan1 -> lan2 after the expiry: $N/$N answered" \
 	ping_all lan1 "$N" 10.2.0.10

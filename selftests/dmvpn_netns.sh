@@ -44,8 +44,8 @@
 #     dmvpn device turned up in the initial netns
 #   - rmmod dmvpn works afterwards; nothing suspicious in the kernel log
 #
-# Needs: root, iproute2 with the dmvpn plugin, ping, tcpdump, the module
-# built for the running kernel.
+# Needs: root, iproute2 with the dmvpn plugin, ping, tcpdump, nsenter, the
+# module built for the running kernel.
 
 # The namespace variables (home under under2 peer) are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
@@ -55,7 +55,7 @@ set -u
 
 # Modules loaded before the test: those it loads beyond them (veth, ...)
 # are unloaded at the end.
-MODULES_BEFORE=$(cut -d' ' -f1 /proc/modules)
+MODULES_BEFORE=$'\n'$(cut -d' ' -f1 /proc/modules)$'\n'
 
 # unload_new_modules: rmmod every module that was not loaded before the
 # test, as long as one goes.  Fails while some are left (still in use).
@@ -66,7 +66,7 @@ unload_new_modules() {
 		left=
 		mapfile -t mods < <(cut -d' ' -f1 /proc/modules)
 		for mod in "${mods[@]}"; do
-			grep -qxF "$mod" <<<"$MODULES_BEFORE" && continue
+			[[ $MODULES_BEFORE == *$'\n'"$mod"$'\n'* ]] && continue
 			if rmmod "$mod" 2>/dev/null; then
 				progress=1
 			else
@@ -160,6 +160,11 @@ local_in() {
 CAPTURE_DIR=
 CAPTURE_PID=
 
+# capture_listening: tcpdump has started capturing.
+capture_listening() {
+	[[ "$(<"$CAPTURE_DIR/err")" == *"listening on"* ]]
+}
+
 # capture_start NS DEV: tcpdump on DEV in NS until capture_stop.
 capture_start() {
 	rm -f "$CAPTURE_DIR/pcap" "$CAPTURE_DIR/err"
@@ -169,7 +174,7 @@ capture_start() {
 		-i "$2" -w "$CAPTURE_DIR/pcap" 2>"$CAPTURE_DIR/err" </dev/null >/dev/null &
 	CAPTURE_PID=$!
 	defer kill "$CAPTURE_PID"
-	if ! wait_until 30 grep -q 'listening on' "$CAPTURE_DIR/err"; then
+	if ! wait_until 30 capture_listening; then
 		cat "$CAPTURE_DIR/err"
 		return 1
 	fi
@@ -233,7 +238,7 @@ ping_all() {
 	local out
 	out=$(nsx "$1" ping -n -q -c "$3" -i 0.2 -W 2 "$2" 2>&1)
 	echo "$out"
-	grep -q " $3 received" <<<"$out"
+	[[ "$out" == *" $3 received"* ]]
 }
 
 # link_netns_shown NS NSID NAME: "ip -d link" in NS shows dmvpn0's link
@@ -244,15 +249,15 @@ link_netns_shown() {
 	text=$(ip -n "$1" -d link show dev dmvpn0) || return 1
 	echo "$json"
 	echo "$text"
-	grep -q "\"link_netnsid\":$2[,}]" <<<"$json" &&
-	grep -q "link-netns $3 " <<<"$text"
+	[[ "$json" =~ \"link_netnsid\":$2[,}] ]] &&
+	[[ "$text" == *"link-netns $3 "* ]]
 }
 
 no_link_netns_shown() {
 	local out
 	out=$(ip -n "$1" -j -d link show dev dmvpn0) || return 1
 	echo "$out"
-	! grep -q link_netnsid <<<"$out"
+	[[ "$out" != *link_netnsid* ]]
 }
 
 # entry_shown NS PREFIX NBMA: dmvpnctl in NS lists the entry.
@@ -260,7 +265,7 @@ entry_shown() {
 	local out
 	out=$(nsx "$1" "$DMVPNCTL" cache show dev dmvpn0) || return 1
 	echo "$out"
-	grep -q "$2.*$3" <<<"$out"
+	[[ "$out" == *"$2"*"$3"* ]]
 }
 
 # local_in_is NS COUNT: local_in of NS is still COUNT.

@@ -64,7 +64,7 @@ set -u
 
 # Modules loaded before the test: those it loads beyond them (veth, bridge,
 # ...) are unloaded at the end.
-MODULES_BEFORE=$(cut -d' ' -f1 /proc/modules)
+MODULES_BEFORE=$'\n'$(cut -d' ' -f1 /proc/modules)$'\n'
 
 # unload_new_modules: rmmod every module that was not loaded before the
 # test, as long as one goes.  Fails while some are left (still in use).
@@ -75,7 +75,7 @@ unload_new_modules() {
 		left=
 		mapfile -t mods < <(cut -d' ' -f1 /proc/modules)
 		for mod in "${mods[@]}"; do
-			grep -qxF "$mod" <<<"$MODULES_BEFORE" && continue
+			[[ $MODULES_BEFORE == *$'\n'"$mod"$'\n'* ]] && continue
 			if rmmod "$mod" 2>/dev/null; then
 				progress=1
 			else
@@ -165,6 +165,11 @@ CAPTURE_DIR=
 CAPTURE_PID=
 PKTS=()
 
+# capture_listening: tcpdump has started capturing.
+capture_listening() {
+	[[ "$(<"$CAPTURE_DIR/err")" == *"listening on"* ]]
+}
+
 # capture_start NS DEV: tcpdump on DEV in NS until the end of the test.
 capture_start() {
 	# Not through nsx: $! must be tcpdump itself (nsenter execs it), not
@@ -174,7 +179,7 @@ capture_start() {
 		-i "$2" -w "$CAPTURE_DIR/pcap" 2>"$CAPTURE_DIR/err" </dev/null >/dev/null &
 	CAPTURE_PID=$!
 	defer kill -TERM "$CAPTURE_PID"
-	if ! wait_until 30 grep -q 'listening on' "$CAPTURE_DIR/err"; then
+	if ! wait_until 30 capture_listening; then
 		cat "$CAPTURE_DIR/err"
 		return 1
 	fi
@@ -257,18 +262,18 @@ ping_all() {
 	shift 3
 	out=$(nsx "$ns" ping -n -q -c "$count" -i 0.2 -W 2 "$@" "$dest" 2>&1)
 	echo "$out"
-	grep -q " $count received" <<<"$out"
+	[[ "$out" == *" $count received"* ]]
 }
 
 # ping_says NS REGEX ARG...: one ping, unanswered, whose output matches REGEX
-# (grep -E): the ICMP error it got, or the error of the local stack.
+# (a bash regex): the ICMP error it got, or the error of the local stack.
 ping_says() {
 	local ns=$1 regex=$2 out
 	shift 2
 	out=$(nsx "$ns" ping -n -c 1 -W 2 "$@" 2>&1)
 	echo "$out"
-	grep -q " 0 received\|local error\|too long" <<<"$out" &&
-	grep -qE "$regex" <<<"$out"
+	[[ "$out" == *" 0 received"* || "$out" == *"local error"* ]] &&
+	[[ "$out" =~ $regex ]]
 }
 
 # route_mtu_is NS MTU DEST [-6]: "ip route get DEST" shows "mtu MTU".
@@ -276,17 +281,17 @@ route_mtu_is() {
 	local out
 	out=$(ip -n "$1" ${4:+"$4"} route get "$3") || return 1
 	echo "$out"
-	grep -q "mtu $2\b" <<<"$out"
+	[[ "$out" =~ mtu\ $2([^0-9]|$) ]]
 }
 
 # --- device MTU -----------------------------------------------------------------
 
 # mtu_is NS DEV MTU
 mtu_is() {
-	local now
-	now=$(ip -n "$1" -j link show dev "$2" | grep -o '"mtu":[0-9]*') || return 1
-	[ "$now" = "\"mtu\":$3" ] || {
-		echo "$2: $now, expected $3"
+	local out
+	out=$(ip -n "$1" -j link show dev "$2") || return 1
+	[[ "$out" == *"\"mtu\":$3,"* ]] || {
+		echo "$2 has not MTU $3: $out"
 		return 1
 	}
 }
