@@ -98,34 +98,32 @@ nhrp() {
 
 # listen NODE NAME ARGS...: "recv dmvpn0 ARGS..." on NODE in the background
 # (it gives up after 60 s unless ARGS say else), its output in
-# $WORK_DIR/NAME.out, its status in $WORK_DIR/NAME.status; returns once the
-# socket is bound.
+# $WORK_DIR/NAME.out; returns once the socket is bound.  The process is the
+# Python itself (exec), so that cleanup can stop it: a listener left behind
+# would keep its netns, and so the module, alive.
+declare -A LISTENER
 listen() {
 	local node=$1 name=$2
 	shift 2
 	rm -f "$WORK_DIR/$name".*
-	{
-		nhrp "$node" recv dmvpn0 --timeout 60 --ready "$WORK_DIR/$name.ready" "$@" \
-			>"$WORK_DIR/$name.out" 2>&1
-		echo $? >"$WORK_DIR/$name.status"
-	} &
+	(exec ip netns exec "$(lab_ns "$node")" python3 -S "$SOCK" recv dmvpn0 \
+		--timeout 60 --ready "$WORK_DIR/$name.ready" "$@" \
+		>"$WORK_DIR/$name.out" 2>&1) &
+	LISTENER[$name]=$!
 	BG_PIDS+=($!)
 	wait_until 20 test -e "$WORK_DIR/$name.ready"
 }
 
 # heard NAME LINE...: the listener NAME ended well and printed these lines.
 heard() {
-	local name=$1 want got
+	local name=$1 want got status
 	shift
-	wait_until 60 test -e "$WORK_DIR/$name.status" || {
-		echo "$name is still waiting"
-		return 1
-	}
+	wait "${LISTENER[$name]}"
+	status=$?
 	got=$(cat "$WORK_DIR/$name.out")
 	want=$(printf '%s\n' "$@")
-	[ "$(cat "$WORK_DIR/$name.status")" = 0 ] && [ "$got" = "$want" ] &&
-		return 0
-	echo "exit status $(cat "$WORK_DIR/$name.status")"
+	[ "$status" = 0 ] && [ "$got" = "$want" ] && return 0
+	echo "exit status $status"
 	echo "got:"
 	echo "$got"
 	echo "want:"
@@ -210,7 +208,7 @@ payload() {
 
 PCAP=$WORK_DIR/wan.pcap
 capture_started() {
-	ip netns exec "$wan" tcpdump -i p-s1 -U -n -w "$PCAP" 'ip proto 47' \
+	ip netns exec "$wan" tcpdump --immediate-mode -i p-s1 -U -n -w "$PCAP" 'ip proto 47' \
 		>"$WORK_DIR/tcpdump.log" 2>&1 &
 	TCPDUMP_PID=$!
 	BG_PIDS+=("$TCPDUMP_PID")
@@ -317,7 +315,7 @@ check "s1 sends NHRP to the hub" nhrp s1 send dmvpn0 192.0.2.1 "$(payload 40 7)"
 check "s1 pings the hub's tunnel address" \
 	ip netns exec "$s1" ping -q -c 1 -W 10 10.255.0.1
 first_is_ping() {
-	wait_until 60 test -e "$WORK_DIR/ipv4.status"
+	wait "${LISTENER[ipv4]}"
 	[[ "$(cat "$WORK_DIR/ipv4.out")" == "from= halen=0 pkttype=host hatype=$ARPHRD_IPGRE proto=0x0800 len=84 data=45"* ]] &&
 		return 0
 	cat "$WORK_DIR/ipv4.out"
