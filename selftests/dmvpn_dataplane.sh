@@ -228,10 +228,15 @@ deltas_all() {
 
 # The counters that only traffic of the tunnel moves, for settle.
 rx_sum() {
-	local node
+	local node name value sum=
 	for node in hub s1 s2; do
-		counter "$node" rx_packets && counter "$node" mcast_copies
-	done | paste -sd+
+		while read -r name value; do
+			case "$name" in
+			rx_packets | mcast_copies) sum+="$value+" ;;
+			esac
+		done < <(ctr_read "$node")
+	done
+	echo "$sum"
 }
 
 tunnel_quiet_for_1s() {

@@ -103,6 +103,8 @@ def do_pcap(path):
     while off + 16 <= len(blob):
         caplen = struct.unpack_from(endian + "I", blob, off + 8)[0]
         frame = blob[off + 16:off + 16 + caplen]
+        if len(frame) < caplen:
+            break  # still being written
         off += 16 + caplen
         if len(frame) < 34 or frame[12:14] != b"\x08\x00":
             continue

@@ -231,6 +231,13 @@ check "s1 receives the hub's answer (sent to the learned NBMA, no entry)" \
 check "tx_nhrp +1 and rx_nhrp +1 on each side, no other counter" \
 	moved "s1.tx_nhrp=1 hub.rx_nhrp=1 hub.tx_nhrp=1 s1.rx_nhrp=1"
 
+# gre_captured N: the capture holds N GRE packets (or more) so far.
+gre_captured() {
+	[ "$(python3 -S "$SOCK" pcap "$PCAP" | wc -l)" -ge "$1" ]
+}
+# Both packets have crossed the wan by now, but tcpdump may not have
+# written them yet.
+wait_until 10 gre_captured 2
 capture_done() {
 	kill -INT "$TCPDUMP_PID" && wait "$TCPDUMP_PID"
 	[ -s "$PCAP" ]
