@@ -22,7 +22,7 @@
 #	DMVPN_KO     the module for the running kernel
 #	             (default .build/$(uname -r)/kmod/dmvpn.ko, built by run-all)
 #	DMVPNCTL     the CLI (default user/dmvpnctl)
-#	DMVPND       the agent (default user/dmvpnd)
+#	DMVPND       the agent (default user/dmvpnd/dmvpnd)
 #	IP_LIB_DIR   where iproute2 finds the dmvpn link plugin (default user/ip),
 #	             exported so that "ip link add X type dmvpn key 5" works.
 #
@@ -36,7 +36,7 @@ DMVPN_BUILD=$DMVPN_TOP/.build
 
 : "${DMVPN_KO:=$DMVPN_BUILD/$(uname -r)/kmod/dmvpn.ko}"
 : "${DMVPNCTL:=$DMVPN_TOP/user/dmvpnctl}"
-: "${DMVPND:=$DMVPN_TOP/user/dmvpnd}"
+: "${DMVPND:=$DMVPN_TOP/user/dmvpnd/dmvpnd}"
 : "${IP_LIB_DIR:=$DMVPN_TOP/user/ip}"
 export DMVPN_KO DMVPNCTL DMVPND IP_LIB_DIR
 

@@ -317,6 +317,47 @@ static int join_events(struct dmvpn_nl *nl, struct errmsg *err)
 	return 0;
 }
 
+int dmvpn_nl_join_events(struct dmvpn_nl *nl, struct errmsg *err)
+{
+	return join_events(nl, err);
+}
+
+static struct nl_cb *event_callbacks(struct monitor *m)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+
+	if (!cb)
+		return NULL;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, m);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, accept_any_seq, NULL);
+	return cb;
+}
+
+int dmvpn_nl_read_events(struct dmvpn_nl *nl, nl_reply_fn fn, nl_lost_fn lost,
+			 void *arg)
+{
+	struct monitor m = { .fn = fn, .arg = arg };
+	struct nl_cb *cb = event_callbacks(&m);
+	int ret;
+
+	if (!cb)
+		return -ENOMEM;
+	do {
+		ret = nl_recvmsgs(nl->sk, cb);
+		/* See dmvpn_nl_monitor() about ENOBUFS. */
+		if (ret == -NLE_NOMEM && lost) {
+			lost(arg);
+			ret = 0;
+		}
+	} while (ret >= 0 && !m.errnum);
+	nl_cb_put(cb);
+	if (m.errnum)
+		return -m.errnum;
+	if (ret == -NLE_AGAIN)
+		return 0;
+	return -nlerr_to_errno(ret);
+}
+
 int dmvpn_nl_monitor(struct dmvpn_nl *nl, nl_reply_fn fn, nl_lost_fn lost,
 		     void *arg, struct errmsg *err)
 {
@@ -326,13 +367,11 @@ int dmvpn_nl_monitor(struct dmvpn_nl *nl, nl_reply_fn fn, nl_lost_fn lost,
 
 	if (join_events(nl, err))
 		return -1;
-	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	cb = event_callbacks(&m);
 	if (!cb) {
 		errmsg_set(err, "out of memory");
 		return -1;
 	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, &m);
-	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, accept_any_seq, NULL);
 	while (!m.errnum) {
 		ret = nl_recvmsgs(nl->sk, cb);
 		/* ENOBUFS means the kernel dropped events for us: say so

@@ -59,6 +59,16 @@ typedef void (*nl_lost_fn)(void *arg);
 int dmvpn_nl_monitor(struct dmvpn_nl *nl, nl_reply_fn fn, nl_lost_fn lost,
 		     void *arg, struct errmsg *err);
 
+/*
+ * For an event loop: join the "events" group (put the socket in
+ * non-blocking mode yourself), then call dmvpn_nl_read_events() whenever
+ * it is readable; it passes every queued notification to @fn and returns
+ * 0 once the socket is drained, or a negative errno.
+ */
+int dmvpn_nl_join_events(struct dmvpn_nl *nl, struct errmsg *err);
+int dmvpn_nl_read_events(struct dmvpn_nl *nl, nl_reply_fn fn, nl_lost_fn lost,
+			 void *arg);
+
 struct dmvpn_link {
 	uint32_t ifindex;
 	char name[IF_NAMESIZE];

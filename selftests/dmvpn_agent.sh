@@ -1,0 +1,312 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dmvpn_agent.sh: dmvpnd on a hub and two spokes, Phases 1, 2 and 3, and
+# what must not go wrong around them.
+#
+#                       netns wan: bridge br0 (the "Internet")
+#          +-------------------+-------------------+-------------------+
+#          | 192.0.2.1         | 192.0.2.2         | 192.0.2.3         | 192.0.2.4
+#      +---+----+          +---+----+          +---+----+          +---+----+
+#      |  hub   |          |   s1   |          |   s2   |          |   s3   |
+#      | dmvpnd |          | dmvpnd |          | dmvpnd |          | dmvpnd |
+#      +--------+          +---+----+          +---+----+          +--------+
+#      10.255.0.1          10.255.0.2          10.255.0.3          10.255.0.4
+#                              |                   |               (intruder)
+#                          lan1 10.1.0.0/24    lan2 10.2.0.0/24
+#
+# Checks:
+#   - Phase 1: both spokes register (dynamic, multicast entries on the hub,
+#     NHS entries on the spokes); spoke to hub traffic flows
+#   - Phase 2 (routes via the other spoke's tunnel address): the kernel's
+#     miss makes s1 resolve 10.255.0.3 through the hub; the shortcut forms
+#     with no packet lost and the hub then relays nothing; s2 learnt s1
+#     from the request
+#   - Phase 3 (routes via the hub): the hub's redirect makes it send a
+#     traffic indication; each spoke resolves the other's LAN and gets the
+#     /24 shortcut; no loss; the hub relays nothing afterwards
+#   - a shortcut in use is renewed past its holding time; an idle one
+#     expires and the spoke-to-spoke path goes back through the hub
+#   - a wrong authentication secret is refused; a registration of s2's
+#     address from another NBMA address (hijack) is refused with code 14
+#     and s2's entry stays
+#   - kill -9 of s1's agent and a restart with traffic flowing: no loss,
+#     the shortcut survives
+#   - a hub that lost its cache: the spokes register again within one
+#     renewal interval
+#   - a spoke stopped cleanly purges its registration at once
+#   - a spoke's NBMA address changes: it registers again at once
+#   - dmesg is clean
+
+# The lab's namespace variables are assigned by setup_ns.
+# shellcheck source-path=SCRIPTDIR disable=SC2154
+source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/lab.sh"
+
+HOLD=9			# short, so that renewal and expiry fit in the test
+CONF=
+declare -A AGENT_PID=()
+
+cleanup() {
+	local node
+	for node in "${!AGENT_PID[@]}"; do
+		kill -9 "${AGENT_PID[$node]}" 2>/dev/null
+	done
+	wait 2>/dev/null
+	# The agents' logs explain a failure; keep them where the VM run
+	# leaves its files.
+	if [ -n "$CONF" ] && [ -n "${DMVPN_VM_OUTDIR:-}" ]; then
+		mkdir -p "$DMVPN_VM_OUTDIR/agent-logs" &&
+			cp "$CONF"/*.log "$DMVPN_VM_OUTDIR/agent-logs/" 2>/dev/null
+	fi
+	dmvpn_cleanup
+}
+trap cleanup EXIT
+set -u
+
+# conf NODE TEXT: the configuration of NODE's dmvpn0.
+conf() {
+	mkdir -p "$CONF/$1" && printf '%s\n' "$2" >"$CONF/$1/dmvpn0.conf"
+}
+
+spoke_conf() {
+	local extra=${2:-}
+	conf "$1" "role spoke
+network-id 7
+holdtime $HOLD
+auth s3cret
+nhs 10.255.0.1 nbma 192.0.2.1 multicast
+$extra"
+}
+
+# agent_start NODE: dmvpnd in NODE's namespace, logging to $CONF/NODE.log.
+agent_start() {
+	ip netns exec "$(lab_ns "$1")" "$DMVPND" -f -v -c "$CONF/$1" dmvpn0 \
+		>>"$CONF/$1.log" 2>&1 &
+	AGENT_PID[$1]=$!
+}
+
+agent_stop() {
+	local sig=${2:-TERM} pid=${AGENT_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -"$sig" "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	unset "AGENT_PID[$1]"
+	return 0
+}
+
+agent_alive() {
+	kill -0 "${AGENT_PID[$1]}" 2>/dev/null || {
+		echo "dmvpnd on $1 died:"
+		tail -n 20 "$CONF/$1.log"
+		return 1
+	}
+}
+
+logged() {
+	grep -qF "$2" "$CONF/$1.log" || {
+		echo "not in $1's log: $2"
+		tail -n 20 "$CONF/$1.log"
+		return 1
+	}
+}
+
+# entry_is NODE PREFIX TYPE NBMA: the kernel entry exists as given.
+entry_is() {
+	local out
+	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1) || {
+		echo "$1 has no entry $2: $out"
+		return 1
+	}
+	[[ $out == *\"type\":\"$3\"* && $out == *\"nbma\":\"$4\"* ]] || {
+		echo "$1 $2: $out"
+		return 1
+	}
+}
+
+entry_has_flag() {
+	local out
+	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1)
+	if [[ $out != *\"$3\"* ]]; then
+		echo "$1 $2 lacks $3: $out"
+		return 1
+	fi
+}
+
+no_entry() {
+	! lab_ctl "$1" cache get "$2" dev dmvpn0 >/dev/null 2>&1
+}
+
+hub_relayed() {
+	lab_counter hub rx_packets
+}
+
+# ping_all FROM TO COUNT INTERVAL: every echo answered.
+ping_all() {
+	local out
+	out=$(ip netns exec "$(lab_ns "$1")" ping -n -q -c "$3" -i "$4" -W 2 "$2" 2>&1)
+	[[ $out == *" $3 received"* ]] || {
+		echo "$out"
+		return 1
+	}
+}
+
+# no_relay_during CMD...: the hub decapsulates nothing while CMD runs.
+no_relay_during() {
+	local before after
+	before=$(hub_relayed)
+	"$@" || return 1
+	after=$(hub_relayed)
+	[ "$before" -eq "$after" ] || {
+		echo "hub relayed $((after - before)) packets"
+		return 1
+	}
+}
+
+flush_shortcuts() {
+	lab_ctl s1 cache flush dev dmvpn0 type shortcut &&
+	lab_ctl s2 cache flush dev dmvpn0 type shortcut &&
+	lab_ctl s1 cache flush dev dmvpn0 type negative &&
+	lab_ctl s2 cache flush dev dmvpn0 type negative
+}
+
+routes_via_hub() {
+	ip -n "$s1" route replace 10.2.0.0/24 via 10.255.0.1 &&
+	ip -n "$s2" route replace 10.1.0.0/24 via 10.255.0.1
+}
+
+test_begin
+require_root
+require_cmd ip ping
+require_module
+[ -x "$DMVPND" ] || skip_all "dmvpnd not built ($DMVPND)"
+
+CONF=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn-agent.XXXXXX")
+defer rm -rf "$CONF"
+
+check "insmod" module_load || bail_out "the module does not load"
+check "lab up" lab_up || bail_out "no lab"
+check "hub: redirect on" ip -n "$hub" link set dmvpn0 type dmvpn redirect
+
+conf hub "role hub
+network-id 7
+holdtime $HOLD
+auth s3cret
+multicast dynamic
+redirect on"
+spoke_conf s1
+spoke_conf s2
+agent_start hub
+agent_start s1
+agent_start s2
+
+# ---- Phase 1
+check "s1 registers: hub has 10.255.0.2 at 192.0.2.2" \
+	wait_until 10 entry_is hub 10.255.0.2 dynamic 192.0.2.2
+check "s2 registers: hub has 10.255.0.3 at 192.0.2.3" \
+	wait_until 10 entry_is hub 10.255.0.3 dynamic 192.0.2.3
+check "... registered spokes get multicast, uniquely" \
+	entry_has_flag hub 10.255.0.2 unique
+check "... and multicast" entry_has_flag hub 10.255.0.3 multicast
+check "s1 has the hub as NHS" entry_is s1 10.255.0.1 nhs 192.0.2.1
+check "spoke to hub over the tunnel" ping_all s1 10.255.0.1 3 0.2
+check "all agents alive" agent_alive hub
+
+# ---- Phase 2: the routes point at the other spoke's tunnel address
+check "Phase 2: lan1 -> lan2, no packet lost while the shortcut forms" \
+	ping_all lan1 10.2.0.10 30 0.05
+check "... s1 resolved 10.255.0.3 to 192.0.2.3" \
+	wait_until 5 entry_is s1 10.255.0.3 shortcut 192.0.2.3
+check "... s2 learnt 10.255.0.2 from the request" \
+	entry_is s2 10.255.0.2 shortcut 192.0.2.2
+check "... then the hub relays nothing" \
+	no_relay_during ping_all lan1 10.2.0.10 10 0.05
+check "... s1 logged the shortcut" logged s1 "shortcut 10.255.0.3 via 192.0.2.3"
+
+# ---- Phase 3: the routes point at the hub, which redirects
+check "Phase 3: routes via the hub, shortcuts flushed" \
+	eval "routes_via_hub && flush_shortcuts"
+check "... lan1 -> lan2, no packet lost while the shortcuts form" \
+	ping_all lan1 10.2.0.10 40 0.05
+check "... the hub sent s1 a traffic indication" \
+	logged hub "traffic indication to 192.0.2.2"
+check "... s1 has 10.2.0.0/24 via 192.0.2.3" \
+	wait_until 5 entry_is s1 10.2.0.0/24 shortcut 192.0.2.3
+check "... s2 has 10.1.0.0/24 via 192.0.2.2" \
+	wait_until 5 entry_is s2 10.1.0.0/24 shortcut 192.0.2.2
+check "... then the hub relays nothing" \
+	no_relay_during ping_all lan1 10.2.0.10 10 0.05
+
+# ---- renewal and expiry
+check "a shortcut in use outlives its holding time ($HOLD s)" \
+	no_relay_during ping_all lan1 10.2.0.10 $((HOLD * 3)) 0.4
+check "... and is still there" entry_is s1 10.2.0.0/24 shortcut 192.0.2.3
+check "an idle shortcut expires" \
+	wait_until $((HOLD * 2 + 3)) no_entry s1 10.2.0.0/24
+check "... s1 logged the expiry" logged s1 "shortcut 10.2.0.0/24 expired"
+
+# ---- security
+setup_ns s3
+check "s3 joins the underlay" lab_node_up s3 4
+conf s3 "role spoke
+network-id 7
+holdtime $HOLD
+auth wrong
+nhs 10.255.0.1 nbma 192.0.2.1"
+agent_start s3
+check "a wrong secret is refused" \
+	wait_until 10 logged hub "failed authentication"
+check "... and registers nothing" no_entry hub 10.255.0.4
+agent_stop s3
+conf s3 "role spoke
+network-id 7
+holdtime $HOLD
+auth s3cret
+protocol-address 10.255.0.3/24
+nhs 10.255.0.1 nbma 192.0.2.1"
+agent_start s3
+check "a hijack of s2's address is refused (unique, code 14)" \
+	wait_until 10 logged s3 "refused the registration: unique"
+check "... s2's entry is untouched" entry_is hub 10.255.0.3 dynamic 192.0.2.3
+agent_stop s3
+
+# ---- restarts
+PING_LOG=$CONF/ping.log
+ip netns exec "$lan1" ping -n -q -c 100 -i 0.05 -W 2 10.2.0.10 >"$PING_LOG" 2>&1 &
+PING_PID=$!
+wait_until 5 entry_is s1 10.2.0.0/24 shortcut 192.0.2.3
+agent_stop s1 KILL
+agent_start s1
+wait "$PING_PID"
+check "kill -9 and restart of s1's agent under traffic: no loss" \
+	grep -q " 100 received" "$PING_LOG"
+check "... s1 took its shortcuts over from the kernel" \
+	logged s1 "shortcuts taken over from the kernel"
+
+agent_stop hub
+check "the hub loses its cache" lab_ctl hub cache flush dev dmvpn0
+agent_start hub
+check "... s1 registers again within a renewal interval" \
+	wait_until $((HOLD / 3 + 3)) entry_is hub 10.255.0.2 dynamic 192.0.2.2
+check "... and s2" wait_until 3 entry_is hub 10.255.0.3 dynamic 192.0.2.3
+
+agent_stop s2
+check "s2 stopped cleanly purged its registration" \
+	wait_until 3 no_entry hub 10.255.0.3
+
+agent_stop s1
+spoke_conf s1 "unique off"
+check "s1 without the unique flag, on any local address" \
+	ip -n "$s1" link set dmvpn0 type dmvpn local 0.0.0.0
+agent_start s1
+check "... registers without the unique flag" \
+	wait_until 10 not entry_has_flag hub 10.255.0.2 unique
+check "s1's underlay address changes to 192.0.2.12" \
+	eval "ip -n \"$s1\" addr del 192.0.2.2/24 dev wan0 &&
+	      ip -n \"$s1\" addr add 192.0.2.12/24 dev wan0"
+check "... it registers the new address at once" \
+	wait_until 3 entry_is hub 10.255.0.2 dynamic 192.0.2.12
+check "all agents alive at the end" eval "agent_alive hub && agent_alive s1"
+
+test_end

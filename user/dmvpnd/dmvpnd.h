@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmvpnd: the NHRP agent.  One process serves any number of dmvpn devices;
+ * each has a configuration (config.h), an NHRP packet socket, and either
+ * the hub role (an NHS: registrations, forwarding resolutions, traffic
+ * indications) or the spoke role (an NHC: registering with its NHSs,
+ * resolving shortcuts).  The kernel's cache is the forwarding state; the
+ * agent keeps only what NHRP needs on top of it.
+ */
+#ifndef DMVPND_H
+#define DMVPND_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "amap.h"
+#include "config.h"
+#include "entry.h"
+#include "loop.h"
+#include "nhrp.h"
+
+#define DMVPND_MTU		1500	/* largest NHRP packet we build */
+#define DMVPND_HOP_COUNT	16
+#define DMVPND_RESOLVE_RETRIES	3
+#define DMVPND_RESOLVE_TIMEOUT	1000	/* ms before a resolution is resent */
+#define DMVPND_NEGATIVE_HOLD	10	/* s a NAK keeps a destination away */
+#define DMVPND_REG_BACKOFF_MAX	60	/* s between retries to a dead NHS */
+
+enum nhs_state {
+	NHS_RESOLVING,		/* NBMA name not resolved yet */
+	NHS_REGISTERING,	/* request sent, no reply yet */
+	NHS_UP,			/* registered */
+	NHS_DOWN,		/* no reply after retries / refused */
+};
+
+struct dev;
+
+/* A spoke's view of one of its hubs. */
+struct nhs {
+	struct dev *dev;
+	const struct cfg_nhs *cfg;
+	struct in_addr nbma;
+	struct dmvpn_prefix proto;	/* family 0 while not known */
+	enum nhs_state state;
+	uint32_t request_id;		/* of the registration in flight */
+	unsigned int attempts;		/* unanswered since the last reply */
+	uint64_t state_since;		/* loop_now() of the last change */
+	uint16_t last_code;		/* CIE code of the last reply */
+	struct in_addr reg_nbma;	/* the NBMA address we registered */
+	struct in_addr nat_nbma;	/* our address as it sees us, if NATed */
+	struct timer timer;
+};
+
+/* A hub's record of one registered client (key: its protocol address). */
+struct reg {
+	struct amap_node node;
+	struct dev *dev;
+	struct in_addr nbma;		/* where its packets come from */
+	struct in_addr claimed_nbma;	/* what it says its address is */
+	bool unique;
+	uint16_t holdtime;
+	uint64_t since;			/* loop_now() of first registration */
+	uint64_t expires;		/* loop_now() */
+	char group[CFG_NAME_MAX];
+};
+
+/* A spoke's resolved (or refused) destination (key: the prefix). */
+struct shortcut {
+	struct amap_node node;
+	struct dev *dev;
+	bool negative;
+	struct in_addr nbma;
+	struct dmvpn_prefix via;	/* responder's protocol address */
+	uint16_t holdtime;
+	uint64_t since;
+	uint64_t refreshed;		/* loop_now() of the last reply */
+	struct timer timer;		/* refresh check */
+};
+
+/* A resolution request we sent and wait on (key: the target address). */
+struct pending {
+	struct amap_node node;
+	struct dev *dev;
+	uint32_t request_id;
+	unsigned int tries;
+	struct timer timer;
+};
+
+/* Per message type, received and sent; errors by kind. */
+struct nhrp_stats {
+	uint64_t rx[NHRP_TRAFFIC_INDICATION + 1];
+	uint64_t tx[NHRP_TRAFFIC_INDICATION + 1];
+	uint64_t rx_malformed;
+	uint64_t rx_auth_fail;
+	uint64_t rx_dropped;		/* well formed but not for us */
+	uint64_t tx_errors;
+	uint64_t kernel_errors;
+	uint64_t miss_events;
+	uint64_t redirect_events;
+	uint64_t expired_events;
+};
+
+struct dev {
+	struct dev *next;
+	struct cfg cfg;
+	char name[IF_NAMESIZE];
+	uint32_t ifindex;
+	struct loop_fd pkt;		/* AF_PACKET, protocol 0x2001 */
+	struct in_addr local_nbma;	/* the device's "local", 0 = any */
+	struct dmvpn_prefix proto;	/* our IPv4 tunnel address (/len) */
+
+	struct nhs *nhs;		/* spoke: cfg.nhs_count of them */
+	struct amap regs;		/* hub: struct reg */
+	struct amap shortcuts;		/* spoke: struct shortcut */
+	struct amap pending;		/* spoke: struct pending */
+	struct nhrp_stats stats;
+	uint64_t started;
+};
+
+/* ---- main.c ---- */
+extern struct dev *devices;
+struct dev *dev_by_ifindex(uint32_t ifindex);
+uint32_t next_request_id(void);
+
+/* ---- log.c ---- */
+void log_open(bool foreground, int verbosity);
+void log_msg(int prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define log_err(...)	log_msg(3, __VA_ARGS__)
+#define log_warn(...)	log_msg(4, __VA_ARGS__)
+#define log_info(...)	log_msg(6, __VA_ARGS__)
+#define log_debug(...)	log_msg(7, __VA_ARGS__)
+const char *addr_str(const struct dmvpn_prefix *p, char *buf, size_t len);
+const char *nbma_str(struct in_addr a, char *buf, size_t len);
+
+/* ---- kernel.c: the dmvpn genl family ---- */
+int kernel_open(void);
+void kernel_close(void);
+/* Add or replace @e on @dev; @fields as in entry.h.  0 or -errno. */
+int kernel_entry_set(struct dev *dev, const struct dmvpn_entry *e,
+		     unsigned int fields);
+int kernel_entry_del(struct dev *dev, const struct dmvpn_prefix *p);
+typedef void (*kernel_entry_fn)(struct dev *dev, const struct dmvpn_entry *e,
+				void *arg);
+int kernel_entry_dump(struct dev *dev, kernel_entry_fn fn, void *arg);
+/* The kernel's entry for exactly @p, 0 if found. */
+int kernel_entry_get(struct dev *dev, const struct dmvpn_prefix *p,
+		     struct dmvpn_entry *e);
+
+/* ---- packet.c: NHRP over the device ---- */
+int packet_open(struct dev *dev);
+void packet_close(struct dev *dev);
+/* Build @msg and send it to @nbma; counts per type. */
+int packet_send(struct dev *dev, struct in_addr nbma, struct nhrp_msg *msg);
+
+/* ---- route.c: what the host's routing says ---- */
+struct route_info {
+	uint32_t oif;
+	bool local;			/* an address of this host */
+	bool has_gateway;
+	struct dmvpn_prefix gateway;
+	uint8_t dst_len;		/* prefix length of the matching route */
+};
+int route_lookup(const struct dmvpn_prefix *dst, struct route_info *ri);
+/* The first IPv4 address (with its length) on @ifindex. */
+int route_dev_addr(uint32_t ifindex, int family, struct dmvpn_prefix *out);
+/* The source address the host would use toward @dst. */
+int route_src_for(struct in_addr dst, struct in_addr *src);
+/* The device's "local" NBMA address (0.0.0.0 = any). */
+int route_link_local(uint32_t ifindex, struct in_addr *local);
+/* Re-register spokes whenever the host's IPv4 addresses or routes change. */
+int route_watch_addresses(void);
+
+/* ---- nhrp glue (proto.c) ---- */
+void nhrp_rx(struct dev *dev, struct in_addr from, const uint8_t *buf,
+	     size_t len);
+/* Our NBMA address toward @peer (the device's local, else the route's). */
+struct in_addr our_nbma(struct dev *dev, struct in_addr peer);
+void proto_from_addr(struct dmvpn_prefix *p, const struct nhrp_addr *a);
+void addr_from_proto(struct nhrp_addr *a, const struct dmvpn_prefix *p);
+void addr_from_nbma(struct nhrp_addr *a, struct in_addr nbma);
+bool nbma_from_addr(struct in_addr *nbma, const struct nhrp_addr *a);
+/* Fill the fixed and mandatory parts common to everything we originate. */
+void msg_start(struct dev *dev, struct nhrp_msg *m, enum nhrp_type type,
+	       struct in_addr src_nbma, const struct dmvpn_prefix *dst);
+void msg_add_auth(struct dev *dev, struct nhrp_msg *m);
+bool msg_auth_ok(struct dev *dev, const struct nhrp_msg *m);
+void msg_group(const struct nhrp_msg *m, char *out, size_t size);
+void msg_set_group(struct nhrp_msg *m, const char *group);
+void send_error(struct dev *dev, struct in_addr to, const uint8_t *pkt,
+		size_t len, uint16_t code, uint16_t offset);
+
+/* ---- nhc.c: spoke registration ---- */
+int nhc_start(struct dev *dev);
+void nhc_stop(struct dev *dev, bool purge);
+void nhc_rx_reply(struct dev *dev, struct in_addr from,
+		  const struct nhrp_msg *m);
+void nhc_nbma_changed(struct dev *dev);
+struct nhs *nhc_active(struct dev *dev);
+const char *nhs_state_name(enum nhs_state s);
+
+/* ---- nhs.c: hub ---- */
+int nhs_start(struct dev *dev);
+void nhs_stop(struct dev *dev);
+void nhs_rx_registration(struct dev *dev, struct in_addr from,
+			 struct nhrp_msg *m);
+void nhs_rx_purge(struct dev *dev, struct in_addr from, struct nhrp_msg *m);
+void nhs_redirect_event(struct dev *dev, struct in_addr sender,
+			const uint8_t *pkt, size_t len);
+void nhs_expired(struct dev *dev, const struct dmvpn_entry *e);
+struct reg *nhs_find_reg(struct dev *dev, const struct dmvpn_prefix *p);
+
+/* ---- resolve.c: resolution both ways, shortcuts ---- */
+void resolve_start(struct dev *dev);
+void resolve_stop(struct dev *dev);
+void resolve_request(struct dev *dev, const struct dmvpn_prefix *target);
+void resolve_rx_request(struct dev *dev, struct in_addr from,
+			struct nhrp_msg *m, const uint8_t *raw, size_t len);
+void resolve_rx_reply(struct dev *dev, struct in_addr from,
+		      const struct nhrp_msg *m);
+void resolve_rx_indication(struct dev *dev, struct in_addr from,
+			   const struct nhrp_msg *m);
+void resolve_rx_purge(struct dev *dev, struct in_addr from,
+		      struct nhrp_msg *m);
+void resolve_expired(struct dev *dev, const struct dmvpn_entry *e);
+void resolve_adopt(struct dev *dev, const struct dmvpn_entry *e);
+
+#endif

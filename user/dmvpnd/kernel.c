@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel's NHRP cache through the dmvpn generic netlink family: one
+ * blocking socket for requests, one non-blocking socket for events.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netlink/genl/genl.h>
+#include <string.h>
+
+#include "dmvpnd.h"
+#include "msg.h"
+#include "nl.h"
+
+static struct dmvpn_nl req;
+static struct dmvpn_nl events;
+static struct loop_fd events_fd;
+
+static void on_miss(struct dev *dev, const struct dmvpn_event *ev)
+{
+	dev->stats.miss_events++;
+	if (dev->cfg.role == CFG_ROLE_SPOKE && dev->cfg.shortcut &&
+	    ev->has_entry)
+		resolve_request(dev, &ev->entry.prefix);
+}
+
+static int on_event(struct nlmsghdr *nlh, void *arg)
+{
+	struct dmvpn_event ev;
+	struct errmsg err;
+	struct dev *dev;
+
+	(void)arg;
+	if (msg_parse_event(nlh, &ev, &err)) {
+		log_warn("kernel event: %s", err.text);
+		return 0;
+	}
+	dev = dev_by_ifindex(ev.ifindex);
+	if (!dev)
+		return 0;
+	switch (ev.cmd) {
+	case DMVPN_CMD_EVENT_MISS:
+		on_miss(dev, &ev);
+		break;
+	case DMVPN_CMD_EVENT_REDIRECT:
+		dev->stats.redirect_events++;
+		if (ev.has_nbma_src && ev.packet)
+			nhs_redirect_event(dev, ev.nbma_src, ev.packet,
+					   ev.packet_len);
+		break;
+	case DMVPN_CMD_EVENT_EXPIRED:
+		dev->stats.expired_events++;
+		if (!ev.has_entry)
+			break;
+		if (dev->cfg.role == CFG_ROLE_HUB)
+			nhs_expired(dev, &ev.entry);
+		else
+			resolve_expired(dev, &ev.entry);
+		break;
+	}
+	return 0;
+}
+
+static void on_lost(void *arg)
+{
+	(void)arg;
+	log_warn("kernel events were lost (receive buffer full)");
+}
+
+static void on_events_readable(struct loop_fd *lfd, uint32_t revents)
+{
+	int ret;
+
+	(void)lfd;
+	(void)revents;
+	ret = dmvpn_nl_read_events(&events, on_event, on_lost, NULL);
+	if (ret < 0)
+		log_err("reading kernel events: %s", strerror(-ret));
+}
+
+int kernel_open(void)
+{
+	struct errmsg err;
+	int fd;
+
+	if (dmvpn_nl_open(&req, &err) || dmvpn_nl_open(&events, &err)) {
+		log_err("%s", err.text);
+		return -1;
+	}
+	if (dmvpn_nl_join_events(&events, &err)) {
+		log_err("%s", err.text);
+		return -1;
+	}
+	fd = nl_socket_get_fd(events.sk);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		return -1;
+	events_fd.fd = fd;
+	events_fd.fn = on_events_readable;
+	return loop_add_fd(&events_fd);
+}
+
+void kernel_close(void)
+{
+	if (events.sk)
+		loop_del_fd(&events_fd);
+	dmvpn_nl_close(&events);
+	dmvpn_nl_close(&req);
+}
+
+static int report(struct dev *dev, const char *what, int ret)
+{
+	if (ret < 0) {
+		dev->stats.kernel_errors++;
+		log_warn("%s: kernel %s: %s%s%s", dev->name, what,
+			 strerror(-ret), req.last.extack[0] ? ": " : "",
+			 req.last.extack);
+	}
+	return ret;
+}
+
+int kernel_entry_set(struct dev *dev, const struct dmvpn_entry *e,
+		     unsigned int fields)
+{
+	struct nl_msg *msg = dmvpn_nl_request(&req, DMVPN_CMD_ENTRY_NEW, 0,
+					      dev->ifindex);
+	int ret = -ENOMEM;
+
+	if (msg && !msg_put_entry(msg, e, fields) &&
+	    !nla_put_flag(msg, DMVPN_A_REPLACE))
+		ret = dmvpn_nl_transact(&req, msg, NULL, NULL);
+	nlmsg_free(msg);
+	return report(dev, "entry update", ret);
+}
+
+int kernel_entry_del(struct dev *dev, const struct dmvpn_prefix *p)
+{
+	struct nl_msg *msg = dmvpn_nl_request(&req, DMVPN_CMD_ENTRY_DEL, 0,
+					      dev->ifindex);
+	struct dmvpn_entry e = { .prefix = *p };
+	int ret = -ENOMEM;
+
+	if (msg && !msg_put_entry(msg, &e, FIELD_PREFIX))
+		ret = dmvpn_nl_transact(&req, msg, NULL, NULL);
+	nlmsg_free(msg);
+	/* Gone already (expired meanwhile) is what we wanted. */
+	if (ret == -ENOENT)
+		return 0;
+	return report(dev, "entry delete", ret);
+}
+
+struct dump_ctx {
+	struct dev *dev;
+	kernel_entry_fn fn;
+	void *arg;
+	struct dmvpn_entry *one;
+};
+
+static int on_entry(struct nlmsghdr *nlh, void *arg)
+{
+	struct dump_ctx *d = arg;
+	struct nlattr *tb[DMVPN_A_MAX + 1];
+	struct dmvpn_entry e;
+	struct errmsg err;
+
+	if (genlmsg_parse(nlh, 0, tb, DMVPN_A_MAX, NULL) < 0 ||
+	    !tb[DMVPN_A_ENTRY])
+		return 0;
+	if (msg_parse_entry(tb[DMVPN_A_ENTRY], &e, &err)) {
+		log_warn("%s: kernel entry: %s", d->dev->name, err.text);
+		return 0;
+	}
+	if (d->one)
+		*d->one = e;
+	else
+		d->fn(d->dev, &e, d->arg);
+	return 0;
+}
+
+int kernel_entry_dump(struct dev *dev, kernel_entry_fn fn, void *arg)
+{
+	struct dump_ctx d = { .dev = dev, .fn = fn, .arg = arg };
+	struct nl_msg *msg = dmvpn_nl_request(&req, DMVPN_CMD_ENTRY_GET,
+					      NLM_F_DUMP, dev->ifindex);
+	int ret = -ENOMEM;
+
+	if (msg)
+		ret = dmvpn_nl_transact(&req, msg, on_entry, &d);
+	nlmsg_free(msg);
+	return report(dev, "entry dump", ret);
+}
+
+int kernel_entry_get(struct dev *dev, const struct dmvpn_prefix *p,
+		     struct dmvpn_entry *e)
+{
+	struct dump_ctx d = { .dev = dev, .one = e };
+	struct nl_msg *msg = dmvpn_nl_request(&req, DMVPN_CMD_ENTRY_GET, 0,
+					      dev->ifindex);
+	struct dmvpn_entry key = { .prefix = *p };
+	int ret = -ENOMEM;
+
+	memset(e, 0, sizeof(*e));
+	if (msg && !msg_put_entry(msg, &key, FIELD_PREFIX))
+		ret = dmvpn_nl_transact(&req, msg, on_entry, &d);
+	nlmsg_free(msg);
+	if (ret == -ENOENT)
+		return ret;
+	return report(dev, "entry get", ret);
+}

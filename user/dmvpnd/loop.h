@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The daemon's event loop: file descriptors on epoll and one-shot timers
+ * in a binary heap, all on CLOCK_MONOTONIC milliseconds.  Single threaded.
+ */
+#ifndef DMVPND_LOOP_H
+#define DMVPND_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct loop_fd;
+typedef void (*loop_fd_fn)(struct loop_fd *lfd, uint32_t events);
+
+struct loop_fd {
+	int fd;
+	loop_fd_fn fn;
+};
+
+struct timer;
+typedef void (*timer_fn)(struct timer *t);
+
+struct timer {
+	uint64_t when;		/* loop_now() milliseconds */
+	timer_fn fn;
+	unsigned int slot;	/* position in the heap + 1; 0 = not armed */
+};
+
+int loop_init(void);
+void loop_exit(void);
+
+/* Watch @lfd->fd for EPOLLIN (and errors). */
+int loop_add_fd(struct loop_fd *lfd);
+void loop_del_fd(struct loop_fd *lfd);
+
+uint64_t loop_now(void);
+
+static inline void timer_init(struct timer *t, timer_fn fn)
+{
+	t->when = 0;
+	t->fn = fn;
+	t->slot = 0;
+}
+
+static inline bool timer_armed(const struct timer *t)
+{
+	return t->slot != 0;
+}
+
+/* (Re)arm @t to fire @msecs from now. */
+void timer_arm(struct timer *t, uint64_t msecs);
+void timer_cancel(struct timer *t);
+
+/* Run until loop_stop(); returns 0, or -1 if epoll failed. */
+int loop_run(void);
+void loop_stop(void);
+
+#endif

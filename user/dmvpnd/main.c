@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmvpnd [-f] [-v] [-c DIR] [DEVICE...]
+ *
+ * Serves every DEVICE named, or every DIR/<device>.conf (DIR defaults to
+ * /etc/dmvpn).  -f stays in the foreground and logs to stderr, as tests
+ * and systemd want; -v logs every NHRP packet.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "dmvpnd.h"
+#include "nl.h"
+
+struct dev *devices;
+static uint32_t request_id;
+static struct loop_fd signals;
+
+struct dev *dev_by_ifindex(uint32_t ifindex)
+{
+	for (struct dev *d = devices; d; d = d->next)
+		if (d->ifindex == ifindex)
+			return d;
+	return NULL;
+}
+
+/*
+ * Request IDs start at a random point so that a restarted agent does not
+ * reuse the IDs of requests its peers may still answer.
+ */
+uint32_t next_request_id(void)
+{
+	if (++request_id == 0)
+		request_id = 1;
+	return request_id;
+}
+
+static void seed_request_id(void)
+{
+	if (getrandom(&request_id, sizeof(request_id), 0) != sizeof(request_id))
+		request_id = (uint32_t)getpid() << 16 ^ (uint32_t)loop_now();
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: dmvpnd [-f] [-v] [-c DIR] [DEVICE...]\n"
+		"  -f, --foreground   do not detach; log to stderr\n"
+		"  -v, --verbose      log every NHRP packet\n"
+		"  -c, --config DIR   configuration directory (default /etc/dmvpn)\n"
+		"Serves each DEVICE with DIR/DEVICE.conf, or every DIR/*.conf.\n");
+}
+
+static bool is_dmvpn(uint32_t ifindex)
+{
+	struct dmvpn_link *links = NULL;
+	struct nl_result res;
+	size_t count = 0;
+	bool found = false;
+
+	if (dmvpn_list_links(&links, &count, &res))
+		return false;
+	for (size_t i = 0; i < count; i++)
+		found |= links[i].ifindex == ifindex;
+	free(links);
+	return found;
+}
+
+static void cfg_to_prefix(struct dmvpn_prefix *p, const struct cfg_prefix *c)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = c->family;
+	p->len = c->len;
+	memcpy(p->addr.bytes, c->addr.bytes, sizeof(p->addr.bytes));
+}
+
+static int dev_setup(struct dev *dev)
+{
+	char a[64];
+
+	dev->ifindex = if_nametoindex(dev->name);
+	if (!dev->ifindex || !is_dmvpn(dev->ifindex)) {
+		log_err("%s: no such dmvpn device", dev->name);
+		return -1;
+	}
+	if (route_link_local(dev->ifindex, &dev->local_nbma))
+		log_warn("%s: cannot read the device's local address",
+			 dev->name);
+	if (dev->cfg.protocol_address.family)
+		cfg_to_prefix(&dev->proto, &dev->cfg.protocol_address);
+	else if (route_dev_addr(dev->ifindex, AF_INET, &dev->proto)) {
+		log_err("%s: the device has no IPv4 address and the "
+			"configuration names no protocol-address", dev->name);
+		return -1;
+	}
+	if (dev->cfg.mcast_nbma_count) {
+		log_err("%s: \"multicast nbma\" is not supported yet; use "
+			"\"map PROTO nbma ADDR multicast\"", dev->name);
+		return -1;
+	}
+	log_info("%s: %s, tunnel address %s", dev->name,
+		 dev->cfg.role == CFG_ROLE_HUB ? "hub" : "spoke",
+		 addr_str(&dev->proto, a, sizeof(a)));
+	return packet_open(dev);
+}
+
+static void install_maps(struct dev *dev)
+{
+	for (unsigned int i = 0; i < dev->cfg.map_count; i++) {
+		const struct cfg_map *m = &dev->cfg.maps[i];
+		struct dmvpn_entry e = {
+			.nbma = m->nbma,
+			.type = DMVPN_ENTRY_STATIC,
+			.flags = m->multicast ? DMVPN_ENTRY_F_MULTICAST : 0,
+		};
+
+		cfg_to_prefix(&e.prefix, &m->proto);
+		kernel_entry_set(dev, &e, FIELD_PREFIX | FIELD_NBMA | FIELD_TYPE |
+				 FIELD_FLAGS | FIELD_HOLDTIME);
+	}
+}
+
+static void adopt_entry(struct dev *dev, const struct dmvpn_entry *e,
+			void *arg)
+{
+	(void)arg;
+	resolve_adopt(dev, e);
+}
+
+static int dev_start(struct dev *dev)
+{
+	dev->started = loop_now();
+	install_maps(dev);
+	if (dev->cfg.role == CFG_ROLE_HUB)
+		return nhs_start(dev);
+	if (kernel_entry_dump(dev, adopt_entry, NULL))
+		return -1;
+	if (dev->shortcuts.count)
+		log_info("%s: %zu shortcuts taken over from the kernel",
+			 dev->name, dev->shortcuts.count);
+	resolve_start(dev);
+	return nhc_start(dev);
+}
+
+static void dev_stop(struct dev *dev, bool purge)
+{
+	if (dev->cfg.role == CFG_ROLE_HUB) {
+		nhs_stop(dev);
+	} else {
+		nhc_stop(dev, purge);
+		resolve_stop(dev);
+	}
+	packet_close(dev);
+}
+
+static int add_device(const char *dir, const char *name)
+{
+	struct dev *dev = calloc(1, sizeof(*dev));
+	char path[512];
+	struct errmsg err;
+
+	if (!dev)
+		return -1;
+	dev->pkt.fd = -1;
+	snprintf(dev->name, sizeof(dev->name), "%s", name);
+	snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
+	if (cfg_load(path, name, &dev->cfg, &err)) {
+		log_err("%s", err.text);
+		free(dev);
+		return -1;
+	}
+	dev->next = devices;
+	devices = dev;
+	return 0;
+}
+
+static int add_all_devices(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int ret = 0, found = 0;
+
+	if (!d) {
+		log_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char name[IF_NAMESIZE];
+
+		if (n <= 5 || strcmp(de->d_name + n - 5, ".conf") ||
+		    n - 5 >= IF_NAMESIZE)
+			continue;
+		memcpy(name, de->d_name, n - 5);
+		name[n - 5] = '\0';
+		ret |= add_device(dir, name);
+		found++;
+	}
+	closedir(d);
+	if (!found) {
+		log_err("%s: no *.conf files", dir);
+		return -1;
+	}
+	return ret;
+}
+
+static void on_signal(struct loop_fd *lfd, uint32_t revents)
+{
+	struct signalfd_siginfo si;
+
+	(void)revents;
+	while (read(lfd->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			log_info("stopping on signal %u", si.ssi_signo);
+			loop_stop();
+		}
+	}
+}
+
+static int watch_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	signals.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	signals.fn = on_signal;
+	if (signals.fd < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return loop_add_fd(&signals);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = "/etc/dmvpn";
+	bool foreground = false;
+	int verbose = 0, c, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "fvc:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': foreground = true; break;
+		case 'v': verbose++; break;
+		case 'c': dir = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	log_open(foreground, verbose);
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++)
+			if (add_device(dir, argv[i]))
+				return 1;
+	} else if (add_all_devices(dir)) {
+		return 1;
+	}
+	seed_request_id();
+	if (loop_init() || watch_signals() || kernel_open() ||
+	    route_watch_addresses()) {
+		log_err("cannot start: %s", strerror(errno));
+		goto out;
+	}
+	for (struct dev *d = devices; d; d = d->next)
+		if (dev_setup(d) || dev_start(d))
+			goto out;
+	if (!foreground && daemon(0, 0)) {
+		log_err("daemon: %s", strerror(errno));
+		goto out;
+	}
+	ret = loop_run() ? 1 : 0;
+out:
+	for (struct dev *d = devices, *next; d; d = next) {
+		next = d->next;
+		dev_stop(d, ret == 0);
+		cfg_free(&d->cfg);
+		free(d);
+	}
+	kernel_close();
+	loop_exit();
+	return ret;
+}

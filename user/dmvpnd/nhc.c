@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The spoke side of registration (RFC 2332 5.2.3): register with every
+ * configured NHS, renew at a third of the holding time, back off while an
+ * NHS does not answer, purge on a clean shutdown.
+ */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmvpnd.h"
+
+static const char *const state_names[] = {
+	[NHS_RESOLVING] = "resolving",
+	[NHS_REGISTERING] = "registering",
+	[NHS_UP] = "up",
+	[NHS_DOWN] = "down",
+};
+
+const char *nhs_state_name(enum nhs_state s)
+{
+	return state_names[s];
+}
+
+static void set_state(struct nhs *n, enum nhs_state s)
+{
+	char a[INET_ADDRSTRLEN];
+
+	if (n->state == s)
+		return;
+	log_info("%s: NHS %s %s -> %s", n->dev->name,
+		 nbma_str(n->nbma, a, sizeof(a)), state_names[n->state],
+		 state_names[s]);
+	n->state = s;
+	n->state_since = loop_now();
+}
+
+/* An NBMA given by name is looked up each time it is needed, so that a
+ * hub behind dynamic DNS is found again after its address changes. */
+static bool resolve_nbma(struct nhs *n)
+{
+	struct addrinfo hints = { .ai_family = AF_INET };
+	struct addrinfo *res;
+	int ret;
+
+	if (inet_pton(AF_INET, n->cfg->nbma_name, &n->nbma) == 1)
+		return true;
+	ret = getaddrinfo(n->cfg->nbma_name, NULL, &hints, &res);
+	if (ret) {
+		log_warn("%s: NHS %s: %s", n->dev->name, n->cfg->nbma_name,
+			 gai_strerror(ret));
+		return false;
+	}
+	n->nbma = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+	freeaddrinfo(res);
+	return true;
+}
+
+static void install_nhs_entry(struct nhs *n)
+{
+	struct dmvpn_entry e = {
+		.prefix = n->proto,
+		.nbma = n->nbma,
+		.type = DMVPN_ENTRY_NHS,
+		.flags = n->cfg->multicast ? DMVPN_ENTRY_F_MULTICAST : 0,
+	};
+
+	if (!n->proto.family)
+		return;
+	kernel_entry_set(n->dev, &e, FIELD_PREFIX | FIELD_NBMA | FIELD_TYPE |
+			 FIELD_FLAGS | FIELD_HOLDTIME);
+}
+
+static uint64_t retry_delay(struct nhs *n)
+{
+	uint64_t secs = n->dev->cfg.registration_timeout;
+
+	for (unsigned int i = 1; i < n->attempts && secs < DMVPND_REG_BACKOFF_MAX; i++)
+		secs *= 2;
+	if (secs > DMVPND_REG_BACKOFF_MAX)
+		secs = DMVPND_REG_BACKOFF_MAX;
+	return secs * 1000;
+}
+
+static void fill_own_cie(struct dev *dev, struct nhrp_cie *c,
+			 struct in_addr nbma, bool unique)
+{
+	struct dmvpn_prefix self = dev->proto;
+
+	memset(c, 0, sizeof(*c));
+	self.len = (uint8_t)dmvpn_family_bits(self.family);
+	/* RFC 2332 5.2.0.1: with the U bit the prefix length is 0xff. */
+	c->prefix_len = unique ? 0xff : self.len;
+	c->holding_time = (uint16_t)dev->cfg.holdtime;
+	addr_from_nbma(&c->nbma, nbma);
+	addr_from_proto(&c->proto, &self);
+}
+
+static void send_registration(struct nhs *n)
+{
+	struct dev *dev = n->dev;
+	bool unique = dev->cfg.unique;
+	struct in_addr src = our_nbma(dev, n->nbma);
+	struct nhrp_msg m;
+
+	msg_start(dev, &m, NHRP_REGISTRATION_REQUEST, src,
+		  n->proto.family ? &n->proto : &dev->proto);
+	m.flags = (unique ? NHRP_FLAG_REG_U : 0) | NHRP_FLAG_NAT;
+	m.request_id = n->request_id = next_request_id();
+	m.cies.count = 1;
+	fill_own_cie(dev, &m.cies.cie[0], src, unique);
+	m.ext_present |= NHRP_HAS_RESPONDER | NHRP_HAS_FORWARD_TRANSIT |
+			 NHRP_HAS_REVERSE_TRANSIT | NHRP_HAS_NAT_ADDRESS;
+	msg_set_group(&m, dev->cfg.group);
+	n->reg_nbma = src;
+	n->attempts++;
+	packet_send(dev, n->nbma, &m);
+}
+
+static void nhs_timer(struct timer *t)
+{
+	struct nhs *n = amap_entry(t, struct nhs, timer);
+
+	if (n->state == NHS_RESOLVING) {
+		if (!resolve_nbma(n)) {
+			timer_arm(&n->timer, retry_delay(n));
+			n->attempts++;
+			return;
+		}
+		n->attempts = 0;
+		install_nhs_entry(n);
+		set_state(n, NHS_REGISTERING);
+	}
+	/* Three unanswered requests in a row: call the NHS down (the
+	 * kernel keeps sending misses its way; nothing better is known). */
+	if (n->attempts >= 3 && n->state != NHS_DOWN)
+		set_state(n, NHS_DOWN);
+	if (n->cfg->nbma_name[0] && n->state == NHS_DOWN)
+		resolve_nbma(n);
+	send_registration(n);
+	timer_arm(&n->timer, retry_delay(n));
+}
+
+int nhc_start(struct dev *dev)
+{
+	dev->nhs = calloc(dev->cfg.nhs_count, sizeof(*dev->nhs));
+	if (!dev->nhs)
+		return -1;
+	for (unsigned int i = 0; i < dev->cfg.nhs_count; i++) {
+		struct nhs *n = &dev->nhs[i];
+
+		n->dev = dev;
+		n->cfg = &dev->cfg.nhs[i];
+		n->state = NHS_RESOLVING;
+		n->state_since = loop_now();
+		if (!n->cfg->dynamic)
+			memcpy(&n->proto, &n->cfg->proto, sizeof(n->proto));
+		timer_init(&n->timer, nhs_timer);
+		timer_arm(&n->timer, 0);
+	}
+	return 0;
+}
+
+static void send_purge(struct nhs *n)
+{
+	struct dev *dev = n->dev;
+	struct nhrp_msg m;
+
+	msg_start(dev, &m, NHRP_PURGE_REQUEST, n->reg_nbma, &n->proto);
+	m.flags = NHRP_FLAG_PURGE_N;
+	m.request_id = next_request_id();
+	m.cies.count = 1;
+	fill_own_cie(dev, &m.cies.cie[0], n->reg_nbma, false);
+	packet_send(dev, n->nbma, &m);
+}
+
+void nhc_stop(struct dev *dev, bool purge)
+{
+	if (!dev->nhs)
+		return;
+	for (unsigned int i = 0; i < dev->cfg.nhs_count; i++) {
+		struct nhs *n = &dev->nhs[i];
+
+		timer_cancel(&n->timer);
+		if (purge && n->state == NHS_UP && n->proto.family)
+			send_purge(n);
+	}
+	free(dev->nhs);
+	dev->nhs = NULL;
+}
+
+static struct nhs *nhs_by_request(struct dev *dev, uint32_t id)
+{
+	for (unsigned int i = 0; i < dev->cfg.nhs_count; i++)
+		if (dev->nhs[i].request_id == id &&
+		    dev->nhs[i].state != NHS_RESOLVING)
+			return &dev->nhs[i];
+	return NULL;
+}
+
+/* The NAT extension of a reply: our address as the NHS saw it. */
+static void learn_nat(struct nhs *n, const struct nhrp_msg *m)
+{
+	struct in_addr seen = { 0 };
+	char a[INET_ADDRSTRLEN];
+
+	for (unsigned int i = 0; i < m->nat_address.count; i++)
+		if (nbma_from_addr(&seen, &m->nat_address.cie[i].nbma))
+			break;
+	if (seen.s_addr == n->nat_nbma.s_addr)
+		return;
+	if (seen.s_addr && seen.s_addr != n->reg_nbma.s_addr)
+		log_info("%s: behind NAT: the NHS sees us as %s", n->dev->name,
+			 nbma_str(seen, a, sizeof(a)));
+	n->nat_nbma = seen.s_addr != n->reg_nbma.s_addr ?
+		seen : (struct in_addr){ 0 };
+}
+
+static void learn_dynamic_proto(struct nhs *n, const struct nhrp_msg *m)
+{
+	struct dmvpn_prefix p = { 0 };
+
+	if (n->proto.family)
+		return;
+	if (m->responder.count)
+		proto_from_addr(&p, &m->responder.cie[0].proto);
+	if (!p.family)
+		return;
+	n->proto = p;
+	install_nhs_entry(n);
+}
+
+void nhc_rx_reply(struct dev *dev, struct in_addr from,
+		  const struct nhrp_msg *m)
+{
+	struct nhs *n = nhs_by_request(dev, m->request_id);
+	char a[INET_ADDRSTRLEN];
+	uint16_t code;
+
+	if (!n || !m->cies.count) {
+		dev->stats.rx_dropped++;
+		return;
+	}
+	code = m->cies.cie[0].code;
+	n->last_code = code;
+	n->request_id = 0;
+	if (code != NHRP_CODE_SUCCESS) {
+		log_warn("%s: NHS %s refused the registration: %s", dev->name,
+			 nbma_str(from, a, sizeof(a)), nhrp_cie_code_name(code));
+		set_state(n, NHS_DOWN);
+		timer_arm(&n->timer, retry_delay(n));
+		return;
+	}
+	n->attempts = 0;
+	learn_dynamic_proto(n, m);
+	learn_nat(n, m);
+	set_state(n, NHS_UP);
+	timer_arm(&n->timer, (uint64_t)dev->cfg.holdtime * 1000 / 3);
+}
+
+/* Our underlay address moved (DHCP, PPPoE): tell every NHS at once. */
+void nhc_nbma_changed(struct dev *dev)
+{
+	if (!dev->nhs)
+		return;
+	for (unsigned int i = 0; i < dev->cfg.nhs_count; i++) {
+		struct nhs *n = &dev->nhs[i];
+		struct in_addr now;
+
+		if (n->state == NHS_RESOLVING)
+			continue;
+		now = our_nbma(dev, n->nbma);
+		/* No address toward the NHS right now: wait for one. */
+		if (!now.s_addr || now.s_addr == n->reg_nbma.s_addr)
+			continue;
+		n->attempts = 0;
+		set_state(n, NHS_REGISTERING);
+		send_registration(n);
+		timer_arm(&n->timer, retry_delay(n));
+	}
+}
+
+/* The NHS to send resolution requests through: the best one that is up. */
+struct nhs *nhc_active(struct dev *dev)
+{
+	struct nhs *fallback = NULL;
+
+	if (!dev->nhs)
+		return NULL;
+	for (unsigned int i = 0; i < dev->cfg.nhs_count; i++) {
+		struct nhs *n = &dev->nhs[i];
+
+		if (n->state == NHS_UP)
+			return n;
+		if (!fallback && n->state != NHS_RESOLVING)
+			fallback = n;
+	}
+	return fallback;
+}

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hub: registrations in (RFC 2332 5.2.3/5.2.4), the dynamic entries
+ * they make in the kernel, purges from spokes leaving, and traffic
+ * indications (Cisco's Phase 3 redirect) for the kernel's hairpin events.
+ */
+#include <arpa/inet.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmvpnd.h"
+
+struct reg *nhs_find_reg(struct dev *dev, const struct dmvpn_prefix *p)
+{
+	struct dmvpn_prefix k;
+	struct amap_node *n;
+
+	amap_key(&k, p, dmvpn_family_bits(p->family));
+	n = amap_find(&dev->regs, &k);
+	return n ? amap_entry(n, struct reg, node) : NULL;
+}
+
+static void reg_free(struct dev *dev, struct reg *r)
+{
+	amap_remove(&dev->regs, &r->node);
+	free(r);
+}
+
+static struct reg *reg_get(struct dev *dev, const struct dmvpn_prefix *p)
+{
+	struct reg *r = nhs_find_reg(dev, p);
+
+	if (r)
+		return r;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	amap_key(&r->node.key, p, dmvpn_family_bits(p->family));
+	r->dev = dev;
+	r->since = loop_now();
+	if (amap_insert(&dev->regs, &r->node)) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static int install_reg(struct dev *dev, struct reg *r)
+{
+	const struct cfg_qos_group *g = r->group[0] ?
+		cfg_find_qos_group(&dev->cfg, r->group) : NULL;
+	struct dmvpn_entry e = {
+		.prefix = r->node.key,
+		.nbma = r->nbma,
+		.type = DMVPN_ENTRY_DYNAMIC,
+		.holdtime = r->holdtime,
+		.priority = g ? g->priority : 0,
+		.mark = g ? g->mark : 0,
+	};
+
+	if (dev->cfg.multicast_dynamic)
+		e.flags |= DMVPN_ENTRY_F_MULTICAST;
+	if (r->unique)
+		e.flags |= DMVPN_ENTRY_F_UNIQUE;
+	return kernel_entry_set(dev, &e, FIELD_PREFIX | FIELD_NBMA | FIELD_TYPE |
+				FIELD_FLAGS | FIELD_HOLDTIME | FIELD_PRIORITY |
+				FIELD_MARK);
+}
+
+static void fill_self_cie(struct dev *dev, struct nhrp_cie *c,
+			  struct in_addr toward)
+{
+	struct dmvpn_prefix self = dev->proto;
+
+	memset(c, 0, sizeof(*c));
+	self.len = (uint8_t)dmvpn_family_bits(self.family);
+	c->prefix_len = self.len;
+	c->holding_time = (uint16_t)dev->cfg.holdtime;
+	addr_from_nbma(&c->nbma, our_nbma(dev, toward));
+	addr_from_proto(&c->proto, &self);
+}
+
+/* One CIE of a registration: accept it, or say why not. */
+static uint8_t register_cie(struct dev *dev, struct in_addr from,
+			    const struct nhrp_msg *m, const struct nhrp_cie *c,
+			    const char *group)
+{
+	struct dmvpn_prefix proto;
+	struct in_addr claimed = { 0 };
+	char a[INET6_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	struct reg *r;
+	bool unique = m->flags & NHRP_FLAG_REG_U;
+
+	proto_from_addr(&proto, c->proto.len ? &c->proto : &m->src_proto);
+	if (!proto.family)
+		return NHRP_CODE_ADMIN_PROHIBITED;
+	if (!nbma_from_addr(&claimed, c->nbma.len ? &c->nbma : &m->src_nbma))
+		claimed = from;
+	r = nhs_find_reg(dev, &proto);
+	/* The point of "unique": nobody takes over a registered address. */
+	if (r && r->unique && r->nbma.s_addr != from.s_addr &&
+	    r->expires > loop_now()) {
+		log_warn("%s: refused %s from %s: registered uniquely at %s",
+			 dev->name, addr_str(&proto, a, sizeof(a)),
+			 nbma_str(from, b, sizeof(b)),
+			 nbma_str(r->nbma, a, sizeof(a)));
+		return NHRP_CODE_UNIQUE_ALREADY_REGISTERED;
+	}
+	if (!c->holding_time) {
+		if (r && r->nbma.s_addr == from.s_addr) {
+			kernel_entry_del(dev, &r->node.key);
+			reg_free(dev, r);
+		}
+		return NHRP_CODE_SUCCESS;
+	}
+	if (!r) {
+		r = reg_get(dev, &proto);
+		if (!r)
+			return NHRP_CODE_INSUFFICIENT_RESOURCES;
+		log_info("%s: registered %s at %s", dev->name,
+			 addr_str(&proto, a, sizeof(a)),
+			 nbma_str(from, b, sizeof(b)));
+	} else if (r->nbma.s_addr != from.s_addr) {
+		log_info("%s: %s moved to %s", dev->name,
+			 addr_str(&proto, a, sizeof(a)),
+			 nbma_str(from, b, sizeof(b)));
+	}
+	r->nbma = from;
+	r->claimed_nbma = claimed;
+	r->unique = unique;
+	r->holdtime = c->holding_time;
+	r->expires = loop_now() + (uint64_t)c->holding_time * 1000;
+	snprintf(r->group, sizeof(r->group), "%s", group);
+	if (install_reg(dev, r)) {
+		reg_free(dev, r);
+		return NHRP_CODE_INSUFFICIENT_RESOURCES;
+	}
+	return NHRP_CODE_SUCCESS;
+}
+
+void nhs_rx_registration(struct dev *dev, struct in_addr from,
+			 struct nhrp_msg *m)
+{
+	char group[CFG_NAME_MAX];
+	struct in_addr claimed = { 0 };
+	struct dmvpn_prefix src;
+
+	if (!m->cies.count) {
+		dev->stats.rx_dropped++;
+		return;
+	}
+	msg_group(m, group, sizeof(group));
+	for (unsigned int i = 0; i < m->cies.count; i++)
+		m->cies.cie[i].code = register_cie(dev, from, m,
+						   &m->cies.cie[i], group);
+
+	/* The reply is the request turned around (RFC 2332 5.2.4). */
+	m->type = NHRP_REGISTRATION_REPLY;
+	m->hop_count = DMVPND_HOP_COUNT;
+	m->ext_present |= NHRP_HAS_RESPONDER;
+	m->responder.count = 1;
+	fill_self_cie(dev, &m->responder.cie[0], from);
+	/* Cisco NAT extension: the address we really saw, if it differs. */
+	m->nat_address.count = 0;
+	nbma_from_addr(&claimed, &m->src_nbma);
+	proto_from_addr(&src, &m->src_proto);
+	if (m->flags & NHRP_FLAG_NAT || m->ext_present & NHRP_HAS_NAT_ADDRESS) {
+		m->ext_present |= NHRP_HAS_NAT_ADDRESS;
+		if (claimed.s_addr != from.s_addr) {
+			struct nhrp_cie *c = &m->nat_address.cie[0];
+
+			memset(c, 0, sizeof(*c));
+			c->prefix_len = src.len;
+			addr_from_nbma(&c->nbma, from);
+			addr_from_proto(&c->proto, &src);
+			m->nat_address.count = 1;
+		}
+	}
+	m->ext_present &= ~NHRP_HAS_VENDOR;
+	msg_add_auth(dev, m);
+	packet_send(dev, from, m);
+}
+
+/* A spoke leaving: its purge names the bindings to forget. */
+void nhs_rx_purge(struct dev *dev, struct in_addr from, struct nhrp_msg *m)
+{
+	for (unsigned int i = 0; i < m->cies.count; i++) {
+		struct dmvpn_prefix p;
+		struct reg *r;
+		char a[INET6_ADDRSTRLEN];
+
+		proto_from_addr(&p, m->cies.cie[i].proto.len ?
+				&m->cies.cie[i].proto : &m->src_proto);
+		r = p.family ? nhs_find_reg(dev, &p) : NULL;
+		if (!r || r->nbma.s_addr != from.s_addr)
+			continue;
+		log_info("%s: %s purged its registration", dev->name,
+			 addr_str(&p, a, sizeof(a)));
+		kernel_entry_del(dev, &r->node.key);
+		reg_free(dev, r);
+	}
+	if (m->flags & NHRP_FLAG_PURGE_N)
+		return;
+	m->type = NHRP_PURGE_REPLY;
+	m->hop_count = DMVPND_HOP_COUNT;
+	msg_add_auth(dev, m);
+	packet_send(dev, from, m);
+}
+
+void nhs_expired(struct dev *dev, const struct dmvpn_entry *e)
+{
+	struct reg *r;
+	char a[INET6_ADDRSTRLEN];
+
+	if (e->type != DMVPN_ENTRY_DYNAMIC)
+		return;
+	r = nhs_find_reg(dev, &e->prefix);
+	if (!r)
+		return;
+	log_info("%s: registration of %s expired", dev->name,
+		 addr_str(&r->node.key, a, sizeof(a)));
+	reg_free(dev, r);
+}
+
+/* The inner source address of a redirected packet's head. */
+static bool inner_source(const uint8_t *pkt, size_t len,
+			 struct dmvpn_prefix *src)
+{
+	memset(src, 0, sizeof(*src));
+	if (len >= sizeof(struct ip) && pkt[0] >> 4 == 4) {
+		src->family = AF_INET;
+		src->len = 32;
+		memcpy(src->addr.bytes, pkt + 12, 4);
+		return true;
+	}
+	if (len >= sizeof(struct ip6_hdr) && pkt[0] >> 4 == 6) {
+		src->family = AF_INET6;
+		src->len = 128;
+		memcpy(src->addr.bytes, pkt + 8, 16);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A packet from one spoke left toward another through us: tell the
+ * sender (Cisco's Traffic Indication) so it resolves a shortcut.  The
+ * kernel has rate-limited these per destination already.
+ */
+void nhs_redirect_event(struct dev *dev, struct in_addr sender,
+			const uint8_t *pkt, size_t len)
+{
+	char a[INET_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct dmvpn_prefix src;
+	struct nhrp_msg m;
+
+	if (dev->cfg.role != CFG_ROLE_HUB || !dev->cfg.redirect ||
+	    !inner_source(pkt, len, &src))
+		return;
+	log_info("%s: traffic indication to %s about %s", dev->name,
+		 nbma_str(sender, a, sizeof(a)), addr_str(&src, b, sizeof(b)));
+	msg_start(dev, &m, NHRP_TRAFFIC_INDICATION, our_nbma(dev, sender),
+		  &src);
+	m.payload = pkt;
+	m.payload_len = len;
+	packet_send(dev, sender, &m);
+}
+
+static void adopt_one(struct dev *dev, const struct dmvpn_entry *e, void *arg)
+{
+	struct reg *r;
+
+	(void)arg;
+	if (e->type != DMVPN_ENTRY_DYNAMIC || !e->has_nbma)
+		return;
+	r = reg_get(dev, &e->prefix);
+	if (!r)
+		return;
+	r->nbma = e->nbma;
+	r->claimed_nbma = e->nbma;
+	r->unique = e->flags & DMVPN_ENTRY_F_UNIQUE;
+	r->holdtime = (uint16_t)e->holdtime;
+	r->expires = loop_now() + (uint64_t)e->holdtime * 1000;
+}
+
+/*
+ * A restarted hub finds its registrations in the kernel: the spokes keep
+ * forwarding and re-register on their own schedule.
+ */
+int nhs_start(struct dev *dev)
+{
+	int ret = kernel_entry_dump(dev, adopt_one, NULL);
+
+	if (!ret && dev->regs.count)
+		log_info("%s: %zu registrations taken over from the kernel",
+			 dev->name, dev->regs.count);
+	return ret;
+}
+
+static void free_one(struct amap_node *n, void *arg)
+{
+	reg_free(arg, amap_entry(n, struct reg, node));
+}
+
+void nhs_stop(struct dev *dev)
+{
+	amap_each(&dev->regs, free_one, dev);
+	amap_free(&dev->regs);
+}

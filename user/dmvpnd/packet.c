@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NHRP on the wire: a packet socket bound to the dmvpn device with GRE
+ * protocol 0x2001.  The kernel hands us the outer source address as the
+ * link-layer address and takes the destination the same way, which is
+ * how nhrpd and opennhrp talk over ip_gre.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dmvpnd.h"
+
+static void on_readable(struct loop_fd *lfd, uint32_t revents)
+{
+	struct dev *dev = amap_entry(lfd, struct dev, pkt);
+	uint8_t buf[65536];
+
+	(void)revents;
+	for (;;) {
+		struct sockaddr_ll sll;
+		socklen_t slen = sizeof(sll);
+		struct in_addr from;
+		ssize_t n = recvfrom(lfd->fd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&sll, &slen);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("%s: receiving NHRP: %s", dev->name,
+					 strerror(errno));
+			return;
+		}
+		if (sll.sll_pkttype == PACKET_OUTGOING || sll.sll_halen != 4) {
+			dev->stats.rx_dropped++;
+			continue;
+		}
+		memcpy(&from, sll.sll_addr, 4);
+		nhrp_rx(dev, from, buf, (size_t)n);
+	}
+}
+
+int packet_open(struct dev *dev)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(NHRP_ETHERTYPE),
+		.sll_ifindex = (int)dev->ifindex,
+	};
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			htons(NHRP_ETHERTYPE));
+
+	if (fd < 0) {
+		log_err("%s: NHRP socket: %s", dev->name, strerror(errno));
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		log_err("%s: binding the NHRP socket: %s", dev->name,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	dev->pkt.fd = fd;
+	dev->pkt.fn = on_readable;
+	if (loop_add_fd(&dev->pkt)) {
+		close(fd);
+		dev->pkt.fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+void packet_close(struct dev *dev)
+{
+	if (dev->pkt.fd < 0)
+		return;
+	loop_del_fd(&dev->pkt);
+	close(dev->pkt.fd);
+	dev->pkt.fd = -1;
+}
+
+int packet_send(struct dev *dev, struct in_addr nbma, struct nhrp_msg *msg)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(NHRP_ETHERTYPE),
+		.sll_ifindex = (int)dev->ifindex,
+		.sll_halen = 4,
+	};
+	uint8_t buf[DMVPND_MTU];
+	const char *why = NULL;
+	char a[INET_ADDRSTRLEN];
+	int len = nhrp_build(msg, buf, sizeof(buf), &why);
+
+	if (len < 0) {
+		dev->stats.tx_errors++;
+		log_err("%s: cannot build %s: %s", dev->name,
+			nhrp_type_name(msg->type), why ? why : "?");
+		return -1;
+	}
+	memcpy(sll.sll_addr, &nbma, 4);
+	if (sendto(dev->pkt.fd, buf, (size_t)len, 0, (struct sockaddr *)&sll,
+		   sizeof(sll)) < 0) {
+		dev->stats.tx_errors++;
+		log_warn("%s: sending %s to %s: %s", dev->name,
+			 nhrp_type_name(msg->type), nbma_str(nbma, a, sizeof(a)),
+			 strerror(errno));
+		return -1;
+	}
+	if (msg->type <= NHRP_TRAFFIC_INDICATION)
+		dev->stats.tx[msg->type]++;
+	log_debug("%s: sent %s id %u to %s", dev->name,
+		  nhrp_type_name(msg->type), msg->request_id,
+		  nbma_str(nbma, a, sizeof(a)));
+	return 0;
+}

@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Resolution (RFC 2332 5.2.1/5.2.2) on both sides.
+ *
+ * A spoke asks its NHS for a destination the kernel missed (Phase 2: the
+ * route's next hop) or one a traffic indication named (Phase 3: the inner
+ * destination).  The reply installs a shortcut in the kernel with the
+ * responder's prefix length; a NAK installs a short negative entry.  A
+ * shortcut still in use when its holding time runs low is resolved again;
+ * an idle one is left to expire, which drops the spoke-to-spoke tunnel.
+ *
+ * A station that gets a request either is authoritative for the
+ * destination (its own address, or a network behind a non-tunnel
+ * interface) and answers straight to the requester, or, as a hub, passes
+ * the request on to the registered spoke its route points at.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmvpnd.h"
+
+static struct pending *find_pending(struct dev *dev,
+				    const struct dmvpn_prefix *target)
+{
+	struct dmvpn_prefix k;
+	struct amap_node *n;
+
+	amap_key(&k, target, dmvpn_family_bits(target->family));
+	n = amap_find(&dev->pending, &k);
+	return n ? amap_entry(n, struct pending, node) : NULL;
+}
+
+static void pending_free(struct pending *p)
+{
+	timer_cancel(&p->timer);
+	amap_remove(&p->dev->pending, &p->node);
+	free(p);
+}
+
+static struct shortcut *find_shortcut(struct dev *dev,
+				      const struct dmvpn_prefix *prefix)
+{
+	struct amap_node *n = amap_find(&dev->shortcuts, prefix);
+
+	return n ? amap_entry(n, struct shortcut, node) : NULL;
+}
+
+static void shortcut_free(struct shortcut *s)
+{
+	timer_cancel(&s->timer);
+	amap_remove(&s->dev->shortcuts, &s->node);
+	free(s);
+}
+
+static void send_request(struct pending *p)
+{
+	struct dev *dev = p->dev;
+	struct nhs *nhs = nhc_active(dev);
+	struct in_addr src;
+	struct nhrp_msg m;
+	struct nhrp_cie *c;
+
+	if (!nhs)
+		return;
+	src = our_nbma(dev, nhs->nbma);
+	msg_start(dev, &m, NHRP_RESOLUTION_REQUEST, src, &p->node.key);
+	m.flags = NHRP_FLAG_RES_Q | NHRP_FLAG_RES_A | NHRP_FLAG_RES_S |
+		  NHRP_FLAG_NAT;
+	m.request_id = p->request_id;
+	m.cies.count = 1;
+	c = &m.cies.cie[0];
+	c->prefix_len = 0xff;
+	c->holding_time = (uint16_t)dev->cfg.holdtime;
+	m.ext_present |= NHRP_HAS_RESPONDER | NHRP_HAS_FORWARD_TRANSIT |
+			 NHRP_HAS_REVERSE_TRANSIT | NHRP_HAS_NAT_ADDRESS;
+	/* Behind NAT: say where the responder must answer. */
+	if (nhs->nat_nbma.s_addr) {
+		c = &m.nat_address.cie[0];
+		addr_from_nbma(&c->nbma, nhs->nat_nbma);
+		c->proto = m.src_proto;
+		c->prefix_len = (uint8_t)(c->proto.len * 8);
+		m.nat_address.count = 1;
+	}
+	p->tries++;
+	packet_send(dev, nhs->nbma, &m);
+}
+
+static void install_negative(struct dev *dev, const struct dmvpn_prefix *t,
+			     uint16_t holdtime);
+
+static void pending_timer(struct timer *t)
+{
+	struct pending *p = amap_entry(t, struct pending, timer);
+	char a[INET6_ADDRSTRLEN];
+
+	if (p->tries < DMVPND_RESOLVE_RETRIES) {
+		send_request(p);
+		timer_arm(&p->timer, DMVPND_RESOLVE_TIMEOUT << p->tries);
+		return;
+	}
+	/* Nobody answers: stop asking for a while; the packets keep going
+	 * through the NHS meanwhile. */
+	log_info("%s: no resolution for %s", p->dev->name,
+		 addr_str(&p->node.key, a, sizeof(a)));
+	install_negative(p->dev, &p->node.key, DMVPND_NEGATIVE_HOLD);
+	pending_free(p);
+}
+
+void resolve_request(struct dev *dev, const struct dmvpn_prefix *target)
+{
+	struct pending *p;
+	char a[INET6_ADDRSTRLEN];
+
+	/* Only the family we registered can be resolved through the NHS. */
+	if (dev->cfg.role != CFG_ROLE_SPOKE ||
+	    target->family != dev->proto.family || find_pending(dev, target))
+		return;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return;
+	p->dev = dev;
+	amap_key(&p->node.key, target, dmvpn_family_bits(target->family));
+	p->request_id = next_request_id();
+	timer_init(&p->timer, pending_timer);
+	if (amap_insert(&dev->pending, &p->node)) {
+		free(p);
+		return;
+	}
+	log_debug("%s: resolving %s", dev->name,
+		  addr_str(&p->node.key, a, sizeof(a)));
+	send_request(p);
+	timer_arm(&p->timer, DMVPND_RESOLVE_TIMEOUT);
+}
+
+/* ---- shortcuts ---- */
+
+static void shortcut_timer(struct timer *t);
+
+static struct shortcut *shortcut_get(struct dev *dev,
+				     const struct dmvpn_prefix *prefix)
+{
+	struct shortcut *s = find_shortcut(dev, prefix);
+
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->dev = dev;
+	s->node.key = *prefix;
+	s->since = loop_now();
+	timer_init(&s->timer, shortcut_timer);
+	if (amap_insert(&dev->shortcuts, &s->node)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * Check a shortcut when two thirds of its holding time are gone: renew it
+ * if packets used it since the last reply, else let the kernel expire it.
+ */
+static void arm_refresh(struct shortcut *s)
+{
+	timer_arm(&s->timer, (uint64_t)s->holdtime * 2000 / 3);
+}
+
+static void shortcut_timer(struct timer *t)
+{
+	struct shortcut *s = amap_entry(t, struct shortcut, timer);
+	uint64_t since_reply = loop_now() - s->refreshed;
+	struct dmvpn_entry e;
+
+	if (s->negative)
+		return;
+	if (kernel_entry_get(s->dev, &s->node.key, &e)) {
+		shortcut_free(s);
+		return;
+	}
+	if (e.has_used && e.used_msecs < since_reply) {
+		struct dmvpn_prefix target = s->node.key;
+
+		target.len = (uint8_t)dmvpn_family_bits(target.family);
+		resolve_request(s->dev, &target);
+	}
+}
+
+static int install(struct dev *dev, const struct dmvpn_prefix *prefix,
+		   struct in_addr nbma, uint8_t type, uint16_t holdtime)
+{
+	struct dmvpn_entry e = {
+		.prefix = *prefix,
+		.nbma = nbma,
+		.type = type,
+		.holdtime = holdtime,
+	};
+	unsigned int fields = FIELD_PREFIX | FIELD_TYPE | FIELD_FLAGS |
+			      FIELD_HOLDTIME;
+
+	if (type != DMVPN_ENTRY_NEGATIVE)
+		fields |= FIELD_NBMA;
+	return kernel_entry_set(dev, &e, fields);
+}
+
+static void install_negative(struct dev *dev, const struct dmvpn_prefix *t,
+			     uint16_t holdtime)
+{
+	struct shortcut *s;
+
+	if (install(dev, t, (struct in_addr){ 0 }, DMVPN_ENTRY_NEGATIVE,
+		    holdtime))
+		return;
+	s = shortcut_get(dev, t);
+	if (!s)
+		return;
+	s->negative = true;
+	s->holdtime = holdtime;
+	s->refreshed = loop_now();
+	timer_cancel(&s->timer);
+}
+
+static void install_shortcut(struct dev *dev, const struct dmvpn_prefix *prefix,
+			     struct in_addr nbma, const struct dmvpn_prefix *via,
+			     uint16_t holdtime)
+{
+	struct shortcut *s;
+	char a[INET6_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	if (install(dev, prefix, nbma, DMVPN_ENTRY_SHORTCUT, holdtime))
+		return;
+	s = shortcut_get(dev, prefix);
+	if (!s)
+		return;
+	if (s->negative || s->nbma.s_addr != nbma.s_addr)
+		log_info("%s: shortcut %s via %s", dev->name,
+			 addr_str(prefix, a, sizeof(a)),
+			 nbma_str(nbma, b, sizeof(b)));
+	s->negative = false;
+	s->nbma = nbma;
+	if (via)
+		s->via = *via;
+	s->holdtime = holdtime;
+	s->refreshed = loop_now();
+	arm_refresh(s);
+}
+
+/* A prefix that would take our own tunnel subnet or an NHS away from the
+ * tunnel's control traffic is narrowed to the host. */
+static bool prefix_too_wide(struct dev *dev, const struct dmvpn_prefix *p)
+{
+	struct dmvpn_prefix a, b;
+
+	if (p->family != dev->proto.family)
+		return false;
+	amap_key(&a, &dev->proto, p->len);
+	amap_key(&b, p, p->len);
+	if (!memcmp(a.addr.bytes, b.addr.bytes, 16))
+		return true;
+	for (unsigned int i = 0; dev->nhs && i < dev->cfg.nhs_count; i++) {
+		if (dev->nhs[i].proto.family != p->family)
+			continue;
+		amap_key(&a, &dev->nhs[i].proto, p->len);
+		if (!memcmp(a.addr.bytes, b.addr.bytes, 16))
+			return true;
+	}
+	return false;
+}
+
+/* The responder's NBMA: its NAT extension (the address its NHS saw)
+ * beats what it believes its address to be. */
+static struct in_addr reply_nbma(const struct nhrp_msg *m,
+				 const struct nhrp_cie *c, struct in_addr from)
+{
+	struct in_addr nbma = { 0 };
+
+	for (unsigned int i = 0; i < m->nat_address.count; i++) {
+		const struct nhrp_cie *n = &m->nat_address.cie[i];
+
+		if (n->proto.len == c->proto.len &&
+		    !memcmp(n->proto.bytes, c->proto.bytes, c->proto.len) &&
+		    nbma_from_addr(&nbma, &n->nbma))
+			return nbma;
+	}
+	if (nbma_from_addr(&nbma, &c->nbma))
+		return nbma;
+	return from;
+}
+
+void resolve_rx_reply(struct dev *dev, struct in_addr from,
+		      const struct nhrp_msg *m)
+{
+	struct dmvpn_prefix target, prefix, via;
+	const struct nhrp_cie *c;
+	struct pending *p;
+	unsigned int plen;
+
+	proto_from_addr(&target, &m->dst_proto);
+	p = target.family ? find_pending(dev, &target) : NULL;
+	if (!p || p->request_id != m->request_id || !m->cies.count) {
+		dev->stats.rx_dropped++;
+		return;
+	}
+	pending_free(p);
+	c = &m->cies.cie[0];
+	if (c->code != NHRP_CODE_SUCCESS) {
+		uint16_t hold = c->holding_time && c->holding_time <
+				DMVPND_NEGATIVE_HOLD ? c->holding_time :
+				DMVPND_NEGATIVE_HOLD;
+
+		install_negative(dev, &target, hold);
+		return;
+	}
+	plen = c->prefix_len;
+	if (plen > dmvpn_family_bits(target.family))
+		plen = dmvpn_family_bits(target.family);
+	amap_key(&prefix, &target, plen);
+	if (prefix_too_wide(dev, &prefix))
+		amap_key(&prefix, &target, dmvpn_family_bits(target.family));
+	proto_from_addr(&via, &c->proto);
+	install_shortcut(dev, &prefix, reply_nbma(m, c, from),
+			 via.family ? &via : NULL,
+			 c->holding_time ? c->holding_time :
+			 (uint16_t)dev->cfg.holdtime);
+	/* The responder's own tunnel address goes direct as well. */
+	if (via.family && via.family == prefix.family &&
+	    memcmp(&via, &prefix, sizeof(via)) && !prefix_too_wide(dev, &via))
+		install_shortcut(dev, &via, reply_nbma(m, c, from), NULL,
+				 c->holding_time ? c->holding_time :
+				 (uint16_t)dev->cfg.holdtime);
+}
+
+/* ---- answering and forwarding requests ---- */
+
+static bool in_transit(struct dev *dev, const struct nhrp_cie_list *l)
+{
+	struct nhrp_addr self;
+
+	addr_from_proto(&self, &dev->proto);
+	for (unsigned int i = 0; i < l->count; i++)
+		if (l->cie[i].proto.len == self.len &&
+		    !memcmp(l->cie[i].proto.bytes, self.bytes, self.len))
+			return true;
+	return false;
+}
+
+/* Where to send the reply: the requester's address as its NHS saw it. */
+static struct in_addr requester_nbma(const struct nhrp_msg *m,
+				     struct in_addr from)
+{
+	struct in_addr nbma = { 0 };
+
+	for (unsigned int i = 0; i < m->nat_address.count; i++) {
+		const struct nhrp_cie *n = &m->nat_address.cie[i];
+
+		if (n->proto.len == m->src_proto.len &&
+		    !memcmp(n->proto.bytes, m->src_proto.bytes, n->proto.len) &&
+		    nbma_from_addr(&nbma, &n->nbma))
+			return nbma;
+	}
+	if (nbma_from_addr(&nbma, &m->src_nbma))
+		return nbma;
+	return from;
+}
+
+static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
+		   uint8_t code, uint8_t plen)
+{
+	struct in_addr to = requester_nbma(m, from);
+	struct nhs *nhs = nhc_active(dev);
+	struct dmvpn_prefix self = dev->proto;
+	struct nhrp_cie *c = &m->cies.cie[0];
+	struct nhrp_cie mine;
+
+	self.len = (uint8_t)dmvpn_family_bits(self.family);
+	memset(&mine, 0, sizeof(mine));
+	mine.code = code;
+	mine.prefix_len = plen;
+	mine.holding_time = (uint16_t)dev->cfg.holdtime;
+	addr_from_nbma(&mine.nbma, our_nbma(dev, to));
+	addr_from_proto(&mine.proto, &self);
+
+	m->type = NHRP_RESOLUTION_REPLY;
+	m->hop_count = DMVPND_HOP_COUNT;
+	m->flags |= NHRP_FLAG_RES_A | NHRP_FLAG_RES_D;
+	m->cies.count = 1;
+	*c = mine;
+	m->ext_present |= NHRP_HAS_RESPONDER;
+	m->responder.count = 1;
+	m->responder.cie[0] = mine;
+	m->nat_address.count = 0;
+	if (nhs && nhs->nat_nbma.s_addr) {
+		m->ext_present |= NHRP_HAS_NAT_ADDRESS;
+		m->nat_address.cie[0] = mine;
+		addr_from_nbma(&m->nat_address.cie[0].nbma, nhs->nat_nbma);
+		m->nat_address.count = 1;
+	}
+	msg_add_auth(dev, m);
+	packet_send(dev, to, m);
+}
+
+/* A spoke answering lets the requester's packets back straight away. */
+static void learn_requester(struct dev *dev, const struct nhrp_msg *m,
+			    struct in_addr from)
+{
+	struct dmvpn_prefix src;
+	uint16_t hold = m->cies.count && m->cies.cie[0].holding_time ?
+			m->cies.cie[0].holding_time :
+			(uint16_t)dev->cfg.holdtime;
+
+	if (dev->cfg.role != CFG_ROLE_SPOKE)
+		return;
+	proto_from_addr(&src, &m->src_proto);
+	if (!src.family || prefix_too_wide(dev, &src))
+		return;
+	install_shortcut(dev, &src, requester_nbma(m, from), NULL, hold);
+}
+
+static void forward(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
+		    const uint8_t *raw, size_t len, struct reg *r)
+{
+	struct nhrp_cie *c;
+	struct reg *src_reg;
+	struct dmvpn_prefix src;
+
+	if (m->hop_count <= 1) {
+		send_error(dev, from, raw, len, NHRP_ERR_HOP_COUNT_EXCEEDED, 0);
+		return;
+	}
+	m->hop_count--;
+	if (m->forward_transit.count >= NHRP_MAX_CIES) {
+		send_error(dev, from, raw, len, NHRP_ERR_SDU_SIZE_EXCEEDED, 0);
+		return;
+	}
+	m->ext_present |= NHRP_HAS_FORWARD_TRANSIT;
+	c = &m->forward_transit.cie[m->forward_transit.count++];
+	memset(c, 0, sizeof(*c));
+	addr_from_nbma(&c->nbma, our_nbma(dev, r->nbma));
+	addr_from_proto(&c->proto, &dev->proto);
+	c->prefix_len = (uint8_t)(c->proto.len * 8);
+	c->holding_time = (uint16_t)dev->cfg.holdtime;
+	/* We know where the requester's packets really come from: a
+	 * requester behind NAT is answered at its outside address. */
+	proto_from_addr(&src, &m->src_proto);
+	src_reg = src.family ? nhs_find_reg(dev, &src) : NULL;
+	if (src_reg && src_reg->nbma.s_addr != src_reg->claimed_nbma.s_addr &&
+	    m->nat_address.count < NHRP_MAX_CIES) {
+		c = &m->nat_address.cie[m->nat_address.count++];
+		memset(c, 0, sizeof(*c));
+		addr_from_nbma(&c->nbma, src_reg->nbma);
+		addr_from_proto(&c->proto, &src);
+		c->prefix_len = src.len;
+		m->ext_present |= NHRP_HAS_NAT_ADDRESS;
+	}
+	msg_add_auth(dev, m);
+	packet_send(dev, r->nbma, m);
+}
+
+void resolve_rx_request(struct dev *dev, struct in_addr from,
+			struct nhrp_msg *m, const uint8_t *raw, size_t len)
+{
+	struct dmvpn_prefix dst, hop;
+	struct route_info ri;
+	struct reg *r = NULL;
+
+	if (in_transit(dev, &m->forward_transit)) {
+		send_error(dev, from, raw, len, NHRP_ERR_LOOP_DETECTED, 0);
+		return;
+	}
+	if (!m->cies.count) {
+		m->cies.count = 1;
+		memset(&m->cies.cie[0], 0, sizeof(m->cies.cie[0]));
+	}
+	proto_from_addr(&dst, &m->dst_proto);
+	if (!dst.family || route_lookup(&dst, &ri)) {
+		answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff);
+		return;
+	}
+	if (ri.local) {
+		learn_requester(dev, m, from);
+		answer(dev, from, m, NHRP_CODE_SUCCESS,
+		       (uint8_t)dmvpn_family_bits(dst.family));
+		return;
+	}
+	if (ri.oif != dev->ifindex) {
+		/* Behind us on another interface: ours to answer, but not
+		 * the default route, which would claim the whole world. */
+		if (!ri.dst_len) {
+			answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff);
+			return;
+		}
+		learn_requester(dev, m, from);
+		answer(dev, from, m, NHRP_CODE_SUCCESS, ri.dst_len);
+		return;
+	}
+	if (dev->cfg.role == CFG_ROLE_HUB) {
+		hop = ri.has_gateway ? ri.gateway : dst;
+		r = nhs_find_reg(dev, &hop);
+	}
+	if (!r || r->nbma.s_addr == from.s_addr) {
+		answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff);
+		return;
+	}
+	forward(dev, from, m, raw, len, r);
+}
+
+/* ---- traffic indications, purges, expiry ---- */
+
+void resolve_rx_indication(struct dev *dev, struct in_addr from,
+			   const struct nhrp_msg *m)
+{
+	struct dmvpn_prefix dst = { 0 };
+
+	(void)from;
+	if (!dev->cfg.shortcut)
+		return;
+	if (m->payload_len >= 20 && m->payload[0] >> 4 == 4) {
+		dst.family = AF_INET;
+		dst.len = 32;
+		memcpy(dst.addr.bytes, m->payload + 16, 4);
+	} else if (m->payload_len >= 40 && m->payload[0] >> 4 == 6) {
+		dst.family = AF_INET6;
+		dst.len = 128;
+		memcpy(dst.addr.bytes, m->payload + 24, 16);
+	} else {
+		dev->stats.rx_dropped++;
+		return;
+	}
+	resolve_request(dev, &dst);
+}
+
+void resolve_rx_purge(struct dev *dev, struct in_addr from,
+		      struct nhrp_msg *m)
+{
+	for (unsigned int i = 0; i < m->cies.count; i++) {
+		const struct nhrp_cie *c = &m->cies.cie[i];
+		struct dmvpn_prefix p;
+		struct shortcut *s;
+
+		proto_from_addr(&p, &c->proto);
+		if (!p.family)
+			continue;
+		if (c->prefix_len && c->prefix_len < p.len)
+			amap_key(&p, &p, c->prefix_len);
+		s = find_shortcut(dev, &p);
+		if (!s)
+			continue;
+		kernel_entry_del(dev, &s->node.key);
+		shortcut_free(s);
+	}
+	if (m->flags & NHRP_FLAG_PURGE_N)
+		return;
+	m->type = NHRP_PURGE_REPLY;
+	m->hop_count = DMVPND_HOP_COUNT;
+	msg_add_auth(dev, m);
+	packet_send(dev, from, m);
+}
+
+void resolve_expired(struct dev *dev, const struct dmvpn_entry *e)
+{
+	struct shortcut *s = find_shortcut(dev, &e->prefix);
+	char a[INET6_ADDRSTRLEN];
+
+	if (!s)
+		return;
+	if (!s->negative)
+		log_info("%s: shortcut %s expired", dev->name,
+			 addr_str(&e->prefix, a, sizeof(a)));
+	shortcut_free(s);
+}
+
+/* A restarted spoke takes over the shortcuts the kernel still holds. */
+void resolve_adopt(struct dev *dev, const struct dmvpn_entry *e)
+{
+	struct shortcut *s;
+
+	if ((e->type != DMVPN_ENTRY_SHORTCUT &&
+	     e->type != DMVPN_ENTRY_NEGATIVE) || !e->holdtime)
+		return;
+	s = shortcut_get(dev, &e->prefix);
+	if (!s)
+		return;
+	s->negative = e->type == DMVPN_ENTRY_NEGATIVE;
+	s->nbma = e->nbma;
+	s->holdtime = (uint16_t)e->holdtime;
+	s->refreshed = loop_now();
+	if (!s->negative)
+		arm_refresh(s);
+}
+
+static void free_shortcut(struct amap_node *n, void *arg)
+{
+	(void)arg;
+	shortcut_free(amap_entry(n, struct shortcut, node));
+}
+
+static void free_pending(struct amap_node *n, void *arg)
+{
+	(void)arg;
+	pending_free(amap_entry(n, struct pending, node));
+}
+
+void resolve_start(struct dev *dev)
+{
+	(void)dev;
+}
+
+void resolve_stop(struct dev *dev)
+{
+	amap_each(&dev->shortcuts, free_shortcut, NULL);
+	amap_each(&dev->pending, free_pending, NULL);
+	amap_free(&dev->shortcuts);
+	amap_free(&dev->pending);
+}

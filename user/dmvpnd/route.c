@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the host's routing table says, for decisions NHRP makes from it:
+ * is a destination ours, behind which next hop, under which prefix.
+ */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dmvpnd.h"
+
+#ifndef RTM_F_FIB_MATCH
+#define RTM_F_FIB_MATCH 0x2000
+#endif
+
+struct route_req {
+	struct nlmsghdr nh;
+	struct rtmsg rtm;
+	char attrs[64];
+};
+
+static void put_attr(struct nlmsghdr *nh, unsigned short type,
+		     const void *data, size_t len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)nh +
+					       NLMSG_ALIGN(nh->nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(rta), data, len);
+	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+}
+
+static int parse_route(struct nlmsghdr *nh, size_t len, uint8_t family,
+		       struct route_info *ri)
+{
+	struct rtmsg *rtm;
+	struct rtattr *rta;
+	int alen;
+
+	if (!NLMSG_OK(nh, len))
+		return -EPROTO;
+	if (nh->nlmsg_type == NLMSG_ERROR) {
+		struct nlmsgerr *e = NLMSG_DATA(nh);
+
+		return e->error ? e->error : -EPROTO;
+	}
+	if (nh->nlmsg_type != RTM_NEWROUTE)
+		return -EPROTO;
+	rtm = NLMSG_DATA(nh);
+	ri->local = rtm->rtm_type == RTN_LOCAL;
+	ri->dst_len = rtm->rtm_dst_len;
+	if (rtm->rtm_type == RTN_UNREACHABLE || rtm->rtm_type == RTN_BLACKHOLE ||
+	    rtm->rtm_type == RTN_PROHIBIT)
+		return -ENETUNREACH;
+	alen = (int)RTM_PAYLOAD(nh);
+	for (rta = RTM_RTA(rtm); RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
+		if (rta->rta_type == RTA_OIF &&
+		    RTA_PAYLOAD(rta) >= sizeof(uint32_t))
+			memcpy(&ri->oif, RTA_DATA(rta), sizeof(uint32_t));
+		if (rta->rta_type == RTA_GATEWAY &&
+		    RTA_PAYLOAD(rta) == dmvpn_family_bytes(family)) {
+			ri->has_gateway = true;
+			ri->gateway.family = family;
+			ri->gateway.len = (uint8_t)dmvpn_family_bits(family);
+			memcpy(ri->gateway.addr.bytes, RTA_DATA(rta),
+			       RTA_PAYLOAD(rta));
+		}
+	}
+	return 0;
+}
+
+int route_lookup(const struct dmvpn_prefix *dst, struct route_info *ri)
+{
+	struct route_req r = {
+		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
+		.nh.nlmsg_type = RTM_GETROUTE,
+		.nh.nlmsg_flags = NLM_F_REQUEST,
+		.rtm.rtm_family = dst->family,
+		.rtm.rtm_dst_len = (unsigned char)dmvpn_family_bits(dst->family),
+		.rtm.rtm_flags = RTM_F_FIB_MATCH,
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	char buf[4096];
+	ssize_t n;
+	int fd, ret;
+
+	memset(ri, 0, sizeof(*ri));
+	put_attr(&r.nh, RTA_DST, dst->addr.bytes, dmvpn_family_bytes(dst->family));
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, &r, r.nh.nlmsg_len, 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	n = recv(fd, buf, sizeof(buf), 0);
+	ret = n < 0 ? -errno : parse_route((struct nlmsghdr *)buf, (size_t)n,
+					   dst->family, ri);
+	close(fd);
+	return ret;
+}
+
+static unsigned int mask_len(const struct sockaddr *mask, int family)
+{
+	const uint8_t *b = family == AF_INET ?
+		(const uint8_t *)&((const struct sockaddr_in *)mask)->sin_addr :
+		((const struct sockaddr_in6 *)mask)->sin6_addr.s6_addr;
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < dmvpn_family_bytes((uint8_t)family); i++)
+		n += (unsigned int)__builtin_popcount(b[i]);
+	return n;
+}
+
+int route_dev_addr(uint32_t ifindex, int family, struct dmvpn_prefix *out)
+{
+	struct ifaddrs *list, *ifa;
+	int ret = -EADDRNOTAVAIL;
+
+	if (getifaddrs(&list))
+		return -errno;
+	for (ifa = list; ifa; ifa = ifa->ifa_next) {
+		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != family ||
+		    if_nametoindex(ifa->ifa_name) != ifindex)
+			continue;
+		memset(out, 0, sizeof(*out));
+		out->family = (uint8_t)family;
+		if (family == AF_INET)
+			memcpy(out->addr.bytes,
+			       &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr, 4);
+		else
+			memcpy(out->addr.bytes,
+			       &((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr,
+			       16);
+		out->len = (uint8_t)(ifa->ifa_netmask ?
+				     mask_len(ifa->ifa_netmask, family) :
+				     dmvpn_family_bits((uint8_t)family));
+		ret = 0;
+		break;
+	}
+	freeifaddrs(list);
+	return ret;
+}
+
+/* A connected UDP socket is the kernel's own source address selection. */
+int route_src_for(struct in_addr dst, struct in_addr *src)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9),
+				   .sin_addr = dst };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len))
+		ret = -errno;
+	else
+		*src = sin.sin_addr;
+	close(fd);
+	return ret;
+}
+
+/* Read IFLA_DMVPN_LOCAL out of a link's IFLA_LINKINFO/IFLA_INFO_DATA. */
+static void find_local(struct rtattr *rta, int len, struct in_addr *local)
+{
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFLA_LINKINFO) {
+			find_local(RTA_DATA(rta), (int)RTA_PAYLOAD(rta), local);
+		} else if (rta->rta_type == IFLA_INFO_DATA) {
+			struct rtattr *d = RTA_DATA(rta);
+			int dlen = (int)RTA_PAYLOAD(rta);
+
+			for (; RTA_OK(d, dlen); d = RTA_NEXT(d, dlen))
+				if (d->rta_type == IFLA_DMVPN_LOCAL &&
+				    RTA_PAYLOAD(d) == 4)
+					memcpy(local, RTA_DATA(d), 4);
+		}
+	}
+}
+
+int route_link_local(uint32_t ifindex, struct in_addr *local)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} r = {
+		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.nh.nlmsg_type = RTM_GETLINK,
+		.nh.nlmsg_flags = NLM_F_REQUEST,
+		.ifi.ifi_family = AF_UNSPEC,
+		.ifi.ifi_index = (int)ifindex,
+	};
+	char buf[16384];
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	ssize_t n;
+	int fd, ret = -EPROTO;
+
+	local->s_addr = 0;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &r, r.nh.nlmsg_len, 0) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (!NLMSG_OK(nh, (size_t)n))
+		goto out;
+	if (nh->nlmsg_type == NLMSG_ERROR) {
+		ret = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+		goto out;
+	}
+	if (nh->nlmsg_type == RTM_NEWLINK) {
+		find_local(IFLA_RTA(NLMSG_DATA(nh)), (int)IFLA_PAYLOAD(nh),
+			   local);
+		ret = 0;
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+/* ---- address changes: a spoke whose underlay address moved ---- */
+
+static struct loop_fd addr_watch;
+
+static void on_addr_event(struct loop_fd *lfd, uint32_t revents)
+{
+	char buf[8192];
+	bool changed = false;
+
+	(void)revents;
+	while (recv(lfd->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		changed = true;
+	if (!changed)
+		return;
+	for (struct dev *dev = devices; dev; dev = dev->next)
+		if (dev->cfg.role == CFG_ROLE_SPOKE)
+			nhc_nbma_changed(dev);
+}
+
+int route_watch_addresses(void)
+{
+	struct sockaddr_nl sa = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE,
+	};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	addr_watch.fd = fd;
+	addr_watch.fn = on_addr_event;
+	return loop_add_fd(&addr_watch);
+}
