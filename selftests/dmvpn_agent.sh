@@ -25,6 +25,10 @@
 #   - Phase 3 (routes via the hub): the hub's redirect makes it send a
 #     traffic indication; each spoke resolves the other's LAN and gets the
 #     /24 shortcut; no loss; the hub relays nothing afterwards
+#   - dmvpnctl asks the agents: show dmvpn (text and JSON), show nhrp
+#     nhs/shortcut/stats; non-root is refused; reload applies a new static
+#     map without dropping entries and refuses a broken file (file:line);
+#     purge forgets a shortcut
 #   - a shortcut in use is renewed past its holding time; an idle one
 #     expires and the spoke-to-spoke path goes back through the hub
 #   - a wrong authentication secret is refused; a registration of s2's
@@ -134,6 +138,42 @@ entry_has_flag() {
 	fi
 }
 
+# agent NODE ARGS...: dmvpnctl talking to NODE's agent.
+agent() {
+	local node=$1
+	shift
+	ip netns exec "$(lab_ns "$node")" "$DMVPNCTL" "$@"
+}
+
+# shows NODE PATTERN ARGS...: the agent's answer to ARGS contains PATTERN.
+shows() {
+	local node=$1 pattern=$2 out
+	shift 2
+	out=$(agent "$node" "$@" 2>&1) || {
+		echo "$out"
+		return 1
+	}
+	grep -qE -- "$pattern" <<<"$out" || {
+		echo "no /$pattern/ in:"
+		echo "$out"
+		return 1
+	}
+}
+
+# refused_with NODE PATTERN ARGS...: the agent refuses ARGS, saying PATTERN.
+refused_with() {
+	local node=$1 pattern=$2 out
+	shift 2
+	if out=$(agent "$node" "$@" 2>&1); then
+		echo "accepted: $*"
+		return 1
+	fi
+	grep -qE -- "$pattern" <<<"$out" || {
+		echo "no /$pattern/ in: $out"
+		return 1
+	}
+}
+
 no_entry() {
 	! lab_ctl "$1" cache get "$2" dev dmvpn0 >/dev/null 2>&1
 }
@@ -238,6 +278,39 @@ check "... s2 has 10.1.0.0/24 via 192.0.2.2" \
 check "... then the hub relays nothing" \
 	no_relay_during ping_all lan1 10.2.0.10 10 0.05
 
+# ---- the control socket
+check "hub: show dmvpn lists s1" \
+	shows hub "dynamic +192\.0\.2\.2 +10\.255\.0\.2 +up .* U" show dmvpn
+check "hub: show dmvpn -j lists s2" \
+	shows hub '"type":"dynamic","nbma":"192.0.2.3","tunnel":"10.255.0.3","state":"up"' \
+	-j show dmvpn
+check "s1: show nhrp nhs: the hub is up" \
+	shows s1 "dmvpn0 +192\.0\.2\.1 +10\.255\.0\.1 +0 +up" show nhrp nhs
+check "s1: show nhrp shortcut has 10.2.0.0/24" \
+	shows s1 "10\.2\.0\.0/24 +192\.0\.2\.3 +10\.255\.0\.3 +up" \
+	show nhrp shortcut
+check "hub: show nhrp stats counts registrations and indications" \
+	shows hub '"registration-request":[1-9].*"traffic-indication":[1-9]' \
+	-j show nhrp stats
+check "hub: show nhrp cache is the kernel's cache" \
+	shows hub "10\.255\.0\.3/32 +192\.0\.2\.3 +dynamic" show nhrp cache
+check_fail "non-root is refused" \
+	ip netns exec "$hub" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$DMVPNCTL" show dmvpn
+check "unknown commands are refused with a reason" \
+	refused_with hub "expected cache, nhs, shortcut or stats" show nhrp bogus
+printf 'map 10.9.0.0/16 nbma 192.0.2.99\n' >>"$CONF/hub/dmvpn0.conf"
+check "hub: reload with a new static map" agent hub reload
+check "... the map is in the kernel" entry_is hub 10.9.0.0/16 static 192.0.2.99
+check "... the registrations stayed" entry_is hub 10.255.0.2 dynamic 192.0.2.2
+printf 'holdtime forever\n' >>"$CONF/hub/dmvpn0.conf"
+check "a broken configuration is refused with file:line" \
+	refused_with hub "dmvpn0.conf:[0-9]+: holdtime" reload
+check "... and the agent carries on" agent_alive hub
+sed -i '/^holdtime forever/d; /^map 10.9/d' "$CONF/hub/dmvpn0.conf"
+check "... reload without the map removes it" \
+	eval "agent hub reload && no_entry hub 10.9.0.0/16"
+
 # ---- renewal and expiry
 check "a shortcut in use outlives its holding time ($HOLD s)" \
 	no_relay_during ping_all lan1 10.2.0.10 $((HOLD * 3)) 0.4
@@ -283,6 +356,11 @@ check "kill -9 and restart of s1's agent under traffic: no loss" \
 	grep -q " 100 received" "$PING_LOG"
 check "... s1 took its shortcuts over from the kernel" \
 	logged s1 "shortcuts taken over from the kernel"
+
+check "s1: purge 10.2.0.0/24" agent s1 purge 10.2.0.0/24 dev dmvpn0
+check "... gone from the kernel" no_entry s1 10.2.0.0/24
+check "... and from show nhrp shortcut" \
+	not shows s1 "10\.2\.0\.0/24" show nhrp shortcut
 
 agent_stop hub
 check "the hub loses its cache" lab_ctl hub cache flush dev dmvpn0

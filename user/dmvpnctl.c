@@ -13,6 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "dmvpn.h"
 #include "lib/entry.h"
@@ -43,6 +47,13 @@ static const char usage_text[] =
 "  stats [ dev DEV ]\n"
 "  monitor\n"
 "\n"
+"Asking the agent (dmvpnd in this network namespace):\n"
+"  show dmvpn [ dev DEV ]            peers: NHSs, registrations, shortcuts\n"
+"  show nhrp { cache | nhs | shortcut | stats } [ dev DEV ]\n"
+"  purge PREFIX dev DEV              forget a registration or shortcut\n"
+"  flush [ dev DEV ]                 forget every one of them\n"
+"  reload                            read the configuration again\n"
+"\n"
 "Where:\n"
 "  PREFIX := { A.B.C.D[/LEN] | X:X::X:X[/LEN] }  host bits must be zero\n"
 "  ADDR   := A.B.C.D                             the peer's NBMA address\n"
@@ -52,12 +63,14 @@ static const char usage_text[] =
 "Options:\n"
 "  -j, --json      JSON output\n"
 "  -p, --pretty    indent JSON output\n"
+"  -s, --socket NAME  the agent's control socket (default @dmvpnd)\n"
 "  -V, --version   print the version and exit\n"
 "  -h, --help      print this help and exit\n";
 
 struct options {
 	bool json;
 	bool pretty;
+	const char *socket;
 };
 
 struct ctl {
@@ -722,15 +735,111 @@ static int do_monitor(struct ctl *ctl, int argc, char **argv)
 	return 1;
 }
 
+/* ---- the agent's control socket ---- */
+
+static int agent_connect(const char *name)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len = strlen(name);
+	int fd;
+
+	if (len + 1 > sizeof(sun.sun_path)) {
+		fprintf(stderr, "Error: socket name too long: %s\n", name);
+		return -1;
+	}
+	memcpy(sun.sun_path, name, len);
+	if (name[0] == '@')
+		sun.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    connect(fd, (struct sockaddr *)&sun,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len))) {
+		fprintf(stderr, "Error: cannot reach dmvpnd at %s: %s%s\n",
+			name, strerror(errno), errno == ECONNREFUSED ||
+			errno == ENOENT ? " (is dmvpnd running in this network "
+			"namespace?)" : "");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The agent answers "ok" and the output, or "error <why>". */
+static int agent_print_reply(int fd)
+{
+	struct sbuf in = SBUF_INIT;
+	char buf[65536];
+	const char *text, *body;
+	ssize_t n;
+	int status = 1;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		sbuf_addn(&in, buf, (size_t)n);
+	text = sbuf_str(&in);
+	body = strchr(text, '\n');
+	if (!strncmp(text, "ok\n", 3)) {
+		fputs(body + 1, stdout);
+		status = 0;
+	} else if (!strncmp(text, "error ", 6)) {
+		fprintf(stderr, "Error: %s", text + 6);
+	} else {
+		fprintf(stderr, "Error: no answer from dmvpnd%s%s\n",
+			n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+	}
+	sbuf_free(&in);
+	return status;
+}
+
+static int do_agent(struct ctl *ctl, int argc, char **argv)
+{
+	struct sbuf req = SBUF_INIT;
+	int fd, status;
+
+	if (is_help(argc - 1, argv + 1))
+		return print_help();
+	sbuf_adds(&req, ctl->opt.json ? "j" : "-");
+	if (ctl->opt.pretty)
+		sbuf_addc(&req, 'p');
+	for (int i = 0; i < argc; i++) {
+		if (strpbrk(argv[i], " \n") || !argv[i][0]) {
+			sbuf_free(&req);
+			return usage_error("bad word '%s'", argv[i]);
+		}
+		sbuf_printf(&req, " %s", argv[i]);
+	}
+	sbuf_addc(&req, '\n');
+	fd = agent_connect(ctl->opt.socket ? ctl->opt.socket : "@dmvpnd");
+	if (fd < 0) {
+		sbuf_free(&req);
+		return 1;
+	}
+	if (write(fd, sbuf_str(&req), req.len) != (ssize_t)req.len) {
+		fprintf(stderr, "Error: writing to dmvpnd: %s\n",
+			strerror(errno));
+		status = 1;
+	} else {
+		shutdown(fd, SHUT_WR);
+		status = agent_print_reply(fd);
+	}
+	close(fd);
+	sbuf_free(&req);
+	return status;
+}
+
 /* ---- main ---- */
 
-enum object { OBJ_CACHE, OBJ_STATS, OBJ_MONITOR, OBJ_HELP };
+enum object { OBJ_CACHE, OBJ_STATS, OBJ_MONITOR, OBJ_HELP, OBJ_AGENT };
 
 static const struct word_map objects[] = {
 	{ "cache",	OBJ_CACHE },
 	{ "stats",	OBJ_STATS },
 	{ "monitor",	OBJ_MONITOR },
 	{ "help",	OBJ_HELP },
+	{ "show",	OBJ_AGENT },
+	{ "purge",	OBJ_AGENT },
+	{ "flush",	OBJ_AGENT },
+	{ "reload",	OBJ_AGENT },
 	{ NULL,		0 },
 };
 
@@ -743,6 +852,7 @@ static int run_object(struct ctl *ctl, int argc, char **argv)
 	case OBJ_STATS:		return do_stats(ctl, argc - 1, argv + 1);
 	case OBJ_MONITOR:	return do_monitor(ctl, argc - 1, argv + 1);
 	case OBJ_HELP:		return print_help();
+	case OBJ_AGENT:		return do_agent(ctl, argc, argv);
 	case WORD_AMBIGUOUS:	return usage_error("'%s' is ambiguous", argv[0]);
 	default:		return usage_error("unknown object '%s'", argv[0]);
 	}
@@ -770,6 +880,13 @@ static int parse_options(int argc, char **argv, struct options *opt,
 			opt->json = true;
 		} else if (option_is(arg, "-p", "--pretty")) {
 			opt->pretty = true;
+		} else if (option_is(arg, "-s", "--socket")) {
+			if (++i == argc) {
+				*exit_code = usage_error("%s needs a socket name",
+							 arg);
+				return -1;
+			}
+			opt->socket = argv[i];
 		} else if (option_is(arg, "-V", "--version")) {
 			*exit_code = print_version();
 			return -1;
@@ -798,7 +915,7 @@ static int finish_output(int status)
 int main(int argc, char **argv)
 {
 	struct ctl ctl = { 0 };
-	int used, status;
+	int used, status = 0;
 
 	used = parse_options(argc - 1, argv + 1, &ctl.opt, &status);
 	if (used < 0)

@@ -210,6 +210,8 @@ void nhs_redirect_event(struct dev *dev, struct in_addr sender,
 			const uint8_t *pkt, size_t len);
 void nhs_expired(struct dev *dev, const struct dmvpn_entry *e);
 struct reg *nhs_find_reg(struct dev *dev, const struct dmvpn_prefix *p);
+int nhs_purge(struct dev *dev, const struct dmvpn_prefix *p);
+size_t nhs_flush(struct dev *dev);
 
 /* ---- resolve.c: resolution both ways, shortcuts ---- */
 void resolve_start(struct dev *dev);
@@ -225,5 +227,16 @@ void resolve_rx_purge(struct dev *dev, struct in_addr from,
 		      struct nhrp_msg *m);
 void resolve_expired(struct dev *dev, const struct dmvpn_entry *e);
 void resolve_adopt(struct dev *dev, const struct dmvpn_entry *e);
+int resolve_purge(struct dev *dev, const struct dmvpn_prefix *p);
+size_t resolve_flush(struct dev *dev);
+
+/* ---- ctl.c: the control socket ---- */
+#define DMVPND_CTL_SOCKET	"@dmvpnd"
+int ctl_open(const char *name);
+void ctl_close(void);
+/* main.c, for the control socket */
+int agent_purge(struct dev *dev, const struct dmvpn_prefix *p);
+size_t agent_flush(struct dev *dev);
+int agent_reload(struct errmsg *err);
 
 #endif

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dmvpnd [-f] [-v] [-c DIR] [DEVICE...]
+ * dmvpnd [-f] [-v] [-c DIR] [-s SOCKET] [DEVICE...]
  *
  * Serves every DEVICE named, or every DIR/<device>.conf (DIR defaults to
  * /etc/dmvpn).  -f stays in the foreground and logs to stderr, as tests
- * and systemd want; -v logs every NHRP packet.
+ * and systemd want; -v logs every NHRP packet.  SIGHUP (or "dmvpnctl
+ * reload") reads the configuration again without dropping any entry.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -53,10 +54,11 @@ static void seed_request_id(void)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: dmvpnd [-f] [-v] [-c DIR] [DEVICE...]\n"
+		"Usage: dmvpnd [-f] [-v] [-c DIR] [-s SOCKET] [DEVICE...]\n"
 		"  -f, --foreground   do not detach; log to stderr\n"
 		"  -v, --verbose      log every NHRP packet\n"
 		"  -c, --config DIR   configuration directory (default /etc/dmvpn)\n"
+		"  -s, --socket NAME  control socket (default @dmvpnd, abstract)\n"
 		"Serves each DEVICE with DIR/DEVICE.conf, or every DIR/*.conf.\n");
 }
 
@@ -213,6 +215,94 @@ static int add_all_devices(const char *dir)
 	return ret;
 }
 
+/* ---- what the control socket asks for ---- */
+
+int agent_purge(struct dev *dev, const struct dmvpn_prefix *p)
+{
+	if (dev->cfg.role == CFG_ROLE_HUB)
+		return nhs_purge(dev, p);
+	return resolve_purge(dev, p);
+}
+
+size_t agent_flush(struct dev *dev)
+{
+	if (dev->cfg.role == CFG_ROLE_HUB)
+		return nhs_flush(dev);
+	return resolve_flush(dev);
+}
+
+static bool map_configured(const struct cfg *cfg, const struct cfg_map *m)
+{
+	for (unsigned int i = 0; i < cfg->map_count; i++)
+		if (!memcmp(&cfg->maps[i].proto, &m->proto, sizeof(m->proto)))
+			return true;
+	return false;
+}
+
+/* Swap in @fresh; entries stay, the NHSs are registered with again. */
+static void dev_apply(struct dev *dev, struct cfg *fresh)
+{
+	struct cfg old = dev->cfg;
+
+	for (unsigned int i = 0; i < old.map_count; i++) {
+		if (!map_configured(fresh, &old.maps[i])) {
+			struct dmvpn_prefix p;
+
+			cfg_to_prefix(&p, &old.maps[i].proto);
+			kernel_entry_del(dev, &p);
+		}
+	}
+	if (dev->cfg.role == CFG_ROLE_SPOKE)
+		nhc_stop(dev, false);
+	dev->cfg = *fresh;
+	if (dev->cfg.protocol_address.family)
+		cfg_to_prefix(&dev->proto, &dev->cfg.protocol_address);
+	install_maps(dev);
+	if (dev->cfg.role == CFG_ROLE_SPOKE)
+		nhc_start(dev);
+	cfg_free(&old);
+}
+
+/*
+ * Every file is read before any is applied, so a mistake in one leaves
+ * the agent running on the old configuration of all.
+ */
+int agent_reload(struct errmsg *err)
+{
+	size_t n = 0, i = 0;
+	struct cfg *fresh;
+
+	for (struct dev *d = devices; d; d = d->next)
+		n++;
+	fresh = calloc(n ? n : 1, sizeof(*fresh));
+	if (!fresh) {
+		errmsg_set(err, "out of memory");
+		return -1;
+	}
+	for (struct dev *d = devices; d; d = d->next, i++) {
+		if (cfg_load(d->cfg.path, d->name, &fresh[i], err))
+			goto undo;
+		if (fresh[i].role != d->cfg.role) {
+			errmsg_set(err, "%.200s: changing the role needs a "
+				   "restart", d->cfg.path);
+			cfg_free(&fresh[i]);
+			goto undo;
+		}
+	}
+	i = 0;
+	for (struct dev *d = devices; d; d = d->next, i++)
+		dev_apply(d, &fresh[i]);
+	free(fresh);
+	log_info("configuration reloaded");
+	return 0;
+undo:
+	while (i--)
+		cfg_free(&fresh[i]);
+	free(fresh);
+	log_err("reload refused: %s", err->text);
+	return -1;
+}
+
 static void on_signal(struct loop_fd *lfd, uint32_t revents)
 {
 	struct signalfd_siginfo si;
@@ -222,6 +312,10 @@ static void on_signal(struct loop_fd *lfd, uint32_t revents)
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			log_info("stopping on signal %u", si.ssi_signo);
 			loop_stop();
+		} else if (si.ssi_signo == SIGHUP) {
+			struct errmsg err;
+
+			agent_reload(&err);
 		}
 	}
 }
@@ -250,18 +344,21 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *dir = "/etc/dmvpn";
+	const char *sock = DMVPND_CTL_SOCKET;
 	bool foreground = false;
 	int verbose = 0, c, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "fvc:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fvc:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': foreground = true; break;
 		case 'v': verbose++; break;
 		case 'c': dir = optarg; break;
+		case 's': sock = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -276,7 +373,7 @@ int main(int argc, char **argv)
 	}
 	seed_request_id();
 	if (loop_init() || watch_signals() || kernel_open() ||
-	    route_watch_addresses()) {
+	    route_watch_addresses() || ctl_open(sock)) {
 		log_err("cannot start: %s", strerror(errno));
 		goto out;
 	}
@@ -295,6 +392,7 @@ out:
 		cfg_free(&d->cfg);
 		free(d);
 	}
+	ctl_close();
 	kernel_close();
 	loop_exit();
 	return ret;

@@ -309,3 +309,33 @@ void nhs_stop(struct dev *dev)
 	amap_each(&dev->regs, free_one, dev);
 	amap_free(&dev->regs);
 }
+
+/* ---- the operator's purge and flush: the spoke registers again later ---- */
+
+int nhs_purge(struct dev *dev, const struct dmvpn_prefix *p)
+{
+	struct reg *r = nhs_find_reg(dev, p);
+
+	if (!r)
+		return -1;
+	kernel_entry_del(dev, &r->node.key);
+	reg_free(dev, r);
+	return 0;
+}
+
+static void flush_one(struct amap_node *n, void *arg)
+{
+	struct reg *r = amap_entry(n, struct reg, node);
+
+	kernel_entry_del(r->dev, &r->node.key);
+	reg_free(r->dev, r);
+	(*(size_t *)arg)++;
+}
+
+size_t nhs_flush(struct dev *dev)
+{
+	size_t n = 0;
+
+	amap_each(&dev->regs, flush_one, &n);
+	return n;
+}

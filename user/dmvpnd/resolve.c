@@ -613,3 +613,33 @@ void resolve_stop(struct dev *dev)
 	amap_free(&dev->shortcuts);
 	amap_free(&dev->pending);
 }
+
+/* ---- the operator's purge and flush ---- */
+
+int resolve_purge(struct dev *dev, const struct dmvpn_prefix *p)
+{
+	struct shortcut *s = find_shortcut(dev, p);
+
+	if (!s)
+		return -1;
+	kernel_entry_del(dev, &s->node.key);
+	shortcut_free(s);
+	return 0;
+}
+
+static void flush_one(struct amap_node *n, void *arg)
+{
+	struct shortcut *s = amap_entry(n, struct shortcut, node);
+
+	kernel_entry_del(s->dev, &s->node.key);
+	shortcut_free(s);
+	(*(size_t *)arg)++;
+}
+
+size_t resolve_flush(struct dev *dev)
+{
+	size_t n = 0;
+
+	amap_each(&dev->shortcuts, flush_one, &n);
+	return n;
+}
