@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmvpnd's pure building blocks: the prefix-keyed hash map (a hub keeps
+ * every registration in one) and the timer heap (every retry, renewal and
+ * expiry check is a timer).
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmvpnd/amap.h"
+#include "dmvpnd/loop.h"
+#include "testutil.h"
+
+struct item {
+	struct amap_node node;
+	int value;
+};
+
+static struct dmvpn_prefix v4(const char *a, unsigned int len)
+{
+	struct dmvpn_prefix p = { .family = AF_INET, .len = 32 }, k;
+
+	ck_assert_int_eq(inet_pton(AF_INET, a, p.addr.bytes), 1);
+	amap_key(&k, &p, len);
+	return k;
+}
+
+static struct item *add(struct amap *m, const char *a, unsigned int len,
+			int value)
+{
+	struct item *it = calloc(1, sizeof(*it));
+
+	ck_assert_ptr_nonnull(it);
+	it->node.key = v4(a, len);
+	it->value = value;
+	ck_assert_int_eq(amap_insert(m, &it->node), 0);
+	return it;
+}
+
+static int find(struct amap *m, const char *a, unsigned int len)
+{
+	struct dmvpn_prefix k = v4(a, len);
+	struct amap_node *n = amap_find(m, &k);
+
+	return n ? amap_entry(n, struct item, node)->value : -1;
+}
+
+static void free_item(struct amap_node *n, void *arg)
+{
+	amap_remove(arg, n);
+	free(amap_entry(n, struct item, node));
+}
+
+START_TEST(amap_key_clears_host_bits)
+{
+	struct dmvpn_prefix k = v4("10.2.3.4", 20), want = v4("10.2.0.0", 32);
+
+	ck_assert_uint_eq(k.len, 20);
+	ck_assert_mem_eq(k.addr.bytes, want.addr.bytes, 16);
+	k = v4("10.2.3.4", 99);
+	ck_assert_uint_eq(k.len, 32);
+}
+END_TEST
+
+START_TEST(amap_prefix_length_is_part_of_the_key)
+{
+	struct amap m = { 0 };
+
+	add(&m, "10.2.0.0", 24, 1);
+	add(&m, "10.2.0.0", 32, 2);
+	ck_assert_int_eq(find(&m, "10.2.0.0", 24), 1);
+	ck_assert_int_eq(find(&m, "10.2.0.0", 32), 2);
+	ck_assert_int_eq(find(&m, "10.2.0.99", 24), 1);
+	ck_assert_int_eq(find(&m, "10.2.0.0", 16), -1);
+	amap_each(&m, free_item, &m);
+	ck_assert_uint_eq(m.count, 0);
+	amap_free(&m);
+}
+END_TEST
+
+/* A hub's worth of registrations: all found, removal in any order. */
+START_TEST(amap_grows_and_shrinks)
+{
+	struct amap m = { 0 };
+	struct item **items = calloc(100000, sizeof(*items));
+	char a[INET_ADDRSTRLEN];
+
+	ck_assert_ptr_nonnull(items);
+	for (int i = 0; i < 100000; i++) {
+		snprintf(a, sizeof(a), "10.%d.%d.%d", i >> 16, (i >> 8) & 255,
+			 i & 255);
+		items[i] = add(&m, a, 32, i);
+	}
+	ck_assert_uint_eq(m.count, 100000);
+	ck_assert_uint_ge(m.nbuckets, 100000);
+	for (int i = 0; i < 100000; i += 7) {
+		snprintf(a, sizeof(a), "10.%d.%d.%d", i >> 16, (i >> 8) & 255,
+			 i & 255);
+		ck_assert_int_eq(find(&m, a, 32), i);
+	}
+	for (int i = 0; i < 100000; i += 2) {
+		amap_remove(&m, &items[i]->node);
+		free(items[i]);
+	}
+	ck_assert_uint_eq(m.count, 50000);
+	ck_assert_int_eq(find(&m, "10.0.0.2", 32), -1);
+	ck_assert_int_eq(find(&m, "10.0.0.3", 32), 3);
+	amap_each(&m, free_item, &m);
+	ck_assert_uint_eq(m.count, 0);
+	amap_free(&m);
+	free(items);
+}
+END_TEST
+
+START_TEST(amap_ipv6_keys_use_all_bytes)
+{
+	struct amap m = { 0 };
+	struct dmvpn_prefix p = { .family = AF_INET6, .len = 128 }, k;
+	struct item a = { 0 }, b = { 0 };
+
+	inet_pton(AF_INET6, "fd00::1", p.addr.bytes);
+	amap_key(&a.node.key, &p, 128);
+	inet_pton(AF_INET6, "fd00::1:0:0:1", p.addr.bytes);
+	amap_key(&b.node.key, &p, 128);
+	ck_assert_int_eq(amap_insert(&m, &a.node), 0);
+	ck_assert_int_eq(amap_insert(&m, &b.node), 0);
+	amap_key(&k, &p, 128);
+	ck_assert_ptr_eq(amap_find(&m, &k), &b.node);
+	amap_key(&k, &p, 64);
+	ck_assert_ptr_null(amap_find(&m, &k));
+	amap_free(&m);
+}
+END_TEST
+
+/* ---- timers ---- */
+
+static int fired[64];
+static int nfired;
+
+static void stop_loop(struct timer *t)
+{
+	(void)t;
+	loop_stop();
+}
+
+static void record(struct timer *t)
+{
+	fired[nfired++] = (int)t->when;
+}
+
+/* Timers run in deadline order, cancelled and re-armed ones included. */
+START_TEST(timers_fire_in_order)
+{
+	struct timer t[40];
+	uint64_t start;
+
+	ck_assert_int_eq(loop_init(), 0);
+	nfired = 0;
+	for (int i = 0; i < 40; i++) {
+		timer_init(&t[i], record);
+		timer_arm(&t[i], (uint64_t)((i * 37) % 40) * 5);
+	}
+	for (int i = 0; i < 40; i += 3)
+		timer_cancel(&t[i]);
+	timer_arm(&t[1], 0);		/* re-armed: moves to the front */
+	ck_assert(timer_armed(&t[1]));
+	ck_assert(!timer_armed(&t[0]));
+	start = loop_now();
+	while (nfired < 26 && loop_now() - start < 2000) {
+		struct timer stop;
+
+		timer_init(&stop, stop_loop);
+		timer_arm(&stop, 250);
+		loop_run();
+		timer_cancel(&stop);
+	}
+	ck_assert_int_eq(nfired, 26);
+	for (int i = 1; i < nfired; i++)
+		ck_assert_int_le(fired[i - 1], fired[i]);
+	for (int i = 0; i < 40; i++)
+		ck_assert(!timer_armed(&t[i]));
+	loop_exit();
+}
+END_TEST
+
+static Suite *dmvpnd_suite(void)
+{
+	Suite *s = suite_create("dmvpnd");
+	TCase *tc = tcase_create("amap");
+
+	tcase_add_test(tc, amap_key_clears_host_bits);
+	tcase_add_test(tc, amap_prefix_length_is_part_of_the_key);
+	tcase_add_test(tc, amap_grows_and_shrinks);
+	tcase_add_test(tc, amap_ipv6_keys_use_all_bytes);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("timers");
+	tcase_add_test(tc, timers_fire_in_order);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(dmvpnd_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
