@@ -5,7 +5,9 @@
 # make C=1             the module, checked with sparse
 # make check           every test: unit tests, then the VM selftests on 6.1 and 6.12
 # make demo            hub and two spokes in a VM, traffic between their LANs
-# make bench           benchmarks in the VM, dmvpn against ip_gre and veth
+# make bench           benchmarks in the VM, dmvpn against ip_gre and veth,
+#                      then the agent under a registration storm
+# make bench-agent     only the agent's benchmark
 # make install         module, agent, CLI and the iproute2 plugin on this host
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -20,7 +22,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 IP_LIB_DIR ?= /usr/lib/x86_64-linux-gnu/ip
 
-.PHONY: all kmod user check demo bench install install-kmod install-user \
+.PHONY: all kmod user check demo bench bench-agent install install-kmod install-user \
 	dkms-install checkpatch clean
 
 all: kmod user
@@ -40,6 +42,10 @@ demo:
 
 bench:
 	selftests/bench/run
+	selftests/bench/agent
+
+bench-agent:
+	selftests/bench/agent
 
 install: install-kmod install-user
 

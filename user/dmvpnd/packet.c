@@ -51,11 +51,17 @@ int packet_open(struct dev *dev)
 	};
 	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			htons(NHRP_ETHERTYPE));
+	int rcvbuf = 4 << 20;
 
 	if (fd < 0) {
 		log_err("%s: NHRP socket: %s", dev->name, strerror(errno));
 		return -1;
 	}
+	/* A hub takes registrations in bursts (every spoke after an outage,
+	 * or a restart): a deep queue rides them out instead of dropping. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				 sizeof(rcvbuf));
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
 		log_err("%s: binding the NHRP socket: %s", dev->name,
 			strerror(errno));

@@ -50,7 +50,10 @@ struct storm {
 	uint16_t holdtime;
 	const char *auth;
 	int fd;
-	unsigned int sent, answered, refused;
+	unsigned int sent, answered, refused, resent;
+	uint8_t *done;		/* per request: answered */
+	uint32_t id_base;
+	unsigned int total;
 };
 
 static double now(void)
@@ -122,7 +125,7 @@ static int send_registration(struct storm *s, unsigned int i)
 	nhrp_msg_init(&m, NHRP_REGISTRATION_REQUEST);
 	m.hop_count = 16;
 	m.flags = NHRP_FLAG_REG_U | NHRP_FLAG_NAT;
-	m.request_id = i + 1;
+	m.request_id = s->id_base + i;
 	put_addr(&m.src_nbma, s->nbma_base + i);
 	put_addr(&m.src_proto, s->proto_base + i);
 	m.dst_proto = m.src_proto;
@@ -147,7 +150,7 @@ static int send_resolution(struct storm *s, unsigned int i)
 	nhrp_msg_init(&m, NHRP_RESOLUTION_REQUEST);
 	m.hop_count = 16;
 	m.flags = NHRP_FLAG_RES_Q | NHRP_FLAG_RES_A | NHRP_FLAG_RES_S;
-	m.request_id = 0x40000000u + i;
+	m.request_id = s->id_base + i;
 	put_addr(&m.src_nbma, s->nbma_base + from);
 	put_addr(&m.src_proto, s->proto_base + from);
 	put_addr(&m.dst_proto, s->proto_base + target);
@@ -184,6 +187,10 @@ static unsigned int drain(struct storm *s, int want_type, int timeout_ms)
 		    nhrp_parse(pkt + off, (size_t)n - off, &m, NULL) ||
 		    m.type != want_type)
 			continue;
+		if (m.request_id - s->id_base >= s->total ||
+		    s->done[m.request_id - s->id_base])
+			continue;
+		s->done[m.request_id - s->id_base] = 1;
 		got++;
 		if (m.cies.count && m.cies.cie[0].code)
 			s->refused++;
@@ -193,19 +200,29 @@ static unsigned int drain(struct storm *s, int want_type, int timeout_ms)
 	return got;
 }
 
-/* Send @total requests with at most s->window unanswered at a time. */
-static double run_phase(struct storm *s, unsigned int total,
+/*
+ * Send @total requests with at most s->window unanswered at a time; what
+ * is still unanswered after a quiet second is sent again, twice at most,
+ * as a real spoke would retry.
+ */
+static double run_phase(struct storm *s, unsigned int total, uint32_t id_base,
 			int (*send_one)(struct storm *, unsigned int),
 			int reply_type)
 {
-	unsigned int next = 0, idle = 0;
+	unsigned int next = 0, idle = 0, pass = 0;
 	double start = now();
 
-	s->sent = s->answered = s->refused = 0;
-	while (s->answered + s->refused < total && idle < 20) {
+	s->sent = s->answered = s->refused = s->resent = 0;
+	s->total = total;
+	s->id_base = id_base;
+	free(s->done);
+	s->done = calloc(total, 1);
+	if (!s->done)
+		return -1;
+	while (s->answered + s->refused < total) {
 		while (next < total &&
 		       s->sent - s->answered - s->refused < s->window) {
-			int ret = send_one(s, next);
+			int ret = s->done[next] ? 0 : send_one(s, next);
 
 			if (ret < 0)
 				return -1;
@@ -213,9 +230,18 @@ static double run_phase(struct storm *s, unsigned int total,
 				break;
 			next++;
 		}
-		/* 20 quiet polls of 100 ms in a row: the hub stopped
-		 * answering; the rest count as lost. */
 		idle = drain(s, reply_type, 100) ? 0 : idle + 1;
+		if (idle < 10)
+			continue;
+		if (next < total || pass == 2)
+			break;
+		/* Everything sent, a quiet second: retry the lost ones. */
+		pass++;
+		idle = 0;
+		next = 0;
+		s->sent = s->answered + s->refused;
+		for (unsigned int i = 0; i < total; i++)
+			s->resent += !s->done[i];
 	}
 	return now() - start;
 }
@@ -292,25 +318,25 @@ int main(int argc, char **argv)
 		perror("nhrp-storm: raw GRE socket");
 		return 1;
 	}
-	secs = run_phase(&s, s.count, send_registration,
+	secs = run_phase(&s, s.count, 1, send_registration,
 			 NHRP_REGISTRATION_REPLY);
 	if (secs < 0)
 		return 1;
-	printf("registrations=%u registered=%u refused=%u seconds=%.3f "
-	       "per_second=%.0f\n", s.count, s.answered, s.refused, secs,
-	       secs > 0 ? s.answered / secs : 0);
+	printf("registrations=%u registered=%u refused=%u resent=%u "
+	       "seconds=%.3f per_second=%.0f\n", s.count, s.answered,
+	       s.refused, s.resent, secs, secs > 0 ? s.answered / secs : 0);
 	if (s.answered != s.count)
 		return 1;
 	if (!resolve)
 		return 0;
 	if (!s.requests)
 		s.requests = s.count;
-	secs = run_phase(&s, s.requests, send_resolution,
+	secs = run_phase(&s, s.requests, 0x40000000u, send_resolution,
 			 NHRP_RESOLUTION_REQUEST);
 	if (secs < 0)
 		return 1;
-	printf("resolutions=%u forwarded=%u seconds=%.3f per_second=%.0f\n",
-	       s.requests, s.answered + s.refused, secs,
-	       secs > 0 ? (s.answered + s.refused) / secs : 0);
+	printf("resolutions=%u forwarded=%u resent=%u seconds=%.3f "
+	       "per_second=%.0f\n", s.requests, s.answered + s.refused,
+	       s.resent, secs, secs > 0 ? (s.answered + s.refused) / secs : 0);
 	return s.answered + s.refused == s.requests ? 0 : 1;
 }
