@@ -17,7 +17,8 @@
 #
 # Checks:
 #   - Phase 1: both spokes register (dynamic, multicast entries on the hub,
-#     NHS entries on the spokes); spoke to hub traffic flows
+#     NHS entries on the spokes); spoke to hub traffic flows; s2 names the
+#     NHRP group "gold", which the hub maps to its QoS priority and mark
 #   - Phase 2 (routes via the other spoke's tunnel address): the kernel's
 #     miss makes s1 resolve 10.255.0.3 through the hub; the shortcut forms
 #     with no packet lost and the hub then relays nothing; s2 learnt s1
@@ -129,6 +130,16 @@ entry_is() {
 	}
 }
 
+# entry_json_has NODE PREFIX TEXT: the entry's JSON contains TEXT.
+entry_json_has() {
+	local out
+	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1)
+	[[ $out == *"$3"* ]] || {
+		echo "$1 $2: no $3 in $out"
+		return 1
+	}
+}
+
 entry_has_flag() {
 	local out
 	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1)
@@ -234,9 +245,10 @@ network-id 7
 holdtime $HOLD
 auth s3cret
 multicast dynamic
-redirect on"
+redirect on
+qos-group gold priority 5 mark 0x20"
 spoke_conf s1
-spoke_conf s2
+spoke_conf s2 "group gold"
 agent_start hub
 agent_start s1
 agent_start s2
@@ -250,6 +262,10 @@ check "... registered spokes get multicast, uniquely" \
 	entry_has_flag hub 10.255.0.2 unique
 check "... and multicast" entry_has_flag hub 10.255.0.3 multicast
 check "s1 has the hub as NHS" entry_is s1 10.255.0.1 nhs 192.0.2.1
+check "s2's group gold gives its entry priority 5, mark 0x20" \
+	entry_json_has hub 10.255.0.3 '"priority":5,"mark":32'
+check "... s1, in no group, has neither" \
+	entry_json_has hub 10.255.0.2 '"priority":0,"mark":0'
 check "spoke to hub over the tunnel" ping_all s1 10.255.0.1 3 0.2
 check "all agents alive" agent_alive hub
 
