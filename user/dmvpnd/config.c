@@ -523,7 +523,11 @@ static int do_nhs(struct parser *p, char **w, int nw)
 			return fail(p, "nhs %s given twice (first on line %u)",
 				    text, o->line);
 		}
-		if (!strcasecmp(nhs.nbma_name, o->nbma_name))
+		/* One hub is an NHS for IPv4 and for IPv6 at the same NBMA
+		 * address (IOS: "ip nhrp nhs" and "ipv6 nhrp nhs"). */
+		if (!strcasecmp(nhs.nbma_name, o->nbma_name) &&
+		    (nhs.dynamic || o->dynamic ||
+		     nhs.proto.family == o->proto.family))
 			return fail(p, "nhs nbma %s given twice (first on line %u)",
 				    nhs.nbma_name, o->line);
 	}

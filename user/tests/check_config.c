@@ -536,6 +536,10 @@ static const struct {
 	  PATH ":2: nhs nbma HUB.example given twice (first on line 1)" },
 	{ "nhs dynamic nbma 192.0.2.1\nnhs dynamic nbma 192.0.2.1\n",
 	  PATH ":2: nhs nbma 192.0.2.1 given twice (first on line 1)" },
+	{ "nhs 10.0.0.1 nbma 192.0.2.1\nnhs 10.0.0.2 nbma 192.0.2.1\n",
+	  PATH ":2: nhs nbma 192.0.2.1 given twice (first on line 1)" },
+	{ "nhs fd00::1 nbma 192.0.2.1\nnhs dynamic nbma 192.0.2.1\n",
+	  PATH ":2: nhs nbma 192.0.2.1 given twice (first on line 1)" },
 	/* group */
 	{ "group\n",
 	  PATH ":1: group: expected a name of 1..63 letters, digits, '-', '_' or '.'" },
@@ -624,6 +628,8 @@ static const char *const accepted[] = {
 	MIN_SPOKE "multicast nbma 192.0.2.9\n",
 	MIN_SPOKE "map 10.0.0.0/8 nbma 192.0.2.1 multicast\n",
 	MIN_SPOKE "nhs 10.0.0.2 nbma 1.2.3.4.example\n",
+	/* dual stack: one hub, an NHS for each protocol */
+	MIN_SPOKE "nhs fd00::1 nbma 192.0.2.1\n",
 };
 
 START_TEST(test_accepted)
