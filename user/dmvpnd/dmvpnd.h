@@ -220,7 +220,7 @@ void resolve_request(struct dev *dev, const struct dmvpn_prefix *target);
 void resolve_rx_request(struct dev *dev, struct in_addr from,
 			struct nhrp_msg *m, const uint8_t *raw, size_t len);
 void resolve_rx_reply(struct dev *dev, struct in_addr from,
-		      const struct nhrp_msg *m);
+		      struct nhrp_msg *m, const uint8_t *raw, size_t len);
 void resolve_rx_indication(struct dev *dev, struct in_addr from,
 			   const struct nhrp_msg *m);
 void resolve_rx_purge(struct dev *dev, struct in_addr from,

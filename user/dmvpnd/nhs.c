@@ -162,20 +162,32 @@ void nhs_rx_registration(struct dev *dev, struct in_addr from,
 	m->ext_present |= NHRP_HAS_RESPONDER;
 	m->responder.count = 1;
 	fill_self_cie(dev, &m->responder.cie[0], from);
-	/* Cisco NAT extension: the address we really saw, if it differs. */
-	m->nat_address.count = 0;
+	/*
+	 * An NHC that does not know our protocol address addresses the
+	 * request to itself (RFC 2332 5.2.3); nhrpd ("nhs dynamic") learns
+	 * the NHS's address from the reply's destination, and binds it to
+	 * the NHS even when configured, so it must be ours.
+	 */
+	addr_from_proto(&m->dst_proto, &dev->proto);
+	/*
+	 * Cisco NAT extension: the address we really saw, if it differs.
+	 * The request's own records stay in front of ours: nhrpd and IOS
+	 * put the NHS's record there and read the NHC's outside address
+	 * from the second one.
+	 */
 	nbma_from_addr(&claimed, &m->src_nbma);
 	proto_from_addr(&src, &m->src_proto);
 	if (m->flags & NHRP_FLAG_NAT || m->ext_present & NHRP_HAS_NAT_ADDRESS) {
 		m->ext_present |= NHRP_HAS_NAT_ADDRESS;
-		if (claimed.s_addr != from.s_addr) {
-			struct nhrp_cie *c = &m->nat_address.cie[0];
+		if (claimed.s_addr != from.s_addr &&
+		    m->nat_address.count < NHRP_MAX_CIES) {
+			struct nhrp_cie *c =
+				&m->nat_address.cie[m->nat_address.count++];
 
 			memset(c, 0, sizeof(*c));
 			c->prefix_len = src.len;
 			addr_from_nbma(&c->nbma, from);
 			addr_from_proto(&c->proto, &src);
-			m->nat_address.count = 1;
 		}
 	}
 	m->ext_present &= ~NHRP_HAS_VENDOR;

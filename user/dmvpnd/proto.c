@@ -176,7 +176,7 @@ static void dispatch(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 		resolve_rx_request(dev, from, m, buf, len);
 		return;
 	case NHRP_RESOLUTION_REPLY:
-		resolve_rx_reply(dev, from, m);
+		resolve_rx_reply(dev, from, m, buf, len);
 		return;
 	case NHRP_REGISTRATION_REQUEST:
 		if (role_is(dev, CFG_ROLE_HUB)) {

@@ -288,14 +288,22 @@ static struct in_addr reply_nbma(const struct nhrp_msg *m,
 	return from;
 }
 
+static bool is_self(struct dev *dev, const struct nhrp_addr *a);
+static void forward_reply(struct dev *dev, struct in_addr from,
+			  struct nhrp_msg *m, const uint8_t *raw, size_t len);
+
 void resolve_rx_reply(struct dev *dev, struct in_addr from,
-		      const struct nhrp_msg *m)
+		      struct nhrp_msg *m, const uint8_t *raw, size_t len)
 {
 	struct dmvpn_prefix target, prefix, via;
 	const struct nhrp_cie *c;
 	struct pending *p;
 	unsigned int plen;
 
+	if (dev->cfg.role == CFG_ROLE_HUB && !is_self(dev, &m->src_proto)) {
+		forward_reply(dev, from, m, raw, len);
+		return;
+	}
 	proto_from_addr(&target, &m->dst_proto);
 	p = target.family ? find_pending(dev, &target) : NULL;
 	if (!p || p->request_id != m->request_id || !m->cies.count) {
@@ -333,16 +341,117 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 
 /* ---- answering and forwarding requests ---- */
 
-static bool in_transit(struct dev *dev, const struct nhrp_cie_list *l)
+static bool is_self(struct dev *dev, const struct nhrp_addr *a)
 {
 	struct nhrp_addr self;
 
 	addr_from_proto(&self, &dev->proto);
+	return a->len == self.len && !memcmp(a->bytes, self.bytes, self.len);
+}
+
+static bool in_transit(struct dev *dev, const struct nhrp_cie_list *l)
+{
 	for (unsigned int i = 0; i < l->count; i++)
-		if (l->cie[i].proto.len == self.len &&
-		    !memcmp(l->cie[i].proto.bytes, self.bytes, self.len))
+		if (is_self(dev, &l->cie[i].proto))
 			return true;
 	return false;
+}
+
+/* Append our own record to a transit NHS list on the way through. */
+static bool add_transit(struct dev *dev, struct nhrp_cie_list *l,
+			struct in_addr toward)
+{
+	struct nhrp_cie *c;
+
+	if (l->count >= NHRP_MAX_CIES)
+		return false;
+	c = &l->cie[l->count++];
+	memset(c, 0, sizeof(*c));
+	addr_from_nbma(&c->nbma, our_nbma(dev, toward));
+	addr_from_proto(&c->proto, &dev->proto);
+	c->prefix_len = (uint8_t)(c->proto.len * 8);
+	c->holding_time = (uint16_t)dev->cfg.holdtime;
+	return true;
+}
+
+/*
+ * The registered client that @p belongs to: its own registration, or the
+ * one our route toward @p goes through.
+ */
+static struct reg *reg_toward(struct dev *dev, const struct dmvpn_prefix *p)
+{
+	struct dmvpn_prefix hop;
+	struct route_info ri;
+	struct reg *r = nhs_find_reg(dev, p);
+
+	if (r || route_lookup(p, &ri) || ri.local || ri.oif != dev->ifindex)
+		return r;
+	hop = ri.has_gateway ? ri.gateway : *p;
+	return nhs_find_reg(dev, &hop);
+}
+
+/*
+ * A client behind NAT is reached at the address its packets come from,
+ * not the one it claims: say so in the NAT extension of what we pass on.
+ */
+static void add_nat_record(struct dev *dev, struct nhrp_msg *m,
+			   const struct nhrp_addr *proto)
+{
+	struct dmvpn_prefix p;
+	struct nhrp_cie *c;
+	struct reg *r;
+
+	proto_from_addr(&p, proto);
+	r = p.family ? nhs_find_reg(dev, &p) : NULL;
+	if (!r || r->nbma.s_addr == r->claimed_nbma.s_addr ||
+	    m->nat_address.count >= NHRP_MAX_CIES)
+		return;
+	c = &m->nat_address.cie[m->nat_address.count++];
+	memset(c, 0, sizeof(*c));
+	addr_from_nbma(&c->nbma, r->nbma);
+	addr_from_proto(&c->proto, &p);
+	c->prefix_len = p.len;
+	m->ext_present |= NHRP_HAS_NAT_ADDRESS;
+}
+
+/*
+ * A reply on its way back to a client of ours.  nhrpd sends its reply
+ * along its routing toward the requester, which is its NHS until it has an
+ * entry for the requester (it makes one only while answering), so the
+ * first reply to any request of ours comes through here.  RFC 2332 5.2.2
+ * has an NHS pass replies on toward the source and record itself in the
+ * Reverse Transit NHS extension (5.3.3).
+ */
+static void forward_reply(struct dev *dev, struct in_addr from,
+			  struct nhrp_msg *m, const uint8_t *raw, size_t len)
+{
+	struct dmvpn_prefix src;
+	struct reg *r;
+
+	proto_from_addr(&src, &m->src_proto);
+	r = src.family ? reg_toward(dev, &src) : NULL;
+	if (!r || r->nbma.s_addr == from.s_addr) {
+		dev->stats.rx_dropped++;
+		return;
+	}
+	if (in_transit(dev, &m->reverse_transit)) {
+		send_error(dev, from, raw, len, NHRP_ERR_LOOP_DETECTED, 0);
+		return;
+	}
+	if (m->hop_count <= 1) {
+		send_error(dev, from, raw, len, NHRP_ERR_HOP_COUNT_EXCEEDED, 0);
+		return;
+	}
+	m->hop_count--;
+	if (!add_transit(dev, &m->reverse_transit, r->nbma)) {
+		send_error(dev, from, raw, len, NHRP_ERR_SDU_SIZE_EXCEEDED, 0);
+		return;
+	}
+	m->ext_present |= NHRP_HAS_REVERSE_TRANSIT;
+	if (m->cies.count && m->cies.cie[0].proto.len)
+		add_nat_record(dev, m, &m->cies.cie[0].proto);
+	msg_add_auth(dev, m);
+	packet_send(dev, r->nbma, m);
 }
 
 /* Where to send the reply: the requester's address as its NHS saw it. */
@@ -420,39 +529,19 @@ static void learn_requester(struct dev *dev, const struct nhrp_msg *m,
 static void forward(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 		    const uint8_t *raw, size_t len, struct reg *r)
 {
-	struct nhrp_cie *c;
-	struct reg *src_reg;
-	struct dmvpn_prefix src;
-
 	if (m->hop_count <= 1) {
 		send_error(dev, from, raw, len, NHRP_ERR_HOP_COUNT_EXCEEDED, 0);
 		return;
 	}
 	m->hop_count--;
-	if (m->forward_transit.count >= NHRP_MAX_CIES) {
+	if (!add_transit(dev, &m->forward_transit, r->nbma)) {
 		send_error(dev, from, raw, len, NHRP_ERR_SDU_SIZE_EXCEEDED, 0);
 		return;
 	}
 	m->ext_present |= NHRP_HAS_FORWARD_TRANSIT;
-	c = &m->forward_transit.cie[m->forward_transit.count++];
-	memset(c, 0, sizeof(*c));
-	addr_from_nbma(&c->nbma, our_nbma(dev, r->nbma));
-	addr_from_proto(&c->proto, &dev->proto);
-	c->prefix_len = (uint8_t)(c->proto.len * 8);
-	c->holding_time = (uint16_t)dev->cfg.holdtime;
 	/* We know where the requester's packets really come from: a
 	 * requester behind NAT is answered at its outside address. */
-	proto_from_addr(&src, &m->src_proto);
-	src_reg = src.family ? nhs_find_reg(dev, &src) : NULL;
-	if (src_reg && src_reg->nbma.s_addr != src_reg->claimed_nbma.s_addr &&
-	    m->nat_address.count < NHRP_MAX_CIES) {
-		c = &m->nat_address.cie[m->nat_address.count++];
-		memset(c, 0, sizeof(*c));
-		addr_from_nbma(&c->nbma, src_reg->nbma);
-		addr_from_proto(&c->proto, &src);
-		c->prefix_len = src.len;
-		m->ext_present |= NHRP_HAS_NAT_ADDRESS;
-	}
+	add_nat_record(dev, m, &m->src_proto);
 	msg_add_auth(dev, m);
 	packet_send(dev, r->nbma, m);
 }
