@@ -191,6 +191,10 @@ frr_start() {
 	local node=$1 ns d
 	shift
 	ns=$(lab_ns "$node")
+	if [ ! -d /run/frr ]; then
+		install -d -o frr -g frr /run/frr || return 1
+		defer rmdir /run/frr
+	fi
 	install -d -o frr -g frr "/run/frr/$ns" || return 1
 	defer rm -rf "/run/frr/$ns"
 	for d in zebra "$@"; do
