@@ -255,6 +255,9 @@ void nhc_rx_reply(struct dev *dev, struct in_addr from,
 	n->attempts = 0;
 	learn_dynamic_proto(n, m);
 	learn_nat(n, m);
+	/* Put the NHS entry back if someone flushed the cache meanwhile:
+	 * without it the kernel has nowhere to send a miss. */
+	install_nhs_entry(n);
 	set_state(n, NHS_UP);
 	timer_arm(&n->timer, (uint64_t)dev->cfg.holdtime * 1000 / 3);
 }

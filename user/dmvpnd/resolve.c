@@ -107,6 +107,20 @@ static void pending_timer(struct timer *t)
 	pending_free(p);
 }
 
+/* An NHS is reached through its NHS entry, never through a shortcut. */
+static bool is_nhs_address(struct dev *dev, const struct dmvpn_prefix *p)
+{
+	for (unsigned int i = 0; dev->nhs && i < dev->cfg.nhs_count; i++) {
+		const struct dmvpn_prefix *n = &dev->nhs[i].proto;
+
+		if (n->family == p->family &&
+		    !memcmp(n->addr.bytes, p->addr.bytes,
+			    dmvpn_family_bytes(p->family)))
+			return true;
+	}
+	return false;
+}
+
 void resolve_request(struct dev *dev, const struct dmvpn_prefix *target)
 {
 	struct pending *p;
@@ -114,7 +128,8 @@ void resolve_request(struct dev *dev, const struct dmvpn_prefix *target)
 
 	/* Only the family we registered can be resolved through the NHS. */
 	if (dev->cfg.role != CFG_ROLE_SPOKE ||
-	    target->family != dev->proto.family || find_pending(dev, target))
+	    target->family != dev->proto.family || find_pending(dev, target) ||
+	    is_nhs_address(dev, target))
 		return;
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -268,6 +283,31 @@ static bool prefix_too_wide(struct dev *dev, const struct dmvpn_prefix *p)
 	return false;
 }
 
+/* The NAT extension's record for @proto: the address an NHS saw it at. */
+static bool nat_record(const struct nhrp_msg *m, const struct nhrp_addr *proto,
+		       struct in_addr *seen)
+{
+	for (unsigned int i = 0; i < m->nat_address.count; i++) {
+		const struct nhrp_cie *n = &m->nat_address.cie[i];
+
+		if (n->proto.len == proto->len &&
+		    !memcmp(n->proto.bytes, proto->bytes, proto->len) &&
+		    nbma_from_addr(seen, &n->nbma))
+			return true;
+	}
+	return false;
+}
+
+/* @proto claims @claimed but is seen elsewhere: it is behind NAT. */
+static bool behind_nat(const struct nhrp_msg *m, const struct nhrp_addr *proto,
+		       const struct nhrp_addr *claimed)
+{
+	struct in_addr seen, own = { 0 };
+
+	return nat_record(m, proto, &seen) &&
+	       (!nbma_from_addr(&own, claimed) || own.s_addr != seen.s_addr);
+}
+
 /* The responder's NBMA: its NAT extension (the address its NHS saw)
  * beats what it believes its address to be. */
 static struct in_addr reply_nbma(const struct nhrp_msg *m,
@@ -326,6 +366,23 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 	amap_key(&prefix, &target, plen);
 	if (prefix_too_wide(dev, &prefix))
 		amap_key(&prefix, &target, dmvpn_family_bits(target.family));
+	/*
+	 * Plain GRE through NAT: the responder's router lets our packets in
+	 * only after the responder has sent to us.  A reply that came
+	 * straight from its outside address proves that; one the NHS passed
+	 * on does not, and a shortcut would be a black hole.  Stay on the
+	 * hub for now and ask again later.
+	 */
+	if (behind_nat(m, &c->proto, &c->nbma) &&
+	    reply_nbma(m, c, from).s_addr != from.s_addr) {
+		char a[INET6_ADDRSTRLEN];
+
+		log_info("%s: %s is behind NAT and has not reached us directly: "
+			 "staying on the NHS", dev->name,
+			 addr_str(&target, a, sizeof(a)));
+		install_negative(dev, &target, DMVPND_NEGATIVE_HOLD);
+		return;
+	}
 	proto_from_addr(&via, &c->proto);
 	install_shortcut(dev, &prefix, reply_nbma(m, c, from),
 			 via.family ? &via : NULL,
@@ -477,6 +534,15 @@ static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 		   uint8_t code, uint8_t plen)
 {
 	struct in_addr to = requester_nbma(m, from);
+	/*
+	 * A requester behind NAT cannot take a packet from us before it has
+	 * sent us one, and our attempt would make its router refuse the
+	 * packets it sends us later.  The NHS that passed the request on has
+	 * a path to it: answer through that.
+	 */
+	struct in_addr via = dev->cfg.role == CFG_ROLE_SPOKE &&
+			     behind_nat(m, &m->src_proto, &m->src_nbma) ?
+			     from : to;
 	struct nhs *nhs = nhc_active(dev);
 	struct dmvpn_prefix self = dev->proto;
 	struct nhrp_cie *c = &m->cies.cie[0];
@@ -506,10 +572,11 @@ static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 		m->nat_address.count = 1;
 	}
 	msg_add_auth(dev, m);
-	packet_send(dev, to, m);
+	packet_send(dev, via, m);
 }
 
-/* A spoke answering lets the requester's packets back straight away. */
+/* A spoke answering lets the requester's packets back straight away,
+ * unless the requester is behind NAT (see answer()). */
 static void learn_requester(struct dev *dev, const struct nhrp_msg *m,
 			    struct in_addr from)
 {
@@ -518,7 +585,8 @@ static void learn_requester(struct dev *dev, const struct nhrp_msg *m,
 			m->cies.cie[0].holding_time :
 			(uint16_t)dev->cfg.holdtime;
 
-	if (dev->cfg.role != CFG_ROLE_SPOKE)
+	if (dev->cfg.role != CFG_ROLE_SPOKE ||
+	    behind_nat(m, &m->src_proto, &m->src_nbma))
 		return;
 	proto_from_addr(&src, &m->src_proto);
 	if (!src.family || prefix_too_wide(dev, &src))
