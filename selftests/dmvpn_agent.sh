@@ -26,6 +26,9 @@
 #   - Phase 3 (routes via the hub): the hub's redirect makes it send a
 #     traffic indication; each spoke resolves the other's LAN and gets the
 #     /24 shortcut; no loss; the hub relays nothing afterwards
+#   - the same for IPv6 inside the tunnel: the spokes register fd00::2 and
+#     fd00::3 with the hub's IPv6 NHS address, Phase 2 resolves fd00::3,
+#     Phase 3 gives fd02::/64
 #   - dmvpnctl asks the agents: show dmvpn (text and JSON), show nhrp
 #     nhs/shortcut/stats; non-root is refused; reload applies a new static
 #     map without dropping entries and refuses a broken file (file:line);
@@ -82,6 +85,7 @@ network-id 7
 holdtime $HOLD
 auth s3cret
 nhs 10.255.0.1 nbma 192.0.2.1 multicast
+nhs fd00::1 nbma 192.0.2.1
 $extra"
 }
 
@@ -262,6 +266,11 @@ check "... registered spokes get multicast, uniquely" \
 	entry_has_flag hub 10.255.0.2 unique
 check "... and multicast" entry_has_flag hub 10.255.0.3 multicast
 check "s1 has the hub as NHS" entry_is s1 10.255.0.1 nhs 192.0.2.1
+check "IPv6: s1 registers fd00::2 at 192.0.2.2" \
+	wait_until 5 entry_is hub fd00::2 dynamic 192.0.2.2
+check "IPv6: s2 registers fd00::3 at 192.0.2.3" \
+	wait_until 5 entry_is hub fd00::3 dynamic 192.0.2.3
+check "IPv6: s1 has the hub's fd00::1 as NHS" entry_is s1 fd00::1 nhs 192.0.2.1
 check "s2's group gold gives its entry priority 5, mark 0x20" \
 	entry_json_has hub 10.255.0.3 '"priority":5,"mark":32'
 check "... s1, in no group, has neither" \
@@ -279,6 +288,12 @@ check "... s2 learnt 10.255.0.2 from the request" \
 check "... then the hub relays nothing" \
 	no_relay_during ping_all lan1 10.2.0.10 10 0.05
 check "... s1 logged the shortcut" logged s1 "shortcut 10.255.0.3 via 192.0.2.3"
+check "IPv6 Phase 2: lan1 -> fd02::10, no packet lost" \
+	ping_all lan1 fd02::10 30 0.05
+check "... s1 resolved fd00::3 to 192.0.2.3" \
+	wait_until 5 entry_is s1 fd00::3 shortcut 192.0.2.3
+check "... then the hub relays nothing" \
+	no_relay_during ping_all lan1 fd02::10 10 0.05
 
 # ---- Phase 3: the routes point at the hub, which redirects
 check "Phase 3: routes via the hub, shortcuts flushed" \
@@ -293,7 +308,6 @@ check "... s2 has 10.1.0.0/24 via 192.0.2.2" \
 	wait_until 5 entry_is s2 10.1.0.0/24 shortcut 192.0.2.2
 check "... then the hub relays nothing" \
 	no_relay_during ping_all lan1 10.2.0.10 10 0.05
-
 # ---- the control socket
 check "hub: show dmvpn lists s1" \
 	shows hub "dynamic +192\.0\.2\.2 +10\.255\.0\.2 +up .* U" show dmvpn
@@ -334,6 +348,17 @@ check "... and is still there" entry_is s1 10.2.0.0/24 shortcut 192.0.2.3
 check "an idle shortcut expires" \
 	wait_until $((HOLD * 2 + 3)) no_entry s1 10.2.0.0/24
 check "... s1 logged the expiry" logged s1 "shortcut 10.2.0.0/24 expired"
+check "IPv6 Phase 3: routes via fd00::1" \
+	eval "ip -n \"$s1\" -6 route replace fd02::/64 via fd00::1 &&
+	      ip -n \"$s2\" -6 route replace fd01::/64 via fd00::1"
+check "... lan1 -> fd02::10, no packet lost while the shortcuts form" \
+	ping_all lan1 fd02::10 40 0.05
+check "... s1 has fd02::/64 via 192.0.2.3" \
+	wait_until 5 entry_is s1 fd02::/64 shortcut 192.0.2.3
+check "... s2 has fd01::/64 via 192.0.2.2" \
+	wait_until 5 entry_is s2 fd01::/64 shortcut 192.0.2.2
+check "... then the hub relays nothing" \
+	no_relay_during ping_all lan1 fd02::10 10 0.05
 
 # ---- security
 setup_ns s3

@@ -200,20 +200,24 @@ static void show_dmvpn_dev(struct reply *r, struct dev *dev)
 {
 	struct table t;
 	struct show_ctx c = { .r = r, .t = &t };
-	char addr[64];
+	char addr[64], addr6[64];
 
 	addr_str(&dev->proto, addr, sizeof(addr));
+	addr_str(&dev->proto6, addr6, sizeof(addr6));
 	if (r->j.out) {
 		json_open_object(&r->j, NULL);
 		json_string(&r->j, "device", dev->name);
 		json_string(&r->j, "role", role_name(dev));
-		json_string(&r->j, "address", addr);
+		json_string(&r->j, "address", dev->proto.family ? addr : NULL);
+		json_string(&r->j, "address6", dev->proto6.family ? addr6 : NULL);
 		json_u64(&r->j, "peer_count", dev->regs.count +
 			 dev->shortcuts.count + (dev->nhs ? dev->cfg.nhs_count : 0));
 		json_open_array(&r->j, "peers");
 	} else {
-		sbuf_printf(&r->out, "Interface %s, %s, tunnel address %s\n",
-			    dev->name, role_name(dev), addr);
+		sbuf_printf(&r->out, "Interface %s, %s, tunnel address %s%s%s\n",
+			    dev->name, role_name(dev), addr,
+			    dev->proto6.family ? ", " : "",
+			    dev->proto6.family ? addr6 : "");
 		table_init(&t, 7, peer_headers, NULL);
 	}
 	show_nhs_peers(r, &t, dev);

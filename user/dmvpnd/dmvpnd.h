@@ -109,6 +109,7 @@ struct dev {
 	struct loop_fd pkt;		/* AF_PACKET, protocol 0x2001 */
 	struct in_addr local_nbma;	/* the device's "local", 0 = any */
 	struct dmvpn_prefix proto;	/* our IPv4 tunnel address (/len) */
+	struct dmvpn_prefix proto6;	/* our IPv6 tunnel address (/len) */
 
 	struct nhs *nhs;		/* spoke: cfg.nhs_count of them */
 	struct amap regs;		/* hub: struct reg */
@@ -117,6 +118,33 @@ struct dev {
 	struct nhrp_stats stats;
 	uint64_t started;
 };
+
+/*
+ * Our tunnel address in @family, as a host address, or NULL when the
+ * device has none: IPv4 and IPv6 are registered and resolved separately,
+ * each with the NHSs of its own family, as IOS does with "ip nhrp" and
+ * "ipv6 nhrp".
+ */
+static inline const struct dmvpn_prefix *dev_proto(const struct dev *dev,
+						   uint8_t family)
+{
+	const struct dmvpn_prefix *p = family == AF_INET6 ? &dev->proto6 :
+				       family == AF_INET ? &dev->proto : NULL;
+
+	return p && p->family ? p : NULL;
+}
+
+/* The protocol family a message is about, from its protocol type. */
+static inline uint8_t msg_family(const struct nhrp_msg *m)
+{
+	return m->proto_type == 0x86dd ? AF_INET6 : AF_INET;
+}
+
+/* The family we speak when nothing else says: IPv4 if we have it. */
+static inline uint8_t dev_family(const struct dev *dev)
+{
+	return dev->proto.family ? AF_INET : AF_INET6;
+}
 
 /* ---- main.c ---- */
 extern struct dev *devices;
@@ -197,7 +225,7 @@ void nhc_stop(struct dev *dev, bool purge);
 void nhc_rx_reply(struct dev *dev, struct in_addr from,
 		  const struct nhrp_msg *m);
 void nhc_nbma_changed(struct dev *dev);
-struct nhs *nhc_active(struct dev *dev);
+struct nhs *nhc_active(struct dev *dev, uint8_t family);
 const char *nhs_state_name(enum nhs_state s);
 
 /* ---- nhs.c: hub ---- */

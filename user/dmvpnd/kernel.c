@@ -44,9 +44,10 @@ static int on_event(struct nlmsghdr *nlh, void *arg)
 		break;
 	case DMVPN_CMD_EVENT_REDIRECT:
 		dev->stats.redirect_events++;
-		if (ev.has_nbma_src && ev.packet)
-			nhs_redirect_event(dev, ev.nbma_src, ev.packet,
-					   ev.packet_len);
+		if (ev.packet)
+			nhs_redirect_event(dev, ev.has_nbma_src ?
+					   ev.nbma_src : (struct in_addr){ 0 },
+					   ev.packet, ev.packet_len);
 		break;
 	case DMVPN_CMD_EVENT_EXPIRED:
 		dev->stats.expired_events++;

@@ -85,9 +85,26 @@ static void cfg_to_prefix(struct dmvpn_prefix *p, const struct cfg_prefix *c)
 	memcpy(p->addr.bytes, c->addr.bytes, sizeof(p->addr.bytes));
 }
 
+/* Each family's tunnel address: the configured one, else the device's. */
+static void set_proto_addresses(struct dev *dev)
+{
+	const struct cfg_prefix *c = &dev->cfg.protocol_address;
+
+	memset(&dev->proto, 0, sizeof(dev->proto));
+	memset(&dev->proto6, 0, sizeof(dev->proto6));
+	if (c->family == AF_INET)
+		cfg_to_prefix(&dev->proto, c);
+	else
+		route_dev_addr(dev->ifindex, AF_INET, &dev->proto);
+	if (c->family == AF_INET6)
+		cfg_to_prefix(&dev->proto6, c);
+	else
+		route_dev_addr(dev->ifindex, AF_INET6, &dev->proto6);
+}
+
 static int dev_setup(struct dev *dev)
 {
-	char a[64];
+	char a[64], b[64];
 
 	dev->ifindex = if_nametoindex(dev->name);
 	if (!dev->ifindex || !is_dmvpn(dev->ifindex)) {
@@ -97,10 +114,9 @@ static int dev_setup(struct dev *dev)
 	if (route_link_local(dev->ifindex, &dev->local_nbma))
 		log_warn("%s: cannot read the device's local address",
 			 dev->name);
-	if (dev->cfg.protocol_address.family)
-		cfg_to_prefix(&dev->proto, &dev->cfg.protocol_address);
-	else if (route_dev_addr(dev->ifindex, AF_INET, &dev->proto)) {
-		log_err("%s: the device has no IPv4 address and the "
+	set_proto_addresses(dev);
+	if (!dev->proto.family && !dev->proto6.family) {
+		log_err("%s: the device has no address and the "
 			"configuration names no protocol-address", dev->name);
 		return -1;
 	}
@@ -109,9 +125,11 @@ static int dev_setup(struct dev *dev)
 			"\"map PROTO nbma ADDR multicast\"", dev->name);
 		return -1;
 	}
-	log_info("%s: %s, tunnel address %s", dev->name,
+	log_info("%s: %s, tunnel address %s%s%s", dev->name,
 		 dev->cfg.role == CFG_ROLE_HUB ? "hub" : "spoke",
-		 addr_str(&dev->proto, a, sizeof(a)));
+		 addr_str(&dev->proto, a, sizeof(a)),
+		 dev->proto6.family ? " and " : "",
+		 dev->proto6.family ? addr_str(&dev->proto6, b, sizeof(b)) : "");
 	return packet_open(dev);
 }
 
@@ -255,8 +273,7 @@ static void dev_apply(struct dev *dev, struct cfg *fresh)
 	if (dev->cfg.role == CFG_ROLE_SPOKE)
 		nhc_stop(dev, false);
 	dev->cfg = *fresh;
-	if (dev->cfg.protocol_address.family)
-		cfg_to_prefix(&dev->proto, &dev->cfg.protocol_address);
+	set_proto_addresses(dev);
 	install_maps(dev);
 	if (dev->cfg.role == CFG_ROLE_SPOKE)
 		nhc_start(dev);

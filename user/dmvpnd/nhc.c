@@ -84,17 +84,22 @@ static uint64_t retry_delay(struct nhs *n)
 }
 
 static void fill_own_cie(struct dev *dev, struct nhrp_cie *c,
-			 struct in_addr nbma, bool unique)
+			 struct in_addr nbma, bool unique, uint8_t family)
 {
-	struct dmvpn_prefix self = dev->proto;
+	const struct dmvpn_prefix *self = dev_proto(dev, family);
 
 	memset(c, 0, sizeof(*c));
-	self.len = (uint8_t)dmvpn_family_bits(self.family);
 	/* RFC 2332 5.2.0.1: with the U bit the prefix length is 0xff. */
-	c->prefix_len = unique ? 0xff : self.len;
+	c->prefix_len = unique ? 0xff : (uint8_t)dmvpn_family_bits(family);
 	c->holding_time = (uint16_t)dev->cfg.holdtime;
 	addr_from_nbma(&c->nbma, nbma);
-	addr_from_proto(&c->proto, &self);
+	addr_from_proto(&c->proto, self);
+}
+
+/* The family an NHS serves: its address's, IPv4 while it is not known. */
+static uint8_t nhs_family(const struct nhs *n)
+{
+	return n->proto.family ? n->proto.family : AF_INET;
 }
 
 static void send_registration(struct nhs *n)
@@ -105,11 +110,11 @@ static void send_registration(struct nhs *n)
 	struct nhrp_msg m;
 
 	msg_start(dev, &m, NHRP_REGISTRATION_REQUEST, src,
-		  n->proto.family ? &n->proto : &dev->proto);
+		  n->proto.family ? &n->proto : dev_proto(dev, AF_INET));
 	m.flags = (unique ? NHRP_FLAG_REG_U : 0) | NHRP_FLAG_NAT;
 	m.request_id = n->request_id = next_request_id();
 	m.cies.count = 1;
-	fill_own_cie(dev, &m.cies.cie[0], src, unique);
+	fill_own_cie(dev, &m.cies.cie[0], src, unique, nhs_family(n));
 	m.ext_present |= NHRP_HAS_RESPONDER | NHRP_HAS_FORWARD_TRANSIT |
 			 NHRP_HAS_REVERSE_TRANSIT | NHRP_HAS_NAT_ADDRESS;
 	msg_set_group(&m, dev->cfg.group);
@@ -171,7 +176,7 @@ static void send_purge(struct nhs *n)
 	m.flags = NHRP_FLAG_PURGE_N;
 	m.request_id = next_request_id();
 	m.cies.count = 1;
-	fill_own_cie(dev, &m.cies.cie[0], n->reg_nbma, false);
+	fill_own_cie(dev, &m.cies.cie[0], n->reg_nbma, false, nhs_family(n));
 	packet_send(dev, n->nbma, &m);
 }
 
@@ -285,7 +290,7 @@ void nhc_nbma_changed(struct dev *dev)
 }
 
 /* The NHS to send resolution requests through: the best one that is up. */
-struct nhs *nhc_active(struct dev *dev)
+struct nhs *nhc_active(struct dev *dev, uint8_t family)
 {
 	struct nhs *fallback = NULL;
 
@@ -294,6 +299,8 @@ struct nhs *nhc_active(struct dev *dev)
 	for (unsigned int i = 0; i < dev->cfg.nhs_count; i++) {
 		struct nhs *n = &dev->nhs[i];
 
+		if (nhs_family(n) != family)
+			continue;
 		if (n->state == NHS_UP)
 			return n;
 		if (!fallback && n->state != NHS_RESOLVING)

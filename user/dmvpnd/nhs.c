@@ -70,17 +70,15 @@ static int install_reg(struct dev *dev, struct reg *r)
 }
 
 static void fill_self_cie(struct dev *dev, struct nhrp_cie *c,
-			  struct in_addr toward)
+			  struct in_addr toward, uint8_t family)
 {
-	struct dmvpn_prefix self = dev->proto;
-
 	memset(c, 0, sizeof(*c));
-	self.len = (uint8_t)dmvpn_family_bits(self.family);
-	c->prefix_len = self.len;
+	c->prefix_len = (uint8_t)dmvpn_family_bits(family);
 	c->holding_time = (uint16_t)dev->cfg.holdtime;
 	addr_from_nbma(&c->nbma, our_nbma(dev, toward));
-	addr_from_proto(&c->proto, &self);
+	addr_from_proto(&c->proto, dev_proto(dev, family));
 }
+
 
 /* One CIE of a registration: accept it, or say why not. */
 static uint8_t register_cie(struct dev *dev, struct in_addr from,
@@ -161,14 +159,14 @@ void nhs_rx_registration(struct dev *dev, struct in_addr from,
 	m->hop_count = DMVPND_HOP_COUNT;
 	m->ext_present |= NHRP_HAS_RESPONDER;
 	m->responder.count = 1;
-	fill_self_cie(dev, &m->responder.cie[0], from);
+	fill_self_cie(dev, &m->responder.cie[0], from, msg_family(m));
 	/*
 	 * An NHC that does not know our protocol address addresses the
 	 * request to itself (RFC 2332 5.2.3); nhrpd ("nhs dynamic") learns
 	 * the NHS's address from the reply's destination, and binds it to
 	 * the NHS even when configured, so it must be ours.
 	 */
-	addr_from_proto(&m->dst_proto, &dev->proto);
+	addr_from_proto(&m->dst_proto, dev_proto(dev, msg_family(m)));
 	/*
 	 * Cisco NAT extension: the address we really saw, if it differs.
 	 * The request's own records stay in front of ours: nhrpd and IOS
@@ -257,6 +255,26 @@ static bool inner_source(const uint8_t *pkt, size_t len,
 }
 
 /*
+ * The kernel names the sender when it knows the inner source or, for
+ * IPv4, its route's next hop; otherwise our route back to the source
+ * leads to the registered spoke it sits behind.
+ */
+static bool sender_by_route(struct dev *dev, const struct dmvpn_prefix *src,
+			    struct in_addr *sender)
+{
+	struct route_info ri;
+	struct reg *r;
+
+	if (route_lookup(src, &ri) || ri.oif != dev->ifindex)
+		return false;
+	r = nhs_find_reg(dev, ri.has_gateway ? &ri.gateway : src);
+	if (!r)
+		return false;
+	*sender = r->nbma;
+	return true;
+}
+
+/*
  * A packet from one spoke left toward another through us: tell the
  * sender (Cisco's Traffic Indication) so it resolves a shortcut.  The
  * kernel has rate-limited these per destination already.
@@ -270,6 +288,8 @@ void nhs_redirect_event(struct dev *dev, struct in_addr sender,
 
 	if (dev->cfg.role != CFG_ROLE_HUB || !dev->cfg.redirect ||
 	    !inner_source(pkt, len, &src))
+		return;
+	if (!sender.s_addr && !sender_by_route(dev, &src, &sender))
 		return;
 	log_info("%s: traffic indication to %s about %s", dev->name,
 		 nbma_str(sender, a, sizeof(a)), addr_str(&src, b, sizeof(b)));

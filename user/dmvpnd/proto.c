@@ -59,15 +59,14 @@ struct in_addr our_nbma(struct dev *dev, struct in_addr peer)
 void msg_start(struct dev *dev, struct nhrp_msg *m, enum nhrp_type type,
 	       struct in_addr src_nbma, const struct dmvpn_prefix *dst)
 {
-	struct dmvpn_prefix self;
+	uint8_t family = dst && dst->family ? dst->family : dev_family(dev);
+	const struct dmvpn_prefix *self = dev_proto(dev, family);
 
 	nhrp_msg_init(m, type);
 	m->hop_count = DMVPND_HOP_COUNT;
-	m->proto_type = dev->proto.family == AF_INET6 ? 0x86dd : 0x0800;
+	m->proto_type = family == AF_INET6 ? 0x86dd : 0x0800;
 	addr_from_nbma(&m->src_nbma, src_nbma);
-	self = dev->proto;
-	self.len = (uint8_t)dmvpn_family_bits(self.family);
-	addr_from_proto(&m->src_proto, &self);
+	addr_from_proto(&m->src_proto, self);
 	addr_from_proto(&m->dst_proto, dst);
 	msg_add_auth(dev, m);
 }

@@ -56,7 +56,7 @@ static void shortcut_free(struct shortcut *s)
 static void send_request(struct pending *p)
 {
 	struct dev *dev = p->dev;
-	struct nhs *nhs = nhc_active(dev);
+	struct nhs *nhs = nhc_active(dev, p->node.key.family);
 	struct in_addr src;
 	struct nhrp_msg m;
 	struct nhrp_cie *c;
@@ -128,7 +128,7 @@ void resolve_request(struct dev *dev, const struct dmvpn_prefix *target)
 
 	/* Only the family we registered can be resolved through the NHS. */
 	if (dev->cfg.role != CFG_ROLE_SPOKE ||
-	    target->family != dev->proto.family || find_pending(dev, target) ||
+	    !dev_proto(dev, target->family) || find_pending(dev, target) ||
 	    is_nhs_address(dev, target))
 		return;
 	p = calloc(1, sizeof(*p));
@@ -265,11 +265,12 @@ static void install_shortcut(struct dev *dev, const struct dmvpn_prefix *prefix,
  * tunnel's control traffic is narrowed to the host. */
 static bool prefix_too_wide(struct dev *dev, const struct dmvpn_prefix *p)
 {
+	const struct dmvpn_prefix *self = dev_proto(dev, p->family);
 	struct dmvpn_prefix a, b;
 
-	if (p->family != dev->proto.family)
+	if (!self)
 		return false;
-	amap_key(&a, &dev->proto, p->len);
+	amap_key(&a, self, p->len);
 	amap_key(&b, p, p->len);
 	if (!memcmp(a.addr.bytes, b.addr.bytes, 16))
 		return true;
@@ -402,8 +403,10 @@ static bool is_self(struct dev *dev, const struct nhrp_addr *a)
 {
 	struct nhrp_addr self;
 
-	addr_from_proto(&self, &dev->proto);
-	return a->len == self.len && !memcmp(a->bytes, self.bytes, self.len);
+	addr_from_proto(&self, dev_proto(dev, a->len == 16 ? AF_INET6 :
+					 AF_INET));
+	return self.len && a->len == self.len &&
+	       !memcmp(a->bytes, self.bytes, self.len);
 }
 
 static bool in_transit(struct dev *dev, const struct nhrp_cie_list *l)
@@ -416,7 +419,7 @@ static bool in_transit(struct dev *dev, const struct nhrp_cie_list *l)
 
 /* Append our own record to a transit NHS list on the way through. */
 static bool add_transit(struct dev *dev, struct nhrp_cie_list *l,
-			struct in_addr toward)
+			struct in_addr toward, uint8_t family)
 {
 	struct nhrp_cie *c;
 
@@ -425,7 +428,7 @@ static bool add_transit(struct dev *dev, struct nhrp_cie_list *l,
 	c = &l->cie[l->count++];
 	memset(c, 0, sizeof(*c));
 	addr_from_nbma(&c->nbma, our_nbma(dev, toward));
-	addr_from_proto(&c->proto, &dev->proto);
+	addr_from_proto(&c->proto, dev_proto(dev, family));
 	c->prefix_len = (uint8_t)(c->proto.len * 8);
 	c->holding_time = (uint16_t)dev->cfg.holdtime;
 	return true;
@@ -500,7 +503,8 @@ static void forward_reply(struct dev *dev, struct in_addr from,
 		return;
 	}
 	m->hop_count--;
-	if (!add_transit(dev, &m->reverse_transit, r->nbma)) {
+	if (!add_transit(dev, &m->reverse_transit, r->nbma,
+			 msg_family(m))) {
 		send_error(dev, from, raw, len, NHRP_ERR_SDU_SIZE_EXCEEDED, 0);
 		return;
 	}
@@ -543,18 +547,17 @@ static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 	struct in_addr via = dev->cfg.role == CFG_ROLE_SPOKE &&
 			     behind_nat(m, &m->src_proto, &m->src_nbma) ?
 			     from : to;
-	struct nhs *nhs = nhc_active(dev);
-	struct dmvpn_prefix self = dev->proto;
+	struct nhs *nhs = nhc_active(dev, msg_family(m));
+	const struct dmvpn_prefix *self = dev_proto(dev, msg_family(m));
 	struct nhrp_cie *c = &m->cies.cie[0];
 	struct nhrp_cie mine;
 
-	self.len = (uint8_t)dmvpn_family_bits(self.family);
 	memset(&mine, 0, sizeof(mine));
 	mine.code = code;
 	mine.prefix_len = plen;
 	mine.holding_time = (uint16_t)dev->cfg.holdtime;
 	addr_from_nbma(&mine.nbma, our_nbma(dev, to));
-	addr_from_proto(&mine.proto, &self);
+	addr_from_proto(&mine.proto, self);
 
 	m->type = NHRP_RESOLUTION_REPLY;
 	m->hop_count = DMVPND_HOP_COUNT;
@@ -602,7 +605,8 @@ static void forward(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 		return;
 	}
 	m->hop_count--;
-	if (!add_transit(dev, &m->forward_transit, r->nbma)) {
+	if (!add_transit(dev, &m->forward_transit, r->nbma,
+			 msg_family(m))) {
 		send_error(dev, from, raw, len, NHRP_ERR_SDU_SIZE_EXCEEDED, 0);
 		return;
 	}

@@ -132,6 +132,10 @@ int route_dev_addr(uint32_t ifindex, int family, struct dmvpn_prefix *out)
 		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != family ||
 		    if_nametoindex(ifa->ifa_name) != ifindex)
 			continue;
+		/* Link-local addresses are the same on every spoke. */
+		if (family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(
+			&((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr))
+			continue;
 		memset(out, 0, sizeof(*out));
 		out->family = (uint8_t)family;
 		if (family == AF_INET)
