@@ -42,8 +42,9 @@
 #     the shortcut survives
 #   - a hub that lost its cache: the spokes register again within one
 #     renewal interval
+#   - a spoke's NBMA address changes: it registers again at once, and the
+#     hub purges the shortcut another spoke had to the old address
 #   - a spoke stopped cleanly purges its registration at once
-#   - a spoke's NBMA address changes: it registers again at once
 #   - dmesg is clean
 
 # The lab's namespace variables are assigned by setup_ns.
@@ -410,10 +411,6 @@ check "... s1 registers again within a renewal interval" \
 	wait_until $((HOLD / 3 + 3)) entry_is hub 10.255.0.2 dynamic 192.0.2.2
 check "... and s2" wait_until 3 entry_is hub 10.255.0.3 dynamic 192.0.2.3
 
-agent_stop s2
-check "s2 stopped cleanly purged its registration" \
-	wait_until 3 no_entry hub 10.255.0.3
-
 agent_stop s1
 spoke_conf s1 "unique off"
 check "s1 without the unique flag, on any local address" \
@@ -421,11 +418,24 @@ check "s1 without the unique flag, on any local address" \
 agent_start s1
 check "... registers without the unique flag" \
 	wait_until 10 not entry_has_flag hub 10.255.0.2 unique
+check "s2 resolves s1's LAN afresh" \
+	eval "agent s2 flush && ping_all lan2 10.1.0.10 10 0.05 &&
+	      wait_until 5 entry_is s2 10.1.0.0/24 shortcut 192.0.2.2"
 check "s1's underlay address changes to 192.0.2.12" \
 	eval "ip -n \"$s1\" addr del 192.0.2.2/24 dev wan0 &&
 	      ip -n \"$s1\" addr add 192.0.2.12/24 dev wan0"
 check "... it registers the new address at once" \
 	wait_until 3 entry_is hub 10.255.0.2 dynamic 192.0.2.12
+check "... the hub purges s2's shortcut to the old address at once" \
+	wait_until 3 no_entry s2 10.1.0.0/24
+check "... s2 logged the purge" logged s2 "purged 10.255.0.2"
+check "... lan2 -> lan1 again, no packet lost" ping_all lan2 10.1.0.10 20 0.05
+check "... s2's new shortcut points at 192.0.2.12" \
+	wait_until 5 entry_is s2 10.1.0.0/24 shortcut 192.0.2.12
+
+agent_stop s2
+check "s2 stopped cleanly purged its registration" \
+	wait_until 3 no_entry hub 10.255.0.3
 check "all agents alive at the end" eval "agent_alive hub && agent_alive s1"
 
 test_end

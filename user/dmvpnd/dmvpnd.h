@@ -52,6 +52,14 @@ struct nhs {
 	struct timer timer;
 };
 
+/* Who learnt a registered client's binding through us. */
+struct resolver {
+	struct in_addr nbma;
+	struct nhrp_addr proto;
+};
+
+#define REG_RESOLVERS	8	/* remembered per client, the latest ones */
+
 /* A hub's record of one registered client (key: its protocol address). */
 struct reg {
 	struct amap_node node;
@@ -63,6 +71,8 @@ struct reg {
 	uint64_t since;			/* loop_now() of first registration */
 	uint64_t expires;		/* loop_now() */
 	char group[CFG_NAME_MAX];
+	struct resolver resolvers[REG_RESOLVERS];
+	unsigned int resolver_count;	/* total seen; slot = count % max */
 };
 
 /* A spoke's resolved (or refused) destination (key: the prefix). */
@@ -239,6 +249,8 @@ void nhs_redirect_event(struct dev *dev, struct in_addr sender,
 void nhs_expired(struct dev *dev, const struct dmvpn_entry *e);
 struct reg *nhs_find_reg(struct dev *dev, const struct dmvpn_prefix *p);
 int nhs_purge(struct dev *dev, const struct dmvpn_prefix *p);
+void nhs_note_resolver(struct reg *r, struct in_addr nbma,
+		       const struct nhrp_addr *proto);
 size_t nhs_flush(struct dev *dev);
 
 /* ---- resolve.c: resolution both ways, shortcuts ---- */

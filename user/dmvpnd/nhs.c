@@ -22,6 +22,53 @@ struct reg *nhs_find_reg(struct dev *dev, const struct dmvpn_prefix *p)
 	return n ? amap_entry(n, struct reg, node) : NULL;
 }
 
+void nhs_note_resolver(struct reg *r, struct in_addr nbma,
+		       const struct nhrp_addr *proto)
+{
+	unsigned int n = r->resolver_count < REG_RESOLVERS ?
+			 r->resolver_count : REG_RESOLVERS;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (r->resolvers[i].nbma.s_addr == nbma.s_addr &&
+		    !memcmp(&r->resolvers[i].proto, proto, sizeof(*proto)))
+			return;
+	r->resolvers[r->resolver_count++ % REG_RESOLVERS] =
+		(struct resolver){ .nbma = nbma, .proto = *proto };
+}
+
+/*
+ * @r's binding is gone or moved: whoever resolved it through us holds a
+ * shortcut to an address that is no longer the client's.  Tell them
+ * (RFC 2332 5.2.5), so that their packets go through us again at once
+ * instead of into the void until the shortcut expires.
+ */
+static void purge_resolvers(struct dev *dev, struct reg *r)
+{
+	unsigned int n = r->resolver_count < REG_RESOLVERS ?
+			 r->resolver_count : REG_RESOLVERS;
+	uint8_t family = r->node.key.family;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct resolver *v = &r->resolvers[i];
+		struct dmvpn_prefix dst;
+		struct nhrp_msg m;
+		struct nhrp_cie *c;
+
+		proto_from_addr(&dst, &v->proto);
+		msg_start(dev, &m, NHRP_PURGE_REQUEST, our_nbma(dev, v->nbma),
+			  dst.family ? &dst : NULL);
+		m.flags = NHRP_FLAG_PURGE_N;
+		m.request_id = next_request_id();
+		m.cies.count = 1;
+		c = &m.cies.cie[0];
+		c->prefix_len = (uint8_t)dmvpn_family_bits(family);
+		addr_from_nbma(&c->nbma, r->nbma);
+		addr_from_proto(&c->proto, &r->node.key);
+		packet_send(dev, v->nbma, &m);
+	}
+	r->resolver_count = 0;
+}
+
 static void reg_free(struct dev *dev, struct reg *r)
 {
 	amap_remove(&dev->regs, &r->node);
@@ -109,6 +156,7 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 	if (!c->holding_time) {
 		if (r && r->nbma.s_addr == from.s_addr) {
 			kernel_entry_del(dev, &r->node.key);
+			purge_resolvers(dev, r);
 			reg_free(dev, r);
 		}
 		return NHRP_CODE_SUCCESS;
@@ -124,6 +172,7 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 		log_info("%s: %s moved to %s", dev->name,
 			 addr_str(&proto, a, sizeof(a)),
 			 nbma_str(from, b, sizeof(b)));
+		purge_resolvers(dev, r);
 	}
 	r->nbma = from;
 	r->claimed_nbma = claimed;
@@ -209,6 +258,7 @@ void nhs_rx_purge(struct dev *dev, struct in_addr from, struct nhrp_msg *m)
 		log_info("%s: %s purged its registration", dev->name,
 			 addr_str(&p, a, sizeof(a)));
 		kernel_entry_del(dev, &r->node.key);
+		purge_resolvers(dev, r);
 		reg_free(dev, r);
 	}
 	if (m->flags & NHRP_FLAG_PURGE_N)
@@ -231,6 +281,7 @@ void nhs_expired(struct dev *dev, const struct dmvpn_entry *e)
 		return;
 	log_info("%s: registration of %s expired", dev->name,
 		 addr_str(&r->node.key, a, sizeof(a)));
+	purge_resolvers(dev, r);
 	reg_free(dev, r);
 }
 
@@ -351,6 +402,7 @@ int nhs_purge(struct dev *dev, const struct dmvpn_prefix *p)
 	if (!r)
 		return -1;
 	kernel_entry_del(dev, &r->node.key);
+	purge_resolvers(dev, r);
 	reg_free(dev, r);
 	return 0;
 }

@@ -614,6 +614,7 @@ static void forward(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 	/* We know where the requester's packets really come from: a
 	 * requester behind NAT is answered at its outside address. */
 	add_nat_record(dev, m, &m->src_proto);
+	nhs_note_resolver(r, requester_nbma(m, from), &m->src_proto);
 	msg_add_auth(dev, m);
 	packet_send(dev, r->nbma, m);
 }
@@ -691,13 +692,37 @@ void resolve_rx_indication(struct dev *dev, struct in_addr from,
 	resolve_request(dev, &dst);
 }
 
+struct purge_ctx {
+	struct in_addr nbma;
+	unsigned int removed;
+};
+
+static void purge_by_nbma(struct amap_node *n, void *arg)
+{
+	struct shortcut *s = amap_entry(n, struct shortcut, node);
+	struct purge_ctx *pc = arg;
+
+	if (s->negative || s->nbma.s_addr != pc->nbma.s_addr)
+		return;
+	kernel_entry_del(s->dev, &s->node.key);
+	shortcut_free(s);
+	pc->removed++;
+}
+
+/*
+ * A purge names a binding that no longer holds: the shortcut for its
+ * address and every other one (a Phase 3 prefix) that leads to the NBMA
+ * address the binding had.
+ */
 void resolve_rx_purge(struct dev *dev, struct in_addr from,
 		      struct nhrp_msg *m)
 {
 	for (unsigned int i = 0; i < m->cies.count; i++) {
 		const struct nhrp_cie *c = &m->cies.cie[i];
+		struct purge_ctx pc = { 0 };
 		struct dmvpn_prefix p;
 		struct shortcut *s;
+		char a[INET6_ADDRSTRLEN];
 
 		proto_from_addr(&p, &c->proto);
 		if (!p.family)
@@ -705,10 +730,17 @@ void resolve_rx_purge(struct dev *dev, struct in_addr from,
 		if (c->prefix_len && c->prefix_len < p.len)
 			amap_key(&p, &p, c->prefix_len);
 		s = find_shortcut(dev, &p);
-		if (!s)
-			continue;
-		kernel_entry_del(dev, &s->node.key);
-		shortcut_free(s);
+		if (s) {
+			kernel_entry_del(dev, &s->node.key);
+			shortcut_free(s);
+			pc.removed++;
+		}
+		if (nbma_from_addr(&pc.nbma, &c->nbma))
+			amap_each(&dev->shortcuts, purge_by_nbma, &pc);
+		if (pc.removed)
+			log_info("%s: purged %s: %u shortcuts removed",
+				 dev->name, addr_str(&p, a, sizeof(a)),
+				 pc.removed);
 	}
 	if (m->flags & NHRP_FLAG_PURGE_N)
 		return;
