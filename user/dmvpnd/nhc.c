@@ -23,6 +23,8 @@ const char *nhs_state_name(enum nhs_state s)
 	return state_names[s];
 }
 
+static void nhc_reelect(struct dev *dev);
+
 static void set_state(struct nhs *n, enum nhs_state s)
 {
 	char a[INET_ADDRSTRLEN];
@@ -34,6 +36,7 @@ static void set_state(struct nhs *n, enum nhs_state s)
 		 state_names[s]);
 	n->state = s;
 	n->state_since = loop_now();
+	nhc_reelect(n->dev);
 }
 
 /* An NBMA given by name is looked up each time it is needed, so that a
@@ -57,19 +60,57 @@ static bool resolve_nbma(struct nhs *n)
 	return true;
 }
 
+/*
+ * The hub the kernel sends misses to: the first NHS (by priority) that is
+ * up, else the first one we know an address for.  The kernel keeps one NHS
+ * peer and elects another only when that peer's NHS entries go, so the
+ * other hubs' entries are static ones: they still carry traffic to those
+ * hubs' own tunnel addresses.
+ */
+static struct in_addr elected_nbma(struct dev *dev)
+{
+	struct in_addr fallback = { 0 };
+
+	for (unsigned int i = 0; i < dev->cfg.nhs_count; i++) {
+		const struct nhs *n = &dev->nhs[i];
+
+		if (n->state == NHS_UP)
+			return n->nbma;
+		if (!fallback.s_addr && n->state != NHS_RESOLVING)
+			fallback = n->nbma;
+	}
+	return fallback;
+}
+
 static void install_nhs_entry(struct nhs *n)
 {
+	bool elected = elected_nbma(n->dev).s_addr == n->nbma.s_addr;
 	struct dmvpn_entry e = {
 		.prefix = n->proto,
 		.nbma = n->nbma,
-		.type = DMVPN_ENTRY_NHS,
+		.type = elected ? DMVPN_ENTRY_NHS : DMVPN_ENTRY_STATIC,
 		.flags = n->cfg->multicast ? DMVPN_ENTRY_F_MULTICAST : 0,
 	};
 
-	if (!n->proto.family)
+	if (!n->proto.family || !n->nbma.s_addr)
 		return;
 	kernel_entry_set(n->dev, &e, FIELD_PREFIX | FIELD_NBMA | FIELD_TYPE |
 			 FIELD_FLAGS | FIELD_HOLDTIME);
+}
+
+/* Make the kernel's NHS entries follow the election after a change.  The
+ * new hub's entries become NHS entries before the old hub's stop being
+ * ones, so that misses always have somewhere to go. */
+static void nhc_reelect(struct dev *dev)
+{
+	struct in_addr chosen = elected_nbma(dev);
+
+	for (unsigned int i = 0; i < dev->cfg.nhs_count; i++)
+		if (dev->nhs[i].nbma.s_addr == chosen.s_addr)
+			install_nhs_entry(&dev->nhs[i]);
+	for (unsigned int i = 0; i < dev->cfg.nhs_count; i++)
+		if (dev->nhs[i].nbma.s_addr != chosen.s_addr)
+			install_nhs_entry(&dev->nhs[i]);
 }
 
 static uint64_t retry_delay(struct nhs *n)
