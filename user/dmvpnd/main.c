@@ -160,8 +160,9 @@ static int dev_start(struct dev *dev)
 {
 	dev->started = loop_now();
 	install_maps(dev);
+	/* A hub may register with a hub above it (hierarchical NHRP). */
 	if (dev->cfg.role == CFG_ROLE_HUB)
-		return nhs_start(dev);
+		return nhs_start(dev) || (dev->cfg.nhs_count && nhc_start(dev));
 	if (kernel_entry_dump(dev, adopt_entry, NULL))
 		return -1;
 	if (dev->shortcuts.count)
@@ -174,6 +175,7 @@ static int dev_start(struct dev *dev)
 static void dev_stop(struct dev *dev, bool purge)
 {
 	if (dev->cfg.role == CFG_ROLE_HUB) {
+		nhc_stop(dev, purge);
 		nhs_stop(dev);
 	} else {
 		nhc_stop(dev, purge);
@@ -270,12 +272,11 @@ static void dev_apply(struct dev *dev, struct cfg *fresh)
 			kernel_entry_del(dev, &p);
 		}
 	}
-	if (dev->cfg.role == CFG_ROLE_SPOKE)
-		nhc_stop(dev, false);
+	nhc_stop(dev, false);
 	dev->cfg = *fresh;
 	set_proto_addresses(dev);
 	install_maps(dev);
-	if (dev->cfg.role == CFG_ROLE_SPOKE)
+	if (dev->cfg.nhs_count)
 		nhc_start(dev);
 	cfg_free(&old);
 }

@@ -184,7 +184,8 @@ static void dispatch(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 		}
 		break;
 	case NHRP_REGISTRATION_REPLY:
-		if (role_is(dev, CFG_ROLE_SPOKE)) {
+		/* Spokes, and hubs registered with a hub above them. */
+		if (dev->nhs) {
 			nhc_rx_reply(dev, from, m);
 			return;
 		}

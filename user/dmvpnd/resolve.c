@@ -330,6 +330,8 @@ static struct in_addr reply_nbma(const struct nhrp_msg *m,
 }
 
 static bool is_self(struct dev *dev, const struct nhrp_addr *a);
+static bool upper_nhs(struct dev *dev, uint8_t family, struct in_addr avoid,
+		      struct in_addr *nbma);
 static void forward_reply(struct dev *dev, struct in_addr from,
 			  struct nhrp_msg *m, const uint8_t *raw, size_t len);
 
@@ -486,11 +488,14 @@ static void forward_reply(struct dev *dev, struct in_addr from,
 			  struct nhrp_msg *m, const uint8_t *raw, size_t len)
 {
 	struct dmvpn_prefix src;
+	struct in_addr to;
 	struct reg *r;
 
 	proto_from_addr(&src, &m->src_proto);
 	r = src.family ? reg_toward(dev, &src) : NULL;
-	if (!r || r->nbma.s_addr == from.s_addr) {
+	if (r && r->nbma.s_addr != from.s_addr) {
+		to = r->nbma;
+	} else if (r || !upper_nhs(dev, src.family, from, &to)) {
 		dev->stats.rx_dropped++;
 		return;
 	}
@@ -503,8 +508,7 @@ static void forward_reply(struct dev *dev, struct in_addr from,
 		return;
 	}
 	m->hop_count--;
-	if (!add_transit(dev, &m->reverse_transit, r->nbma,
-			 msg_family(m))) {
+	if (!add_transit(dev, &m->reverse_transit, to, msg_family(m))) {
 		send_error(dev, from, raw, len, NHRP_ERR_SDU_SIZE_EXCEEDED, 0);
 		return;
 	}
@@ -512,7 +516,7 @@ static void forward_reply(struct dev *dev, struct in_addr from,
 	if (m->cies.count && m->cies.cie[0].proto.len)
 		add_nat_record(dev, m, &m->cies.cie[0].proto);
 	msg_add_auth(dev, m);
-	packet_send(dev, r->nbma, m);
+	packet_send(dev, to, m);
 }
 
 /* Where to send the reply: the requester's address as its NHS saw it. */
@@ -597,16 +601,21 @@ static void learn_requester(struct dev *dev, const struct nhrp_msg *m,
 	install_shortcut(dev, &src, requester_nbma(m, from), NULL, hold);
 }
 
+/*
+ * Pass a request on to @to: the registered client @r the destination is
+ * behind, or (@r NULL) our own NHS, when we are a hub that registers with
+ * a hub above it and the destination is not ours.
+ */
 static void forward(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
-		    const uint8_t *raw, size_t len, struct reg *r)
+		    const uint8_t *raw, size_t len, struct reg *r,
+		    struct in_addr to)
 {
 	if (m->hop_count <= 1) {
 		send_error(dev, from, raw, len, NHRP_ERR_HOP_COUNT_EXCEEDED, 0);
 		return;
 	}
 	m->hop_count--;
-	if (!add_transit(dev, &m->forward_transit, r->nbma,
-			 msg_family(m))) {
+	if (!add_transit(dev, &m->forward_transit, to, msg_family(m))) {
 		send_error(dev, from, raw, len, NHRP_ERR_SDU_SIZE_EXCEEDED, 0);
 		return;
 	}
@@ -614,9 +623,23 @@ static void forward(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 	/* We know where the requester's packets really come from: a
 	 * requester behind NAT is answered at its outside address. */
 	add_nat_record(dev, m, &m->src_proto);
-	nhs_note_resolver(r, requester_nbma(m, from), &m->src_proto);
+	if (r)
+		nhs_note_resolver(r, requester_nbma(m, from), &m->src_proto);
 	msg_add_auth(dev, m);
-	packet_send(dev, r->nbma, m);
+	packet_send(dev, to, m);
+}
+
+/* A hub's own NHS (hierarchical NHRP), if it has one up, not @avoid. */
+static bool upper_nhs(struct dev *dev, uint8_t family, struct in_addr avoid,
+		      struct in_addr *nbma)
+{
+	struct nhs *n = dev->cfg.role == CFG_ROLE_HUB ?
+			nhc_active(dev, family) : NULL;
+
+	if (!n || n->state != NHS_UP || n->nbma.s_addr == avoid.s_addr)
+		return false;
+	*nbma = n->nbma;
+	return true;
 }
 
 void resolve_rx_request(struct dev *dev, struct in_addr from,
@@ -625,6 +648,7 @@ void resolve_rx_request(struct dev *dev, struct in_addr from,
 	struct dmvpn_prefix dst, hop;
 	struct route_info ri;
 	struct reg *r = NULL;
+	struct in_addr up;
 
 	if (in_transit(dev, &m->forward_transit)) {
 		send_error(dev, from, raw, len, NHRP_ERR_LOOP_DETECTED, 0);
@@ -660,11 +684,15 @@ void resolve_rx_request(struct dev *dev, struct in_addr from,
 		hop = ri.has_gateway ? ri.gateway : dst;
 		r = nhs_find_reg(dev, &hop);
 	}
-	if (!r || r->nbma.s_addr == from.s_addr) {
-		answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff);
+	if (r && r->nbma.s_addr != from.s_addr) {
+		forward(dev, from, m, raw, len, r, r->nbma);
 		return;
 	}
-	forward(dev, from, m, raw, len, r);
+	if (!r && upper_nhs(dev, dst.family, from, &up)) {
+		forward(dev, from, m, raw, len, NULL, up);
+		return;
+	}
+	answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff);
 }
 
 /* ---- traffic indications, purges, expiry ---- */

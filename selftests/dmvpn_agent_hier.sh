@@ -1,0 +1,155 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dmvpn_agent_hier.sh: hierarchical NHRP.  A regional hub registers with a
+# top hub, as its spokes register with it; a spoke of the region resolves
+# a spoke of the top hub through both.
+#
+#                       netns wan: bridge br0 (the "Internet")
+#          +-------------------+-------------------+-------------------+
+#          | 192.0.2.1         | 192.0.2.2         | 192.0.2.3         | 192.0.2.7
+#      +---+----+          +---+----+          +---+----+          +---+----+
+#      |  hub   |--reg-->  |        |          |   s2   |--reg-->  |  top   |
+#      |regional|<--reg--  |   s1   |          |        |          |  hub   |
+#      +--------+          +---+----+          +---+----+          +--------+
+#      10.255.0.1          10.255.0.2          10.255.0.3          10.255.0.7
+#      (registers with top)    |                   |
+#                          lan1 10.1.0.0/24    lan2 10.2.0.0/24
+#
+# Checks:
+#   - the regional hub registers with the top hub; s1 with the regional
+#     hub, s2 with the top hub
+#   - lan1 -> lan2 (Phase 2) with no loss: s1's request goes regional ->
+#     top -> s2, s2 answers s1 directly; both ends get shortcuts and the
+#     hubs relay nothing afterwards
+#   - dmesg is clean
+
+# The lab's namespace variables are assigned by setup_ns.
+# shellcheck source-path=SCRIPTDIR disable=SC2154
+source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/lab.sh"
+
+CONF=
+declare -A AGENT_PID=()
+
+cleanup() {
+	local node
+	for node in "${!AGENT_PID[@]}"; do
+		kill "${AGENT_PID[$node]}" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ -n "$CONF" ] && [ -n "${DMVPN_VM_OUTDIR:-}" ]; then
+		mkdir -p "$DMVPN_VM_OUTDIR/agent-hier-logs" &&
+			cp "$CONF"/*.log "$DMVPN_VM_OUTDIR/agent-hier-logs/" \
+			2>/dev/null
+	fi
+	dmvpn_cleanup
+}
+trap cleanup EXIT
+set -u
+
+agent_start() {
+	mkdir -p "$CONF/$1"
+	printf '%s\n' "$2" >"$CONF/$1/dmvpn0.conf"
+	ip netns exec "$(lab_ns "$1")" "$DMVPND" -f -v -c "$CONF/$1" dmvpn0 \
+		>>"$CONF/$1.log" 2>&1 &
+	AGENT_PID[$1]=$!
+}
+
+entry_is() {
+	local out
+	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1) || {
+		echo "$1 has no entry $2: $out"
+		return 1
+	}
+	[[ $out == *\"type\":\"$3\"* && $out == *\"nbma\":\"$4\"* ]] || {
+		echo "$1 $2: $out"
+		return 1
+	}
+}
+
+ping_all() {
+	local out
+	out=$(ip netns exec "$(lab_ns "$1")" ping -n -q -c "$3" -i "$4" -W 2 "$2" 2>&1)
+	[[ $out == *" $3 received"* ]] || {
+		echo "$out"
+		return 1
+	}
+}
+
+hubs_relayed() {
+	echo $(($(lab_counter hub rx_packets) + $(lab_counter top rx_packets)))
+}
+
+no_relay_during() {
+	local before after
+	before=$(hubs_relayed)
+	"$@" || return 1
+	after=$(hubs_relayed)
+	[ "$before" -eq "$after" ] || {
+		echo "the hubs relayed $((after - before)) packets"
+		return 1
+	}
+}
+
+# The top hub reaches the region through the regional hub.
+top_up() {
+	lab_node_up top 7 &&
+	ip -n "$top" route add 10.1.0.0/24 via 10.255.0.1 &&
+	ip -n "$top" route add 10.255.0.2/32 via 10.255.0.1 &&
+	ip -n "$top" route add 10.2.0.0/24 via 10.255.0.3
+}
+
+SPOKE="role spoke
+network-id 7
+holdtime 60"
+
+test_begin
+require_root
+require_cmd ip ping
+require_module
+[ -x "$DMVPND" ] || skip_all "dmvpnd not built ($DMVPND)"
+
+CONF=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn-hier.XXXXXX")
+defer rm -rf "$CONF"
+
+check "insmod" module_load || bail_out "the module does not load"
+check "lab up" lab_up || bail_out "no lab"
+setup_ns top
+check "a top hub" top_up || bail_out "no top hub"
+
+agent_start top "role hub
+network-id 7
+holdtime 60"
+agent_start hub "role hub
+network-id 7
+holdtime 60
+nhs 10.255.0.7 nbma 192.0.2.7"
+agent_start s1 "$SPOKE
+nhs 10.255.0.1 nbma 192.0.2.1"
+agent_start s2 "$SPOKE
+nhs 10.255.0.7 nbma 192.0.2.7"
+
+check "the regional hub registers with the top hub" \
+	wait_until 10 entry_is top 10.255.0.1 dynamic 192.0.2.1
+check "... and has it as its NHS, up" \
+	eval "entry_is hub 10.255.0.7 nhs 192.0.2.7 &&
+	      ip netns exec \"$hub\" \"$DMVPNCTL\" show nhrp nhs | grep -q ' up '"
+check "s1 registers with the regional hub" \
+	wait_until 10 entry_is hub 10.255.0.2 dynamic 192.0.2.2
+check "s2 registers with the top hub" \
+	wait_until 10 entry_is top 10.255.0.3 dynamic 192.0.2.3
+check "lan1 -> lan2 through both hubs, no packet lost" \
+	ping_all lan1 10.2.0.10 30 0.05
+check "... s1 resolved 10.255.0.3 through both hubs" \
+	wait_until 5 entry_is s1 10.255.0.3 shortcut 192.0.2.3
+check "... the regional hub passed s1's request up, not refused it" \
+	eval "grep -q 'sent resolution-request .* to 192.0.2.7' \"$CONF/hub.log\" &&
+	      ! grep -q 'sent resolution-reply .* to 192.0.2.2' \"$CONF/hub.log\""
+check "... s2 resolved 10.255.0.2 through both hubs" \
+	wait_until 5 entry_is s2 10.255.0.2 shortcut 192.0.2.2
+check "... then neither hub relays anything" \
+	no_relay_during ping_all lan1 10.2.0.10 10 0.05
+
+test_end
