@@ -821,10 +821,16 @@ START_TEST(test_examples)
 	ck_assert_uint_eq(spoke.network_id, hub.network_id);
 	ck_assert_uint_eq(spoke.auth_len, hub.auth_len);
 	ck_assert_mem_eq(spoke.auth, hub.auth, hub.auth_len);
-	ck_assert_uint_eq(spoke.nhs_count, 2);
+	/* Sorted by priority, stable: the IPv4 and IPv6 NHS of the first
+	 * hub (priority 1), then the dynamic one (priority 2). */
+	ck_assert_uint_eq(spoke.nhs_count, 3);
 	ck_assert(!spoke.nhs[0].dynamic);
-	ck_assert(spoke.nhs[1].dynamic);
-	ck_assert_str_eq(spoke.nhs[1].nbma_name, "hub2.example.net");
+	ck_assert_int_eq(spoke.nhs[0].proto.family, AF_INET);
+	ck_assert(!spoke.nhs[1].dynamic);
+	ck_assert_int_eq(spoke.nhs[1].proto.family, AF_INET6);
+	ck_assert_str_eq(spoke.nhs[1].nbma_name, spoke.nhs[0].nbma_name);
+	ck_assert(spoke.nhs[2].dynamic);
+	ck_assert_str_eq(spoke.nhs[2].nbma_name, "hub2.example.net");
 	/* The group the spoke sends is one the hub knows. */
 	ck_assert_ptr_nonnull(cfg_find_qos_group(&hub, spoke.group));
 
