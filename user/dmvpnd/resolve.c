@@ -309,24 +309,28 @@ static bool behind_nat(const struct nhrp_msg *m, const struct nhrp_addr *proto,
 	       (!nbma_from_addr(&own, claimed) || own.s_addr != seen.s_addr);
 }
 
+/*
+ * Where a station's packets really come from: the address an NHS saw it
+ * at (the NAT extension), else the one it claims, else the sender's.
+ */
+static struct in_addr seen_nbma(const struct nhrp_msg *m,
+				const struct nhrp_addr *proto,
+				const struct nhrp_addr *claimed,
+				struct in_addr from)
+{
+	struct in_addr nbma = { 0 };
+
+	if (nat_record(m, proto, &nbma) || nbma_from_addr(&nbma, claimed))
+		return nbma;
+	return from;
+}
+
 /* The responder's NBMA: its NAT extension (the address its NHS saw)
  * beats what it believes its address to be. */
 static struct in_addr reply_nbma(const struct nhrp_msg *m,
 				 const struct nhrp_cie *c, struct in_addr from)
 {
-	struct in_addr nbma = { 0 };
-
-	for (unsigned int i = 0; i < m->nat_address.count; i++) {
-		const struct nhrp_cie *n = &m->nat_address.cie[i];
-
-		if (n->proto.len == c->proto.len &&
-		    !memcmp(n->proto.bytes, c->proto.bytes, c->proto.len) &&
-		    nbma_from_addr(&nbma, &n->nbma))
-			return nbma;
-	}
-	if (nbma_from_addr(&nbma, &c->nbma))
-		return nbma;
-	return from;
+	return seen_nbma(m, &c->proto, &c->nbma, from);
 }
 
 static bool is_self(struct dev *dev, const struct nhrp_addr *a);
@@ -523,19 +527,7 @@ static void forward_reply(struct dev *dev, struct in_addr from,
 static struct in_addr requester_nbma(const struct nhrp_msg *m,
 				     struct in_addr from)
 {
-	struct in_addr nbma = { 0 };
-
-	for (unsigned int i = 0; i < m->nat_address.count; i++) {
-		const struct nhrp_cie *n = &m->nat_address.cie[i];
-
-		if (n->proto.len == m->src_proto.len &&
-		    !memcmp(n->proto.bytes, m->src_proto.bytes, n->proto.len) &&
-		    nbma_from_addr(&nbma, &n->nbma))
-			return nbma;
-	}
-	if (nbma_from_addr(&nbma, &m->src_nbma))
-		return nbma;
-	return from;
+	return seen_nbma(m, &m->src_proto, &m->src_nbma, from);
 }
 
 static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
