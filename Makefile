@@ -5,7 +5,8 @@
 # make C=1             the module, checked with sparse
 # make check           every test: unit tests, then the VM selftests on 6.1 and 6.12
 # make demo            hub and two spokes in a VM, traffic between their LANs
-# make bench           benchmarks in the VM, dmvpn against ip_gre and veth,
+# make bench           benchmarks in the VM, dmvpn against ip_gre and veth
+#                      (host clock, then instruction clock: bench/run),
 #                      then the agent under a registration storm
 # make bench-agent     only the agent's benchmark
 # make install         module, agent, CLI and the iproute2 plugin on this host
@@ -42,6 +43,7 @@ demo:
 
 bench:
 	selftests/bench/run
+	BENCH_CLOCK=icount selftests/bench/run
 	selftests/bench/agent
 
 bench-agent:

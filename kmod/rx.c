@@ -17,7 +17,9 @@
 #include <linux/icmp.h>
 #include <linux/if_tunnel.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/percpu.h>
 #include <net/gre.h>
 #include <net/inet_ecn.h>
 #include <net/ip.h>
@@ -119,6 +121,41 @@ static unsigned int dmvpn_rx_drop(struct dmvpn_dev *dd, int why)
 	return NF_DROP;
 }
 
+/*
+ * GRO pays off for TCP: segments that arrive one by one are merged before
+ * the inner stack sees them.  Nothing else gains from the GRO cells, yet a
+ * small UDP packet would pay a tenth of its cost for their queue and NAPI
+ * pass, so it goes up at once.  Each flow always takes the same way, so it
+ * stays in order.  Going up at once nests the inner packet's receive in the
+ * outer one's; GRE in GRE to the same device nests again, so past a small
+ * depth the GRO cells' queue takes over and the stack stays bounded.
+ */
+#define DMVPN_RX_MAX_NESTING 2
+static DEFINE_PER_CPU(u8, dmvpn_rx_nesting);
+
+static bool dmvpn_rx_wants_gro(const struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP))
+		return skb_headlen(skb) < sizeof(struct iphdr) ||
+		       ip_hdr(skb)->protocol == IPPROTO_TCP;
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return skb_headlen(skb) < sizeof(struct ipv6hdr) ||
+		       ipv6_hdr(skb)->nexthdr == IPPROTO_TCP;
+	return false;
+}
+
+static void dmvpn_rx_up(struct dmvpn_dev *dd, struct sk_buff *skb)
+{
+	if (dmvpn_rx_wants_gro(skb) ||
+	    this_cpu_read(dmvpn_rx_nesting) >= DMVPN_RX_MAX_NESTING) {
+		gro_cells_receive(&dd->gro_cells, skb);
+		return;
+	}
+	this_cpu_inc(dmvpn_rx_nesting);
+	netif_receive_skb(skb);
+	this_cpu_dec(dmvpn_rx_nesting);
+}
+
 /* Strip the outer headers and hand the packet to the device. */
 static unsigned int dmvpn_rx_deliver(struct dmvpn_dev *dd,
 				     struct sk_buff *skb, unsigned int off,
@@ -144,7 +181,7 @@ static unsigned int dmvpn_rx_deliver(struct dmvpn_dev *dd,
 	skb->dev = dd->dev;
 	dev_sw_netstats_rx_add(dd->dev, skb->len);
 	dmvpn_count(dd, is_nhrp ? DMVPN_CTR_RX_NHRP : DMVPN_CTR_RX_PACKETS);
-	gro_cells_receive(&dd->gro_cells, skb);
+	dmvpn_rx_up(dd, skb);
 	return NF_STOLEN;
 }
 

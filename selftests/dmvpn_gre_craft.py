@@ -29,6 +29,9 @@ Options of send:
                     (--size bytes of ICMP data, default 16)
   --hex HEX         the payload is these bytes
   --truncate N      send only the first N bytes of the GRE packet
+  --nest N SRC      wrap the payload N times more in IPv4 SRC > DST and GRE
+                    (with --key and --csum as asked), as a tunnel inside the
+                    same tunnel would
   --tos N           the outer TOS byte (ECN bits included)
   --reply SECONDS   then wait for the GRE packet carrying the matching ICMP
                     echo reply; print it as
@@ -85,6 +88,14 @@ def icmp_echo(src, dst, ident, seq, size):
                       socket.inet_aton(src), socket.inet_aton(dst))
     hdr = hdr[:10] + struct.pack("!H", csum16(hdr)) + hdr[12:]
     return hdr + icmp
+
+
+def ipv4_gre(src, dst, gre):
+    """An IPv4 packet src > dst holding gre."""
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(gre), 0, 0, 64, 47,
+                      0, socket.inet_aton(src), socket.inet_aton(dst))
+    hdr = hdr[:10] + struct.pack("!H", csum16(hdr)) + hdr[12:]
+    return hdr + gre
 
 
 def gre_packet(flags, proto, payload, key=None, csum=None, seq=None):
@@ -193,6 +204,11 @@ def do_send(args):
         payload = bytes.fromhex(args.hex)
     else:
         payload = b""
+    if args.nest:
+        levels, src = int(args.nest[0]), args.nest[1]
+        for _ in range(levels):
+            payload = ipv4_gre(src, args.dst, gre_packet(
+                0, int(args.proto, 16), payload, key=args.key, csum=args.csum))
     pkt = gre_packet(int(args.flags, 16), int(args.proto, 16), payload,
                      key=args.key, csum=args.csum, seq=args.seq)
     if args.truncate is not None:
@@ -295,6 +311,7 @@ def main():
     send.add_argument("--size", type=int, default=16)
     send.add_argument("--hex")
     send.add_argument("--truncate", type=int)
+    send.add_argument("--nest", nargs=2, metavar=("N", "SRC"))
     send.add_argument("--tos", type=lambda s: int(s, 0))
     send.add_argument("--count", type=int, default=1)
     send.add_argument("--ident", type=lambda s: int(s, 0))

@@ -39,6 +39,9 @@
 #     fragmented outer packet; NHRP): delivered, rx_packets (rx_nhrp), and
 #     the ICMP echo inside is answered over GRE with the device's key and
 #     a valid checksum
+#   - GRE nested 64 deep to the same device: every level delivered and
+#     counted, the echo inside answered, the kernel's stack unharmed (the
+#     first levels go up at once, deeper ones through the GRO cells)
 #   - 400 pseudo-random GRE packets per device: the counters move exactly
 #     as a model of the rules (in dmvpn_gre_craft.py) predicts, and the
 #     device still works afterwards
@@ -310,6 +313,16 @@ check "a fragmented GRE packet (2000 bytes of echo data): reassembled, answered"
 	answered "$REPLY0" 192.0.2.1 --key "$KEY0" --csum good "${ECHO0[@]}" --size 2000
 check "... rx_packets +1 (one packet), tx_shortcut +2 (the reply's fragments)" \
 	moved dmvpn0 "dmvpn/rx_packets=1 link/rx_packets=1 dmvpn/tx_shortcut=2"
+
+# --- nesting ---------------------------------------------------------------------------------
+
+# Each level is delivered on dmvpn0 and comes back to its receive hook: were
+# every level taken up at once, 64 of them would overflow the kernel stack.
+check "GRE in GRE, 64 levels deep, to dmvpn0 itself: echo answered" \
+	answered "$REPLY0" 192.0.2.1 --key "$KEY0" --csum good "${ECHO0[@]}" \
+	--nest 64 192.0.2.2
+check "... rx_packets +65 (every level), tx_shortcut +1" \
+	moved dmvpn0 "dmvpn/rx_packets=65 link/rx_packets=65 dmvpn/tx_shortcut=1"
 
 # --- pseudo-random packets ----------------------------------------------------------------
 
