@@ -24,10 +24,28 @@
 
 static struct kmem_cache *dmvpn_entry_slab;
 
+/*
+ * Keys are compared a word at a time: the default, memcmp(), goes a byte
+ * at a time on x86, on every packet.
+ */
+static int dmvpn_key_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const u32 *a = arg->key;
+	const u32 *b = (const u32 *)&((const struct dmvpn_entry *)obj)->key;
+	u32 diff = 0;
+	unsigned int i;
+
+	BUILD_BUG_ON(sizeof(struct dmvpn_key) % sizeof(u32));
+	for (i = 0; i < sizeof(struct dmvpn_key) / sizeof(u32); i++)
+		diff |= a[i] ^ b[i];
+	return diff != 0;
+}
+
 static const struct rhashtable_params dmvpn_entry_params = {
 	.head_offset = offsetof(struct dmvpn_entry, node),
 	.key_offset = offsetof(struct dmvpn_entry, key),
 	.key_len = sizeof(struct dmvpn_key),
+	.obj_cmpfn = dmvpn_key_cmp,
 	.automatic_shrinking = true,
 };
 

@@ -9,6 +9,7 @@
 #include <linux/ipv6.h>
 #include <linux/jhash.h>
 #include <net/genetlink.h>
+#include <net/ip6_route.h>
 #include <net/route.h>
 
 #include "device.h"
@@ -109,9 +110,50 @@ void dmvpn_event_miss(struct dmvpn_dev *dd, u8 family, const void *addr)
 	dmvpn_event_send(dd, msg, hdr);
 }
 
+/* The entry of the next hop through us back to @saddr, an IPv4 host. */
+static struct dmvpn_entry *dmvpn_sender_via4(struct dmvpn_dev *dd,
+					     __be32 saddr)
+{
+	struct flowi4 fl4 = { .daddr = saddr };
+	struct dmvpn_entry *e = NULL;
+	struct rtable *rt;
+
+	rt = ip_route_output_key(dev_net(dd->dev), &fl4);
+	if (IS_ERR(rt))
+		return NULL;
+	if (rt->dst.dev == dd->dev && rt->rt_uses_gateway &&
+	    rt->rt_gw_family == AF_INET)
+		e = dmvpn_cache_lookup(&dd->cache, AF_INET, &rt->rt_gw4);
+	ip_rt_put(rt);
+	return e;
+}
+
+/* The same for an IPv6 host. */
+static struct dmvpn_entry *dmvpn_sender_via6(struct dmvpn_dev *dd,
+					     const struct in6_addr *saddr)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	struct flowi6 fl6 = { .daddr = *saddr };
+	struct dmvpn_entry *e = NULL;
+	const struct rt6_info *rt6;
+	struct dst_entry *dst;
+
+	dst = ip6_route_output(dev_net(dd->dev), NULL, &fl6);
+	rt6 = (const struct rt6_info *)dst;
+	if (!dst->error && dst->dev == dd->dev &&
+	    (rt6->rt6i_flags & RTF_GATEWAY))
+		e = dmvpn_cache_lookup(&dd->cache, AF_INET6, &rt6->rt6i_gateway);
+	dst_release(dst);
+	return e;
+#else
+	return NULL;
+#endif
+}
+
 /*
  * The NBMA address a hairpinned packet came from: the entry for its source,
- * or for the next hop of the route back to its source.
+ * or for the next hop of the route back to its source (a host on the LAN
+ * behind a spoke).
  */
 static bool dmvpn_sender_nbma(struct dmvpn_dev *dd, struct sk_buff *skb,
 			      u8 family, __be32 *nbma)
@@ -121,18 +163,10 @@ static bool dmvpn_sender_nbma(struct dmvpn_dev *dd, struct sk_buff *skb,
 	struct dmvpn_entry *e;
 
 	e = dmvpn_cache_lookup(&dd->cache, family, saddr);
-	if (!e && family == AF_INET) {
-		struct flowi4 fl4 = { .daddr = ip_hdr(skb)->saddr };
-		struct rtable *rt;
-
-		rt = ip_route_output_key(dev_net(dd->dev), &fl4);
-		if (IS_ERR(rt))
-			return false;
-		if (rt->dst.dev == dd->dev && rt->rt_uses_gateway &&
-		    rt->rt_gw_family == AF_INET)
-			e = dmvpn_cache_lookup(&dd->cache, AF_INET, &rt->rt_gw4);
-		ip_rt_put(rt);
-	}
+	if (!e)
+		e = family == AF_INET ?
+		    dmvpn_sender_via4(dd, ip_hdr(skb)->saddr) :
+		    dmvpn_sender_via6(dd, &ipv6_hdr(skb)->saddr);
 	if (!e || !e->peer)
 		return false;
 	*nbma = e->peer->nbma;

@@ -306,26 +306,6 @@ static bool inner_source(const uint8_t *pkt, size_t len,
 }
 
 /*
- * The kernel names the sender when it knows the inner source or, for
- * IPv4, its route's next hop; otherwise our route back to the source
- * leads to the registered spoke it sits behind.
- */
-static bool sender_by_route(struct dev *dev, const struct dmvpn_prefix *src,
-			    struct in_addr *sender)
-{
-	struct route_info ri;
-	struct reg *r;
-
-	if (route_lookup(src, &ri) || ri.oif != dev->ifindex)
-		return false;
-	r = nhs_find_reg(dev, ri.has_gateway ? &ri.gateway : src);
-	if (!r)
-		return false;
-	*sender = r->nbma;
-	return true;
-}
-
-/*
  * A packet from one spoke left toward another through us: tell the
  * sender (Cisco's Traffic Indication) so it resolves a shortcut.  The
  * kernel has rate-limited these per destination already.
@@ -340,7 +320,8 @@ void nhs_redirect_event(struct dev *dev, struct in_addr sender,
 	if (dev->cfg.role != CFG_ROLE_HUB || !dev->cfg.redirect ||
 	    !inner_source(pkt, len, &src))
 		return;
-	if (!sender.s_addr && !sender_by_route(dev, &src, &sender))
+	/* The kernel found no entry for the source, nor for its route back. */
+	if (!sender.s_addr)
 		return;
 	log_info("%s: traffic indication to %s about %s", dev->name,
 		 nbma_str(sender, a, sizeof(a)), addr_str(&src, b, sizeof(b)));
