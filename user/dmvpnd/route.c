@@ -76,37 +76,61 @@ static int parse_route(struct nlmsghdr *nh, size_t len, uint8_t family,
 	return 0;
 }
 
+/*
+ * One rtnetlink socket for every lookup: a hub looks up a route for each
+ * resolution request it handles.  The socket is blocking and each request
+ * has one answer, but an answer left behind by an interrupted call would
+ * otherwise be taken for the next one's, hence the sequence numbers.
+ */
+static int route_fd = -1;
+static uint32_t route_seq;
+
+static void route_socket_drop(void)
+{
+	close(route_fd);
+	route_fd = -1;
+}
+
 int route_lookup(const struct dmvpn_prefix *dst, struct route_info *ri)
 {
 	struct route_req r = {
 		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
 		.nh.nlmsg_type = RTM_GETROUTE,
 		.nh.nlmsg_flags = NLM_F_REQUEST,
+		.nh.nlmsg_seq = ++route_seq,
 		.rtm.rtm_family = dst->family,
 		.rtm.rtm_dst_len = (unsigned char)dmvpn_family_bits(dst->family),
 		.rtm.rtm_flags = RTM_F_FIB_MATCH,
 	};
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct nlmsghdr *nh;
 	char buf[4096];
 	ssize_t n;
-	int fd, ret;
+	int ret;
 
 	memset(ri, 0, sizeof(*ri));
 	put_attr(&r.nh, RTA_DST, dst->addr.bytes, dmvpn_family_bytes(dst->family));
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	if (sendto(fd, &r, r.nh.nlmsg_len, 0, (struct sockaddr *)&kernel,
+	if (route_fd < 0) {
+		route_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+		if (route_fd < 0)
+			return -errno;
+	}
+	if (sendto(route_fd, &r, r.nh.nlmsg_len, 0, (struct sockaddr *)&kernel,
 		   sizeof(kernel)) < 0) {
 		ret = -errno;
-		close(fd);
+		route_socket_drop();
 		return ret;
 	}
-	n = recv(fd, buf, sizeof(buf), 0);
-	ret = n < 0 ? -errno : parse_route((struct nlmsghdr *)buf, (size_t)n,
-					   dst->family, ri);
-	close(fd);
-	return ret;
+	do {
+		n = recv(route_fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			ret = -errno;
+			route_socket_drop();
+			return ret;
+		}
+		nh = (struct nlmsghdr *)buf;
+	} while (NLMSG_OK(nh, (size_t)n) && nh->nlmsg_seq != r.nh.nlmsg_seq);
+	return parse_route(nh, (size_t)n, dst->family, ri);
 }
 
 static unsigned int mask_len(const struct sockaddr *mask, int family)
