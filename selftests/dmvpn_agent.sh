@@ -52,36 +52,24 @@
 source "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lab.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/agent.sh"
 
 HOLD=9			# short, so that renewal and expiry fit in the test
-CONF=
-declare -A AGENT_PID=()
 
 cleanup() {
-	local node
-	for node in "${!AGENT_PID[@]}"; do
-		kill -9 "${AGENT_PID[$node]}" 2>/dev/null
-	done
+	agents_stop KILL
 	wait 2>/dev/null
-	# The agents' logs explain a failure; keep them where the VM run
-	# leaves its files.
-	if [ -n "$CONF" ] && [ -n "${DMVPN_VM_OUTDIR:-}" ]; then
-		mkdir -p "$DMVPN_VM_OUTDIR/agent-logs" &&
-			cp "$CONF"/*.log "$DMVPN_VM_OUTDIR/agent-logs/" 2>/dev/null
-	fi
+	# The agents' logs explain a failure.
+	agent_logs_keep agent-logs
 	dmvpn_cleanup
 }
 trap cleanup EXIT
 set -u
 
-# conf NODE TEXT: the configuration of NODE's dmvpn0.
-conf() {
-	mkdir -p "$CONF/$1" && printf '%s\n' "$2" >"$CONF/$1/dmvpn0.conf"
-}
-
 spoke_conf() {
 	local extra=${2:-}
-	conf "$1" "role spoke
+	agent_conf "$1" "role spoke
 network-id 7
 holdtime $HOLD
 auth s3cret
@@ -90,88 +78,12 @@ nhs fd00::1 nbma 192.0.2.1
 $extra"
 }
 
-# agent_start NODE: dmvpnd in NODE's namespace, logging to $CONF/NODE.log.
-agent_start() {
-	ip netns exec "$(lab_ns "$1")" "$DMVPND" -f -v -c "$CONF/$1" dmvpn0 \
-		>>"$CONF/$1.log" 2>&1 &
-	AGENT_PID[$1]=$!
-}
-
-agent_stop() {
-	local sig=${2:-TERM} pid=${AGENT_PID[$1]:-}
-	[ -n "$pid" ] || return 0
-	kill -"$sig" "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	unset "AGENT_PID[$1]"
-	return 0
-}
-
-agent_alive() {
-	kill -0 "${AGENT_PID[$1]}" 2>/dev/null || {
-		echo "dmvpnd on $1 died:"
-		tail -n 20 "$CONF/$1.log"
-		return 1
-	}
-}
-
-logged() {
-	grep -qF "$2" "$CONF/$1.log" || {
-		echo "not in $1's log: $2"
-		tail -n 20 "$CONF/$1.log"
-		return 1
-	}
-}
-
-# entry_is NODE PREFIX TYPE NBMA: the kernel entry exists as given.
-entry_is() {
-	local out
-	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1) || {
-		echo "$1 has no entry $2: $out"
-		return 1
-	}
-	[[ $out == *\"type\":\"$3\"* && $out == *\"nbma\":\"$4\"* ]] || {
-		echo "$1 $2: $out"
-		return 1
-	}
-}
-
 # entry_json_has NODE PREFIX TEXT: the entry's JSON contains TEXT.
 entry_json_has() {
 	local out
 	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1)
 	[[ $out == *"$3"* ]] || {
 		echo "$1 $2: no $3 in $out"
-		return 1
-	}
-}
-
-entry_has_flag() {
-	local out
-	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1)
-	if [[ $out != *\"$3\"* ]]; then
-		echo "$1 $2 lacks $3: $out"
-		return 1
-	fi
-}
-
-# agent NODE ARGS...: dmvpnctl talking to NODE's agent.
-agent() {
-	local node=$1
-	shift
-	ip netns exec "$(lab_ns "$node")" "$DMVPNCTL" "$@"
-}
-
-# shows NODE PATTERN ARGS...: the agent's answer to ARGS contains PATTERN.
-shows() {
-	local node=$1 pattern=$2 out
-	shift 2
-	out=$(agent "$node" "$@" 2>&1) || {
-		echo "$out"
-		return 1
-	}
-	grep -qE -- "$pattern" <<<"$out" || {
-		echo "no /$pattern/ in:"
-		echo "$out"
 		return 1
 	}
 }
@@ -192,32 +104,6 @@ refused_with() {
 
 no_entry() {
 	! lab_ctl "$1" cache get "$2" dev dmvpn0 >/dev/null 2>&1
-}
-
-hub_relayed() {
-	lab_counter hub rx_packets
-}
-
-# ping_all FROM TO COUNT INTERVAL: every echo answered.
-ping_all() {
-	local out
-	out=$(ip netns exec "$(lab_ns "$1")" ping -n -q -c "$3" -i "$4" -W 2 "$2" 2>&1)
-	[[ $out == *" $3 received"* ]] || {
-		echo "$out"
-		return 1
-	}
-}
-
-# no_relay_during CMD...: the hub decapsulates nothing while CMD runs.
-no_relay_during() {
-	local before after
-	before=$(hub_relayed)
-	"$@" || return 1
-	after=$(hub_relayed)
-	[ "$before" -eq "$after" ] || {
-		echo "hub relayed $((after - before)) packets"
-		return 1
-	}
 }
 
 flush_shortcuts() {
@@ -245,7 +131,7 @@ check "insmod" module_load || bail_out "the module does not load"
 check "lab up" lab_up || bail_out "no lab"
 check "hub: redirect on" ip -n "$hub" link set dmvpn0 type dmvpn redirect
 
-conf hub "role hub
+agent_conf hub "role hub
 network-id 7
 holdtime $HOLD
 auth s3cret
@@ -364,7 +250,7 @@ check "... then the hub relays nothing" \
 # ---- security
 setup_ns s3
 check "s3 joins the underlay" lab_node_up s3 4
-conf s3 "role spoke
+agent_conf s3 "role spoke
 network-id 7
 holdtime $HOLD
 auth wrong
@@ -374,7 +260,7 @@ check "a wrong secret is refused" \
 	wait_until 10 logged hub "failed authentication"
 check "... and registers nothing" no_entry hub 10.255.0.4
 agent_stop s3
-conf s3 "role spoke
+agent_conf s3 "role spoke
 network-id 7
 holdtime $HOLD
 auth s3cret

@@ -31,62 +31,17 @@
 source "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lab.sh"
-
-CONF=
-declare -A AGENT_PID=()
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/agent.sh"
 
 cleanup() {
-	local node
-	for node in "${!AGENT_PID[@]}"; do
-		kill "${AGENT_PID[$node]}" 2>/dev/null
-	done
+	agents_stop TERM
 	wait 2>/dev/null
-	if [ -n "$CONF" ] && [ -n "${DMVPN_VM_OUTDIR:-}" ]; then
-		mkdir -p "$DMVPN_VM_OUTDIR/agent-failover-logs" &&
-			cp "$CONF"/*.log "$DMVPN_VM_OUTDIR/agent-failover-logs/" \
-			2>/dev/null
-	fi
+	agent_logs_keep agent-failover-logs
 	dmvpn_cleanup
 }
 trap cleanup EXIT
 set -u
-
-agent_start() {
-	mkdir -p "$CONF/$1"
-	printf '%s\n' "$2" >"$CONF/$1/dmvpn0.conf"
-	ip netns exec "$(lab_ns "$1")" "$DMVPND" -f -v -c "$CONF/$1" dmvpn0 \
-		>>"$CONF/$1.log" 2>&1 &
-	AGENT_PID[$1]=$!
-}
-
-agent_stop() {
-	local pid=${AGENT_PID[$1]:-}
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	unset "AGENT_PID[$1]"
-}
-
-entry_is() {
-	local out
-	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1) || {
-		echo "$1 has no entry $2: $out"
-		return 1
-	}
-	[[ $out == *\"type\":\"$3\"* && $out == *\"nbma\":\"$4\"* ]] || {
-		echo "$1 $2: $out"
-		return 1
-	}
-}
-
-ping_all() {
-	local out
-	out=$(ip netns exec "$(lab_ns "$1")" ping -n -q -c "$3" -i "$4" -W 2 "$2" 2>&1)
-	[[ $out == *" $3 received"* ]] || {
-		echo "$out"
-		return 1
-	}
-}
 
 # through HUB CMD...: CMD succeeds and HUB decapsulates packets meanwhile.
 through() {

@@ -59,24 +59,22 @@
 source "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lab.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/agent.sh"
 
 FRR_DIR=/usr/lib/frr
 HOLD=30			# FRR renews at a third of it, as dmvpnd does
 KEY=42
-CONF=
-declare -A AGENT_PID=()
 declare -A FRR_PID=()
 
 cleanup() {
 	local pid
-	for pid in "${AGENT_PID[@]}" "${FRR_PID[@]}"; do
+	agents_stop TERM
+	for pid in "${FRR_PID[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
-	if [ -n "$CONF" ] && [ -n "${DMVPN_VM_OUTDIR:-}" ]; then
-		mkdir -p "$DMVPN_VM_OUTDIR/frr-interop-logs" &&
-			cp "$CONF"/*.log "$DMVPN_VM_OUTDIR/frr-interop-logs/" 2>/dev/null
-	fi
+	agent_logs_keep frr-interop-logs
 	dmvpn_cleanup
 }
 trap cleanup EXIT
@@ -116,55 +114,10 @@ gre_up() {
 
 # ---- dmvpnd
 
-agent_start() {
-	mkdir -p "$CONF/$1" && printf '%s\n' "$2" >"$CONF/$1/dmvpn0.conf"
-	ip netns exec "$(lab_ns "$1")" "$DMVPND" -f -v -c "$CONF/$1" dmvpn0 \
-		>>"$CONF/$1.log" 2>&1 &
-	AGENT_PID[$1]=$!
-}
-
-agent_stop() {
-	local pid=${AGENT_PID[$1]:-}
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	unset "AGENT_PID[$1]"
-}
-
 spoke_conf="role spoke
 network-id 7
 holdtime $HOLD
 nhs 10.255.0.1 nbma 192.0.2.1 multicast"
-
-logged() {
-	grep -qF "$2" "$CONF/$1.log" || {
-		echo "not in $1's log: $2"
-		tail -n 20 "$CONF/$1.log"
-		return 1
-	}
-}
-
-# entry_is NODE PREFIX TYPE NBMA: the kernel entry exists as given.
-entry_is() {
-	local out
-	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1) || {
-		echo "$1 has no entry $2: $out"
-		return 1
-	}
-	[[ $out == *\"type\":\"$3\"* && $out == *\"nbma\":\"$4\"* ]] || {
-		echo "$1 $2: $out"
-		return 1
-	}
-}
-
-entry_has_flag() {
-	local out
-	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1)
-	[[ $out == *\"$3\"* ]] || {
-		echo "$1 $2 lacks $3: $out"
-		return 1
-	}
-}
 
 nhs_up() {
 	local out
@@ -312,16 +265,6 @@ kernel_route_is() {
 
 # ---- traffic
 
-ping_all() {
-	local out
-	out=$(ip netns exec "$(lab_ns "$1")" ping -n -q -c "$3" -i "$4" -W 2 \
-		"$2" 2>&1)
-	[[ $out == *" $3 received"* ]] || {
-		echo "$out"
-		return 1
-	}
-}
-
 # The datagrams the hub's IP layer forwarded: relayed spoke-to-spoke
 # traffic, whichever implementation the hub runs (NHRP is not counted).
 hub_forwarded() {
@@ -330,17 +273,7 @@ hub_forwarded() {
 		if (!col) { for (i = 1; i <= NF; i++) if ($i == "ForwDatagrams") col = i }
 		else print $col }' /proc/net/snmp
 }
-
-no_relay_during() {
-	local before after
-	before=$(hub_forwarded)
-	"$@" || return 1
-	after=$(hub_forwarded)
-	[ "$before" -eq "$after" ] || {
-		echo "the hub relayed $((after - before)) packets"
-		return 1
-	}
-}
+RELAY_COUNT=hub_forwarded
 
 # ---- the two parts' set-ups
 
@@ -401,11 +334,7 @@ alive() {
 	for what in "$@"; do
 		case "$what" in
 		frr:*) frr_alive "${what#frr:}" || return 1 ;;
-		*) kill -0 "${AGENT_PID[$what]}" 2>/dev/null || {
-			echo "dmvpnd on $what died:"
-			tail -n 20 "$CONF/$what.log"
-			return 1
-		   } ;;
+		*) agent_alive "$what" || return 1 ;;
 		esac
 	done
 }
