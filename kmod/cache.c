@@ -41,10 +41,27 @@ static int dmvpn_key_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 	return diff != 0;
 }
 
+/*
+ * An IPv4 key means two words (family and length, address); the other
+ * three are zero.  Hashing only those two spares a small packet a third of
+ * its lookup.
+ */
+static __always_inline u32 dmvpn_key_hash(const void *data, u32 len, u32 seed)
+{
+	const struct dmvpn_key *key = data;
+	const u32 *words = data;
+
+	BUILD_BUG_ON(offsetof(struct dmvpn_key, addr) != sizeof(u32));
+	if (key->family == AF_INET)
+		return jhash_2words(words[0], words[1], seed);
+	return jhash2(words, sizeof(*key) / sizeof(u32), seed);
+}
+
 static const struct rhashtable_params dmvpn_entry_params = {
 	.head_offset = offsetof(struct dmvpn_entry, node),
 	.key_offset = offsetof(struct dmvpn_entry, key),
 	.key_len = sizeof(struct dmvpn_key),
+	.hashfn = dmvpn_key_hash,
 	.obj_cmpfn = dmvpn_key_cmp,
 	.automatic_shrinking = true,
 };
@@ -208,8 +225,16 @@ struct dmvpn_entry *dmvpn_cache_lookup(struct dmvpn_cache *cache, u8 family,
 	plens = rcu_dereference(*dmvpn_plens_slot(cache, family));
 	if (!plens)
 		return NULL;
+	memset(&key, 0, sizeof(key));
+	key.family = family;
 	for (i = 0; i < plens->count; i++) {
-		dmvpn_key_set(&key, family, addr, plens->len[i]);
+		/* As dmvpn_key_set(), without a call and a memset per probe. */
+		key.plen = plens->len[i];
+		if (family == AF_INET)
+			key.addr.v4 = *(const __be32 *)addr &
+				      inet_make_mask(key.plen);
+		else
+			ipv6_addr_prefix(&key.addr.v6, addr, key.plen);
 		e = rhashtable_lookup(&cache->table, &key, dmvpn_entry_params);
 		if (e && e->type != DMVPN_ENTRY_LOCAL)
 			return e;

@@ -80,14 +80,14 @@ struct dmvpn_dev *dmvpn_dev_get_by_index(struct net *net, int ifindex);
 struct dmvpn_dev *dmvpn_dev_get_by_name(struct net *net, const char *name);
 void dmvpn_counters_fold(struct dmvpn_dev *dd, u64 out[DMVPN_CTR_COUNT]);
 
+/* Context: BH disabled (transmit, the receive hook), as for dev_sw_netstats. */
 static inline void dmvpn_count(struct dmvpn_dev *dd, enum dmvpn_counter c)
 {
-	struct dmvpn_pcpu_counters *pc = get_cpu_ptr(dd->counters);
+	struct dmvpn_pcpu_counters *pc = this_cpu_ptr(dd->counters);
 
 	u64_stats_update_begin(&pc->syncp);
 	u64_stats_inc(&pc->ctr[c]);
 	u64_stats_update_end(&pc->syncp);
-	put_cpu_ptr(dd->counters);
 }
 
 static inline unsigned int dmvpn_gre_hlen(const struct dmvpn_params *p)
