@@ -65,34 +65,10 @@
 # The namespace variables (a1 b1 a2 b2) are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/observe.sh"
 
 set -u
-
-# Modules loaded before the test: whatever the test loads beyond them
-# (ip_gre, gre, ip_tunnel, veth, ...) is unloaded at the end, and those of
-# ip_gre, gre and ip_tunnel that were there before are loaded again (the
-# test must unload them).
-MODULES_BEFORE=$'\n'$(cut -d' ' -f1 /proc/modules)$'\n'
-
-# unload_new_modules: rmmod every module that was not loaded before the
-# test, as long as one goes.  Fails while some are left (still in use).
-unload_new_modules() {
-	local progress=1 left mod mods
-	while [ -n "$progress" ]; do
-		progress=
-		left=
-		mapfile -t mods < <(cut -d' ' -f1 /proc/modules)
-		for mod in "${mods[@]}"; do
-			[[ $MODULES_BEFORE == *$'\n'"$mod"$'\n'* ]] && continue
-			if rmmod "$mod" 2>/dev/null; then
-				progress=1
-			else
-				left=1
-			fi
-		done
-	done
-	[ -z "$left" ]
-}
 
 cleanup() {
 	dmvpn_cleanup
@@ -100,7 +76,7 @@ cleanup() {
 	wait_until 5 unload_new_modules
 	local mod
 	for mod in ip_gre gre ip_tunnel; do
-		if [[ $MODULES_BEFORE == *$'\n'"$mod"$'\n'* ]] && ! module_is_loaded_name "$mod"; then
+		if module_was_loaded "$mod" && ! module_is_loaded_name "$mod"; then
 			modprobe "$mod"
 		fi
 	done
@@ -109,58 +85,6 @@ trap cleanup EXIT
 
 module_is_loaded_name() {
 	[ -d "/sys/module/$1" ]
-}
-
-# nsx NS CMD [ARG...]: CMD in NS's network namespace only.  Much cheaper
-# than "ip netns exec" under TCG, but sees the caller's /sys: use
-# "ip netns exec" to read a namespace's /sys/class/net.
-nsx() {
-	nsenter --net="/run/netns/$1" "${@:2}"
-}
-
-# snap NS: every counter of every device in NS (the dmvpn counters and the
-# netdev statistics), one "/sys/class/net/DEV/GROUP/NAME=VALUE" a line.  One
-# command per namespace, as each "ip netns exec" is slow under TCG.
-snap() {
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	ip netns exec "$1" bash -c '
-		for f in /sys/class/net/*/dmvpn/* /sys/class/net/*/statistics/*; do
-			read -r v <"$f" && echo "$f=$v"
-		done'
-}
-
-# snap_value SNAPSHOT DEV GROUP NAME: one counter out of a snapshot.
-snap_value() {
-	local line
-	while IFS= read -r line; do
-		if [[ "$line" == "/sys/class/net/$2/$3/$4="* ]]; then
-			echo "${line#*=}"
-			return 0
-		fi
-	done <<<"$1"
-	echo "no counter $2/$3/$4 in the snapshot"
-	return 1
-}
-
-# Snapshots by name: SNAPS[NAME].
-declare -A SNAPS=()
-
-# take_snap NAME NS: SNAPS[NAME] becomes a snapshot of NS's counters.
-take_snap() {
-	SNAPS[$1]=$(snap "$2")
-}
-
-# delta_is EXPECTED BEFORE AFTER DEV GROUP NAME: a counter (GROUP dmvpn or
-# statistics) grew by exactly EXPECTED between the snapshots named BEFORE
-# and AFTER.
-delta_is() {
-	local expected=$1 before after
-	before=$(snap_value "${SNAPS[$2]}" "$4" "$5" "$6") || { echo "$before"; return 1; }
-	after=$(snap_value "${SNAPS[$3]}" "$4" "$5" "$6") || { echo "$after"; return 1; }
-	if [ "$((after - before))" -ne "$expected" ]; then
-		echo "$4 $6: $before -> $after: grew by $((after - before)), expected $expected"
-		return 1
-	fi
 }
 
 # ping_all NS DEST COUNT: COUNT pings, every one answered.

@@ -59,32 +59,12 @@
 source "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lab.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/observe.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/capture.sh"
 
 set -u
-
-# Modules loaded before the test: those it loads beyond them (veth, bridge,
-# ...) are unloaded at the end.
-MODULES_BEFORE=$'\n'$(cut -d' ' -f1 /proc/modules)$'\n'
-
-# unload_new_modules: rmmod every module that was not loaded before the
-# test, as long as one goes.  Fails while some are left (still in use).
-unload_new_modules() {
-	local progress=1 left mod mods
-	while [ -n "$progress" ]; do
-		progress=
-		left=
-		mapfile -t mods < <(cut -d' ' -f1 /proc/modules)
-		for mod in "${mods[@]}"; do
-			[[ $MODULES_BEFORE == *$'\n'"$mod"$'\n'* ]] && continue
-			if rmmod "$mod" 2>/dev/null; then
-				progress=1
-			else
-				left=1
-			fi
-		done
-	done
-	[ -z "$left" ]
-}
 
 cleanup() {
 	dmvpn_cleanup
@@ -99,135 +79,6 @@ ROUTE_MTU=1400
 # What fits into the tunnel to s2: 1400 - 20 (outer IPv4) - 4 (GRE).
 TUNNEL_PMTU=1376
 COUNT=3
-
-# nsx NS CMD [ARG...]: CMD in NS's network namespace only.  Much cheaper
-# than "ip netns exec" under TCG, but sees the caller's /sys: use
-# "ip netns exec" to read a namespace's /sys/class/net.
-nsx() {
-	nsenter --net="/run/netns/$1" "${@:2}"
-}
-
-# --- counters ---------------------------------------------------------------
-
-# snap NS: every counter of every device in NS (the dmvpn counters and the
-# netdev statistics), one "/sys/class/net/DEV/GROUP/NAME=VALUE" a line.  One
-# command per namespace, as each "ip netns exec" is slow under TCG.
-snap() {
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	ip netns exec "$1" bash -c '
-		for f in /sys/class/net/*/dmvpn/* /sys/class/net/*/statistics/*; do
-			read -r v <"$f" && echo "$f=$v"
-		done'
-}
-
-# snap_value SNAPSHOT DEV GROUP NAME: one counter out of a snapshot.
-snap_value() {
-	local line
-	while IFS= read -r line; do
-		if [[ "$line" == "/sys/class/net/$2/$3/$4="* ]]; then
-			echo "${line#*=}"
-			return 0
-		fi
-	done <<<"$1"
-	echo "no counter $2/$3/$4 in the snapshot"
-	return 1
-}
-
-# Snapshots by name: SNAPS[NAME].
-declare -A SNAPS=()
-
-# take_snap NAME NS: SNAPS[NAME] becomes a snapshot of NS's counters.
-take_snap() {
-	SNAPS[$1]=$(snap "$2")
-}
-
-# delta_is EXPECTED BEFORE AFTER DEV GROUP NAME: a counter (GROUP dmvpn or
-# statistics) grew by exactly EXPECTED between the snapshots named BEFORE
-# and AFTER.
-delta_is() {
-	local expected=$1 before after
-	before=$(snap_value "${SNAPS[$2]}" "$4" "$5" "$6") || { echo "$before"; return 1; }
-	after=$(snap_value "${SNAPS[$3]}" "$4" "$5" "$6") || { echo "$after"; return 1; }
-	if [ "$((after - before))" -ne "$expected" ]; then
-		echo "$4 $6: $before -> $after: grew by $((after - before)), expected $expected"
-		return 1
-	fi
-}
-
-# --- the capture ----------------------------------------------------------------
-
-# One tcpdump runs for the whole test.  A phase marks the time it begins
-# (the clock of the capture's time stamps); phase_end reads what was
-# captured since, once (each command costs under TCG), into PKTS: one
-# record a packet, "src=A dst=B proto=N ttl=N df=0|1 frag=0|1 len=N" from
-# its outer IPv4 header, which captured_is matches with bash regexes.
-CAPTURE_DIR=
-CAPTURE_PID=
-PKTS=()
-
-# capture_listening: tcpdump has started capturing.
-capture_listening() {
-	[[ "$(<"$CAPTURE_DIR/err")" == *"listening on"* ]]
-}
-
-# capture_start NS DEV: tcpdump on DEV in NS until the end of the test.
-capture_start() {
-	# Not through nsx: $! must be tcpdump itself (nsenter execs it), not
-	# a subshell that would leave it running when killed.  SIGTERM: a
-	# background job ignores SIGINT.
-	nsenter --net="/run/netns/$1" tcpdump -n -U --immediate-mode -Z root \
-		-i "$2" -w "$CAPTURE_DIR/pcap" 2>"$CAPTURE_DIR/err" </dev/null >/dev/null &
-	CAPTURE_PID=$!
-	defer kill -TERM "$CAPTURE_PID"
-	if ! wait_until 30 capture_listening; then
-		cat "$CAPTURE_DIR/err"
-		return 1
-	fi
-}
-
-# capture_mark: now, in microseconds since the epoch.
-capture_mark() {
-	echo "${EPOCHREALTIME/./}"
-}
-
-# capture_read MARK: PKTS becomes the IPv4 packets captured after MARK.
-# "tcpdump -v" prints a packet's outer header on one line and its
-# addresses at the start of the next; other lines (the inner packet) are
-# skipped.
-capture_read() {
-	local mark=$1 line flags frag df rec=''
-	local hdr='^([0-9]+)\.([0-9]{6}) IP \(tos [^,]*, ttl ([0-9]+), id [0-9]+, offset ([0-9]+), flags \[([^]]*)\], proto [^(]*\(([0-9]+)\), length ([0-9]+)'
-	local addr='^ +([0-9.]+) > ([0-9.]+):'
-	PKTS=()
-	while IFS= read -r line; do
-		if [[ "$line" =~ $hdr ]]; then
-			rec=
-			[ "${BASH_REMATCH[1]}${BASH_REMATCH[2]}" -gt "$mark" ] || continue
-			flags=${BASH_REMATCH[5]}
-			df=0
-			[[ "$flags" == *DF* ]] && df=1
-			frag=0
-			[[ "$flags" == *+* || "${BASH_REMATCH[4]}" != 0 ]] && frag=1
-			rec="proto=${BASH_REMATCH[6]} ttl=${BASH_REMATCH[3]} df=$df frag=$frag len=${BASH_REMATCH[7]}"
-		elif [ -n "$rec" ] && [[ "$line" =~ $addr ]]; then
-			PKTS+=("src=${BASH_REMATCH[1]} dst=${BASH_REMATCH[2]} $rec")
-			rec=
-		fi
-	done < <(tcpdump -tt -v -n -r "$CAPTURE_DIR/pcap" ip 2>/dev/null)
-}
-
-# captured_is COUNT REGEX: exactly COUNT records of PKTS match REGEX.
-captured_is() {
-	local expected=$1 regex=$2 n=0 pkt
-	for pkt in "${PKTS[@]}"; do
-		[[ "$pkt" =~ $regex ]] && n=$((n + 1))
-	done
-	if [ "$n" -ne "$expected" ]; then
-		echo "$n packets match '$regex', expected $expected; all of the phase:"
-		printf '%s\n' "${PKTS[@]:0:30}"
-		return 1
-	fi
-}
 
 # Outer packets from s1 to s2 (GRE, or fragments of GRE), as regexes over
 # the records of capture_read.

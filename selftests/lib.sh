@@ -338,6 +338,38 @@ module_is_loaded() {
 	[ -d "/sys/module/$DMVPN_MODULE_NAME" ]
 }
 
+# The modules loaded when the test began, one a line between newlines:
+# unload_new_modules takes away what the test loaded beyond them (veth,
+# esp4, ip_gre, ...), so that the next test in the VM finds what this one
+# found.
+DMVPN_MODULES_BEFORE=$'\n'$(cut -d' ' -f1 /proc/modules)$'\n'
+
+# module_was_loaded NAME: NAME was loaded when the test began.
+module_was_loaded() {
+	[[ $DMVPN_MODULES_BEFORE == *$'\n'"$1"$'\n'* ]]
+}
+
+# unload_new_modules: rmmod every module that was not loaded when the test
+# began, as long as one goes.  Fails while some are left (still in use):
+# namespaces die asynchronously, so call it through wait_until.
+unload_new_modules() {
+	local progress=1 left mod mods
+	while [ -n "$progress" ]; do
+		progress=
+		left=
+		mapfile -t mods < <(cut -d' ' -f1 /proc/modules)
+		for mod in "${mods[@]}"; do
+			module_was_loaded "$mod" && continue
+			if rmmod "$mod" 2>/dev/null; then
+				progress=1
+			else
+				left=1
+			fi
+		done
+	done
+	[ -z "$left" ]
+}
+
 # ---------------------------------------------------------------------------
 # The kernel log
 

@@ -1,0 +1,63 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# selftests/observe.sh: looking into namespaces cheaply, and the counters
+# of their devices before and after a step; source it after lib.sh.
+#
+#	take_snap before "$s1"
+#	... traffic ...
+#	take_snap after "$s1"
+#	check "3 sent via the shortcut" \
+#		delta_is 3 before after dmvpn0 dmvpn tx_shortcut
+
+# nsx NS CMD [ARG...]: CMD in NS's network namespace only.  Much cheaper
+# than "ip netns exec" under TCG, but sees the caller's /sys: use
+# "ip netns exec" to read a namespace's /sys/class/net.
+nsx() {
+	nsenter --net="/run/netns/$1" "${@:2}"
+}
+
+# snap NS: every counter of every device in NS (the dmvpn counters and the
+# netdev statistics), one "/sys/class/net/DEV/GROUP/NAME=VALUE" a line.  One
+# command per namespace, as each "ip netns exec" is slow under TCG.
+snap() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	ip netns exec "$1" bash -c '
+		for f in /sys/class/net/*/dmvpn/* /sys/class/net/*/statistics/*; do
+			read -r v <"$f" && echo "$f=$v"
+		done'
+}
+
+# snap_value SNAPSHOT DEV GROUP NAME: one counter out of a snapshot.
+snap_value() {
+	local line
+	while IFS= read -r line; do
+		if [[ "$line" == "/sys/class/net/$2/$3/$4="* ]]; then
+			echo "${line#*=}"
+			return 0
+		fi
+	done <<<"$1"
+	echo "no counter $2/$3/$4 in the snapshot"
+	return 1
+}
+
+# Snapshots by name: SNAPS[NAME].
+declare -A SNAPS=()
+
+# take_snap NAME NS: SNAPS[NAME] becomes a snapshot of NS's counters.
+take_snap() {
+	SNAPS[$1]=$(snap "$2")
+}
+
+# delta_is EXPECTED BEFORE AFTER DEV GROUP NAME: a counter (GROUP dmvpn or
+# statistics) grew by exactly EXPECTED between the snapshots named BEFORE
+# and AFTER.
+delta_is() {
+	local expected=$1 before after
+	before=$(snap_value "${SNAPS[$2]}" "$4" "$5" "$6") || { echo "$before"; return 1; }
+	after=$(snap_value "${SNAPS[$3]}" "$4" "$5" "$6") || { echo "$after"; return 1; }
+	if [ "$((after - before))" -ne "$expected" ]; then
+		echo "$4 $6: $before -> $after: grew by $((after - before)), expected $expected"
+		return 1
+	fi
+}
