@@ -179,24 +179,30 @@ int route_dev_addr(uint32_t ifindex, int family, struct dmvpn_prefix *out)
 	return ret;
 }
 
-/* A connected UDP socket is the kernel's own source address selection. */
+/*
+ * A connected UDP socket is the kernel's own source address selection.  One
+ * socket serves every call: disconnecting it (AF_UNSPEC) forgets the source
+ * the last connect chose, and costs a third of a new socket (measured 4.5
+ * against 11.8 us natively), which a hub pays for every registration.
+ */
 int route_src_for(struct in_addr dst, struct in_addr *src)
 {
+	static int fd = -1;
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9),
 				   .sin_addr = dst };
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int ret = 0;
 
 	if (fd < 0)
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+	if (connect(fd, &unspec, sizeof(unspec)) ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
 	    getsockname(fd, (struct sockaddr *)&sin, &len))
-		ret = -errno;
-	else
-		*src = sin.sin_addr;
-	close(fd);
-	return ret;
+		return -errno;
+	*src = sin.sin_addr;
+	return 0;
 }
 
 /* Read IFLA_DMVPN_LOCAL out of a link's IFLA_LINKINFO/IFLA_INFO_DATA. */
