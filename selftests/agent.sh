@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # selftests/agent.sh: dmvpnd on the nodes of lab.sh, and the checks the
-# agent tests share.  Source it after lib.sh and lab.sh, then set CONF to a
-# scratch directory: each node's configuration goes to CONF/NODE/dmvpn0.conf
-# and its agent's log to CONF/NODE.log.
+# agent tests share.  Source it after lib.sh and lab.sh; agent_lab_begin
+# makes CONF, a scratch directory: each node's configuration goes to
+# CONF/NODE/dmvpn0.conf and its agent's log to CONF/NODE.log.
 #
+# agent_lab_begin CMD...    after test_begin: the requirements, CONF, the
+#                           module loaded and the lab up
 # agent_conf NODE TEXT      writes NODE's configuration
 # agent_start NODE [TEXT]   dmvpnd on NODE (with TEXT as its configuration)
 # agent_stop NODE [SIGNAL]  stops it (SIGTERM: it purges its registrations)
@@ -19,6 +21,21 @@ CONF=
 declare -A AGENT_PID=()
 # What no_relay_during watches: a command printing a packet count.
 RELAY_COUNT=hub_relayed
+
+# agent_lab_begin CMD...: needs root, the commands CMD..., the module and
+# dmvpnd (else skips the test); makes CONF, removed at cleanup; loads the
+# module and builds the lab (else bails out).
+agent_lab_begin() {
+	require_root
+	require_cmd "$@"
+	require_module
+	[ -x "$DMVPND" ] || skip_all "dmvpnd not built ($DMVPND)"
+	CONF=$(mktemp -d "${TMPDIR:-/tmp}/${DMVPN_TEST_NAME%.sh}.XXXXXX") ||
+		bail_out "mktemp failed"
+	defer rm -rf "$CONF"
+	check "insmod" module_load || bail_out "the module does not load"
+	check "lab up" lab_up || bail_out "no lab"
+}
 
 agent_conf() {
 	mkdir -p "$CONF/$1" && printf '%s\n' "$2" >"$CONF/$1/dmvpn0.conf"

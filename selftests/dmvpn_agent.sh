@@ -119,16 +119,7 @@ routes_via_hub() {
 }
 
 test_begin
-require_root
-require_cmd ip ping
-require_module
-[ -x "$DMVPND" ] || skip_all "dmvpnd not built ($DMVPND)"
-
-CONF=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn-agent.XXXXXX")
-defer rm -rf "$CONF"
-
-check "insmod" module_load || bail_out "the module does not load"
-check "lab up" lab_up || bail_out "no lab"
+agent_lab_begin ip ping
 check "hub: redirect on" ip -n "$hub" link set dmvpn0 type dmvpn redirect
 
 agent_conf hub "role hub

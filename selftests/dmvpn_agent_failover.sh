@@ -74,16 +74,7 @@ nhs 10.255.0.1 nbma 192.0.2.1 priority 1
 nhs 10.255.0.6 nbma 192.0.2.6 priority 2"
 
 test_begin
-require_root
-require_cmd ip ping
-require_module
-[ -x "$DMVPND" ] || skip_all "dmvpnd not built ($DMVPND)"
-
-CONF=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn-failover.XXXXXX")
-defer rm -rf "$CONF"
-
-check "insmod" module_load || bail_out "the module does not load"
-check "lab up" lab_up || bail_out "no lab"
+agent_lab_begin ip ping
 setup_ns hub2
 check "a second hub" hub2_up || bail_out "no hub2"
 

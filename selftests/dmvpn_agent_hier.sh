@@ -59,16 +59,7 @@ network-id 7
 holdtime 60"
 
 test_begin
-require_root
-require_cmd ip ping
-require_module
-[ -x "$DMVPND" ] || skip_all "dmvpnd not built ($DMVPND)"
-
-CONF=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn-hier.XXXXXX")
-defer rm -rf "$CONF"
-
-check "insmod" module_load || bail_out "the module does not load"
-check "lab up" lab_up || bail_out "no lab"
+agent_lab_begin ip ping
 setup_ns top
 check "a top hub" top_up || bail_out "no top hub"
 

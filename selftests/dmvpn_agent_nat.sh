@@ -89,16 +89,7 @@ holdtime 30
 nhs 10.255.0.1 nbma 192.0.2.1 multicast"
 
 test_begin
-require_root
-require_cmd ip ping nft
-require_module
-[ -x "$DMVPND" ] || skip_all "dmvpnd not built ($DMVPND)"
-
-CONF=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn-nat.XXXXXX")
-defer rm -rf "$CONF"
-
-check "insmod" module_load || bail_out "the module does not load"
-check "lab up" lab_up || bail_out "no lab"
+agent_lab_begin ip ping nft
 setup_ns nat s3 lan3
 check "s3 behind a masquerading router" nat_up || bail_out "no NAT"
 check "s3 and its LAN" s3_up || bail_out "no s3"

@@ -1,0 +1,223 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dmvpn_churn.sh: s1's cache and device change under traffic.  The fast
+# path reads the cache, the peers' cached routes and the device's
+# parameters under RCU while netlink replaces them: no packet may be lost
+# and nothing may crash or leak.
+#
+# Topology: selftests/lab.sh with the registration entries.
+#
+#   lan1 --- s1 ======= shortcut 10.2.0.0/24, when there is one ====== s2 --- lan2
+#             \\                                                    //
+#              ====== hub (NHS 10.255.0.1: misses, multicast) ======
+#
+# While, from lan1, IPv4 pings every 5 ms and IPv6 pings every 10 ms go to
+# lan2, a TCP stream (GSO packets) runs to lan2, and s1 sends multicast
+# UDP on dmvpn0 every 2 ms, two writers work on s1 until the pings end:
+#   - one netlink socket (dmvpn_genl.py batch) cycles through: the /24
+#     shortcut to s2 added, a /28 inside it to the hub (a new prefix length
+#     in the lookup), the /24 moved to the hub (s2's peer and its cached
+#     route freed under traffic), an IPv6 shortcut fd02::/64 to s2, the NHS
+#     entry replaced without and with multicast (the multicast peers list
+#     rebuilt), the /24 back to s2, then every shortcut deleted (misses go
+#     to the NHS);
+#   - "ip link set dmvpn0 type dmvpn" switches ttl and tos between fixed
+#     and inherit (the peers' cached routes reset).
+#
+# Checks:
+#   - every churn request was accepted, and at least MIN_CYCLES cycles ran
+#   - no IPv4 or IPv6 ping was lost, and the TCP stream completed
+#   - the shortcut and the NHS both carried packets; multicast was copied
+#   - the cache is left with the registration entries only, and counts 2
+#   - the devices go, the module unloads, the kernel log stays clean
+
+# The lab's namespace variables are assigned by setup_ns.
+# shellcheck source-path=SCRIPTDIR disable=SC2154
+source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/lab.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/observe.sh"
+trap cleanup EXIT
+set -u
+
+GENL="$DMVPN_SELFTESTS/dmvpn_genl.py"
+PINGS4=2000
+PINGS6=1000
+MIN_CYCLES=10
+TYPE_NHS=3
+TYPE_SHORTCUT=4
+FLAG_MULTICAST=1
+
+# churn_cycle: one cycle of requests for dmvpn_genl.py batch.  It ends
+# where it began: no shortcut, the NHS entry with multicast.
+churn_cycle() {
+	local s2=nbma=$LAB_S2_NBMA hub=nbma=$LAB_HUB_NBMA
+	local shortcut=type=$TYPE_SHORTCUT nhs=type=$TYPE_NHS
+	cat <<EOF
+add dmvpn0 10.2.0.0/24 $s2 $shortcut
+add dmvpn0 10.2.0.0/28 $hub $shortcut
+add dmvpn0 10.2.0.0/24 $hub $shortcut replace
+add dmvpn0 fd02::/64 $s2 $shortcut
+add dmvpn0 10.255.0.1 $hub $nhs flags=0 replace
+add dmvpn0 10.2.0.0/24 $s2 $shortcut replace
+add dmvpn0 10.255.0.1 $hub $nhs flags=$FLAG_MULTICAST replace
+del dmvpn0 10.2.0.0/28
+del dmvpn0 fd02::/64
+del dmvpn0 10.2.0.0/24
+EOF
+}
+
+# netlink_churn: cycles until $DIR/stop exists.
+netlink_churn() {
+	while [ ! -e "$DIR/stop" ]; do
+		churn_cycle
+	done | nsx "$s1" python3 "$GENL" batch >"$DIR/churn.log" 2>&1
+}
+
+# link_churn: device parameters until $DIR/stop exists; counts the changes.
+link_churn() {
+	local n=0
+	while [ ! -e "$DIR/stop" ]; do
+		if ! ip -n "$s1" link set dmvpn0 type dmvpn ttl 64 tos 0x10 ||
+		   ! ip -n "$s1" link set dmvpn0 type dmvpn ttl inherit tos inherit; then
+			break
+		fi
+		n=$((n + 2))
+	done
+	echo "$n" >"$DIR/link-changes"
+}
+
+# multicast_sender SECONDS: UDP to 224.0.0.251 out of s1's dmvpn0.
+multicast_sender() {
+	nsx "$s1" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
+             socket.inet_aton("10.255.0.2"))
+end = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    s.sendto(b"dmvpn churn", ("224.0.0.251", 9))
+    time.sleep(0.002)
+' "$1"
+}
+
+iperf3_listening() {
+	nsx "$lan2" ss -Hltn 'sport = :5201' | grep -q LISTEN
+}
+
+# all_answered LOG COUNT: ping's summary says COUNT sent, COUNT received.
+all_answered() {
+	local summary
+	summary=$(grep 'packets transmitted' "$1")
+	echo "$summary"
+	[[ "$summary" == "$2 packets transmitted, $2 received,"* ]]
+}
+
+# churn_accepted: every request answered "ok"; at least MIN_CYCLES cycles.
+churn_accepted() {
+	local requests refused per_cycle
+	per_cycle=$(churn_cycle | wc -l)
+	requests=$(wc -l <"$DIR/churn.log")
+	refused=$(grep -cv '^ok$' "$DIR/churn.log")
+	echo "$requests requests ($((requests / per_cycle)) cycles), $refused refused"
+	grep -v '^ok$' "$DIR/churn.log" | head -n 5
+	[ "$refused" -eq 0 ] && [ "$((requests / per_cycle))" -ge "$MIN_CYCLES" ]
+}
+
+iperf3_completed() {
+	python3 - "$DIR/iperf3.json" <<'EOF'
+import json, sys
+report = json.load(open(sys.argv[1]))
+if "error" in report:
+    sys.exit(f"iperf3: {report['error']}")
+received = report["end"]["sum_received"]["bytes"]
+print(f"{received} bytes received")
+sys.exit(0 if received > 0 else 1)
+EOF
+}
+
+# grew COUNTER: s1's dmvpn counter grew between the snapshots.
+grew() {
+	local before after
+	before=$(snap_value "${SNAPS[before]}" dmvpn0 dmvpn "$1") &&
+	after=$(snap_value "${SNAPS[after]}" dmvpn0 dmvpn "$1") || return 1
+	echo "$1: $before -> $after"
+	[ "$after" -gt "$before" ]
+}
+
+# only_registration_entries: the dump and the counter agree on 2 entries.
+only_registration_entries() {
+	local dump count
+	dump=$(nsx "$s1" python3 "$GENL" dump dmvpn0) || return 1
+	count=$(lab_counter s1 entries) || return 1
+	echo "dump: $dump; sysfs entries $count"
+	lab_ctl s1 cache show dev dmvpn0
+	[[ "$dump" == "entries 2 "* ]] && [ "$count" -eq 2 ]
+}
+
+devices_deleted() {
+	local node
+	for node in hub s1 s2; do
+		ip -n "$(lab_ns "$node")" link del dmvpn0 || return 1
+	done
+}
+
+test_begin
+require_root
+require_cmd ip ping nsenter python3 iperf3 ss
+require_module
+
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn-churn.XXXXXX") || bail_out "mktemp failed"
+defer rm -rf "$DIR"
+
+check "insmod" module_load || bail_out "the module does not load"
+check "lab up" lab_up || bail_out "no lab"
+check "registration entries" lab_hub_and_spoke_entries || bail_out "no entries"
+check "lan1 reaches lan2 through the hub" \
+	nsx "$lan1" ping -n -c 2 -W 2 10.2.0.10 || bail_out "no path"
+
+nsx "$lan2" iperf3 -s -1 -B 10.2.0.10 >"$DIR/iperf3-server.log" 2>&1 &
+defer kill "$!"
+check "iperf3 server on lan2" wait_until 20 iperf3_listening
+
+take_snap before "$s1"
+nsx "$lan1" ping -n -q -c "$PINGS4" -i 0.005 -W 5 10.2.0.10 >"$DIR/ping4" 2>&1 &
+ping4=$!
+nsx "$lan1" ping -6 -n -q -c "$PINGS6" -i 0.01 -W 5 fd02::10 >"$DIR/ping6" 2>&1 &
+ping6=$!
+nsx "$lan1" iperf3 -c 10.2.0.10 -t 8 -J >"$DIR/iperf3.json" 2>&1 &
+stream=$!
+multicast_sender 8 &
+sender=$!
+netlink_churn &
+churner=$!
+link_churn &
+linker=$!
+defer touch "$DIR/stop"
+
+wait "$ping4"
+wait "$ping6"
+touch "$DIR/stop"
+wait "$churner" "$linker" "$stream" "$sender"
+take_snap after "$s1"
+diag "churn: $(wc -l <"$DIR/churn.log") netlink requests, $(cat "$DIR/link-changes") device changes"
+
+check "the cache churned: every request accepted" churn_accepted
+check "the device's ttl and tos changed meanwhile" \
+	test "$(cat "$DIR/link-changes")" -gt 0
+check "$PINGS4 IPv4 pings lan1 -> lan2, none lost" \
+	all_answered "$DIR/ping4" "$PINGS4"
+check "$PINGS6 IPv6 pings lan1 -> lan2, none lost" \
+	all_answered "$DIR/ping6" "$PINGS6"
+check "the TCP stream completed" iperf3_completed
+check "s1 sent over the shortcut" grew tx_shortcut
+check "s1 sent through the NHS" grew tx_nhs
+check "s1 copied multicast to the hub" grew mcast_copies
+check "s1's cache: the registration entries only" only_registration_entries
+check "lan1 still reaches lan2" nsx "$lan1" ping -n -c 2 -W 2 10.2.0.10
+check "the dmvpn devices are deleted" devices_deleted
+check "rmmod" wait_until 10 rmmod "$DMVPN_MODULE_NAME"
+
+test_end
