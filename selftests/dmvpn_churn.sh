@@ -31,6 +31,11 @@
 #   - the shortcut and the NHS both carried packets; multicast was copied
 #   - the cache is left with the registration entries only, and counts 2
 #   - the devices go, the module unloads, the kernel log stays clean
+#
+# selftests/run-all runs it twice per kernel: with the other tests on one
+# vCPU, where writers and readers interleave by preemption and softirqs,
+# and in a VM of two, where they run at the same time.
+# selftests: also on 2 vCPUs
 
 # The lab's namespace variables are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
