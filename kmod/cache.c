@@ -42,9 +42,8 @@ static int dmvpn_key_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 }
 
 /*
- * An IPv4 key means two words (family and length, address); the other
- * three are zero.  Hashing only those two spares a small packet a third of
- * its lookup.
+ * Of an IPv4 key's five words only two can differ (family and length, then
+ * the address); the other three are always zero, so the hash skips them.
  */
 static __always_inline u32 dmvpn_key_hash(const void *data, u32 len, u32 seed)
 {
