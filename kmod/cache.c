@@ -98,6 +98,17 @@ static unsigned int dmvpn_addr_bits(u8 family)
  *
  * Return: 0, or -EINVAL for a bad family or length.
  */
+/* The prefix of @addr, @plen long, into a zeroed key of a valid family. */
+static __always_inline void dmvpn_key_prefix(struct dmvpn_key *key,
+					     const void *addr, u8 plen)
+{
+	key->plen = plen;
+	if (key->family == AF_INET)
+		key->addr.v4 = *(const __be32 *)addr & inet_make_mask(plen);
+	else
+		ipv6_addr_prefix(&key->addr.v6, addr, plen);
+}
+
 int dmvpn_key_set(struct dmvpn_key *key, u8 family, const void *addr, u8 plen)
 {
 	if ((family != AF_INET && family != AF_INET6) ||
@@ -105,11 +116,7 @@ int dmvpn_key_set(struct dmvpn_key *key, u8 family, const void *addr, u8 plen)
 		return -EINVAL;
 	memset(key, 0, sizeof(*key));
 	key->family = family;
-	key->plen = plen;
-	if (family == AF_INET)
-		key->addr.v4 = *(const __be32 *)addr & inet_make_mask(plen);
-	else
-		ipv6_addr_prefix(&key->addr.v6, addr, plen);
+	dmvpn_key_prefix(key, addr, plen);
 	return 0;
 }
 
@@ -224,16 +231,11 @@ struct dmvpn_entry *dmvpn_cache_lookup(struct dmvpn_cache *cache, u8 family,
 	plens = rcu_dereference(*dmvpn_plens_slot(cache, family));
 	if (!plens)
 		return NULL;
+	/* One zeroed key for every probe: only its prefix changes. */
 	memset(&key, 0, sizeof(key));
 	key.family = family;
 	for (i = 0; i < plens->count; i++) {
-		/* As dmvpn_key_set(), without a call and a memset per probe. */
-		key.plen = plens->len[i];
-		if (family == AF_INET)
-			key.addr.v4 = *(const __be32 *)addr &
-				      inet_make_mask(key.plen);
-		else
-			ipv6_addr_prefix(&key.addr.v6, addr, key.plen);
+		dmvpn_key_prefix(&key, addr, plens->len[i]);
 		e = rhashtable_lookup(&cache->table, &key, dmvpn_entry_params);
 		if (e && e->type != DMVPN_ENTRY_LOCAL)
 			return e;

@@ -16,6 +16,7 @@
 #include "events.h"
 #include "netlink.h"
 #include "peer.h"
+#include "tx.h"
 
 #define DMVPN_EVENT_BURST	1000		/* events a second, per device */
 #define DMVPN_EVENT_REPEAT	HZ		/* same event at most this often */
@@ -116,14 +117,15 @@ static struct dmvpn_entry *dmvpn_sender_via4(struct dmvpn_dev *dd,
 {
 	struct flowi4 fl4 = { .daddr = saddr };
 	struct dmvpn_entry *e = NULL;
+	const void *gateway;
 	struct rtable *rt;
 
 	rt = ip_route_output_key(dev_net(dd->dev), &fl4);
 	if (IS_ERR(rt))
 		return NULL;
-	if (rt->dst.dev == dd->dev && rt->rt_uses_gateway &&
-	    rt->rt_gw_family == AF_INET)
-		e = dmvpn_cache_lookup(&dd->cache, AF_INET, &rt->rt_gw4);
+	gateway = dmvpn_route_gateway(&rt->dst, AF_INET);
+	if (rt->dst.dev == dd->dev && gateway)
+		e = dmvpn_cache_lookup(&dd->cache, AF_INET, gateway);
 	ip_rt_put(rt);
 	return e;
 }
@@ -135,14 +137,13 @@ static struct dmvpn_entry *dmvpn_sender_via6(struct dmvpn_dev *dd,
 #if IS_ENABLED(CONFIG_IPV6)
 	struct flowi6 fl6 = { .daddr = *saddr };
 	struct dmvpn_entry *e = NULL;
-	const struct rt6_info *rt6;
+	const void *gateway;
 	struct dst_entry *dst;
 
 	dst = ip6_route_output(dev_net(dd->dev), NULL, &fl6);
-	rt6 = (const struct rt6_info *)dst;
-	if (!dst->error && dst->dev == dd->dev &&
-	    (rt6->rt6i_flags & RTF_GATEWAY))
-		e = dmvpn_cache_lookup(&dd->cache, AF_INET6, &rt6->rt6i_gateway);
+	gateway = dst->error ? NULL : dmvpn_route_gateway(dst, AF_INET6);
+	if (dst->dev == dd->dev && gateway)
+		e = dmvpn_cache_lookup(&dd->cache, AF_INET6, gateway);
 	dst_release(dst);
 	return e;
 #else

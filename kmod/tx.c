@@ -325,22 +325,7 @@ static void dmvpn_xmit_multicast(struct dmvpn_tx *tx, struct sk_buff *skb)
 /* The gateway of the route that sent @skb here, if it has one. */
 static const void *dmvpn_next_hop(const struct sk_buff *skb, u8 family)
 {
-	if (family == AF_INET) {
-		const struct rtable *rt = skb_rtable(skb);
-
-		if (rt && rt->rt_uses_gateway && rt->rt_gw_family == AF_INET)
-			return &rt->rt_gw4;
-		return NULL;
-	}
-#if IS_ENABLED(CONFIG_IPV6)
-	{
-		const struct rt6_info *rt6 = (const struct rt6_info *)skb_dst(skb);
-
-		if (rt6 && (rt6->rt6i_flags & RTF_GATEWAY))
-			return &rt6->rt6i_gateway;
-	}
-#endif
-	return NULL;
+	return dmvpn_route_gateway(skb_dst(skb), family);
 }
 
 static void dmvpn_no_route(struct dmvpn_dev *dd, struct sk_buff *skb,
