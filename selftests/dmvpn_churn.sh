@@ -108,6 +108,23 @@ while time.monotonic() < end:
 ' "$1"
 }
 
+# timestamps_on: receive time stamps stay wanted for the rest of the test,
+# so the pings' SO_TIMESTAMP never flips netstamp_needed_key.  Flipping a
+# static key patches kernel text, and on two vCPUs TCG can then run a stale
+# int3 while the other vCPU forwards traffic: an oops no real CPU shows
+# (see selftests/vm/run).
+timestamps_on() {
+	python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 29, 1)  # SO_TIMESTAMP (asm-generic/socket.h)
+open(sys.argv[1], "w").close()
+time.sleep(3600)
+' "$DIR/timestamps-on" &
+	defer kill "$!"
+	wait_until 20 test -e "$DIR/timestamps-on"
+}
+
 iperf3_listening() {
 	nsx "$lan2" ss -Hltn 'sport = :5201' | grep -q LISTEN
 }
@@ -177,6 +194,8 @@ require_module
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn-churn.XXXXXX") || bail_out "mktemp failed"
 defer rm -rf "$DIR"
 
+check "receive time stamps on for the whole test" timestamps_on ||
+	bail_out "cannot hold time stamps on"
 check "insmod" module_load || bail_out "the module does not load"
 check "lab up" lab_up || bail_out "no lab"
 check "registration entries" lab_hub_and_spoke_entries || bail_out "no entries"
