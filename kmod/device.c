@@ -10,6 +10,7 @@
 #include <linux/rtnetlink.h>
 #include <net/ip.h>
 #include <net/ip_tunnels.h>
+#include <net/neighbour.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/rtnetlink.h>
@@ -345,11 +346,39 @@ static const struct header_ops dmvpn_header_ops = {
 	.parse	= dmvpn_header_parse,
 };
 
+/*
+ * The header_ops are there for NHRP from packet sockets only: IP packets
+ * carry no link header, and the cache, not the neighbour, picks their peer.
+ * So IP neighbours on the device send straight to it, as they would on a
+ * device without header_ops, instead of building an empty header through
+ * neigh_connected_output() for every packet.
+ */
+static const struct neigh_ops dmvpn_neigh_ops4 = {
+	.family			= AF_INET,
+	.output			= neigh_direct_output,
+	.connected_output	= neigh_direct_output,
+};
+
+static const struct neigh_ops dmvpn_neigh_ops6 = {
+	.family			= AF_INET6,
+	.output			= neigh_direct_output,
+	.connected_output	= neigh_direct_output,
+};
+
+static int dmvpn_neigh_construct(struct net_device *dev, struct neighbour *n)
+{
+	n->ops = n->tbl->family == AF_INET6 ? &dmvpn_neigh_ops6 :
+					      &dmvpn_neigh_ops4;
+	n->output = neigh_direct_output;
+	return 0;
+}
+
 static const struct net_device_ops dmvpn_netdev_ops = {
 	.ndo_init		= dmvpn_dev_init,
 	.ndo_uninit		= dmvpn_dev_uninit,
 	.ndo_start_xmit		= dmvpn_xmit,
 	.ndo_get_stats64	= dev_get_tstats64,
+	.ndo_neigh_construct	= dmvpn_neigh_construct,
 };
 
 static const struct device_type dmvpn_device_type = {
