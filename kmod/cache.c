@@ -89,15 +89,6 @@ static unsigned int dmvpn_addr_bits(u8 family)
 	return family == AF_INET ? 32 : 128;
 }
 
-/**
- * dmvpn_key_set - build a hash key from an address and a prefix length
- * @key: the key to fill
- * @family: AF_INET or AF_INET6
- * @addr: 4 or 16 bytes in network order
- * @plen: prefix length; host bits of @addr are cleared
- *
- * Return: 0, or -EINVAL for a bad family or length.
- */
 /* The prefix of @addr, @plen long, into a zeroed key of a valid family. */
 static __always_inline void dmvpn_key_prefix(struct dmvpn_key *key,
 					     const void *addr, u8 plen)
@@ -109,6 +100,15 @@ static __always_inline void dmvpn_key_prefix(struct dmvpn_key *key,
 		ipv6_addr_prefix(&key->addr.v6, addr, plen);
 }
 
+/**
+ * dmvpn_key_set - build a hash key from an address and a prefix length
+ * @key: the key to fill
+ * @family: AF_INET or AF_INET6
+ * @addr: 4 or 16 bytes in network order
+ * @plen: prefix length; host bits of @addr are cleared
+ *
+ * Return: 0, or -EINVAL for a bad family or length.
+ */
 int dmvpn_key_set(struct dmvpn_key *key, u8 family, const void *addr, u8 plen)
 {
 	if ((family != AF_INET && family != AF_INET6) ||
