@@ -10,6 +10,8 @@
 #                      then the agent under a registration storm
 # make bench-agent     only the agent's benchmark
 # make install         module, agent, CLI and the iproute2 plugin on this host
+# make deb             Debian packages dmvpn-dkms and dmvpnd in .build/deb/,
+#                      from user/debian/ (see README, "Install")
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
@@ -24,7 +26,7 @@ DESTDIR ?=
 IP_LIB_DIR ?= /usr/lib/x86_64-linux-gnu/ip
 
 .PHONY: all kmod user check demo bench bench-agent install install-kmod install-user \
-	dkms-install checkpatch clean
+	dkms-install checkpatch deb clean
 
 all: kmod user
 
@@ -68,6 +70,9 @@ dkms-install:
 
 checkpatch:
 	selftests/checkpatch
+
+deb:
+	selftests/build-deb
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
