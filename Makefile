@@ -12,6 +12,8 @@
 # make install         module, agent, CLI and the iproute2 plugin on this host
 # make deb             Debian packages dmvpn-dkms and dmvpnd in .build/deb/,
 #                      from user/debian/ (see README, "Install")
+# make check-package   the packages installed and removed in the VM on
+#                      6.1 and 6.12 (selftests/dmvpn_package.sh; slow)
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
@@ -26,7 +28,7 @@ DESTDIR ?=
 IP_LIB_DIR ?= /usr/lib/x86_64-linux-gnu/ip
 
 .PHONY: all kmod user check demo bench bench-agent install install-kmod install-user \
-	dkms-install checkpatch deb clean
+	dkms-install checkpatch deb check-package clean
 
 all: kmod user
 
@@ -73,6 +75,9 @@ checkpatch:
 
 deb:
 	selftests/build-deb
+
+check-package: deb
+	TESTS=dmvpn_package.sh SKIP_USER=1 VM_TIMEOUT=4000 selftests/run-all
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
