@@ -195,6 +195,87 @@ static bool dmvpn_selftest_peers(struct dmvpn_dev *dd)
 	return ok;
 }
 
+/*
+ * A reader standing on a multicast peer while that peer's last multicast
+ * entry goes and comes back within one grace period (the NHS entry
+ * replaced without, then with multicast) must still reach the peers after
+ * it.  The test is that reader: it holds the cache lock and the RCU read
+ * side around what the two replaces do to the peer, then walks on.
+ */
+static bool dmvpn_selftest_mcast_reader(void)
+{
+	static const u8 npeers = 3;
+	struct dmvpn_entry_spec spec = {
+		.type = DMVPN_ENTRY_STATIC,
+		.flags = DMVPN_ENTRY_F_MULTICAST,
+	};
+	struct dmvpn_peer *first, *peer;
+	struct list_head *head;
+	struct dmvpn_dev *dd;
+	int after = 0, on = 0;
+	bool ok = true;
+	__be32 addr;
+	u8 i;
+
+	dd = dmvpn_test_dev_create(DMVPN_DEFAULT_MAX_ENTRIES);
+	if (!dd)
+		return false;
+	head = &dd->cache.mcast_peers;
+	for (i = 1; i <= npeers; i++) {
+		addr = ip4(10, 9, 0, i);
+		spec.nbma = ip4(192, 0, 2, i);
+		DMVPN_TEST(!dmvpn_key_set(&spec.key, AF_INET, &addr, 32));
+		DMVPN_TEST(!dmvpn_cache_add(dd, &spec, false, NULL));
+	}
+
+	mutex_lock(&dd->cache.lock);
+	rcu_read_lock();
+	first = list_first_or_null_rcu(head, struct dmvpn_peer, mcast_node);
+	DMVPN_TEST(first && first->nbma == ip4(192, 0, 2, 1));
+	if (first) {
+		dmvpn_peer_mcast_unref(&dd->cache, first);
+		dmvpn_peer_mcast_ref(&dd->cache, first);
+		peer = first;
+		list_for_each_entry_continue_rcu(peer, head, mcast_node) {
+			if (peer == first)
+				break;	/* came round: a loop */
+			if (dmvpn_peer_mcast_on(peer) &&
+			    peer->nbma == ip4(192, 0, 2, after + 2))
+				after++;
+		}
+	}
+	rcu_read_unlock();
+	mutex_unlock(&dd->cache.lock);
+	DMVPN_TEST(after == npeers - 1);
+
+	/* A peer without multicast entries gets no copies; then it does. */
+	addr = ip4(10, 9, 0, 1);
+	spec.flags = 0;
+	spec.nbma = ip4(192, 0, 2, 1);
+	DMVPN_TEST(!dmvpn_key_set(&spec.key, AF_INET, &addr, 32));
+	DMVPN_TEST(!dmvpn_cache_add(dd, &spec, true, NULL));
+	rcu_read_lock();
+	list_for_each_entry_rcu(peer, head, mcast_node)
+		on += dmvpn_peer_mcast_on(peer) &&
+		      peer->nbma != ip4(192, 0, 2, 1);
+	rcu_read_unlock();
+	DMVPN_TEST(on == npeers - 1);
+	spec.flags = DMVPN_ENTRY_F_MULTICAST;
+	DMVPN_TEST(!dmvpn_cache_add(dd, &spec, true, NULL));
+	on = 0;
+	rcu_read_lock();
+	list_for_each_entry_rcu(peer, head, mcast_node)
+		on += dmvpn_peer_mcast_on(peer);
+	rcu_read_unlock();
+	DMVPN_TEST(on == npeers);
+
+	/* The peers leave the list with their last entry. */
+	dmvpn_cache_flush_all(&dd->cache);
+	DMVPN_TEST(list_empty(head));
+	dmvpn_test_dev_destroy(dd);
+	return ok;
+}
+
 static bool dmvpn_selftest_limit(void)
 {
 	struct dmvpn_dev *dd = dmvpn_test_dev_create(2);
@@ -389,6 +470,7 @@ bool dmvpn_selftest_cache(void)
 
 	ok = dmvpn_selftest_basic();
 	ok &= dmvpn_selftest_limit();
+	ok &= dmvpn_selftest_mcast_reader();
 	ok &= dmvpn_selftest_random();
 	if (ok && cache_bench)
 		for (i = 0; i < ARRAY_SIZE(sizes); i++)
