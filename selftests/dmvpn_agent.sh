@@ -40,6 +40,8 @@
 #     and s2's entry stays
 #   - kill -9 of s1's agent and a restart with traffic flowing: no loss,
 #     the shortcut survives and the hub relays nothing meanwhile
+#   - kill -9 of the hub's agent and a restart: it takes the registrations
+#     over from the kernel
 #   - a hub that lost its cache: the spokes register again within one
 #     renewal interval (and a retry, if a renewal came too early)
 #   - a spoke's NBMA address changes: it registers again at once, and the
@@ -320,6 +322,16 @@ check "s1: purge 10.2.0.0/24" agent s1 purge 10.2.0.0/24 dev dmvpn0
 check "... gone from the kernel" no_entry s1 10.2.0.0/24
 check "... and from show nhrp shortcut" \
 	hides s1 "10\.2\.0\.0/24" show nhrp shortcut
+
+agent_stop hub KILL
+check "kill -9 of the hub's agent: the registrations stay in the kernel" \
+	eval "entry_is hub 10.255.0.2 dynamic 192.0.2.2 &&
+	      entry_is hub 10.255.0.3 dynamic 192.0.2.3"
+agent_start hub
+check "... the restarted hub takes them over from the kernel" \
+	wait_until 5 logged hub "4 registrations taken over from the kernel"
+check "... and lists them as its own" \
+	shows hub "dynamic +192\.0\.2\.3 +10\.255\.0\.3 +up" show dmvpn
 
 agent_stop hub
 check "the hub loses its cache" lab_ctl hub cache flush dev dmvpn0
