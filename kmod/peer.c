@@ -93,19 +93,44 @@ void dmvpn_peer_put(struct dmvpn_cache *cache, struct dmvpn_peer *peer)
 		return;
 	WARN_ON_ONCE(peer->mcast_refs);
 	rhashtable_remove_fast(&cache->peers, &peer->node, dmvpn_peer_params);
+	/* Unpublished, the peer never comes back to the list. */
+	if (peer->mcast_listed)
+		list_del_rcu(&peer->mcast_node);
 	call_rcu(&peer->rcu, dmvpn_peer_free_rcu);
 }
 
+/**
+ * dmvpn_peer_mcast_ref - a multicast entry leads to a peer
+ * @cache: the device's cache; its lock must be held
+ * @peer: the peer
+ *
+ * The first one puts the peer on the multicast list, once in its life;
+ * after that only dmvpn_peer_mcast_on changes, so that a node is never
+ * added back while a reader may still stand on it.
+ */
 void dmvpn_peer_mcast_ref(struct dmvpn_cache *cache, struct dmvpn_peer *peer)
 {
 	lockdep_assert_held(&cache->lock);
-	if (peer->mcast_refs++ == 0)
+	if (peer->mcast_refs++)
+		return;
+	if (!peer->mcast_listed) {
 		list_add_tail_rcu(&peer->mcast_node, &cache->mcast_peers);
+		peer->mcast_listed = true;
+	}
+	WRITE_ONCE(peer->mcast_on, true);
 }
 
+/**
+ * dmvpn_peer_mcast_unref - a multicast entry no longer leads to a peer
+ * @cache: the device's cache; its lock must be held
+ * @peer: the peer
+ *
+ * The last one stops the copies; the peer stays on the list until it is
+ * freed (dmvpn_peer_put).
+ */
 void dmvpn_peer_mcast_unref(struct dmvpn_cache *cache, struct dmvpn_peer *peer)
 {
 	lockdep_assert_held(&cache->lock);
 	if (--peer->mcast_refs == 0)
-		list_del_rcu(&peer->mcast_node);
+		WRITE_ONCE(peer->mcast_on, false);
 }

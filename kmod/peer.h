@@ -26,9 +26,28 @@ struct dmvpn_peer {
 	 */
 	bool route_cache_on;
 	struct dst_cache dst_cache;
+	/*
+	 * On cache->mcast_peers from the first multicast entry until the peer
+	 * is freed, never taken off and put back: a reader standing on the
+	 * node would follow it to the list's head and skip the peers after
+	 * it.  mcast_on says whether it gets copies now.
+	 */
 	struct list_head mcast_node;
+	bool mcast_listed;		/* under cache lock */
+	bool mcast_on;			/* readers: dmvpn_peer_mcast_on */
 	struct rcu_head rcu;
 };
+
+/**
+ * dmvpn_peer_mcast_on - whether a peer of cache->mcast_peers gets copies
+ * @peer: a peer found on the list
+ *
+ * Context: RCU read side.
+ */
+static inline bool dmvpn_peer_mcast_on(const struct dmvpn_peer *peer)
+{
+	return READ_ONCE(peer->mcast_on);
+}
 
 int dmvpn_peer_table_init(struct rhashtable *peers);
 struct dmvpn_peer *dmvpn_peer_find(struct dmvpn_cache *cache, __be32 nbma);

@@ -305,6 +305,8 @@ static void dmvpn_xmit_multicast(struct dmvpn_tx *tx, struct sk_buff *skb)
 	struct sk_buff *copy;
 
 	list_for_each_entry_rcu(peer, &tx->dd->cache.mcast_peers, mcast_node) {
+		if (!dmvpn_peer_mcast_on(peer))
+			continue;
 		if (last) {
 			copy = skb_clone(skb, GFP_ATOMIC);
 			if (!copy)

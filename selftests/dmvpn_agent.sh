@@ -39,7 +39,9 @@
 #     address from another NBMA address (hijack) is refused with code 14
 #     and s2's entry stays
 #   - kill -9 of s1's agent and a restart with traffic flowing: no loss,
-#     the shortcut survives
+#     the shortcut survives and the hub relays nothing meanwhile
+#   - kill -9 of the hub's agent and a restart: it takes the registrations
+#     over from the kernel
 #   - a hub that lost its cache: the spokes register again within one
 #     renewal interval (and a retry, if a renewal came too early)
 #   - a spoke's NBMA address changes: it registers again at once, and the
@@ -104,6 +106,36 @@ refused_with() {
 
 no_entry() {
 	! lab_ctl "$1" cache get "$2" dev dmvpn0 >/dev/null 2>&1
+}
+
+# entry_lacks_flag NODE PREFIX FLAG: the kernel entry exists and does not
+# carry FLAG (a missing entry or a failing dmvpnctl is no proof).
+entry_lacks_flag() {
+	local out
+	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1) || {
+		echo "$1 has no entry $2: $out"
+		return 1
+	}
+	[[ $out == *\"flags\":\[* && $out != *\"$3\"* ]] || {
+		echo "$1 $2 carries $3 (or is no entry): $out"
+		return 1
+	}
+}
+
+# hides NODE PATTERN ARGS...: the agent answers ARGS, without PATTERN (a
+# dead agent or a socket error is a failure, not an absence).
+hides() {
+	local node=$1 pattern=$2 out
+	shift 2
+	out=$(agent "$node" "$@" 2>&1) || {
+		echo "dmvpnctl $* failed: $out"
+		return 1
+	}
+	! grep -qE -- "$pattern" <<<"$out" || {
+		echo "/$pattern/ in:"
+		echo "$out"
+		return 1
+	}
 }
 
 flush_shortcuts() {
@@ -267,19 +299,39 @@ agent_stop s3
 PING_LOG=$CONF/ping.log
 ip netns exec "$lan1" ping -n -q -c 100 -i 0.05 -W 2 10.2.0.10 >"$PING_LOG" 2>&1 &
 PING_PID=$!
-wait_until 5 entry_is s1 10.2.0.0/24 shortcut 192.0.2.3
+# Both directions on their shortcuts before the kill, so that anything the
+# hub takes in from here on means the restarted agent lost a shortcut.
+check "traffic lan1 <-> lan2 on the shortcuts in both directions" \
+	wait_until 5 eval "entry_is s1 10.2.0.0/24 shortcut 192.0.2.3 &&
+			   entry_is s2 10.1.0.0/24 shortcut 192.0.2.2"
+relayed_before=$(hub_relayed)
 agent_stop s1 KILL
 agent_start s1
 wait "$PING_PID"
+relayed_after=$(hub_relayed)
 check "kill -9 and restart of s1's agent under traffic: no loss" \
 	grep -q " 100 received" "$PING_LOG"
+check "... and the hub relayed nothing meanwhile" \
+	test "$relayed_before" -eq "$relayed_after"
+check "... s1's shortcut is still in the kernel" \
+	entry_is s1 10.2.0.0/24 shortcut 192.0.2.3
 check "... s1 took its shortcuts over from the kernel" \
 	logged s1 "shortcuts taken over from the kernel"
 
 check "s1: purge 10.2.0.0/24" agent s1 purge 10.2.0.0/24 dev dmvpn0
 check "... gone from the kernel" no_entry s1 10.2.0.0/24
 check "... and from show nhrp shortcut" \
-	not shows s1 "10\.2\.0\.0/24" show nhrp shortcut
+	hides s1 "10\.2\.0\.0/24" show nhrp shortcut
+
+agent_stop hub KILL
+check "kill -9 of the hub's agent: the registrations stay in the kernel" \
+	eval "entry_is hub 10.255.0.2 dynamic 192.0.2.2 &&
+	      entry_is hub 10.255.0.3 dynamic 192.0.2.3"
+agent_start hub
+check "... the restarted hub takes them over from the kernel" \
+	wait_until 5 logged hub "4 registrations taken over from the kernel"
+check "... and lists them as its own" \
+	shows hub "dynamic +192\.0\.2\.3 +10\.255\.0\.3 +up" show dmvpn
 
 agent_stop hub
 check "the hub loses its cache" lab_ctl hub cache flush dev dmvpn0
@@ -294,12 +346,15 @@ check "... s1 registers again within a renewal interval and a retry" \
 check "... and s2" wait_until 8 entry_is hub 10.255.0.3 dynamic 192.0.2.3
 
 agent_stop s1
+check "s1 stopped cleanly: the hub forgot 10.255.0.2" \
+	wait_until 3 no_entry hub 10.255.0.2
 spoke_conf s1 "unique off"
 check "s1 without the unique flag, on any local address" \
 	ip -n "$s1" link set dmvpn0 type dmvpn local 0.0.0.0
 agent_start s1
-check "... registers without the unique flag" \
-	wait_until 10 not entry_has_flag hub 10.255.0.2 unique
+check "... registers again, without the unique flag" \
+	wait_until 10 eval "entry_is hub 10.255.0.2 dynamic 192.0.2.2 &&
+			    entry_lacks_flag hub 10.255.0.2 unique"
 check "s2 resolves s1's LAN afresh" \
 	eval "agent s2 flush && ping_all lan2 10.1.0.10 10 0.05 &&
 	      wait_until 5 entry_is s2 10.1.0.0/24 shortcut 192.0.2.2"

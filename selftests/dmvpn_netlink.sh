@@ -583,6 +583,11 @@ counter_s1() {
 miss_lines() {
 	grep -c "^miss " "$MONITOR_OUT"
 }
+# miss_events_for ADDR N: the monitor has printed N miss events for ADDR
+# (counted again at each call, so that wait_until polls it).
+miss_events_for() {
+	[ "$(grep -cx "miss dev dmvpn0 $1" "$MONITOR_OUT")" -eq "$2" ]
+}
 misses0=$(counter_s1 misses)
 events0=$(counter_s1 resolve_events)
 
@@ -600,7 +605,7 @@ sleep 1.1
 check "lan1 -> lan2 again, a second later" \
 	ip netns exec "$lan1" ping -q -c 1 -W 5 10.2.0.10
 check "monitor: a second miss event for 10.255.0.3" \
-	wait_until 5 test "$(grep -cx "miss dev dmvpn0 10.255.0.3" "$MONITOR_OUT")" -eq 2
+	wait_until 5 miss_events_for 10.255.0.3 2
 check "lan1 -> lan2 over IPv6" \
 	ip netns exec "$lan1" ping -q -6 -c 1 -W 5 fd02::10
 check "monitor: a miss event for fd00::3" \

@@ -195,6 +195,87 @@ static bool dmvpn_selftest_peers(struct dmvpn_dev *dd)
 	return ok;
 }
 
+/*
+ * A reader standing on a multicast peer while that peer's last multicast
+ * entry goes and comes back within one grace period (the NHS entry
+ * replaced without, then with multicast) must still reach the peers after
+ * it.  The test is that reader: it holds the cache lock and the RCU read
+ * side around what the two replaces do to the peer, then walks on.
+ */
+static bool dmvpn_selftest_mcast_reader(void)
+{
+	static const u8 npeers = 3;
+	struct dmvpn_entry_spec spec = {
+		.type = DMVPN_ENTRY_STATIC,
+		.flags = DMVPN_ENTRY_F_MULTICAST,
+	};
+	struct dmvpn_peer *first, *peer;
+	struct list_head *head;
+	struct dmvpn_dev *dd;
+	int after = 0, on = 0;
+	bool ok = true;
+	__be32 addr;
+	u8 i;
+
+	dd = dmvpn_test_dev_create(DMVPN_DEFAULT_MAX_ENTRIES);
+	if (!dd)
+		return false;
+	head = &dd->cache.mcast_peers;
+	for (i = 1; i <= npeers; i++) {
+		addr = ip4(10, 9, 0, i);
+		spec.nbma = ip4(192, 0, 2, i);
+		DMVPN_TEST(!dmvpn_key_set(&spec.key, AF_INET, &addr, 32));
+		DMVPN_TEST(!dmvpn_cache_add(dd, &spec, false, NULL));
+	}
+
+	mutex_lock(&dd->cache.lock);
+	rcu_read_lock();
+	first = list_first_or_null_rcu(head, struct dmvpn_peer, mcast_node);
+	DMVPN_TEST(first && first->nbma == ip4(192, 0, 2, 1));
+	if (first) {
+		dmvpn_peer_mcast_unref(&dd->cache, first);
+		dmvpn_peer_mcast_ref(&dd->cache, first);
+		peer = first;
+		list_for_each_entry_continue_rcu(peer, head, mcast_node) {
+			if (peer == first)
+				break;	/* came round: a loop */
+			if (dmvpn_peer_mcast_on(peer) &&
+			    peer->nbma == ip4(192, 0, 2, after + 2))
+				after++;
+		}
+	}
+	rcu_read_unlock();
+	mutex_unlock(&dd->cache.lock);
+	DMVPN_TEST(after == npeers - 1);
+
+	/* A peer without multicast entries gets no copies; then it does. */
+	addr = ip4(10, 9, 0, 1);
+	spec.flags = 0;
+	spec.nbma = ip4(192, 0, 2, 1);
+	DMVPN_TEST(!dmvpn_key_set(&spec.key, AF_INET, &addr, 32));
+	DMVPN_TEST(!dmvpn_cache_add(dd, &spec, true, NULL));
+	rcu_read_lock();
+	list_for_each_entry_rcu(peer, head, mcast_node)
+		on += dmvpn_peer_mcast_on(peer) &&
+		      peer->nbma != ip4(192, 0, 2, 1);
+	rcu_read_unlock();
+	DMVPN_TEST(on == npeers - 1);
+	spec.flags = DMVPN_ENTRY_F_MULTICAST;
+	DMVPN_TEST(!dmvpn_cache_add(dd, &spec, true, NULL));
+	on = 0;
+	rcu_read_lock();
+	list_for_each_entry_rcu(peer, head, mcast_node)
+		on += dmvpn_peer_mcast_on(peer);
+	rcu_read_unlock();
+	DMVPN_TEST(on == npeers);
+
+	/* The peers leave the list with their last entry. */
+	dmvpn_cache_flush_all(&dd->cache);
+	DMVPN_TEST(list_empty(head));
+	dmvpn_test_dev_destroy(dd);
+	return ok;
+}
+
 static bool dmvpn_selftest_limit(void)
 {
 	struct dmvpn_dev *dd = dmvpn_test_dev_create(2);
@@ -222,8 +303,8 @@ struct dmvpn_ref_prefix {
 };
 
 /* The longest of @n prefixes that covers @addr, the slow obvious way. */
-static __be32 dmvpn_ref_lookup(const struct dmvpn_ref_prefix *ref, int n,
-			       __be32 addr)
+static const struct dmvpn_ref_prefix *
+dmvpn_ref_lookup(const struct dmvpn_ref_prefix *ref, int n, __be32 addr)
 {
 	int best = -1, i;
 
@@ -233,7 +314,30 @@ static __be32 dmvpn_ref_lookup(const struct dmvpn_ref_prefix *ref, int n,
 		if (best < 0 || ref[i].plen > ref[best].plen)
 			best = i;
 	}
-	return best < 0 ? 0 : ref[best].nbma;
+	return best < 0 ? NULL : &ref[best];
+}
+
+/*
+ * The cache's answer for @addr is the reference's @want: the same prefix,
+ * length and NBMA address, or no entry for no reference prefix.
+ */
+static bool dmvpn_test_lookup_is(struct dmvpn_dev *dd, __be32 addr,
+				 const struct dmvpn_ref_prefix *want)
+{
+	struct dmvpn_entry *e;
+	bool same;
+
+	rcu_read_lock();
+	e = dmvpn_cache_lookup(&dd->cache, AF_INET, &addr);
+	if (!want)
+		same = !e;
+	else
+		same = e && e->key.family == AF_INET &&
+		       e->key.plen == want->plen &&
+		       e->key.addr.v4 == want->addr &&
+		       e->peer && e->peer->nbma == want->nbma;
+	rcu_read_unlock();
+	return same;
 }
 
 /* Random prefixes in 10/8 against the reference, random addresses. */
@@ -256,7 +360,8 @@ static bool dmvpn_selftest_random(void)
 		addr &= inet_make_mask(plen);
 		ref[n].addr = addr;
 		ref[n].plen = plen;
-		ref[n].nbma = htonl(0xc0000200 | (i + 1));
+		/* 198.18.0.0/15: one NBMA address per prefix. */
+		ref[n].nbma = htonl(0xc6120000 | (i + 1));
 		if (!dmvpn_test_add(dd, AF_INET, &addr, plen, ref[n].nbma,
 				    DMVPN_ENTRY_SHORTCUT))
 			n++;	/* a duplicate prefix is -EEXIST: skip it */
@@ -267,8 +372,8 @@ static bool dmvpn_selftest_random(void)
 		/* Bias half the lookups to addresses inside known prefixes. */
 		if (i & 1)
 			addr = ref[i % n].addr | (addr & ~inet_make_mask(ref[i % n].plen));
-		DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET, &addr) ==
-			   dmvpn_ref_lookup(ref, n, addr));
+		DMVPN_TEST(dmvpn_test_lookup_is(dd, addr,
+						dmvpn_ref_lookup(ref, n, addr)));
 	}
 out:
 	kvfree(ref);
@@ -365,6 +470,7 @@ bool dmvpn_selftest_cache(void)
 
 	ok = dmvpn_selftest_basic();
 	ok &= dmvpn_selftest_limit();
+	ok &= dmvpn_selftest_mcast_reader();
 	ok &= dmvpn_selftest_random();
 	if (ok && cache_bench)
 		for (i = 0; i < ARRAY_SIZE(sizes); i++)
