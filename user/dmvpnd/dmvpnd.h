@@ -19,6 +19,7 @@
 #include "entry.h"
 #include "loop.h"
 #include "nhrp.h"
+#include "ratelimit.h"
 
 #define DMVPND_MTU		1500	/* largest NHRP packet we build */
 #define DMVPND_HOP_COUNT	16
@@ -104,6 +105,7 @@ struct nhrp_stats {
 	uint64_t rx_malformed;
 	uint64_t rx_auth_fail;
 	uint64_t rx_dropped;		/* well formed but not for us */
+	uint64_t errors_suppressed;	/* error indications rate-limited */
 	uint64_t tx_errors;
 	uint64_t kernel_errors;
 	uint64_t miss_events;
@@ -127,6 +129,8 @@ struct dev {
 	struct amap pending;		/* spoke: struct pending */
 	struct nhrp_stats stats;
 	uint64_t started;
+	struct ratelimit err_rl;	/* error indications, per source */
+	struct ratelimit log_rl;	/* log lines about strangers */
 };
 
 /*
@@ -226,6 +230,8 @@ void msg_add_auth(struct dev *dev, struct nhrp_msg *m);
 bool msg_auth_ok(struct dev *dev, const struct nhrp_msg *m);
 void msg_group(const struct nhrp_msg *m, char *out, size_t size);
 void msg_set_group(struct nhrp_msg *m, const char *group);
+/* A log line about a packet from @from may be written (rate limit). */
+bool log_allowed(struct dev *dev, struct in_addr from);
 void send_error(struct dev *dev, struct in_addr to, const uint8_t *pkt,
 		size_t len, uint16_t code, uint16_t offset);
 
