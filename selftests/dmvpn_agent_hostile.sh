@@ -22,6 +22,10 @@
 #     not answered at all; a malformed packet's error indication carries no
 #     extension (no secret); a flood of bad packets from one source does
 #     not silence the error indications owed to another
+#   - static and NHS entries (item 3): a registration of the hub's map host,
+#     of the hub's own address or of an address outside the tunnel prefix
+#     (a LAN host behind s2) is refused and changes nothing; a traffic
+#     indication naming a spoke's map host leaves the static entry alone
 #   - throughout, lan1 <-> lan2 and the spokes' registrations keep working;
 #     all agents alive; dmesg is clean
 
@@ -197,6 +201,34 @@ out=$(craft --to 192.0.2.1 --from 192.0.2.77 "${REG[@]}" --bad-ext --listen 2)
 wait "$flood"
 check "a flood of bad packets from one host does not silence errors to another" \
 	error_to "$out" 192.0.2.77
+
+# ---- item 3: static entries and the tunnel prefix
+out=$(craft --to 192.0.2.1 registration-request --auth s3cret \
+	--src-proto 10.255.0.50 --dst-proto 10.255.0.50 \
+	--cie 0,255,600,192.0.2.66,10.255.0.50 --listen 2)
+check "a registration of the hub's map host is refused" \
+	grep -q 'type=registration-reply .* code=[1-9]' <<<"$out"
+check "... the static entry is untouched" \
+	entry_is hub 10.255.0.50 static 192.0.2.50
+out=$(craft --to 192.0.2.1 registration-request --auth s3cret \
+	--src-proto 10.255.0.1 --dst-proto 10.255.0.1 \
+	--cie 0,255,600,192.0.2.66,10.255.0.1 --listen 2)
+check "a registration of the hub's own address is refused" \
+	grep -q 'type=registration-reply .* code=[1-9]' <<<"$out"
+check "... and makes no entry" not_entry_at hub 10.255.0.1 192.0.2.66
+out=$(craft --to 192.0.2.1 registration-request --auth s3cret \
+	--src-proto 10.2.0.10 --dst-proto 10.2.0.10 \
+	--cie 0,255,600,192.0.2.66,10.2.0.10 --listen 2)
+check "a registration of a LAN host behind s2 (outside 10.255.0.0/24) is refused" \
+	grep -q 'type=registration-reply .* code=[1-9]' <<<"$out"
+check "... and makes no entry" not_entry_at hub 10.2.0.10 192.0.2.66
+check "s1's map host is static" entry_is s1 10.8.0.5 static 192.0.2.3
+craft --to 192.0.2.2 --from 192.0.2.1 traffic-indication --auth s3cret \
+	--src-proto 10.255.0.1 --dst-proto 10.1.0.10 \
+	--inner 10.1.0.10,10.8.0.5 >/dev/null
+sleep 3
+check "a traffic indication (spoofed from the hub) naming it leaves it static" \
+	entry_is s1 10.8.0.5 static 192.0.2.3
 
 # ---- still working
 check "lan1 -> lan2 still" ping_all lan1 10.2.0.10 10 0.1

@@ -179,7 +179,8 @@ const char *nbma_str(struct in_addr a, char *buf, size_t len);
 /* ---- kernel.c: the dmvpn genl family ---- */
 int kernel_open(void);
 void kernel_close(void);
-/* Add or replace @e on @dev; @fields as in entry.h.  0 or -errno. */
+/* Add or replace @e on @dev; @fields as in entry.h.  0 or -errno;
+ * -EEXIST when a learnt @e would replace a static, NHS or local entry. */
 int kernel_entry_set(struct dev *dev, const struct dmvpn_entry *e,
 		     unsigned int fields);
 int kernel_entry_del(struct dev *dev, const struct dmvpn_prefix *p);

@@ -5,6 +5,7 @@
  * indications (Cisco's Phase 3 redirect) for the kernel's hairpin events.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 #include <stdlib.h>
@@ -127,6 +128,44 @@ static void fill_self_cie(struct dev *dev, struct nhrp_cie *c,
 }
 
 
+/*
+ * Whether a client may register @p at all: only host addresses of the
+ * tunnel's own prefix, never ours, never an NHS of ours.  IOS and RFC 2332
+ * (5.2.3: the NHS "may" refuse, code 4, administratively prohibited) allow
+ * a hub to refuse what it does not serve; without this, a registration for
+ * a LAN host behind a spoke beats that spoke's route by longest-prefix
+ * match, and one for the hub's own address or a map host takes it over.
+ */
+static bool may_register(struct dev *dev, const struct dmvpn_prefix *p)
+{
+	const struct dmvpn_prefix *self = dev_proto(dev, p->family);
+	unsigned int bits = dmvpn_family_bits(p->family);
+	struct dmvpn_prefix a, b;
+
+	if (!self)
+		return false;
+	amap_key(&a, self, bits);
+	amap_key(&b, p, bits);
+	if (!memcmp(&a, &b, sizeof(a)))
+		return false;
+	/* A hub on a host address (/32) says nothing of its tunnel's
+	 * prefix: then any address but its own goes. */
+	if (self->len < bits) {
+		amap_key(&a, self, self->len);
+		amap_key(&b, p, self->len);
+		if (memcmp(&a, &b, sizeof(a)))
+			return false;
+	}
+	for (unsigned int i = 0; dev->nhs && i < dev->cfg.nhs_count; i++) {
+		if (dev->nhs[i].proto.family != p->family)
+			continue;
+		amap_key(&a, &dev->nhs[i].proto, bits);
+		if (!memcmp(&a, &b, sizeof(a)))
+			return false;
+	}
+	return true;
+}
+
 /* One CIE of a registration: accept it, or say why not. */
 static uint8_t register_cie(struct dev *dev, struct in_addr from,
 			    const struct nhrp_msg *m, const struct nhrp_cie *c,
@@ -134,23 +173,35 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 {
 	struct dmvpn_prefix proto;
 	struct in_addr claimed = { 0 };
-	char a[INET6_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], b[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
 	struct reg *r;
 	bool unique = m->flags & NHRP_FLAG_REG_U;
+	bool is_new;
+	int ret;
 
 	proto_from_addr(&proto, c->proto.len ? &c->proto : &m->src_proto);
-	if (!proto.family)
+	if (!proto.family || proto.family != msg_family(m))
 		return NHRP_CODE_ADMIN_PROHIBITED;
+	if (!may_register(dev, &proto)) {
+		if (log_allowed(dev, from))
+			log_warn("%s: refused %s from %s: not a client address "
+				 "of this tunnel", dev->name,
+				 addr_str(&proto, a, sizeof(a)),
+				 nbma_str(from, b, sizeof(b)));
+		return NHRP_CODE_ADMIN_PROHIBITED;
+	}
 	if (!nbma_from_addr(&claimed, c->nbma.len ? &c->nbma : &m->src_nbma))
 		claimed = from;
 	r = nhs_find_reg(dev, &proto);
 	/* The point of "unique": nobody takes over a registered address. */
 	if (r && r->unique && r->nbma.s_addr != from.s_addr &&
 	    r->expires > loop_now()) {
-		log_warn("%s: refused %s from %s: registered uniquely at %s",
-			 dev->name, addr_str(&proto, a, sizeof(a)),
-			 nbma_str(from, b, sizeof(b)),
-			 nbma_str(r->nbma, a, sizeof(a)));
+		if (log_allowed(dev, from))
+			log_warn("%s: refused %s from %s: registered uniquely "
+				 "at %s", dev->name,
+				 addr_str(&proto, a, sizeof(a)),
+				 nbma_str(from, b, sizeof(b)),
+				 nbma_str(r->nbma, d, sizeof(d)));
 		return NHRP_CODE_UNIQUE_ALREADY_REGISTERED;
 	}
 	if (!c->holding_time) {
@@ -161,13 +212,11 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 		}
 		return NHRP_CODE_SUCCESS;
 	}
+	is_new = !r;
 	if (!r) {
 		r = reg_get(dev, &proto);
 		if (!r)
 			return NHRP_CODE_INSUFFICIENT_RESOURCES;
-		log_info("%s: registered %s at %s", dev->name,
-			 addr_str(&proto, a, sizeof(a)),
-			 nbma_str(from, b, sizeof(b)));
 	} else if (r->nbma.s_addr != from.s_addr) {
 		log_info("%s: %s moved to %s", dev->name,
 			 addr_str(&proto, a, sizeof(a)),
@@ -180,10 +229,18 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 	r->holdtime = c->holding_time;
 	r->expires = loop_now() + (uint64_t)c->holding_time * 1000;
 	snprintf(r->group, sizeof(r->group), "%s", group);
-	if (install_reg(dev, r)) {
+	ret = install_reg(dev, r);
+	if (ret) {
 		reg_free(dev, r);
-		return NHRP_CODE_INSUFFICIENT_RESOURCES;
+		/* A static or NHS entry of that prefix: never replaced from
+		 * the wire (kernel_entry_set). */
+		return ret == -EEXIST ? NHRP_CODE_ADMIN_PROHIBITED :
+		       NHRP_CODE_INSUFFICIENT_RESOURCES;
 	}
+	if (is_new)
+		log_info("%s: registered %s at %s", dev->name,
+			 addr_str(&proto, a, sizeof(a)),
+			 nbma_str(from, b, sizeof(b)));
 	return NHRP_CODE_SUCCESS;
 }
 
