@@ -26,6 +26,10 @@
 #     of the hub's own address or of an address outside the tunnel prefix
 #     (a LAN host behind s2) is refused and changes nothing; a traffic
 #     indication naming a spoke's map host leaves the static entry alone
+#   - registration floods (item 5): 6 registrations of 16 CIEs each from
+#     one NBMA address with holding time 65535 make at most the per-address
+#     cap (16) of entries, 4 per packet, none held longer than the hub's own
+#     holding time, and the refusals are counted
 #   - throughout, lan1 <-> lan2 and the spokes' registrations keep working;
 #     all agents alive; dmesg is clean
 
@@ -229,6 +233,24 @@ craft --to 192.0.2.2 --from 192.0.2.1 traffic-indication --auth s3cret \
 sleep 3
 check "a traffic indication (spoofed from the hub) naming it leaves it static" \
 	entry_is s1 10.8.0.5 static 192.0.2.3
+
+# ---- item 5: registration floods
+refused0=$(stat hub reg_refused)
+for base in 100 116 132 148 164 180; do
+	# shellcheck disable=SC2046
+	craft --to 192.0.2.1 registration-request --auth s3cret \
+		--src-proto 10.255.0.$base --dst-proto 10.255.0.$base \
+		$(for i in $(seq "$base" $((base + 15))); do
+			printf -- '--cie 0,255,65535,192.0.2.66,10.255.0.%d ' "$i"
+		done) >/dev/null
+done
+sleep 2
+check "96 registrations (6 packets) from one NBMA address make at most 16 entries" \
+	entries_at_most hub 192.0.2.66 16
+check "... none held longer than the hub's holding time ($HOLD s)" \
+	hold_at_most hub 10.255.0.100 "$HOLD"
+check "... the refusals are counted" \
+	stat_between hub reg_refused 1 $((refused0 + 80)) 999999
 
 # ---- still working
 check "lan1 -> lan2 still" ping_all lan1 10.2.0.10 10 0.1

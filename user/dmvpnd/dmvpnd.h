@@ -27,6 +27,15 @@
 #define DMVPND_RESOLVE_TIMEOUT	1000	/* ms before a resolution is resent */
 #define DMVPND_NEGATIVE_HOLD	10	/* s a NAK keeps a destination away */
 #define DMVPND_REG_BACKOFF_MAX	60	/* s between retries to a dead NHS */
+/*
+ * What one host may make a hub hold (issue 14): IOS, nhrpd and we send one
+ * CIE per registration, so a few per packet is plenty; a NAT's outside
+ * address stands for every spoke behind it, so a few dozen per NBMA
+ * address.  Without such caps one host fills the kernel's max-entries and
+ * every real spoke then gets "insufficient resources".
+ */
+#define DMVPND_REG_CIES_MAX	4	/* CIEs taken from one registration */
+#define DMVPND_REGS_PER_NBMA	16	/* addresses one NBMA address holds */
 
 enum nhs_state {
 	NHS_RESOLVING,		/* NBMA name not resolved yet */
@@ -105,6 +114,7 @@ struct nhrp_stats {
 	uint64_t rx_malformed;
 	uint64_t rx_auth_fail;
 	uint64_t rx_dropped;		/* well formed but not for us */
+	uint64_t reg_refused;		/* registration CIEs refused */
 	uint64_t errors_suppressed;	/* error indications rate-limited */
 	uint64_t tx_errors;
 	uint64_t kernel_errors;
@@ -125,6 +135,7 @@ struct dev {
 
 	struct nhs *nhs;		/* spoke: cfg.nhs_count of them */
 	struct amap regs;		/* hub: struct reg */
+	struct amap reg_nbmas;		/* hub: registrations per NBMA */
 	struct amap shortcuts;		/* spoke: struct shortcut */
 	struct amap pending;		/* spoke: struct pending */
 	struct nhrp_stats stats;

@@ -282,6 +282,7 @@ void nhc_rx_reply(struct dev *dev, struct in_addr from,
 {
 	struct nhs *n = nhs_by_request(dev, m->request_id);
 	char a[INET_ADDRSTRLEN];
+	uint64_t hold = dev->cfg.holdtime;
 	uint16_t code;
 
 	if (!n || !m->cies.count) {
@@ -305,7 +306,11 @@ void nhc_rx_reply(struct dev *dev, struct in_addr from,
 	 * without it the kernel has nowhere to send a miss. */
 	install_nhs_entry(n);
 	set_state(n, NHS_UP);
-	timer_arm(&n->timer, (uint64_t)dev->cfg.holdtime * 1000 / 3);
+	/* An NHS may grant less than we asked for (ours caps at its own
+	 * holding time): renew within a third of what it granted. */
+	if (m->cies.cie[0].holding_time && m->cies.cie[0].holding_time < hold)
+		hold = m->cies.cie[0].holding_time;
+	timer_arm(&n->timer, hold * 1000 / 3);
 }
 
 /* Our underlay address moved (DHCP, PPPoE): tell every NHS at once. */

@@ -70,8 +70,69 @@ static void purge_resolvers(struct dev *dev, struct reg *r)
 	r->resolver_count = 0;
 }
 
+/* How many registrations an NBMA address holds (key: the address). */
+struct nbma_count {
+	struct amap_node node;
+	unsigned int regs;
+};
+
+static void nbma_key(struct dmvpn_prefix *k, struct in_addr nbma)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = AF_INET;
+	k->len = 32;
+	memcpy(k->addr.bytes, &nbma, 4);
+}
+
+static struct nbma_count *nbma_count(struct dev *dev, struct in_addr nbma)
+{
+	struct dmvpn_prefix k;
+	struct amap_node *n;
+
+	nbma_key(&k, nbma);
+	n = amap_find(&dev->reg_nbmas, &k);
+	return n ? amap_entry(n, struct nbma_count, node) : NULL;
+}
+
+static unsigned int nbma_regs(struct dev *dev, struct in_addr nbma)
+{
+	struct nbma_count *c = nbma_count(dev, nbma);
+
+	return c ? c->regs : 0;
+}
+
+/* Move @r to @nbma, keeping the per-address counts. */
+static void reg_set_nbma(struct dev *dev, struct reg *r, struct in_addr nbma)
+{
+	struct nbma_count *c;
+
+	if (r->nbma.s_addr == nbma.s_addr)
+		return;
+	c = r->nbma.s_addr ? nbma_count(dev, r->nbma) : NULL;
+	if (c && !--c->regs) {
+		amap_remove(&dev->reg_nbmas, &c->node);
+		free(c);
+	}
+	r->nbma = nbma;
+	if (!nbma.s_addr)
+		return;
+	c = nbma_count(dev, nbma);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return;
+		nbma_key(&c->node.key, nbma);
+		if (amap_insert(&dev->reg_nbmas, &c->node)) {
+			free(c);
+			return;
+		}
+	}
+	c->regs++;
+}
+
 static void reg_free(struct dev *dev, struct reg *r)
 {
+	reg_set_nbma(dev, r, (struct in_addr){ 0 });
 	amap_remove(&dev->regs, &r->node);
 	free(r);
 }
@@ -177,6 +238,7 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 	struct reg *r;
 	bool unique = m->flags & NHRP_FLAG_REG_U;
 	bool is_new;
+	uint16_t hold;
 	int ret;
 
 	proto_from_addr(&proto, c->proto.len ? &c->proto : &m->src_proto);
@@ -212,6 +274,16 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 		}
 		return NHRP_CODE_SUCCESS;
 	}
+	if ((!r || r->nbma.s_addr != from.s_addr) &&
+	    nbma_regs(dev, from) >= DMVPND_REGS_PER_NBMA) {
+		if (log_allowed(dev, from))
+			log_warn("%s: refused %s from %s: %u registrations "
+				 "from there already", dev->name,
+				 addr_str(&proto, a, sizeof(a)),
+				 nbma_str(from, b, sizeof(b)),
+				 DMVPND_REGS_PER_NBMA);
+		return NHRP_CODE_INSUFFICIENT_RESOURCES;
+	}
 	is_new = !r;
 	if (!r) {
 		r = reg_get(dev, &proto);
@@ -223,11 +295,17 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 			 nbma_str(from, b, sizeof(b)));
 		purge_resolvers(dev, r);
 	}
-	r->nbma = from;
+	/* Never longer than our own holding time: a client that asks for
+	 * 65535 s does not get to keep its entry for 18 hours.  The reply
+	 * says what was granted (RFC 2332 5.2.4 returns the CIEs), and an
+	 * NHC renews within a third of it. */
+	hold = c->holding_time < dev->cfg.holdtime ? c->holding_time :
+	       (uint16_t)dev->cfg.holdtime;
+	reg_set_nbma(dev, r, from);
 	r->claimed_nbma = claimed;
 	r->unique = unique;
-	r->holdtime = c->holding_time;
-	r->expires = loop_now() + (uint64_t)c->holding_time * 1000;
+	r->holdtime = hold;
+	r->expires = loop_now() + (uint64_t)hold * 1000;
 	snprintf(r->group, sizeof(r->group), "%s", group);
 	ret = install_reg(dev, r);
 	if (ret) {
@@ -256,9 +334,17 @@ void nhs_rx_registration(struct dev *dev, struct in_addr from,
 		return;
 	}
 	msg_group(m, group, sizeof(group));
-	for (unsigned int i = 0; i < m->cies.count; i++)
-		m->cies.cie[i].code = register_cie(dev, from, m,
-						   &m->cies.cie[i], group);
+	for (unsigned int i = 0; i < m->cies.count; i++) {
+		struct nhrp_cie *c = &m->cies.cie[i];
+
+		c->code = i < DMVPND_REG_CIES_MAX ?
+			  register_cie(dev, from, m, c, group) :
+			  NHRP_CODE_INSUFFICIENT_RESOURCES;
+		if (c->code != NHRP_CODE_SUCCESS)
+			dev->stats.reg_refused++;
+		else if (c->holding_time > dev->cfg.holdtime)
+			c->holding_time = (uint16_t)dev->cfg.holdtime;
+	}
 
 	/* The reply is the request turned around (RFC 2332 5.2.4). */
 	m->type = NHRP_REGISTRATION_REPLY;
@@ -399,7 +485,7 @@ static void adopt_one(struct dev *dev, const struct dmvpn_entry *e, void *arg)
 	r = reg_get(dev, &e->prefix);
 	if (!r)
 		return;
-	r->nbma = e->nbma;
+	reg_set_nbma(dev, r, e->nbma);
 	r->claimed_nbma = e->nbma;
 	r->unique = e->flags & DMVPN_ENTRY_F_UNIQUE;
 	r->holdtime = (uint16_t)e->holdtime;
@@ -429,6 +515,7 @@ void nhs_stop(struct dev *dev)
 {
 	amap_each(&dev->regs, free_one, dev);
 	amap_free(&dev->regs);
+	amap_free(&dev->reg_nbmas);
 }
 
 /* ---- the operator's purge and flush: the spoke registers again later ---- */
