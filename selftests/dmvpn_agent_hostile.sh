@@ -30,6 +30,11 @@
 #     one NBMA address with holding time 65535 make at most the per-address
 #     cap (16) of entries, 4 per packet, none held longer than the hub's own
 #     holding time, and the refusals are counted
+#   - resolution requests (item 2): a request sent straight to s2 claiming
+#     to come from lan1's host does not redirect s2's traffic; the hub does
+#     not pass on a request from an address the requester is not
+#     registered at; s2 answers the sender, not the address a request
+#     claims (no reflection)
 #   - throughout, lan1 <-> lan2 and the spokes' registrations keep working;
 #     all agents alive; dmesg is clean
 
@@ -251,6 +256,27 @@ check "... none held longer than the hub's holding time ($HOLD s)" \
 	hold_at_most hub 10.255.0.100 "$HOLD"
 check "... the refusals are counted" \
 	stat_between hub reg_refused 1 $((refused0 + 80)) 999999
+
+# ---- item 2: resolution requests
+craft --to 192.0.2.3 resolution-request --auth s3cret --id 4242 \
+	--src-proto 10.1.0.10 --dst-proto 10.2.0.10 --flags 0xc000 \
+	--cie 0,255,65535,, >/dev/null
+sleep 1
+check "a request sent straight to s2 does not make it send lan1 to us" \
+	not_entry_at s2 10.1.0.10 192.0.2.66
+craft --to 192.0.2.1 resolution-request --auth s3cret --id 4243 \
+	--src-proto 10.255.0.2 --dst-proto 10.2.0.10 --flags 0xc000 \
+	--cie 0,255,65535,, >/dev/null
+sleep 1
+check "the hub does not pass on a request for s1 coming from us" \
+	not_entry_at s2 10.255.0.2 192.0.2.66
+out=$(craft --to 192.0.2.3 --from 192.0.2.66 resolution-request \
+	--auth s3cret --id 4244 --src-nbma 192.0.2.77 \
+	--src-proto 10.255.0.66 --dst-proto 10.2.0.10 --flags 0xc000 \
+	--cie 0,255,600,, --listen 2)
+check "s2 answers the sender, not the address the request claims" \
+	eval "! grep -q 'dst=192.0.2.77' <<<\"\$out\""
+check "... nor learns it" not_entry_at s2 10.255.0.66 192.0.2.77
 
 # ---- still working
 check "lan1 -> lan2 still" ping_all lan1 10.2.0.10 10 0.1

@@ -115,6 +115,7 @@ struct nhrp_stats {
 	uint64_t rx_auth_fail;
 	uint64_t rx_dropped;		/* well formed but not for us */
 	uint64_t reg_refused;		/* registration CIEs refused */
+	uint64_t rx_not_vouched;	/* requests/indications from strangers */
 	uint64_t errors_suppressed;	/* error indications rate-limited */
 	uint64_t tx_errors;
 	uint64_t kernel_errors;

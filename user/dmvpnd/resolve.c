@@ -333,6 +333,40 @@ static struct in_addr reply_nbma(const struct nhrp_msg *m,
 	return seen_nbma(m, &c->proto, &c->nbma, from);
 }
 
+/* A holding time from the wire, never longer than our own (issue 14):
+ * 0 (none given) is ours. */
+static uint16_t cap_hold(struct dev *dev, uint16_t hold)
+{
+	return hold && hold < dev->cfg.holdtime ? hold :
+	       (uint16_t)dev->cfg.holdtime;
+}
+
+/* @p lies inside our tunnel's prefix (any address does when we have a
+ * host address only). */
+static bool in_tunnel(struct dev *dev, const struct dmvpn_prefix *p)
+{
+	const struct dmvpn_prefix *self = dev_proto(dev, p->family);
+	struct dmvpn_prefix a, b;
+
+	if (!self)
+		return false;
+	if (self->len >= dmvpn_family_bits(p->family))
+		return true;
+	amap_key(&a, self, self->len);
+	amap_key(&b, p, self->len);
+	return !memcmp(&a, &b, sizeof(a));
+}
+
+/* @from is the NBMA address of one of our NHSs. */
+static bool from_nhs(struct dev *dev, struct in_addr from)
+{
+	for (unsigned int i = 0; dev->nhs && i < dev->cfg.nhs_count; i++)
+		if (dev->nhs[i].nbma.s_addr == from.s_addr &&
+		    dev->nhs[i].state != NHS_RESOLVING)
+			return true;
+	return false;
+}
+
 static bool is_self(struct dev *dev, const struct nhrp_addr *a);
 static bool upper_nhs(struct dev *dev, uint8_t family, struct in_addr avoid,
 		      struct in_addr *nbma);
@@ -392,15 +426,12 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 	}
 	proto_from_addr(&via, &c->proto);
 	install_shortcut(dev, &prefix, reply_nbma(m, c, from),
-			 via.family ? &via : NULL,
-			 c->holding_time ? c->holding_time :
-			 (uint16_t)dev->cfg.holdtime);
+			 via.family ? &via : NULL, cap_hold(dev, c->holding_time));
 	/* The responder's own tunnel address goes direct as well. */
 	if (via.family && via.family == prefix.family &&
 	    memcmp(&via, &prefix, sizeof(via)) && !prefix_too_wide(dev, &via))
 		install_shortcut(dev, &via, reply_nbma(m, c, from), NULL,
-				 c->holding_time ? c->holding_time :
-				 (uint16_t)dev->cfg.holdtime);
+				 cap_hold(dev, c->holding_time));
 }
 
 /* ---- answering and forwarding requests ---- */
@@ -461,15 +492,22 @@ static struct reg *reg_toward(struct dev *dev, const struct dmvpn_prefix *p)
  * not the one it claims: say so in the NAT extension of what we pass on.
  */
 static void add_nat_record(struct dev *dev, struct nhrp_msg *m,
-			   const struct nhrp_addr *proto)
+			   const struct nhrp_addr *proto,
+			   const struct nhrp_addr *claimed)
 {
 	struct dmvpn_prefix p;
+	struct in_addr claim = { 0 };
 	struct nhrp_cie *c;
 	struct reg *r;
 
 	proto_from_addr(&p, proto);
 	r = p.family ? nhs_find_reg(dev, &p) : NULL;
-	if (!r || r->nbma.s_addr == r->claimed_nbma.s_addr ||
+	/* Also when the message claims another address than the one we see
+	 * the client at: the record is what the far end believes, not the
+	 * claim (it would make the far end a reflector). */
+	nbma_from_addr(&claim, claimed);
+	if (!r || (r->nbma.s_addr == r->claimed_nbma.s_addr &&
+		   (!claim.s_addr || claim.s_addr == r->nbma.s_addr)) ||
 	    m->nat_address.count >= NHRP_MAX_CIES)
 		return;
 	c = &m->nat_address.cie[m->nat_address.count++];
@@ -518,7 +556,8 @@ static void forward_reply(struct dev *dev, struct in_addr from,
 	}
 	m->ext_present |= NHRP_HAS_REVERSE_TRANSIT;
 	if (m->cies.count && m->cies.cie[0].proto.len)
-		add_nat_record(dev, m, &m->cies.cie[0].proto);
+		add_nat_record(dev, m, &m->cies.cie[0].proto,
+			       &m->cies.cie[0].nbma);
 	msg_add_auth(dev, m);
 	packet_send(dev, to, m);
 }
@@ -530,10 +569,47 @@ static struct in_addr requester_nbma(const struct nhrp_msg *m,
 	return seen_nbma(m, &m->src_proto, &m->src_nbma, from);
 }
 
-static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
-		   uint8_t code, uint8_t plen)
+/*
+ * A request is vouched for when it reached us through an NHS that checked
+ * the requester: on a spoke, one from our NHS; on a hub, one whose
+ * requester is registered with us at the address it came from, or that a
+ * registered client of ours (a lower hub, in the Forward Transit NHS
+ * record it added) or our own NHS passed on.  Anything else is a stranger
+ * speaking for itself: we may answer it, at the address its packet came
+ * from, but learn nothing from it (issue 14: RFC 2332 lets a station
+ * answer a request it gets directly; IOS and nhrpd keep such entries, we
+ * do not, since only the NHS binds a protocol address to an NBMA one).
+ */
+static bool vouched(struct dev *dev, struct in_addr from,
+		    const struct nhrp_msg *m)
 {
-	struct in_addr to = requester_nbma(m, from);
+	struct dmvpn_prefix p;
+	struct reg *r;
+	struct in_addr up;
+
+	if (dev->cfg.role != CFG_ROLE_HUB)
+		return from_nhs(dev, from);
+	if (upper_nhs(dev, msg_family(m), (struct in_addr){ 0 }, &up) &&
+	    up.s_addr == from.s_addr)
+		return true;
+	proto_from_addr(&p, &m->src_proto);
+	r = p.family ? nhs_find_reg(dev, &p) : NULL;
+	if (r)
+		return r->nbma.s_addr == from.s_addr;
+	if (!m->forward_transit.count)
+		return false;
+	proto_from_addr(&p, &m->forward_transit.cie[
+				m->forward_transit.count - 1].proto);
+	r = p.family ? nhs_find_reg(dev, &p) : NULL;
+	return r && r->nbma.s_addr == from.s_addr;
+}
+
+static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
+		   uint8_t code, uint8_t plen, bool trusted)
+{
+	/* A stranger is answered where its packet came from, never at an
+	 * address it names: that would make us a reflector. */
+	struct in_addr to = trusted ? requester_nbma(m, from) : from;
 	/*
 	 * A requester behind NAT cannot take a packet from us before it has
 	 * sent us one, and our attempt would make its router refuse the
@@ -577,18 +653,19 @@ static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 /* A spoke answering lets the requester's packets back straight away,
  * unless the requester is behind NAT (see answer()). */
 static void learn_requester(struct dev *dev, const struct nhrp_msg *m,
-			    struct in_addr from)
+			    struct in_addr from, bool trusted)
 {
 	struct dmvpn_prefix src;
-	uint16_t hold = m->cies.count && m->cies.cie[0].holding_time ?
-			m->cies.cie[0].holding_time :
-			(uint16_t)dev->cfg.holdtime;
+	uint16_t hold = cap_hold(dev, m->cies.count ?
+				 m->cies.cie[0].holding_time : 0);
 
-	if (dev->cfg.role != CFG_ROLE_SPOKE ||
+	if (dev->cfg.role != CFG_ROLE_SPOKE || !trusted ||
 	    behind_nat(m, &m->src_proto, &m->src_nbma))
 		return;
 	proto_from_addr(&src, &m->src_proto);
-	if (!src.family || prefix_too_wide(dev, &src))
+	/* The requester is an NHC of this tunnel: a host of its prefix. */
+	if (!src.family || prefix_too_wide(dev, &src) ||
+	    !in_tunnel(dev, &src))
 		return;
 	install_shortcut(dev, &src, requester_nbma(m, from), NULL, hold);
 }
@@ -614,7 +691,7 @@ static void forward(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 	m->ext_present |= NHRP_HAS_FORWARD_TRANSIT;
 	/* We know where the requester's packets really come from: a
 	 * requester behind NAT is answered at its outside address. */
-	add_nat_record(dev, m, &m->src_proto);
+	add_nat_record(dev, m, &m->src_proto, &m->src_nbma);
 	if (r)
 		nhs_note_resolver(r, requester_nbma(m, from), &m->src_proto);
 	msg_add_auth(dev, m);
@@ -641,35 +718,54 @@ void resolve_rx_request(struct dev *dev, struct in_addr from,
 	struct route_info ri;
 	struct reg *r = NULL;
 	struct in_addr up;
+	bool trusted;
 
 	if (in_transit(dev, &m->forward_transit)) {
 		send_error(dev, from, raw, len, NHRP_ERR_LOOP_DETECTED, 0);
 		return;
 	}
+	trusted = vouched(dev, from, m);
+	if (!trusted)
+		dev->stats.rx_not_vouched++;
 	if (!m->cies.count) {
 		m->cies.count = 1;
 		memset(&m->cies.cie[0], 0, sizeof(m->cies.cie[0]));
 	}
 	proto_from_addr(&dst, &m->dst_proto);
 	if (!dst.family || route_lookup(&dst, &ri)) {
-		answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff);
+		answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff, trusted);
 		return;
 	}
 	if (ri.local) {
-		learn_requester(dev, m, from);
+		learn_requester(dev, m, from, trusted);
 		answer(dev, from, m, NHRP_CODE_SUCCESS,
-		       (uint8_t)dmvpn_family_bits(dst.family));
+		       (uint8_t)dmvpn_family_bits(dst.family), trusted);
 		return;
 	}
 	if (ri.oif != dev->ifindex) {
 		/* Behind us on another interface: ours to answer, but not
 		 * the default route, which would claim the whole world. */
 		if (!ri.dst_len) {
-			answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff);
+			answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff,
+			       trusted);
 			return;
 		}
-		learn_requester(dev, m, from);
-		answer(dev, from, m, NHRP_CODE_SUCCESS, ri.dst_len);
+		learn_requester(dev, m, from, trusted);
+		answer(dev, from, m, NHRP_CODE_SUCCESS, ri.dst_len, trusted);
+		return;
+	}
+	/*
+	 * A hub passes a request on only for a requester it can vouch for:
+	 * the one who answers learns the requester's binding from it.
+	 */
+	if (!trusted) {
+		if (log_allowed(dev, from)) {
+			char a[INET_ADDRSTRLEN];
+
+			log_warn("%s: resolution request from %s for a "
+				 "requester not registered there: dropped",
+				 dev->name, nbma_str(from, a, sizeof(a)));
+		}
 		return;
 	}
 	if (dev->cfg.role == CFG_ROLE_HUB) {
@@ -684,7 +780,7 @@ void resolve_rx_request(struct dev *dev, struct in_addr from,
 		forward(dev, from, m, raw, len, NULL, up);
 		return;
 	}
-	answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff);
+	answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff, trusted);
 }
 
 /* ---- traffic indications, purges, expiry ---- */
