@@ -35,6 +35,9 @@
 #     not pass on a request from an address the requester is not
 #     registered at; s2 answers the sender, not the address a request
 #     claims (no reflection)
+#   - traffic indications (item 4): one from a stranger starts nothing; a
+#     flood of them spoofed from the hub's address leaves s1 with bounded
+#     resolution requests
 #   - throughout, lan1 <-> lan2 and the spokes' registrations keep working;
 #     all agents alive; dmesg is clean
 
@@ -277,6 +280,21 @@ out=$(craft --to 192.0.2.3 --from 192.0.2.66 resolution-request \
 check "s2 answers the sender, not the address the request claims" \
 	eval "! grep -q 'dst=192.0.2.77' <<<\"\$out\""
 check "... nor learns it" not_entry_at s2 10.255.0.66 192.0.2.77
+
+# ---- item 4: traffic indications
+craft --to 192.0.2.2 traffic-indication --auth s3cret \
+	--src-proto 10.255.0.66 --dst-proto 10.1.0.10 \
+	--inner 10.1.0.10,10.2.0.99 >/dev/null
+sleep 1
+check "a traffic indication from a stranger starts no resolution" \
+	not_logged s1 "resolving 10.2.0.99"
+req0=$(stat s1 resolution-request 2)
+craft --to 192.0.2.2 --from 192.0.2.1 traffic-indication --auth s3cret \
+	--src-proto 10.255.0.1 --dst-proto 10.1.0.10 --vary --count 500 \
+	--inner 10.1.0.10,10.77.0.1 >/dev/null
+sleep 3
+check "500 indications spoofed from the hub: s1 sends at most 100 requests" \
+	stat_between s1 resolution-request 2 "$req0" $((req0 + 100))
 
 # ---- still working
 check "lan1 -> lan2 still" ping_all lan1 10.2.0.10 10 0.1

@@ -26,6 +26,7 @@
 #define DMVPND_RESOLVE_RETRIES	3
 #define DMVPND_RESOLVE_TIMEOUT	1000	/* ms before a resolution is resent */
 #define DMVPND_NEGATIVE_HOLD	10	/* s a NAK keeps a destination away */
+#define DMVPND_PENDING_MAX	128	/* resolutions in flight per device */
 #define DMVPND_REG_BACKOFF_MAX	60	/* s between retries to a dead NHS */
 /*
  * What one host may make a hub hold (issue 14): IOS, nhrpd and we send one
@@ -143,6 +144,7 @@ struct dev {
 	uint64_t started;
 	struct ratelimit err_rl;	/* error indications, per source */
 	struct ratelimit log_rl;	/* log lines about strangers */
+	struct ratelimit indication_rl;	/* traffic indications acted on */
 };
 
 /*

@@ -131,6 +131,12 @@ void resolve_request(struct dev *dev, const struct dmvpn_prefix *target)
 	    !dev_proto(dev, target->family) || find_pending(dev, target) ||
 	    is_nhs_address(dev, target))
 		return;
+	/* Bounded: the packets keep going through the NHS meanwhile, and a
+	 * miss for the same destination comes again. */
+	if (dev->pending.count >= DMVPND_PENDING_MAX) {
+		dev->stats.rx_dropped++;
+		return;
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return;
@@ -785,14 +791,28 @@ void resolve_rx_request(struct dev *dev, struct in_addr from,
 
 /* ---- traffic indications, purges, expiry ---- */
 
+/*
+ * A traffic indication (Cisco's redirect) says "resolve this destination,
+ * your packets to it go through me".  Only a hub we send through can say
+ * so: we take them from our NHSs alone (IOS takes them from anyone; an
+ * indication from a stranger would make us send requests and hold pending
+ * state at its will).  Destinations the kernel has an entry for (a map
+ * host, a NAK still in force) are skipped, and indications are acted on
+ * at most 10 a second (a burst of 20): the data keeps flowing through the
+ * hub meanwhile, and the hub indicates again.
+ */
 void resolve_rx_indication(struct dev *dev, struct in_addr from,
 			   const struct nhrp_msg *m)
 {
 	struct dmvpn_prefix dst = { 0 };
+	struct dmvpn_entry e;
 
-	(void)from;
 	if (!dev->cfg.shortcut)
 		return;
+	if (!from_nhs(dev, from)) {
+		dev->stats.rx_not_vouched++;
+		return;
+	}
 	if (m->payload_len >= 20 && m->payload[0] >> 4 == 4) {
 		dst.family = AF_INET;
 		dst.len = 32;
@@ -802,6 +822,19 @@ void resolve_rx_indication(struct dev *dev, struct in_addr from,
 		dst.len = 128;
 		memcpy(dst.addr.bytes, m->payload + 24, 16);
 	} else {
+		dev->stats.rx_dropped++;
+		return;
+	}
+	/* The kernel is the truth (an operator may have flushed what our
+	 * shortcut map still holds); a covering prefix of ours would have
+	 * kept the packet off the hub, so only the exact entry counts. */
+	if (find_pending(dev, &dst) || !kernel_entry_get(dev, &dst, &e)) {
+		dev->stats.rx_dropped++;
+		return;
+	}
+	if (!dev->indication_rl.key)
+		ratelimit_init(&dev->indication_rl, 10, 20, 10, 20);
+	if (!ratelimit_allow(&dev->indication_rl, from.s_addr, loop_now())) {
 		dev->stats.rx_dropped++;
 		return;
 	}
