@@ -38,6 +38,8 @@
 #   - traffic indications (item 4): one from a stranger starts nothing; a
 #     flood of them spoofed from the hub's address leaves s1 with bounded
 #     resolution requests
+#   - reply matching (item 6): a registration NAK from a stranger with
+#     request ID 0 does not take s1's NHS down
 #   - throughout, lan1 <-> lan2 and the spokes' registrations keep working;
 #     all agents alive; dmesg is clean
 
@@ -295,6 +297,15 @@ craft --to 192.0.2.2 --from 192.0.2.1 traffic-indication --auth s3cret \
 sleep 3
 check "500 indications spoofed from the hub: s1 sends at most 100 requests" \
 	stat_between s1 resolution-request 2 "$req0" $((req0 + 100))
+
+# ---- item 6: reply matching
+craft --to 192.0.2.2 registration-reply --auth s3cret --id 0 \
+	--src-proto 10.255.0.2 --dst-proto 10.255.0.1 \
+	--cie 4,255,0,192.0.2.2,10.255.0.2 >/dev/null
+sleep 1
+check "a registration NAK with ID 0 from a stranger leaves s1's NHS up" \
+	eval "not_logged s1 'refused the registration' &&
+	      shows s1 ' up ' show nhrp nhs"
 
 # ---- still working
 check "lan1 -> lan2 still" ping_all lan1 10.2.0.10 10 0.1

@@ -397,8 +397,28 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 		dev->stats.rx_dropped++;
 		return;
 	}
-	pending_free(p);
 	c = &m->cies.cie[0];
+	plen = c->prefix_len;
+	if (plen > dmvpn_family_bits(target.family))
+		plen = dmvpn_family_bits(target.family);
+	/*
+	 * The CIE's client address is the responder's tunnel address (IOS,
+	 * nhrpd and we answer so; the header's destination is the target),
+	 * so the prefix is the target's with the CIE's length.  That length
+	 * is the responder's route; nobody routes less than a /8 (/16 in
+	 * IPv6) behind one spoke, so a shorter one is narrowed to the host:
+	 * no reply installs 0.0.0.0/1 (issue 14).  A responder address
+	 * outside our tunnel's prefix is no responder of this tunnel.
+	 */
+	proto_from_addr(&via, &c->proto);
+	if (via.family && (via.family != target.family ||
+			   !in_tunnel(dev, &via))) {
+		dev->stats.rx_dropped++;
+		return;
+	}
+	if (plen < (target.family == AF_INET6 ? 16U : 8U))
+		plen = dmvpn_family_bits(target.family);
+	pending_free(p);
 	if (c->code != NHRP_CODE_SUCCESS) {
 		uint16_t hold = c->holding_time && c->holding_time <
 				DMVPND_NEGATIVE_HOLD ? c->holding_time :
@@ -407,9 +427,6 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 		install_negative(dev, &target, hold);
 		return;
 	}
-	plen = c->prefix_len;
-	if (plen > dmvpn_family_bits(target.family))
-		plen = dmvpn_family_bits(target.family);
 	amap_key(&prefix, &target, plen);
 	if (prefix_too_wide(dev, &prefix))
 		amap_key(&prefix, &target, dmvpn_family_bits(target.family));
@@ -433,9 +450,13 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 	proto_from_addr(&via, &c->proto);
 	install_shortcut(dev, &prefix, reply_nbma(m, c, from),
 			 via.family ? &via : NULL, cap_hold(dev, c->holding_time));
-	/* The responder's own tunnel address goes direct as well. */
+	/*
+	 * The responder's own tunnel address goes direct as well, if it is
+	 * one: an address of our tunnel's prefix, not ours, not an NHS's.
+	 */
 	if (via.family && via.family == prefix.family &&
-	    memcmp(&via, &prefix, sizeof(via)) && !prefix_too_wide(dev, &via))
+	    memcmp(&via, &prefix, sizeof(via)) && in_tunnel(dev, &via) &&
+	    !prefix_too_wide(dev, &via))
 		install_shortcut(dev, &via, reply_nbma(m, c, from), NULL,
 				 cap_hold(dev, c->holding_time));
 }
