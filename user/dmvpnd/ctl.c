@@ -323,8 +323,9 @@ static void show_stats(struct reply *r, struct dev *dev)
 #define STAT(name) { #name, s->name }
 	const struct { const char *name; uint64_t v; } other[] = {
 		STAT(rx_malformed), STAT(rx_auth_fail), STAT(rx_dropped),
-		STAT(tx_errors), STAT(kernel_errors), STAT(miss_events),
-		STAT(redirect_events), STAT(expired_events),
+		STAT(errors_suppressed), STAT(reg_refused),
+		STAT(rx_not_vouched), STAT(tx_errors), STAT(kernel_errors),
+		STAT(miss_events), STAT(redirect_events), STAT(expired_events),
 	};
 #undef STAT
 	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {

@@ -19,13 +19,24 @@
 #include "entry.h"
 #include "loop.h"
 #include "nhrp.h"
+#include "ratelimit.h"
 
 #define DMVPND_MTU		1500	/* largest NHRP packet we build */
 #define DMVPND_HOP_COUNT	16
 #define DMVPND_RESOLVE_RETRIES	3
 #define DMVPND_RESOLVE_TIMEOUT	1000	/* ms before a resolution is resent */
 #define DMVPND_NEGATIVE_HOLD	10	/* s a NAK keeps a destination away */
+#define DMVPND_PENDING_MAX	128	/* resolutions in flight per device */
 #define DMVPND_REG_BACKOFF_MAX	60	/* s between retries to a dead NHS */
+/*
+ * What one host may make a hub hold (issue 14): IOS, nhrpd and we send one
+ * CIE per registration, so a few per packet is plenty; a NAT's outside
+ * address stands for every spoke behind it, so a few dozen per NBMA
+ * address.  Without such caps one host fills the kernel's max-entries and
+ * every real spoke then gets "insufficient resources".
+ */
+#define DMVPND_REG_CIES_MAX	4	/* CIEs taken from one registration */
+#define DMVPND_REGS_PER_NBMA	16	/* addresses one NBMA address holds */
 
 enum nhs_state {
 	NHS_RESOLVING,		/* NBMA name not resolved yet */
@@ -104,6 +115,9 @@ struct nhrp_stats {
 	uint64_t rx_malformed;
 	uint64_t rx_auth_fail;
 	uint64_t rx_dropped;		/* well formed but not for us */
+	uint64_t reg_refused;		/* registration CIEs refused */
+	uint64_t rx_not_vouched;	/* requests/indications from strangers */
+	uint64_t errors_suppressed;	/* error indications rate-limited */
 	uint64_t tx_errors;
 	uint64_t kernel_errors;
 	uint64_t miss_events;
@@ -123,10 +137,14 @@ struct dev {
 
 	struct nhs *nhs;		/* spoke: cfg.nhs_count of them */
 	struct amap regs;		/* hub: struct reg */
+	struct amap reg_nbmas;		/* hub: registrations per NBMA */
 	struct amap shortcuts;		/* spoke: struct shortcut */
 	struct amap pending;		/* spoke: struct pending */
 	struct nhrp_stats stats;
 	uint64_t started;
+	struct ratelimit err_rl;	/* error indications, per source */
+	struct ratelimit log_rl;	/* log lines about strangers */
+	struct ratelimit indication_rl;	/* traffic indications acted on */
 };
 
 /*
@@ -175,7 +193,8 @@ const char *nbma_str(struct in_addr a, char *buf, size_t len);
 /* ---- kernel.c: the dmvpn genl family ---- */
 int kernel_open(void);
 void kernel_close(void);
-/* Add or replace @e on @dev; @fields as in entry.h.  0 or -errno. */
+/* Add or replace @e on @dev; @fields as in entry.h.  0 or -errno;
+ * -EEXIST when a learnt @e would replace a static, NHS or local entry. */
 int kernel_entry_set(struct dev *dev, const struct dmvpn_entry *e,
 		     unsigned int fields);
 int kernel_entry_del(struct dev *dev, const struct dmvpn_prefix *p);
@@ -226,6 +245,8 @@ void msg_add_auth(struct dev *dev, struct nhrp_msg *m);
 bool msg_auth_ok(struct dev *dev, const struct nhrp_msg *m);
 void msg_group(const struct nhrp_msg *m, char *out, size_t size);
 void msg_set_group(struct nhrp_msg *m, const char *group);
+/* A log line about a packet from @from may be written (rate limit). */
+bool log_allowed(struct dev *dev, struct in_addr from);
 void send_error(struct dev *dev, struct in_addr to, const uint8_t *pkt,
 		size_t len, uint16_t code, uint16_t offset);
 

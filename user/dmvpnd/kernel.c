@@ -119,12 +119,39 @@ static int report(struct dev *dev, const char *what, int ret)
 	return ret;
 }
 
+/* The types NHRP packets make: registrations, resolutions, NAKs. */
+static bool learnt_type(uint8_t type)
+{
+	return type == DMVPN_ENTRY_DYNAMIC || type == DMVPN_ENTRY_SHORTCUT ||
+	       type == DMVPN_ENTRY_NEGATIVE;
+}
+
+/*
+ * Entries the configuration makes (static maps, NHS entries) replace
+ * whatever is there.  Entries learnt from the wire replace only entries
+ * learnt from the wire: a registration, reply or NAK naming a map host, an
+ * NHS or a local entry must not take it over (issue 14), so for those
+ * kernel_entry_set() returns -EEXIST and changes nothing.  The agent is
+ * the only writer of learnt entries and runs single-threaded, so nothing
+ * comes between the look and the replace but an operator's dmvpnctl.
+ */
 int kernel_entry_set(struct dev *dev, const struct dmvpn_entry *e,
 		     unsigned int fields)
 {
-	struct nl_msg *msg = dmvpn_nl_request(&req, DMVPN_CMD_ENTRY_NEW, 0,
-					      dev->ifindex);
+	struct nl_msg *msg;
 	int ret = -ENOMEM;
+
+	if (learnt_type(e->type)) {
+		struct dmvpn_entry cur;
+
+		ret = kernel_entry_get(dev, &e->prefix, &cur);
+		if (!ret && !learnt_type(cur.type))
+			return -EEXIST;
+		if (ret && ret != -ENOENT)
+			return ret;
+		ret = -ENOMEM;
+	}
+	msg = dmvpn_nl_request(&req, DMVPN_CMD_ENTRY_NEW, 0, dev->ifindex);
 
 	if (msg && !msg_put_entry(msg, e, fields) &&
 	    !nla_put_flag(msg, DMVPN_A_REPLACE))

@@ -35,14 +35,19 @@ struct dev *dev_by_ifindex(uint32_t ifindex)
 }
 
 /*
- * Request IDs start at a random point so that a restarted agent does not
- * reuse the IDs of requests its peers may still answer.
+ * Request IDs are random, each one: a counter is learnt from one forwarded
+ * request and then predicts the next, which lets a stranger answer our
+ * requests (issue 14).  RFC 2332 asks only that an ID identify the request
+ * to its sender; random ones do, and a restarted agent does not reuse the
+ * IDs of requests its peers may still answer.  Never 0 (none in flight).
  */
 uint32_t next_request_id(void)
 {
-	if (++request_id == 0)
-		request_id = 1;
-	return request_id;
+	uint32_t id;
+
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
+		id = ++request_id * 2654435761U;
+	return id ? id : 1;
 }
 
 static void seed_request_id(void)

@@ -236,10 +236,20 @@ void nhc_stop(struct dev *dev, bool purge)
 	dev->nhs = NULL;
 }
 
-static struct nhs *nhs_by_request(struct dev *dev, uint32_t id)
+/*
+ * The NHS a registration reply answers: the one whose request in flight
+ * has that ID (0 is never one: it means none in flight) and that sent the
+ * reply.  A reply from anywhere else, guessed ID or not, changes nothing
+ * (issue 14: a forged NAK took the NHS down).
+ */
+static struct nhs *nhs_by_request(struct dev *dev, uint32_t id,
+				  struct in_addr from)
 {
+	if (!id)
+		return NULL;
 	for (unsigned int i = 0; i < dev->cfg.nhs_count; i++)
 		if (dev->nhs[i].request_id == id &&
+		    dev->nhs[i].nbma.s_addr == from.s_addr &&
 		    dev->nhs[i].state != NHS_RESOLVING)
 			return &dev->nhs[i];
 	return NULL;
@@ -280,8 +290,9 @@ static void learn_dynamic_proto(struct nhs *n, const struct nhrp_msg *m)
 void nhc_rx_reply(struct dev *dev, struct in_addr from,
 		  const struct nhrp_msg *m)
 {
-	struct nhs *n = nhs_by_request(dev, m->request_id);
+	struct nhs *n = nhs_by_request(dev, m->request_id, from);
 	char a[INET_ADDRSTRLEN];
+	uint64_t hold = dev->cfg.holdtime;
 	uint16_t code;
 
 	if (!n || !m->cies.count) {
@@ -305,7 +316,11 @@ void nhc_rx_reply(struct dev *dev, struct in_addr from,
 	 * without it the kernel has nowhere to send a miss. */
 	install_nhs_entry(n);
 	set_state(n, NHS_UP);
-	timer_arm(&n->timer, (uint64_t)dev->cfg.holdtime * 1000 / 3);
+	/* An NHS may grant less than we asked for (ours caps at its own
+	 * holding time): renew within a third of what it granted. */
+	if (m->cies.cie[0].holding_time && m->cies.cie[0].holding_time < hold)
+		hold = m->cies.cie[0].holding_time;
+	timer_arm(&n->timer, hold * 1000 / 3);
 }
 
 /* Our underlay address moved (DHCP, PPPoE): tell every NHS at once. */

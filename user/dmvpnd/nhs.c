@@ -5,6 +5,7 @@
  * indications (Cisco's Phase 3 redirect) for the kernel's hairpin events.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 #include <stdlib.h>
@@ -69,8 +70,69 @@ static void purge_resolvers(struct dev *dev, struct reg *r)
 	r->resolver_count = 0;
 }
 
+/* How many registrations an NBMA address holds (key: the address). */
+struct nbma_count {
+	struct amap_node node;
+	unsigned int regs;
+};
+
+static void nbma_key(struct dmvpn_prefix *k, struct in_addr nbma)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = AF_INET;
+	k->len = 32;
+	memcpy(k->addr.bytes, &nbma, 4);
+}
+
+static struct nbma_count *nbma_count(struct dev *dev, struct in_addr nbma)
+{
+	struct dmvpn_prefix k;
+	struct amap_node *n;
+
+	nbma_key(&k, nbma);
+	n = amap_find(&dev->reg_nbmas, &k);
+	return n ? amap_entry(n, struct nbma_count, node) : NULL;
+}
+
+static unsigned int nbma_regs(struct dev *dev, struct in_addr nbma)
+{
+	struct nbma_count *c = nbma_count(dev, nbma);
+
+	return c ? c->regs : 0;
+}
+
+/* Move @r to @nbma, keeping the per-address counts. */
+static void reg_set_nbma(struct dev *dev, struct reg *r, struct in_addr nbma)
+{
+	struct nbma_count *c;
+
+	if (r->nbma.s_addr == nbma.s_addr)
+		return;
+	c = r->nbma.s_addr ? nbma_count(dev, r->nbma) : NULL;
+	if (c && !--c->regs) {
+		amap_remove(&dev->reg_nbmas, &c->node);
+		free(c);
+	}
+	r->nbma = nbma;
+	if (!nbma.s_addr)
+		return;
+	c = nbma_count(dev, nbma);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return;
+		nbma_key(&c->node.key, nbma);
+		if (amap_insert(&dev->reg_nbmas, &c->node)) {
+			free(c);
+			return;
+		}
+	}
+	c->regs++;
+}
+
 static void reg_free(struct dev *dev, struct reg *r)
 {
+	reg_set_nbma(dev, r, (struct in_addr){ 0 });
 	amap_remove(&dev->regs, &r->node);
 	free(r);
 }
@@ -127,6 +189,44 @@ static void fill_self_cie(struct dev *dev, struct nhrp_cie *c,
 }
 
 
+/*
+ * Whether a client may register @p at all: only host addresses of the
+ * tunnel's own prefix, never ours, never an NHS of ours.  IOS and RFC 2332
+ * (5.2.3: the NHS "may" refuse, code 4, administratively prohibited) allow
+ * a hub to refuse what it does not serve; without this, a registration for
+ * a LAN host behind a spoke beats that spoke's route by longest-prefix
+ * match, and one for the hub's own address or a map host takes it over.
+ */
+static bool may_register(struct dev *dev, const struct dmvpn_prefix *p)
+{
+	const struct dmvpn_prefix *self = dev_proto(dev, p->family);
+	unsigned int bits = dmvpn_family_bits(p->family);
+	struct dmvpn_prefix a, b;
+
+	if (!self)
+		return false;
+	amap_key(&a, self, bits);
+	amap_key(&b, p, bits);
+	if (!memcmp(&a, &b, sizeof(a)))
+		return false;
+	/* A hub on a host address (/32) says nothing of its tunnel's
+	 * prefix: then any address but its own goes. */
+	if (self->len < bits) {
+		amap_key(&a, self, self->len);
+		amap_key(&b, p, self->len);
+		if (memcmp(&a, &b, sizeof(a)))
+			return false;
+	}
+	for (unsigned int i = 0; dev->nhs && i < dev->cfg.nhs_count; i++) {
+		if (dev->nhs[i].proto.family != p->family)
+			continue;
+		amap_key(&a, &dev->nhs[i].proto, bits);
+		if (!memcmp(&a, &b, sizeof(a)))
+			return false;
+	}
+	return true;
+}
+
 /* One CIE of a registration: accept it, or say why not. */
 static uint8_t register_cie(struct dev *dev, struct in_addr from,
 			    const struct nhrp_msg *m, const struct nhrp_cie *c,
@@ -134,23 +234,36 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 {
 	struct dmvpn_prefix proto;
 	struct in_addr claimed = { 0 };
-	char a[INET6_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], b[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
 	struct reg *r;
 	bool unique = m->flags & NHRP_FLAG_REG_U;
+	bool is_new;
+	uint16_t hold;
+	int ret;
 
 	proto_from_addr(&proto, c->proto.len ? &c->proto : &m->src_proto);
-	if (!proto.family)
+	if (!proto.family || proto.family != msg_family(m))
 		return NHRP_CODE_ADMIN_PROHIBITED;
+	if (!may_register(dev, &proto)) {
+		if (log_allowed(dev, from))
+			log_warn("%s: refused %s from %s: not a client address "
+				 "of this tunnel", dev->name,
+				 addr_str(&proto, a, sizeof(a)),
+				 nbma_str(from, b, sizeof(b)));
+		return NHRP_CODE_ADMIN_PROHIBITED;
+	}
 	if (!nbma_from_addr(&claimed, c->nbma.len ? &c->nbma : &m->src_nbma))
 		claimed = from;
 	r = nhs_find_reg(dev, &proto);
 	/* The point of "unique": nobody takes over a registered address. */
 	if (r && r->unique && r->nbma.s_addr != from.s_addr &&
 	    r->expires > loop_now()) {
-		log_warn("%s: refused %s from %s: registered uniquely at %s",
-			 dev->name, addr_str(&proto, a, sizeof(a)),
-			 nbma_str(from, b, sizeof(b)),
-			 nbma_str(r->nbma, a, sizeof(a)));
+		if (log_allowed(dev, from))
+			log_warn("%s: refused %s from %s: registered uniquely "
+				 "at %s", dev->name,
+				 addr_str(&proto, a, sizeof(a)),
+				 nbma_str(from, b, sizeof(b)),
+				 nbma_str(r->nbma, d, sizeof(d)));
 		return NHRP_CODE_UNIQUE_ALREADY_REGISTERED;
 	}
 	if (!c->holding_time) {
@@ -161,29 +274,51 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 		}
 		return NHRP_CODE_SUCCESS;
 	}
+	if ((!r || r->nbma.s_addr != from.s_addr) &&
+	    nbma_regs(dev, from) >= DMVPND_REGS_PER_NBMA) {
+		if (log_allowed(dev, from))
+			log_warn("%s: refused %s from %s: %u registrations "
+				 "from there already", dev->name,
+				 addr_str(&proto, a, sizeof(a)),
+				 nbma_str(from, b, sizeof(b)),
+				 DMVPND_REGS_PER_NBMA);
+		return NHRP_CODE_INSUFFICIENT_RESOURCES;
+	}
+	is_new = !r;
 	if (!r) {
 		r = reg_get(dev, &proto);
 		if (!r)
 			return NHRP_CODE_INSUFFICIENT_RESOURCES;
-		log_info("%s: registered %s at %s", dev->name,
-			 addr_str(&proto, a, sizeof(a)),
-			 nbma_str(from, b, sizeof(b)));
 	} else if (r->nbma.s_addr != from.s_addr) {
 		log_info("%s: %s moved to %s", dev->name,
 			 addr_str(&proto, a, sizeof(a)),
 			 nbma_str(from, b, sizeof(b)));
 		purge_resolvers(dev, r);
 	}
-	r->nbma = from;
+	/* Never longer than our own holding time: a client that asks for
+	 * 65535 s does not get to keep its entry for 18 hours.  The reply
+	 * says what was granted (RFC 2332 5.2.4 returns the CIEs), and an
+	 * NHC renews within a third of it. */
+	hold = c->holding_time < dev->cfg.holdtime ? c->holding_time :
+	       (uint16_t)dev->cfg.holdtime;
+	reg_set_nbma(dev, r, from);
 	r->claimed_nbma = claimed;
 	r->unique = unique;
-	r->holdtime = c->holding_time;
-	r->expires = loop_now() + (uint64_t)c->holding_time * 1000;
+	r->holdtime = hold;
+	r->expires = loop_now() + (uint64_t)hold * 1000;
 	snprintf(r->group, sizeof(r->group), "%s", group);
-	if (install_reg(dev, r)) {
+	ret = install_reg(dev, r);
+	if (ret) {
 		reg_free(dev, r);
-		return NHRP_CODE_INSUFFICIENT_RESOURCES;
+		/* A static or NHS entry of that prefix: never replaced from
+		 * the wire (kernel_entry_set). */
+		return ret == -EEXIST ? NHRP_CODE_ADMIN_PROHIBITED :
+		       NHRP_CODE_INSUFFICIENT_RESOURCES;
 	}
+	if (is_new)
+		log_info("%s: registered %s at %s", dev->name,
+			 addr_str(&proto, a, sizeof(a)),
+			 nbma_str(from, b, sizeof(b)));
 	return NHRP_CODE_SUCCESS;
 }
 
@@ -199,9 +334,17 @@ void nhs_rx_registration(struct dev *dev, struct in_addr from,
 		return;
 	}
 	msg_group(m, group, sizeof(group));
-	for (unsigned int i = 0; i < m->cies.count; i++)
-		m->cies.cie[i].code = register_cie(dev, from, m,
-						   &m->cies.cie[i], group);
+	for (unsigned int i = 0; i < m->cies.count; i++) {
+		struct nhrp_cie *c = &m->cies.cie[i];
+
+		c->code = i < DMVPND_REG_CIES_MAX ?
+			  register_cie(dev, from, m, c, group) :
+			  NHRP_CODE_INSUFFICIENT_RESOURCES;
+		if (c->code != NHRP_CODE_SUCCESS)
+			dev->stats.reg_refused++;
+		else if (c->holding_time > dev->cfg.holdtime)
+			c->holding_time = (uint16_t)dev->cfg.holdtime;
+	}
 
 	/* The reply is the request turned around (RFC 2332 5.2.4). */
 	m->type = NHRP_REGISTRATION_REPLY;
@@ -342,7 +485,7 @@ static void adopt_one(struct dev *dev, const struct dmvpn_entry *e, void *arg)
 	r = reg_get(dev, &e->prefix);
 	if (!r)
 		return;
-	r->nbma = e->nbma;
+	reg_set_nbma(dev, r, e->nbma);
 	r->claimed_nbma = e->nbma;
 	r->unique = e->flags & DMVPN_ENTRY_F_UNIQUE;
 	r->holdtime = (uint16_t)e->holdtime;
@@ -372,6 +515,7 @@ void nhs_stop(struct dev *dev)
 {
 	amap_each(&dev->regs, free_one, dev);
 	amap_free(&dev->regs);
+	amap_free(&dev->reg_nbmas);
 }
 
 /* ---- the operator's purge and flush: the spoke registers again later ---- */

@@ -97,36 +97,58 @@ bool msg_auth_ok(struct dev *dev, const struct nhrp_msg *m)
 	       !memcmp(m->auth_secret, dev->cfg.auth, dev->cfg.auth_len);
 }
 
-/* Error indications are answers to bad packets: a flood of bad packets
- * must not become a flood of errors, so at most ten a second. */
-static bool error_allowed(void)
+/*
+ * Error indications answer bad packets, so a flood of bad packets must not
+ * become a flood of errors: each source gets one a second (a burst of 2),
+ * all sources together 20 a second.  Per source, so that a flood from one
+ * host does not silence the errors owed to another.
+ */
+static bool error_allowed(struct dev *dev, struct in_addr to)
 {
-	static uint64_t window;
-	static unsigned int sent;
-	uint64_t now = loop_now() / 1000;
-
-	if (now != window) {
-		window = now;
-		sent = 0;
-	}
-	return sent++ < 10;
+	if (!dev->err_rl.key)
+		ratelimit_init(&dev->err_rl, 1, 2, 20, 20);
+	if (ratelimit_allow(&dev->err_rl, to.s_addr, loop_now()))
+		return true;
+	dev->stats.errors_suppressed++;
+	return false;
 }
 
+/*
+ * A log line about a packet from a stranger: at most a few a second from
+ * each source and overall, so that a flood cannot fill the disk or drown
+ * what matters; the counters say how many there were.
+ */
+bool log_allowed(struct dev *dev, struct in_addr from)
+{
+	if (!dev->log_rl.key)
+		ratelimit_init(&dev->log_rl, 1, 3, 10, 10);
+	return ratelimit_allow(&dev->log_rl, from.s_addr, loop_now());
+}
+
+/*
+ * RFC 2332 5.2.7: an error indication carries no extensions.  Above all
+ * not the authentication extension: its answer goes to whoever sent a bad
+ * packet, and a cleartext secret in it would hand the secret to anyone
+ * who asks (issue 14).  Without it, a peer that checks authentication
+ * drops our errors; they are advisory and only ever logged, so that loses
+ * nothing that matters (IOS and nhrpd log them too).
+ */
 void send_error(struct dev *dev, struct in_addr to, const uint8_t *pkt,
 		size_t len, uint16_t code, uint16_t offset)
 {
 	struct nhrp_msg in, m;
 	struct dmvpn_prefix dst = { 0 };
 
-	if (!error_allowed())
-		return;
 	/* Never answer an error with an error. */
 	if (len >= NHRP_FIXED_HDR_LEN && pkt[17] == NHRP_ERROR_INDICATION)
+		return;
+	if (!error_allowed(dev, to))
 		return;
 	if (!nhrp_parse(pkt, len, &in, NULL))
 		proto_from_addr(&dst, &in.src_proto);
 	msg_start(dev, &m, NHRP_ERROR_INDICATION, our_nbma(dev, to),
 		  dst.family ? &dst : NULL);
+	m.ext_present = 0;
 	m.error_code = code;
 	m.error_offset = offset;
 	m.payload = pkt;
@@ -225,9 +247,10 @@ void nhrp_rx(struct dev *dev, struct in_addr from, const uint8_t *buf,
 
 	if (nhrp_parse(buf, len, &m, &err)) {
 		dev->stats.rx_malformed++;
-		log_debug("%s: malformed NHRP from %s: %s at byte %zu",
-			  dev->name, nbma_str(from, a, sizeof(a)), err.reason,
-			  err.offset);
+		if (log_allowed(dev, from))
+			log_debug("%s: malformed NHRP from %s: %s at byte %zu",
+				  dev->name, nbma_str(from, a, sizeof(a)),
+				  err.reason, err.offset);
 		if (err.error_code)
 			send_error(dev, from, buf, len, err.error_code,
 				   (uint16_t)err.offset);
@@ -243,11 +266,21 @@ void nhrp_rx(struct dev *dev, struct in_addr from, const uint8_t *buf,
 		dev->stats.rx_dropped++;
 		return;
 	}
+	/*
+	 * A packet that fails authentication gets no answer at all, and
+	 * leaves nothing behind but a counter and a rate-limited log line:
+	 * an answer would tell a scanner that an NHRP agent is here, and
+	 * bounce its floods at whatever address it spoofs.  RFC 2332 lets an
+	 * NHS send an Authentication Failure error; IOS and nhrpd drop such
+	 * packets silently, as WireGuard does.
+	 */
 	if (!msg_auth_ok(dev, &m)) {
 		dev->stats.rx_auth_fail++;
-		log_warn("%s: %s from %s failed authentication", dev->name,
-			 nhrp_type_name(m.type), nbma_str(from, a, sizeof(a)));
-		send_error(dev, from, buf, len, NHRP_ERR_AUTH_FAILURE, 0);
+		if (log_allowed(dev, from))
+			log_warn("%s: %s from %s failed authentication (%llu "
+				 "in all)", dev->name, nhrp_type_name(m.type),
+				 nbma_str(from, a, sizeof(a)),
+				 (unsigned long long)dev->stats.rx_auth_fail);
 		return;
 	}
 	dispatch(dev, from, &m, buf, len);

@@ -131,6 +131,12 @@ void resolve_request(struct dev *dev, const struct dmvpn_prefix *target)
 	    !dev_proto(dev, target->family) || find_pending(dev, target) ||
 	    is_nhs_address(dev, target))
 		return;
+	/* Bounded: the packets keep going through the NHS meanwhile, and a
+	 * miss for the same destination comes again. */
+	if (dev->pending.count >= DMVPND_PENDING_MAX) {
+		dev->stats.rx_dropped++;
+		return;
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return;
@@ -333,6 +339,40 @@ static struct in_addr reply_nbma(const struct nhrp_msg *m,
 	return seen_nbma(m, &c->proto, &c->nbma, from);
 }
 
+/* A holding time from the wire, never longer than our own (issue 14):
+ * 0 (none given) is ours. */
+static uint16_t cap_hold(struct dev *dev, uint16_t hold)
+{
+	return hold && hold < dev->cfg.holdtime ? hold :
+	       (uint16_t)dev->cfg.holdtime;
+}
+
+/* @p lies inside our tunnel's prefix (any address does when we have a
+ * host address only). */
+static bool in_tunnel(struct dev *dev, const struct dmvpn_prefix *p)
+{
+	const struct dmvpn_prefix *self = dev_proto(dev, p->family);
+	struct dmvpn_prefix a, b;
+
+	if (!self)
+		return false;
+	if (self->len >= dmvpn_family_bits(p->family))
+		return true;
+	amap_key(&a, self, self->len);
+	amap_key(&b, p, self->len);
+	return !memcmp(&a, &b, sizeof(a));
+}
+
+/* @from is the NBMA address of one of our NHSs. */
+static bool from_nhs(struct dev *dev, struct in_addr from)
+{
+	for (unsigned int i = 0; dev->nhs && i < dev->cfg.nhs_count; i++)
+		if (dev->nhs[i].nbma.s_addr == from.s_addr &&
+		    dev->nhs[i].state != NHS_RESOLVING)
+			return true;
+	return false;
+}
+
 static bool is_self(struct dev *dev, const struct nhrp_addr *a);
 static bool upper_nhs(struct dev *dev, uint8_t family, struct in_addr avoid,
 		      struct in_addr *nbma);
@@ -357,8 +397,28 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 		dev->stats.rx_dropped++;
 		return;
 	}
-	pending_free(p);
 	c = &m->cies.cie[0];
+	plen = c->prefix_len;
+	if (plen > dmvpn_family_bits(target.family))
+		plen = dmvpn_family_bits(target.family);
+	/*
+	 * The CIE's client address is the responder's tunnel address (IOS,
+	 * nhrpd and we answer so; the header's destination is the target),
+	 * so the prefix is the target's with the CIE's length.  That length
+	 * is the responder's route; nobody routes less than a /8 (/16 in
+	 * IPv6) behind one spoke, so a shorter one is narrowed to the host:
+	 * no reply installs 0.0.0.0/1 (issue 14).  A responder address
+	 * outside our tunnel's prefix is no responder of this tunnel.
+	 */
+	proto_from_addr(&via, &c->proto);
+	if (via.family && (via.family != target.family ||
+			   !in_tunnel(dev, &via))) {
+		dev->stats.rx_dropped++;
+		return;
+	}
+	if (plen < (target.family == AF_INET6 ? 16U : 8U))
+		plen = dmvpn_family_bits(target.family);
+	pending_free(p);
 	if (c->code != NHRP_CODE_SUCCESS) {
 		uint16_t hold = c->holding_time && c->holding_time <
 				DMVPND_NEGATIVE_HOLD ? c->holding_time :
@@ -367,9 +427,6 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 		install_negative(dev, &target, hold);
 		return;
 	}
-	plen = c->prefix_len;
-	if (plen > dmvpn_family_bits(target.family))
-		plen = dmvpn_family_bits(target.family);
 	amap_key(&prefix, &target, plen);
 	if (prefix_too_wide(dev, &prefix))
 		amap_key(&prefix, &target, dmvpn_family_bits(target.family));
@@ -392,15 +449,16 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 	}
 	proto_from_addr(&via, &c->proto);
 	install_shortcut(dev, &prefix, reply_nbma(m, c, from),
-			 via.family ? &via : NULL,
-			 c->holding_time ? c->holding_time :
-			 (uint16_t)dev->cfg.holdtime);
-	/* The responder's own tunnel address goes direct as well. */
+			 via.family ? &via : NULL, cap_hold(dev, c->holding_time));
+	/*
+	 * The responder's own tunnel address goes direct as well, if it is
+	 * one: an address of our tunnel's prefix, not ours, not an NHS's.
+	 */
 	if (via.family && via.family == prefix.family &&
-	    memcmp(&via, &prefix, sizeof(via)) && !prefix_too_wide(dev, &via))
+	    memcmp(&via, &prefix, sizeof(via)) && in_tunnel(dev, &via) &&
+	    !prefix_too_wide(dev, &via))
 		install_shortcut(dev, &via, reply_nbma(m, c, from), NULL,
-				 c->holding_time ? c->holding_time :
-				 (uint16_t)dev->cfg.holdtime);
+				 cap_hold(dev, c->holding_time));
 }
 
 /* ---- answering and forwarding requests ---- */
@@ -461,15 +519,22 @@ static struct reg *reg_toward(struct dev *dev, const struct dmvpn_prefix *p)
  * not the one it claims: say so in the NAT extension of what we pass on.
  */
 static void add_nat_record(struct dev *dev, struct nhrp_msg *m,
-			   const struct nhrp_addr *proto)
+			   const struct nhrp_addr *proto,
+			   const struct nhrp_addr *claimed)
 {
 	struct dmvpn_prefix p;
+	struct in_addr claim = { 0 };
 	struct nhrp_cie *c;
 	struct reg *r;
 
 	proto_from_addr(&p, proto);
 	r = p.family ? nhs_find_reg(dev, &p) : NULL;
-	if (!r || r->nbma.s_addr == r->claimed_nbma.s_addr ||
+	/* Also when the message claims another address than the one we see
+	 * the client at: the record is what the far end believes, not the
+	 * claim (it would make the far end a reflector). */
+	nbma_from_addr(&claim, claimed);
+	if (!r || (r->nbma.s_addr == r->claimed_nbma.s_addr &&
+		   (!claim.s_addr || claim.s_addr == r->nbma.s_addr)) ||
 	    m->nat_address.count >= NHRP_MAX_CIES)
 		return;
 	c = &m->nat_address.cie[m->nat_address.count++];
@@ -518,7 +583,8 @@ static void forward_reply(struct dev *dev, struct in_addr from,
 	}
 	m->ext_present |= NHRP_HAS_REVERSE_TRANSIT;
 	if (m->cies.count && m->cies.cie[0].proto.len)
-		add_nat_record(dev, m, &m->cies.cie[0].proto);
+		add_nat_record(dev, m, &m->cies.cie[0].proto,
+			       &m->cies.cie[0].nbma);
 	msg_add_auth(dev, m);
 	packet_send(dev, to, m);
 }
@@ -530,10 +596,47 @@ static struct in_addr requester_nbma(const struct nhrp_msg *m,
 	return seen_nbma(m, &m->src_proto, &m->src_nbma, from);
 }
 
-static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
-		   uint8_t code, uint8_t plen)
+/*
+ * A request is vouched for when it reached us through an NHS that checked
+ * the requester: on a spoke, one from our NHS; on a hub, one whose
+ * requester is registered with us at the address it came from, or that a
+ * registered client of ours (a lower hub, in the Forward Transit NHS
+ * record it added) or our own NHS passed on.  Anything else is a stranger
+ * speaking for itself: we may answer it, at the address its packet came
+ * from, but learn nothing from it (issue 14: RFC 2332 lets a station
+ * answer a request it gets directly; IOS and nhrpd keep such entries, we
+ * do not, since only the NHS binds a protocol address to an NBMA one).
+ */
+static bool vouched(struct dev *dev, struct in_addr from,
+		    const struct nhrp_msg *m)
 {
-	struct in_addr to = requester_nbma(m, from);
+	struct dmvpn_prefix p;
+	struct reg *r;
+	struct in_addr up;
+
+	if (dev->cfg.role != CFG_ROLE_HUB)
+		return from_nhs(dev, from);
+	if (upper_nhs(dev, msg_family(m), (struct in_addr){ 0 }, &up) &&
+	    up.s_addr == from.s_addr)
+		return true;
+	proto_from_addr(&p, &m->src_proto);
+	r = p.family ? nhs_find_reg(dev, &p) : NULL;
+	if (r)
+		return r->nbma.s_addr == from.s_addr;
+	if (!m->forward_transit.count)
+		return false;
+	proto_from_addr(&p, &m->forward_transit.cie[
+				m->forward_transit.count - 1].proto);
+	r = p.family ? nhs_find_reg(dev, &p) : NULL;
+	return r && r->nbma.s_addr == from.s_addr;
+}
+
+static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
+		   uint8_t code, uint8_t plen, bool trusted)
+{
+	/* A stranger is answered where its packet came from, never at an
+	 * address it names: that would make us a reflector. */
+	struct in_addr to = trusted ? requester_nbma(m, from) : from;
 	/*
 	 * A requester behind NAT cannot take a packet from us before it has
 	 * sent us one, and our attempt would make its router refuse the
@@ -577,18 +680,19 @@ static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 /* A spoke answering lets the requester's packets back straight away,
  * unless the requester is behind NAT (see answer()). */
 static void learn_requester(struct dev *dev, const struct nhrp_msg *m,
-			    struct in_addr from)
+			    struct in_addr from, bool trusted)
 {
 	struct dmvpn_prefix src;
-	uint16_t hold = m->cies.count && m->cies.cie[0].holding_time ?
-			m->cies.cie[0].holding_time :
-			(uint16_t)dev->cfg.holdtime;
+	uint16_t hold = cap_hold(dev, m->cies.count ?
+				 m->cies.cie[0].holding_time : 0);
 
-	if (dev->cfg.role != CFG_ROLE_SPOKE ||
+	if (dev->cfg.role != CFG_ROLE_SPOKE || !trusted ||
 	    behind_nat(m, &m->src_proto, &m->src_nbma))
 		return;
 	proto_from_addr(&src, &m->src_proto);
-	if (!src.family || prefix_too_wide(dev, &src))
+	/* The requester is an NHC of this tunnel: a host of its prefix. */
+	if (!src.family || prefix_too_wide(dev, &src) ||
+	    !in_tunnel(dev, &src))
 		return;
 	install_shortcut(dev, &src, requester_nbma(m, from), NULL, hold);
 }
@@ -614,7 +718,7 @@ static void forward(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 	m->ext_present |= NHRP_HAS_FORWARD_TRANSIT;
 	/* We know where the requester's packets really come from: a
 	 * requester behind NAT is answered at its outside address. */
-	add_nat_record(dev, m, &m->src_proto);
+	add_nat_record(dev, m, &m->src_proto, &m->src_nbma);
 	if (r)
 		nhs_note_resolver(r, requester_nbma(m, from), &m->src_proto);
 	msg_add_auth(dev, m);
@@ -641,35 +745,54 @@ void resolve_rx_request(struct dev *dev, struct in_addr from,
 	struct route_info ri;
 	struct reg *r = NULL;
 	struct in_addr up;
+	bool trusted;
 
 	if (in_transit(dev, &m->forward_transit)) {
 		send_error(dev, from, raw, len, NHRP_ERR_LOOP_DETECTED, 0);
 		return;
 	}
+	trusted = vouched(dev, from, m);
+	if (!trusted)
+		dev->stats.rx_not_vouched++;
 	if (!m->cies.count) {
 		m->cies.count = 1;
 		memset(&m->cies.cie[0], 0, sizeof(m->cies.cie[0]));
 	}
 	proto_from_addr(&dst, &m->dst_proto);
 	if (!dst.family || route_lookup(&dst, &ri)) {
-		answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff);
+		answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff, trusted);
 		return;
 	}
 	if (ri.local) {
-		learn_requester(dev, m, from);
+		learn_requester(dev, m, from, trusted);
 		answer(dev, from, m, NHRP_CODE_SUCCESS,
-		       (uint8_t)dmvpn_family_bits(dst.family));
+		       (uint8_t)dmvpn_family_bits(dst.family), trusted);
 		return;
 	}
 	if (ri.oif != dev->ifindex) {
 		/* Behind us on another interface: ours to answer, but not
 		 * the default route, which would claim the whole world. */
 		if (!ri.dst_len) {
-			answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff);
+			answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff,
+			       trusted);
 			return;
 		}
-		learn_requester(dev, m, from);
-		answer(dev, from, m, NHRP_CODE_SUCCESS, ri.dst_len);
+		learn_requester(dev, m, from, trusted);
+		answer(dev, from, m, NHRP_CODE_SUCCESS, ri.dst_len, trusted);
+		return;
+	}
+	/*
+	 * A hub passes a request on only for a requester it can vouch for:
+	 * the one who answers learns the requester's binding from it.
+	 */
+	if (!trusted) {
+		if (log_allowed(dev, from)) {
+			char a[INET_ADDRSTRLEN];
+
+			log_warn("%s: resolution request from %s for a "
+				 "requester not registered there: dropped",
+				 dev->name, nbma_str(from, a, sizeof(a)));
+		}
 		return;
 	}
 	if (dev->cfg.role == CFG_ROLE_HUB) {
@@ -684,19 +807,33 @@ void resolve_rx_request(struct dev *dev, struct in_addr from,
 		forward(dev, from, m, raw, len, NULL, up);
 		return;
 	}
-	answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff);
+	answer(dev, from, m, NHRP_CODE_NO_BINDING, 0xff, trusted);
 }
 
 /* ---- traffic indications, purges, expiry ---- */
 
+/*
+ * A traffic indication (Cisco's redirect) says "resolve this destination,
+ * your packets to it go through me".  Only a hub we send through can say
+ * so: we take them from our NHSs alone (IOS takes them from anyone; an
+ * indication from a stranger would make us send requests and hold pending
+ * state at its will).  Destinations the kernel has an entry for (a map
+ * host, a NAK still in force) are skipped, and indications are acted on
+ * at most 10 a second (a burst of 20): the data keeps flowing through the
+ * hub meanwhile, and the hub indicates again.
+ */
 void resolve_rx_indication(struct dev *dev, struct in_addr from,
 			   const struct nhrp_msg *m)
 {
 	struct dmvpn_prefix dst = { 0 };
+	struct dmvpn_entry e;
 
-	(void)from;
 	if (!dev->cfg.shortcut)
 		return;
+	if (!from_nhs(dev, from)) {
+		dev->stats.rx_not_vouched++;
+		return;
+	}
 	if (m->payload_len >= 20 && m->payload[0] >> 4 == 4) {
 		dst.family = AF_INET;
 		dst.len = 32;
@@ -706,6 +843,19 @@ void resolve_rx_indication(struct dev *dev, struct in_addr from,
 		dst.len = 128;
 		memcpy(dst.addr.bytes, m->payload + 24, 16);
 	} else {
+		dev->stats.rx_dropped++;
+		return;
+	}
+	/* The kernel is the truth (an operator may have flushed what our
+	 * shortcut map still holds); a covering prefix of ours would have
+	 * kept the packet off the hub, so only the exact entry counts. */
+	if (find_pending(dev, &dst) || !kernel_entry_get(dev, &dst, &e)) {
+		dev->stats.rx_dropped++;
+		return;
+	}
+	if (!dev->indication_rl.key)
+		ratelimit_init(&dev->indication_rl, 10, 20, 10, 20);
+	if (!ratelimit_allow(&dev->indication_rl, from.s_addr, loop_now())) {
 		dev->stats.rx_dropped++;
 		return;
 	}

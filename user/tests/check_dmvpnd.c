@@ -12,6 +12,7 @@
 
 #include "dmvpnd/amap.h"
 #include "dmvpnd/loop.h"
+#include "dmvpnd/ratelimit.h"
 #include "testutil.h"
 
 struct item {
@@ -186,6 +187,40 @@ START_TEST(timers_fire_in_order)
 }
 END_TEST
 
+/* How many of @n tries from @src at @now the limiter allows. */
+static int allowed(struct ratelimit *rl, uint32_t src, int n, uint64_t now)
+{
+	int ok = 0;
+
+	for (int i = 0; i < n; i++)
+		ok += ratelimit_allow(rl, src, now);
+	return ok;
+}
+
+/* Issue 14 item 1: a flood from one source must not silence the answers
+ * owed to another, and all sources together stay bounded. */
+START_TEST(ratelimit_is_per_source_and_global)
+{
+	struct ratelimit rl;
+	uint32_t a = htonl(0xc0000242), b = htonl(0xc000024d);
+	int total = 0;
+
+	ratelimit_init(&rl, 1, 2, 20, 20);
+	ck_assert_int_eq(allowed(&rl, a, 1000, 5000), 2);
+	/* Another source still has its own burst, the same second. */
+	ck_assert_int_eq(allowed(&rl, b, 1000, 5000), 2);
+	/* One token a second comes back. */
+	ck_assert_int_eq(allowed(&rl, a, 1000, 5500), 0);
+	ck_assert_int_eq(allowed(&rl, a, 1000, 6000), 1);
+	/* Many sources at once: the global bucket (16 left) caps them. */
+	for (uint32_t i = 0; i < 1000; i++)
+		total += allowed(&rl, htonl(0x0a000000 + i), 1, 6000);
+	ck_assert_int_le(total, 20);
+	ck_assert_int_ge(total, 15);
+	ck_assert_uint_gt(rl.suppressed, 1000);
+}
+END_TEST
+
 static Suite *dmvpnd_suite(void)
 {
 	Suite *s = suite_create("dmvpnd");
@@ -198,6 +233,9 @@ static Suite *dmvpnd_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("timers");
 	tcase_add_test(tc, timers_fire_in_order);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ratelimit");
+	tcase_add_test(tc, ratelimit_is_per_source_and_global);
 	suite_add_tcase(s, tc);
 	return s;
 }
