@@ -5,14 +5,28 @@
  * Why a netfilter hook and not a GRE protocol handler: the kernel has one
  * slot for GRE version 0 (gre_add_protocol(GREPROTO_CISCO)), and ip_gre owns
  * it.  Taking it would make ip_gre fail to load, or us, depending on load
- * order.  Instead each device hooks IPv4 PRE_ROUTING just after the raw
- * table (after defragmentation, before conntrack) and takes only the GRE
+ * order.  Instead each device hooks IPv4 LOCAL_IN and takes only the GRE
  * packets that match its own local address, key and underlay.  Everything
  * else, including other tunnels' GRE, goes on untouched to ip_gre if it is
- * loaded.  Three duties of the usual path become ours: the IPsec input
- * policy check, the ECN decapsulation rules, and the path MTU updates that
- * ICMP errors about our GRE packets ask for.  Transport-mode ESP is decrypted
- * before us: xfrm re-runs PRE_ROUTING with the inner GRE packet.
+ * loaded.
+ *
+ * Why LOCAL_IN, last: a GRE packet must meet the host's firewall as
+ * ip_gre's do.  By LOCAL_IN the packet has been routed (martian sources and
+ * rp_filter dropped), reassembled, and seen by conntrack and by every
+ * INPUT rule (nftables input chains, iptables' filter and security tables,
+ * SELinux), since those hook earlier.  Only conntrack's confirmation
+ * (NF_IP_PRI_CONNTRACK_CONFIRM, INT_MAX) comes later: what ip_gre receives
+ * gets a confirmed conntrack entry, a packet taken here does not, which no
+ * rule can see (a rule sees the entry before confirmation).
+ *
+ * Three duties of the usual path become ours: the IPsec input policy check
+ * (and require-ipsec: clear GRE is refused), the ECN decapsulation rules,
+ * and the path MTU updates that ICMP errors about our GRE packets ask for.
+ * Transport-mode ESP is decrypted before us: xfrm routes the inner GRE
+ * packet again, and it reaches LOCAL_IN with its security path.
+ *
+ * A netfilter hook must not run the stack under itself: the packet is
+ * stolen and queued to the device's GRO cells, whose NAPI poll takes it up.
  */
 #include <linux/icmp.h>
 #include <linux/if_tunnel.h>
@@ -20,6 +34,7 @@
 #include <linux/ipv6.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/percpu.h>
+#include <net/dst_metadata.h>
 #include <net/gre.h>
 #include <net/inet_ecn.h>
 #include <net/ip.h>
@@ -30,6 +45,9 @@
 #include "rx.h"
 
 #define DMVPN_GRE_UNSUPPORTED (GRE_ROUTING | GRE_STRICT | GRE_REC | GRE_FLAGS)
+
+/* After every LOCAL_IN hook but conntrack's confirmation (see above). */
+#define DMVPN_RX_PRIORITY (NF_IP_PRI_CONNTRACK_CONFIRM - 1)
 
 /* GRE header facts, parsed from the packet. */
 struct dmvpn_gre {
@@ -50,7 +68,26 @@ static bool dmvpn_rx_addressed_to_us(const struct dmvpn_params *p,
 		return false;
 	if (p->local)
 		return iph->daddr == p->local;
+	/* Routed already: the input route says whether it is ours. */
+	if (skb_valid_dst(skb))
+		return skb_rtable(skb)->rt_type == RTN_LOCAL;
 	return inet_addr_type(state->net, iph->daddr) == RTN_LOCAL;
+}
+
+/*
+ * The route lookup drops martian sources before LOCAL_IN, except that
+ * route_localnet with accept_local lets loopback sources in from any
+ * device: no peer has one.
+ */
+static bool dmvpn_rx_martian(const struct iphdr *iph,
+			     const struct nf_hook_state *state)
+{
+	__be32 saddr = iph->saddr;
+
+	if (ipv4_is_loopback(saddr))
+		return !state->in || !(state->in->flags & IFF_LOOPBACK);
+	return ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr) ||
+	       ipv4_is_zeronet(saddr);
 }
 
 /* Not GRE version 0 (PPTP's enhanced GRE, say): not ours to judge. */
@@ -121,41 +158,6 @@ static unsigned int dmvpn_rx_drop(struct dmvpn_dev *dd, int why)
 	return NF_DROP;
 }
 
-/*
- * GRO pays off for TCP: segments that arrive one by one are merged before
- * the inner stack sees them.  Nothing else gains from the GRO cells, yet a
- * small UDP packet would pay a tenth of its cost for their queue and NAPI
- * pass, so it goes up at once.  Each flow always takes the same way, so it
- * stays in order.  Going up at once nests the inner packet's receive in the
- * outer one's; GRE in GRE to the same device nests again, so past a small
- * depth the GRO cells' queue takes over and the stack stays bounded.
- */
-#define DMVPN_RX_MAX_NESTING 2
-static DEFINE_PER_CPU(u8, dmvpn_rx_nesting);
-
-static bool dmvpn_rx_wants_gro(const struct sk_buff *skb)
-{
-	if (skb->protocol == htons(ETH_P_IP))
-		return skb_headlen(skb) < sizeof(struct iphdr) ||
-		       ip_hdr(skb)->protocol == IPPROTO_TCP;
-	if (skb->protocol == htons(ETH_P_IPV6))
-		return skb_headlen(skb) < sizeof(struct ipv6hdr) ||
-		       ipv6_hdr(skb)->nexthdr == IPPROTO_TCP;
-	return false;
-}
-
-static void dmvpn_rx_up(struct dmvpn_dev *dd, struct sk_buff *skb)
-{
-	if (dmvpn_rx_wants_gro(skb) ||
-	    this_cpu_read(dmvpn_rx_nesting) >= DMVPN_RX_MAX_NESTING) {
-		gro_cells_receive(&dd->gro_cells, skb);
-		return;
-	}
-	this_cpu_inc(dmvpn_rx_nesting);
-	netif_receive_skb(skb);
-	this_cpu_dec(dmvpn_rx_nesting);
-}
-
 /* Strip the outer headers and hand the packet to the device. */
 static unsigned int dmvpn_rx_deliver(struct dmvpn_dev *dd,
 				     struct sk_buff *skb, unsigned int off,
@@ -181,7 +183,7 @@ static unsigned int dmvpn_rx_deliver(struct dmvpn_dev *dd,
 	skb->dev = dd->dev;
 	dev_sw_netstats_rx_add(dd->dev, skb->len);
 	dmvpn_count(dd, is_nhrp ? DMVPN_CTR_RX_NHRP : DMVPN_CTR_RX_PACKETS);
-	dmvpn_rx_up(dd, skb);
+	gro_cells_receive(&dd->gro_cells, skb);
 	return NF_STOLEN;
 }
 
@@ -212,7 +214,9 @@ static unsigned int dmvpn_rx_gre(struct dmvpn_dev *dd,
 	}
 	if (!dmvpn_rx_csum_ok(skb, off, &gre, p))
 		return dmvpn_rx_drop(dd, DMVPN_CTR_RX_ERR_CSUM);
-	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
+	/* require-ipsec: only GRE that came out of an SA. */
+	if ((p->require_ipsec && !secpath_exists(skb)) ||
+	    !xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
 		DEV_STATS_INC(dd->dev, rx_dropped);
 		return NF_DROP;
 	}
@@ -267,10 +271,11 @@ static unsigned int dmvpn_rx_hook(void *priv, struct sk_buff *skb,
 		dmvpn_rx_icmp(dd, p, skb, state->net);
 		return NF_ACCEPT;
 	}
-	/* Without conntrack nothing has reassembled the packet yet. */
-	if (ip_is_fragment(ip_hdr(skb)) &&
-	    ip_defrag(state->net, skb, IP_DEFRAG_LOCAL_DELIVER))
-		return NF_STOLEN;
+	if (dmvpn_rx_martian(ip_hdr(skb), state)) {
+		DEV_STATS_INC(dd->dev, rx_dropped);
+		return NF_DROP;
+	}
+	/* ip_local_deliver() reassembled the packet before LOCAL_IN. */
 	return dmvpn_rx_gre(dd, p, skb);
 }
 
@@ -287,8 +292,8 @@ int dmvpn_rx_register(struct dmvpn_dev *dd)
 	dd->rx_hook.hook = dmvpn_rx_hook;
 	dd->rx_hook.priv = dd;
 	dd->rx_hook.pf = NFPROTO_IPV4;
-	dd->rx_hook.hooknum = NF_INET_PRE_ROUTING;
-	dd->rx_hook.priority = NF_IP_PRI_RAW + 1;
+	dd->rx_hook.hooknum = NF_INET_LOCAL_IN;
+	dd->rx_hook.priority = DMVPN_RX_PRIORITY;
 	err = nf_register_net_hook(dd->net, &dd->rx_hook);
 	dd->rx_hook_registered = !err;
 	return err;

@@ -33,6 +33,9 @@ Options of send:
                     (with --key and --csum as asked), as a tunnel inside the
                     same tunnel would
   --tos N           the outer TOS byte (ECN bits included)
+  --src ADDR        write the outer IPv4 header too, with this source
+                    (an IPPROTO_RAW socket: any address, martian or
+                    spoofed; not with --reply or --no-reply)
   --reply SECONDS   then wait for the GRE packet carrying the matching ICMP
                     echo reply; print it as
                     "reply src=A dst=A flags=0xNNNN key=N|none csum=ok|bad|none
@@ -193,6 +196,10 @@ def gre_socket():
 
 
 def do_send(args):
+    if args.src and (args.reply is not None or args.no_reply is not None):
+        print("--src sends only: nothing can answer a spoofed source",
+              file=sys.stderr)
+        return 2
     sock = gre_socket()
     if args.tos is not None:
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, args.tos)
@@ -213,6 +220,10 @@ def do_send(args):
                      key=args.key, csum=args.csum, seq=args.seq)
     if args.truncate is not None:
         pkt = pkt[:args.truncate]
+    if args.src:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_RAW,
+                             socket.IPPROTO_RAW)
+        pkt = ipv4_gre(args.src, args.dst, pkt)
     for _ in range(args.count):
         sock.sendto(pkt, (args.dst, 0))
     if args.reply is not None:
@@ -313,6 +324,7 @@ def main():
     send.add_argument("--truncate", type=int)
     send.add_argument("--nest", nargs=2, metavar=("N", "SRC"))
     send.add_argument("--tos", type=lambda s: int(s, 0))
+    send.add_argument("--src")
     send.add_argument("--count", type=int, default=1)
     send.add_argument("--ident", type=lambda s: int(s, 0))
     send.add_argument("--icmp-seq", type=int, default=1)

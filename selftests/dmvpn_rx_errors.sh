@@ -40,8 +40,8 @@
 #     the ICMP echo inside is answered over GRE with the device's key and
 #     a valid checksum
 #   - GRE nested 64 deep to the same device: every level delivered and
-#     counted, the echo inside answered, the kernel's stack unharmed (the
-#     first levels go up at once, deeper ones through the GRO cells)
+#     counted, the echo inside answered, the kernel's stack unharmed (each
+#     level is queued to the GRO cells, not received inside the one before)
 #   - 400 pseudo-random GRE packets per device: the counters move exactly
 #     as a model of the rules (in dmvpn_gre_craft.py) predicts, and the
 #     device still works afterwards
