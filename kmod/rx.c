@@ -125,16 +125,22 @@ static int dmvpn_rx_parse(struct sk_buff *skb, unsigned int off,
 	return 0;
 }
 
-static bool dmvpn_rx_csum_ok(struct sk_buff *skb, unsigned int off,
-			     const struct dmvpn_gre *gre,
+/* @skb->data is at the GRE header. */
+static bool dmvpn_rx_csum_ok(struct sk_buff *skb, const struct dmvpn_gre *gre,
 			     const struct dmvpn_params *p)
 {
 	if (!gre->has_csum)
 		return !p->csum;
-	/* Checksum left to offload by a sender on this host (veth): trusted. */
-	if (skb_csum_unnecessary(skb))
-		return true;
-	return !csum_fold(skb_checksum(skb, off, skb->len - off, 0));
+	/*
+	 * As gre_parse_header(): a checksum the device verified covers the
+	 * GRE packet and is used up here (one csum_level), so that the inner
+	 * L4 checksum is still checked; a checksum computed here is kept as
+	 * CHECKSUM_COMPLETE for it.
+	 */
+	if (skb_checksum_simple_validate(skb))
+		return false;
+	skb_checksum_try_convert(skb, IPPROTO_GRE, null_compute_pseudo);
+	return true;
 }
 
 static bool dmvpn_rx_key_ok(const struct dmvpn_gre *gre,
@@ -158,28 +164,37 @@ static unsigned int dmvpn_rx_drop(struct dmvpn_dev *dd, int why)
 	return NF_DROP;
 }
 
-/* Strip the outer headers and hand the packet to the device. */
+/*
+ * Strip the GRE header (@skb->data is at it) and hand the packet to the
+ * device.  __iptunnel_pull_header() also drops the outer tunnel's offload
+ * state: a GRO-merged GRE packet leaves as plain TCP, not as GRE.
+ */
 static unsigned int dmvpn_rx_deliver(struct dmvpn_dev *dd,
-				     struct sk_buff *skb, unsigned int off,
+				     struct sk_buff *skb,
 				     const struct dmvpn_gre *gre)
 {
 	bool is_nhrp = gre->proto == htons(DMVPN_ETH_P_NHRP);
-	struct iphdr outer;
+	struct iphdr outer = *ip_hdr(skb);
 
-	outer = *ip_hdr(skb);
-	skb_reset_mac_header(skb);
-	skb_pull_rcsum(skb, off + gre->hlen);
+	if (__iptunnel_pull_header(skb, gre->hlen, gre->proto, true,
+				   !net_eq(dd->net, dev_net(dd->dev)))) {
+		DEV_STATS_INC(dd->dev, rx_dropped);
+		return NF_DROP;
+	}
 	skb_reset_network_header(skb);
-	skb->protocol = gre->proto;
 	if (!is_nhrp) {
 		/* Data packets show no link header to packet sockets. */
 		skb_reset_mac_header(skb);
+		/* IP_ECN_decapsulate() reads the inner header. */
+		if (!pskb_inet_may_pull(skb)) {
+			DEV_STATS_INC(dd->dev, rx_length_errors);
+			return dmvpn_rx_drop(dd, DMVPN_CTR_RX_ERR_TRUNCATED);
+		}
 		if (IP_ECN_decapsulate(&outer, skb) > 1) {
 			DEV_STATS_INC(dd->dev, rx_frame_errors);
 			return dmvpn_rx_drop(dd, DMVPN_CTR_RX_ERR_HEADER);
 		}
 	}
-	skb_scrub_packet(skb, !net_eq(dd->net, dev_net(dd->dev)));
 	skb->dev = dd->dev;
 	dev_sw_netstats_rx_add(dd->dev, skb->len);
 	dmvpn_count(dd, is_nhrp ? DMVPN_CTR_RX_NHRP : DMVPN_CTR_RX_PACKETS);
@@ -212,7 +227,13 @@ static unsigned int dmvpn_rx_gre(struct dmvpn_dev *dd,
 		dmvpn_count(dd, DMVPN_CTR_RX_ERR_PROTO);
 		return NF_ACCEPT;
 	}
-	if (!dmvpn_rx_csum_ok(skb, off, &gre, p))
+	/*
+	 * Ours from here on: NHRP's link header (for packet sockets) is the
+	 * outer IPv4 header, and the checksum starts at the GRE header.
+	 */
+	skb_reset_mac_header(skb);
+	__skb_pull(skb, off);
+	if (!dmvpn_rx_csum_ok(skb, &gre, p))
 		return dmvpn_rx_drop(dd, DMVPN_CTR_RX_ERR_CSUM);
 	/* require-ipsec: only GRE that came out of an SA. */
 	if ((p->require_ipsec && !secpath_exists(skb)) ||
@@ -220,7 +241,7 @@ static unsigned int dmvpn_rx_gre(struct dmvpn_dev *dd,
 		DEV_STATS_INC(dd->dev, rx_dropped);
 		return NF_DROP;
 	}
-	return dmvpn_rx_deliver(dd, skb, off, &gre);
+	return dmvpn_rx_deliver(dd, skb, &gre);
 }
 
 /*
@@ -263,6 +284,9 @@ static unsigned int dmvpn_rx_hook(void *priv, struct sk_buff *skb,
 	const struct dmvpn_params *p;
 
 	if (protocol != IPPROTO_GRE && protocol != IPPROTO_ICMP)
+		return NF_ACCEPT;
+	/* A device that is down receives nothing, as ip_gre's tunnels. */
+	if (!netif_running(dd->dev))
 		return NF_ACCEPT;
 	p = rcu_dereference(dd->params);
 	if (!dmvpn_rx_addressed_to_us(p, skb, state))
