@@ -5,14 +5,28 @@
  * Why a netfilter hook and not a GRE protocol handler: the kernel has one
  * slot for GRE version 0 (gre_add_protocol(GREPROTO_CISCO)), and ip_gre owns
  * it.  Taking it would make ip_gre fail to load, or us, depending on load
- * order.  Instead each device hooks IPv4 PRE_ROUTING just after the raw
- * table (after defragmentation, before conntrack) and takes only the GRE
+ * order.  Instead each device hooks IPv4 LOCAL_IN and takes only the GRE
  * packets that match its own local address, key and underlay.  Everything
  * else, including other tunnels' GRE, goes on untouched to ip_gre if it is
- * loaded.  Three duties of the usual path become ours: the IPsec input
- * policy check, the ECN decapsulation rules, and the path MTU updates that
- * ICMP errors about our GRE packets ask for.  Transport-mode ESP is decrypted
- * before us: xfrm re-runs PRE_ROUTING with the inner GRE packet.
+ * loaded.
+ *
+ * Why LOCAL_IN, last: a GRE packet must meet the host's firewall as
+ * ip_gre's do.  By LOCAL_IN the packet has been routed (martian sources and
+ * rp_filter dropped), reassembled, and seen by conntrack and by every
+ * INPUT rule (nftables input chains, iptables' filter and security tables,
+ * SELinux), since those hook earlier.  Only conntrack's confirmation
+ * (NF_IP_PRI_CONNTRACK_CONFIRM, INT_MAX) comes later: what ip_gre receives
+ * gets a confirmed conntrack entry, a packet taken here does not, which no
+ * rule can see (a rule sees the entry before confirmation).
+ *
+ * Three duties of the usual path become ours: the IPsec input policy check
+ * (and require-ipsec: clear GRE is refused), the ECN decapsulation rules,
+ * and the path MTU updates that ICMP errors about our GRE packets ask for.
+ * Transport-mode ESP is decrypted before us: xfrm routes the inner GRE
+ * packet again, and it reaches LOCAL_IN with its security path.
+ *
+ * A netfilter hook must not run the stack under itself: the packet is
+ * stolen and queued to the device's GRO cells, whose NAPI poll takes it up.
  */
 #include <linux/icmp.h>
 #include <linux/if_tunnel.h>
@@ -20,6 +34,7 @@
 #include <linux/ipv6.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/percpu.h>
+#include <net/dst_metadata.h>
 #include <net/gre.h>
 #include <net/inet_ecn.h>
 #include <net/ip.h>
@@ -30,6 +45,9 @@
 #include "rx.h"
 
 #define DMVPN_GRE_UNSUPPORTED (GRE_ROUTING | GRE_STRICT | GRE_REC | GRE_FLAGS)
+
+/* After every LOCAL_IN hook but conntrack's confirmation (see above). */
+#define DMVPN_RX_PRIORITY (NF_IP_PRI_CONNTRACK_CONFIRM - 1)
 
 /* GRE header facts, parsed from the packet. */
 struct dmvpn_gre {
@@ -50,7 +68,26 @@ static bool dmvpn_rx_addressed_to_us(const struct dmvpn_params *p,
 		return false;
 	if (p->local)
 		return iph->daddr == p->local;
+	/* Routed already: the input route says whether it is ours. */
+	if (skb_valid_dst(skb))
+		return skb_rtable(skb)->rt_type == RTN_LOCAL;
 	return inet_addr_type(state->net, iph->daddr) == RTN_LOCAL;
+}
+
+/*
+ * The route lookup drops martian sources before LOCAL_IN, except that
+ * route_localnet with accept_local lets loopback sources in from any
+ * device: no peer has one.
+ */
+static bool dmvpn_rx_martian(const struct iphdr *iph,
+			     const struct nf_hook_state *state)
+{
+	__be32 saddr = iph->saddr;
+
+	if (ipv4_is_loopback(saddr))
+		return !state->in || !(state->in->flags & IFF_LOOPBACK);
+	return ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr) ||
+	       ipv4_is_zeronet(saddr);
 }
 
 /* Not GRE version 0 (PPTP's enhanced GRE, say): not ours to judge. */
@@ -88,16 +125,22 @@ static int dmvpn_rx_parse(struct sk_buff *skb, unsigned int off,
 	return 0;
 }
 
-static bool dmvpn_rx_csum_ok(struct sk_buff *skb, unsigned int off,
-			     const struct dmvpn_gre *gre,
+/* @skb->data is at the GRE header. */
+static bool dmvpn_rx_csum_ok(struct sk_buff *skb, const struct dmvpn_gre *gre,
 			     const struct dmvpn_params *p)
 {
 	if (!gre->has_csum)
 		return !p->csum;
-	/* Checksum left to offload by a sender on this host (veth): trusted. */
-	if (skb_csum_unnecessary(skb))
-		return true;
-	return !csum_fold(skb_checksum(skb, off, skb->len - off, 0));
+	/*
+	 * As gre_parse_header(): a checksum the device verified covers the
+	 * GRE packet and is used up here (one csum_level), so that the inner
+	 * L4 checksum is still checked; a checksum computed here is kept as
+	 * CHECKSUM_COMPLETE for it.
+	 */
+	if (skb_checksum_simple_validate(skb))
+		return false;
+	skb_checksum_try_convert(skb, IPPROTO_GRE, null_compute_pseudo);
+	return true;
 }
 
 static bool dmvpn_rx_key_ok(const struct dmvpn_gre *gre,
@@ -122,66 +165,40 @@ static unsigned int dmvpn_rx_drop(struct dmvpn_dev *dd, int why)
 }
 
 /*
- * GRO pays off for TCP: segments that arrive one by one are merged before
- * the inner stack sees them.  Nothing else gains from the GRO cells, yet a
- * small UDP packet would pay a tenth of its cost for their queue and NAPI
- * pass, so it goes up at once.  Each flow always takes the same way, so it
- * stays in order.  Going up at once nests the inner packet's receive in the
- * outer one's; GRE in GRE to the same device nests again, so past a small
- * depth the GRO cells' queue takes over and the stack stays bounded.
+ * Strip the GRE header (@skb->data is at it) and hand the packet to the
+ * device.  __iptunnel_pull_header() also drops the outer tunnel's offload
+ * state: a GRO-merged GRE packet leaves as plain TCP, not as GRE.
  */
-#define DMVPN_RX_MAX_NESTING 2
-static DEFINE_PER_CPU(u8, dmvpn_rx_nesting);
-
-static bool dmvpn_rx_wants_gro(const struct sk_buff *skb)
-{
-	if (skb->protocol == htons(ETH_P_IP))
-		return skb_headlen(skb) < sizeof(struct iphdr) ||
-		       ip_hdr(skb)->protocol == IPPROTO_TCP;
-	if (skb->protocol == htons(ETH_P_IPV6))
-		return skb_headlen(skb) < sizeof(struct ipv6hdr) ||
-		       ipv6_hdr(skb)->nexthdr == IPPROTO_TCP;
-	return false;
-}
-
-static void dmvpn_rx_up(struct dmvpn_dev *dd, struct sk_buff *skb)
-{
-	if (dmvpn_rx_wants_gro(skb) ||
-	    this_cpu_read(dmvpn_rx_nesting) >= DMVPN_RX_MAX_NESTING) {
-		gro_cells_receive(&dd->gro_cells, skb);
-		return;
-	}
-	this_cpu_inc(dmvpn_rx_nesting);
-	netif_receive_skb(skb);
-	this_cpu_dec(dmvpn_rx_nesting);
-}
-
-/* Strip the outer headers and hand the packet to the device. */
 static unsigned int dmvpn_rx_deliver(struct dmvpn_dev *dd,
-				     struct sk_buff *skb, unsigned int off,
+				     struct sk_buff *skb,
 				     const struct dmvpn_gre *gre)
 {
 	bool is_nhrp = gre->proto == htons(DMVPN_ETH_P_NHRP);
-	struct iphdr outer;
+	struct iphdr outer = *ip_hdr(skb);
 
-	outer = *ip_hdr(skb);
-	skb_reset_mac_header(skb);
-	skb_pull_rcsum(skb, off + gre->hlen);
+	if (__iptunnel_pull_header(skb, gre->hlen, gre->proto, true,
+				   !net_eq(dd->net, dev_net(dd->dev)))) {
+		DEV_STATS_INC(dd->dev, rx_dropped);
+		return NF_DROP;
+	}
 	skb_reset_network_header(skb);
-	skb->protocol = gre->proto;
 	if (!is_nhrp) {
 		/* Data packets show no link header to packet sockets. */
 		skb_reset_mac_header(skb);
+		/* IP_ECN_decapsulate() reads the inner header. */
+		if (!pskb_inet_may_pull(skb)) {
+			DEV_STATS_INC(dd->dev, rx_length_errors);
+			return dmvpn_rx_drop(dd, DMVPN_CTR_RX_ERR_TRUNCATED);
+		}
 		if (IP_ECN_decapsulate(&outer, skb) > 1) {
 			DEV_STATS_INC(dd->dev, rx_frame_errors);
 			return dmvpn_rx_drop(dd, DMVPN_CTR_RX_ERR_HEADER);
 		}
 	}
-	skb_scrub_packet(skb, !net_eq(dd->net, dev_net(dd->dev)));
 	skb->dev = dd->dev;
 	dev_sw_netstats_rx_add(dd->dev, skb->len);
 	dmvpn_count(dd, is_nhrp ? DMVPN_CTR_RX_NHRP : DMVPN_CTR_RX_PACKETS);
-	dmvpn_rx_up(dd, skb);
+	gro_cells_receive(&dd->gro_cells, skb);
 	return NF_STOLEN;
 }
 
@@ -210,25 +227,37 @@ static unsigned int dmvpn_rx_gre(struct dmvpn_dev *dd,
 		dmvpn_count(dd, DMVPN_CTR_RX_ERR_PROTO);
 		return NF_ACCEPT;
 	}
-	if (!dmvpn_rx_csum_ok(skb, off, &gre, p))
+	/*
+	 * Ours from here on: NHRP's link header (for packet sockets) is the
+	 * outer IPv4 header, and the checksum starts at the GRE header.
+	 */
+	skb_reset_mac_header(skb);
+	__skb_pull(skb, off);
+	if (!dmvpn_rx_csum_ok(skb, &gre, p))
 		return dmvpn_rx_drop(dd, DMVPN_CTR_RX_ERR_CSUM);
-	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
+	/* require-ipsec: only GRE that came out of an SA. */
+	if ((p->require_ipsec && !secpath_exists(skb)) ||
+	    !xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
 		DEV_STATS_INC(dd->dev, rx_dropped);
 		return NF_DROP;
 	}
-	return dmvpn_rx_deliver(dd, skb, off, &gre);
+	return dmvpn_rx_deliver(dd, skb, &gre);
 }
 
 /*
  * ICMP "fragmentation needed" about GRE we sent: no GRE error handler sees
  * it (ip_gre owns that slot, or nobody does), so the path MTU to the peer
- * is updated here, which also invalidates the peer's cached route.  The
- * ICMP itself goes on to the stack.
+ * is updated here, which also invalidates the peer's cached route.  As
+ * icmp_rcv() and icmp_unreach() would: only with a valid ICMP checksum, and
+ * not when ip_no_pmtu_disc says to ignore these messages (GRE has no strict
+ * tag validation, so only 0 lets them in).  The ICMP itself goes on to the
+ * stack.
  */
 static void dmvpn_rx_icmp(struct dmvpn_dev *dd, const struct dmvpn_params *p,
 			  struct sk_buff *skb, struct net *net)
 {
-	unsigned int off = ip_hdrlen(skb) + sizeof(struct icmphdr);
+	unsigned int ihl = ip_hdrlen(skb);
+	unsigned int off = ihl + sizeof(struct icmphdr);
 	const struct icmphdr *icmph;
 	const struct iphdr *quoted;
 	u32 mtu;
@@ -236,13 +265,19 @@ static void dmvpn_rx_icmp(struct dmvpn_dev *dd, const struct dmvpn_params *p,
 	if (ip_is_fragment(ip_hdr(skb)) ||
 	    !pskb_may_pull(skb, off + sizeof(*quoted)))
 		return;
-	icmph = (const struct icmphdr *)(skb->data + ip_hdrlen(skb));
+	icmph = (const struct icmphdr *)(skb->data + ihl);
 	if (icmph->type != ICMP_DEST_UNREACH || icmph->code != ICMP_FRAG_NEEDED)
+		return;
+	if (READ_ONCE(net->ipv4.sysctl_ip_no_pmtu_disc))
 		return;
 	quoted = (const struct iphdr *)(skb->data + off);
 	if (quoted->protocol != IPPROTO_GRE ||
 	    (p->local && quoted->saddr != p->local) ||
 	    !dmvpn_peer_find(&dd->cache, quoted->daddr))
+		return;
+	/* Rare enough to check in full, leaving the skb's state to icmp_rcv(). */
+	if (!skb_csum_unnecessary(skb) &&
+	    csum_fold(skb_checksum(skb, ihl, skb->len - ihl, 0)))
 		return;
 	mtu = ntohs(icmph->un.frag.mtu);
 	/* ipv4_update_pmtu() reads the quoted header at skb->data. */
@@ -260,6 +295,9 @@ static unsigned int dmvpn_rx_hook(void *priv, struct sk_buff *skb,
 
 	if (protocol != IPPROTO_GRE && protocol != IPPROTO_ICMP)
 		return NF_ACCEPT;
+	/* A device that is down receives nothing, as ip_gre's tunnels. */
+	if (!netif_running(dd->dev))
+		return NF_ACCEPT;
 	p = rcu_dereference(dd->params);
 	if (!dmvpn_rx_addressed_to_us(p, skb, state))
 		return NF_ACCEPT;
@@ -267,10 +305,11 @@ static unsigned int dmvpn_rx_hook(void *priv, struct sk_buff *skb,
 		dmvpn_rx_icmp(dd, p, skb, state->net);
 		return NF_ACCEPT;
 	}
-	/* Without conntrack nothing has reassembled the packet yet. */
-	if (ip_is_fragment(ip_hdr(skb)) &&
-	    ip_defrag(state->net, skb, IP_DEFRAG_LOCAL_DELIVER))
-		return NF_STOLEN;
+	if (dmvpn_rx_martian(ip_hdr(skb), state)) {
+		DEV_STATS_INC(dd->dev, rx_dropped);
+		return NF_DROP;
+	}
+	/* ip_local_deliver() reassembled the packet before LOCAL_IN. */
 	return dmvpn_rx_gre(dd, p, skb);
 }
 
@@ -287,8 +326,8 @@ int dmvpn_rx_register(struct dmvpn_dev *dd)
 	dd->rx_hook.hook = dmvpn_rx_hook;
 	dd->rx_hook.priv = dd;
 	dd->rx_hook.pf = NFPROTO_IPV4;
-	dd->rx_hook.hooknum = NF_INET_PRE_ROUTING;
-	dd->rx_hook.priority = NF_IP_PRI_RAW + 1;
+	dd->rx_hook.hooknum = NF_INET_LOCAL_IN;
+	dd->rx_hook.priority = DMVPN_RX_PRIORITY;
 	err = nf_register_net_hook(dd->net, &dd->rx_hook);
 	dd->rx_hook_registered = !err;
 	return err;

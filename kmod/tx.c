@@ -34,7 +34,6 @@ struct dmvpn_outer {
 	__be16 df;
 	u8 tos;
 	u8 ttl;
-	bool xnet;
 };
 
 /* Everything one packet's encapsulation needs, gathered once. */
@@ -199,7 +198,6 @@ static void dmvpn_ip_xmit(struct net_device *dev, struct rtable *rt,
 	struct iphdr *iph;
 	int err;
 
-	skb_scrub_packet(skb, o->xnet);
 	skb_clear_hash_if_not_l4(skb);
 	skb_dst_set(skb, &rt->dst);
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
@@ -269,12 +267,16 @@ static void dmvpn_xmit_one(struct dmvpn_tx *tx, struct sk_buff *skb,
 		o.tos = ip_tunnel_ecn_encap(o.tos, ip_hdr(skb), skb);
 	o.ttl = p->ttl ? p->ttl : dmvpn_inner_ttl(skb, rt);
 	o.df = dmvpn_outer_df(skb, p);
-	o.xnet = !net_eq(dd->net, dev_net(dd->dev));
 
 	if (iptunnel_handle_offloads(skb, p->csum ? SKB_GSO_GRE_CSUM :
 						   SKB_GSO_GRE))
 		goto drop_route;
 	dmvpn_push_gre(skb, p, gre_hlen, tx->proto);
+	/*
+	 * Scrubbed before the marks are set: leaving the device's netns for
+	 * the underlay's clears skb->mark, and the marks are for the underlay.
+	 */
+	skb_scrub_packet(skb, !net_eq(dd->net, dev_net(dd->dev)));
 	dmvpn_apply_qos(skb, tx);
 	dmvpn_ip_xmit(dd->dev, rt, skb, &o);
 	return;
@@ -294,7 +296,8 @@ static bool dmvpn_is_multicast(const struct sk_buff *skb, u8 family,
 	if (ipv4_is_multicast(*(const __be32 *)daddr) ||
 	    ipv4_is_lbcast(*(const __be32 *)daddr))
 		return true;
-	rt = skb_rtable(skb);
+	/* A metadata dst (tc tunnel_key, BPF) is no route: no rt_type. */
+	rt = skb_valid_dst(skb) ? skb_rtable(skb) : NULL;
 	return rt && rt->rt_type == RTN_BROADCAST;
 }
 
@@ -327,6 +330,8 @@ static void dmvpn_xmit_multicast(struct dmvpn_tx *tx, struct sk_buff *skb)
 /* The gateway of the route that sent @skb here, if it has one. */
 static const void *dmvpn_next_hop(const struct sk_buff *skb, u8 family)
 {
+	if (!skb_valid_dst(skb))
+		return NULL;
 	return dmvpn_route_gateway(skb_dst(skb), family);
 }
 

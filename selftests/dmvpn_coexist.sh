@@ -5,7 +5,7 @@
 #
 # dmvpn does not register a GRE protocol handler (ip_gre owns the one slot
 # for GRE version 0): each device takes its packets from a netfilter hook
-# in PRE_ROUTING, and only those addressed to its local address that carry
+# in LOCAL_IN, and only those addressed to its local address that carry
 # its key (or, for a keyless device, no key) and an IPv4, IPv6 or NHRP
 # payload.  Everything else goes on to ip_gre.  So both modules load in
 # either order, and tunnels of both kinds work side by side on the same

@@ -9,6 +9,9 @@ only.
 Usage:
   dmvpn_gre_craft.py send DST [OPTIONS]
       one packet (or --count N of them) to DST.
+  dmvpn_gre_craft.py frag-needed DST --quote SRC QDST --mtu N [--bad-csum]
+      an ICMP "fragmentation needed" (MTU N) to DST about a GRE packet
+      SRC > QDST, with a right or wrong ICMP checksum.
   dmvpn_gre_craft.py fuzz DST --seed S --count N [--dev-key K] [--dev-csum]
       N pseudo-random GRE packets (flags, options, protocol, checksum and
       length all varied), then prints what the receiving dmvpn device
@@ -33,6 +36,14 @@ Options of send:
                     (with --key and --csum as asked), as a tunnel inside the
                     same tunnel would
   --tos N           the outer TOS byte (ECN bits included)
+  --src ADDR        write the outer IPv4 header too, with this source
+                    (an IPPROTO_RAW socket: any address, martian or
+                    spoofed; not with --reply or --no-reply)
+  --df              with --src: set DF (the identification is 0), so that
+                    GRO on the receiving side may take the packet
+  --udp SRC DST PORT  the payload is an IPv4 UDP datagram SRC > DST:PORT
+                    (DF, identification 0) of --size bytes
+  --bad-l4-csum     ... with a wrong UDP checksum
   --reply SECONDS   then wait for the GRE packet carrying the matching ICMP
                     echo reply; print it as
                     "reply src=A dst=A flags=0xNNNN key=N|none csum=ok|bad|none
@@ -90,9 +101,27 @@ def icmp_echo(src, dst, ident, seq, size):
     return hdr + icmp
 
 
-def ipv4_gre(src, dst, gre):
+def udp_datagram(src, dst, port, size, bad_csum):
+    """An IPv4 packet (DF, identification 0) holding a UDP datagram."""
+    data = bytes((i & 0xFF for i in range(size)))
+    length = 8 + len(data)
+    pseudo = struct.pack("!4s4sBBH", socket.inet_aton(src),
+                         socket.inet_aton(dst), 0, 17, length)
+    udp = struct.pack("!HHHH", 40000, port, length, 0) + data
+    check = csum16(pseudo + udp) or 0xFFFF
+    if bad_csum:
+        check ^= 0x5A5A
+    udp = udp[:6] + struct.pack("!H", check) + udp[8:]
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + length, 0, 0x4000, 64,
+                      17, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    hdr = hdr[:10] + struct.pack("!H", csum16(hdr)) + hdr[12:]
+    return hdr + udp
+
+
+def ipv4_gre(src, dst, gre, df=False):
     """An IPv4 packet src > dst holding gre."""
-    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(gre), 0, 0, 64, 47,
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(gre), 0,
+                      0x4000 if df else 0, 64, 47,
                       0, socket.inet_aton(src), socket.inet_aton(dst))
     hdr = hdr[:10] + struct.pack("!H", csum16(hdr)) + hdr[12:]
     return hdr + gre
@@ -193,6 +222,10 @@ def gre_socket():
 
 
 def do_send(args):
+    if args.src and (args.reply is not None or args.no_reply is not None):
+        print("--src sends only: nothing can answer a spoofed source",
+              file=sys.stderr)
+        return 2
     sock = gre_socket()
     if args.tos is not None:
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, args.tos)
@@ -200,6 +233,9 @@ def do_send(args):
     if args.echo:
         src, dst = args.echo
         payload = icmp_echo(src, dst, ident, args.icmp_seq, args.size)
+    elif args.udp:
+        payload = udp_datagram(args.udp[0], args.udp[1], int(args.udp[2]),
+                               args.size, args.bad_l4_csum)
     elif args.hex is not None:
         payload = bytes.fromhex(args.hex)
     else:
@@ -213,6 +249,10 @@ def do_send(args):
                      key=args.key, csum=args.csum, seq=args.seq)
     if args.truncate is not None:
         pkt = pkt[:args.truncate]
+    if args.src:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_RAW,
+                             socket.IPPROTO_RAW)
+        pkt = ipv4_gre(args.src, args.dst, pkt, df=args.df)
     for _ in range(args.count):
         sock.sendto(pkt, (args.dst, 0))
     if args.reply is not None:
@@ -255,6 +295,9 @@ def classify(pkt, dev_key, dev_csum):
             return "rx_err_csum"
     elif dev_csum:
         return "rx_err_csum"
+    # The inner IPv4 or IPv6 header must be there whole (ECN reads it).
+    if len(pkt) - hlen < {0x0800: 20, 0x86DD: 40}.get(proto, 0):
+        return "rx_err_truncated"
     return "rx_nhrp" if proto == 0x2001 else "rx_packets"
 
 
@@ -296,6 +339,19 @@ def do_fuzz(args):
     return 0
 
 
+def do_frag_needed(args):
+    quoted = ipv4_gre(args.quote[0], args.quote[1],
+                      gre_packet(0, 0x0800, bytes(24)))[:28]
+    icmp = struct.pack("!BBHHH", 3, 4, 0, 0, args.mtu) + quoted
+    value = csum16(icmp)
+    if args.bad_csum:
+        value ^= 0x5A5A
+    icmp = icmp[:2] + struct.pack("!H", value) + icmp[4:]
+    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    sock.sendto(icmp, (args.dst, 0))
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -313,6 +369,10 @@ def main():
     send.add_argument("--truncate", type=int)
     send.add_argument("--nest", nargs=2, metavar=("N", "SRC"))
     send.add_argument("--tos", type=lambda s: int(s, 0))
+    send.add_argument("--src")
+    send.add_argument("--df", action="store_true")
+    send.add_argument("--udp", nargs=3, metavar=("SRC", "DST", "PORT"))
+    send.add_argument("--bad-l4-csum", action="store_true")
     send.add_argument("--count", type=int, default=1)
     send.add_argument("--ident", type=lambda s: int(s, 0))
     send.add_argument("--icmp-seq", type=int, default=1)
@@ -324,8 +384,15 @@ def main():
     fuzz.add_argument("--count", type=int, required=True)
     fuzz.add_argument("--dev-key", type=lambda s: int(s, 0))
     fuzz.add_argument("--dev-csum", action="store_true")
+    frag = sub.add_parser("frag-needed")
+    frag.add_argument("dst")
+    frag.add_argument("--quote", nargs=2, metavar=("SRC", "QDST"),
+                      required=True)
+    frag.add_argument("--mtu", type=int, required=True)
+    frag.add_argument("--bad-csum", action="store_true")
     args = parser.parse_args()
-    return do_send(args) if args.cmd == "send" else do_fuzz(args)
+    return {"send": do_send, "fuzz": do_fuzz,
+            "frag-needed": do_frag_needed}[args.cmd](args)
 
 
 if __name__ == "__main__":

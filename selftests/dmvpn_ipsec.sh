@@ -6,7 +6,7 @@
 # DMVPN runs its GRE inside IPsec: an xfrm policy for "proto gre" between
 # two NBMA addresses makes the outer route lookup of dmvpn0 return an xfrm
 # bundle, so the GRE packets leave as ESP.  On receive, ESP is decrypted
-# before dmvpn's PRE_ROUTING hook sees the GRE, and the hook checks the
+# before dmvpn's LOCAL_IN hook sees the GRE, and the hook checks the
 # input policy.  With require-ipsec (on the device, or on one cache entry)
 # dmvpn drops a packet whose route has no xfrm (counted in tx_no_ipsec)
 # instead of sending clear GRE.  Each peer's route is cached (dst_cache),

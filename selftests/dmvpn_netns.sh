@@ -34,6 +34,9 @@
 #   - home cannot reach 198.51.100.2 itself, yet 4 pings from home over the
 #     tunnel to 10.255.0.2 are all answered
 #   - a capture on under's veth0 shows exactly 4 GRE packets out and 4 in
+#   - with "fwmark 0x77" on dmvpn0, the 4 GRE packets out carry mark 0x77
+#     in under (an nft output rule counts them): crossing from home to
+#     under must not wipe the mark
 #   - home's sysfs has the counters: tx_shortcut +4, rx_packets +4
 #   - "ip netns del under" removes dmvpn0 from home
 #   - again with a new underlay netns under2: the peer reaches home over the
@@ -44,8 +47,8 @@
 #     dmvpn device turned up in the initial netns
 #   - rmmod dmvpn works afterwards; nothing suspicious in the kernel log
 #
-# Needs: root, iproute2 with the dmvpn plugin, ping, tcpdump, nsenter, the
-# module built for the running kernel.
+# Needs: root, iproute2 with the dmvpn plugin, ping, tcpdump, nsenter, nft,
+# the module built for the running kernel.
 
 # The namespace variables (home under under2 peer) are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
@@ -220,7 +223,7 @@ gre_delivered_locally() {
 
 test_begin
 require_root
-require_cmd ip nsenter ping tcpdump insmod rmmod
+require_cmd ip nsenter ping tcpdump insmod rmmod nft
 require_module
 
 CAPTURE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn-netns.XXXXXX") ||
@@ -261,11 +264,29 @@ check "home: tunnel address, up" tunnel_addr_up "$home" 1
 check_fail "home itself has no route to 198.51.100.2" \
 	ip -n "$home" route get 198.51.100.2
 
+check "home: ip link set dmvpn0 type dmvpn fwmark 0x77" \
+	ip -n "$home" link set dmvpn0 type dmvpn fwmark 0x77
+check "under: an nft output rule counting GRE with mark 0x77" \
+	ip netns exec "$under" nft -f - <<-'EOF'
+	table ip dmvpn_mark {
+		chain output {
+			type filter hook output priority 0; policy accept;
+			ip protocol gre meta mark 0x77 counter
+		}
+	}
+	EOF
 check "capture on under's veth0" capture_start "$under" veth0
 take_snap before "$home"
 check "home: 4 pings over the tunnel to 10.255.0.2" ping_all "$home" 10.255.0.2 4
 take_snap after "$home"
 capture_stop
+# marked_count: what the rule above counted.
+marked_count() {
+	ip netns exec "$under" nft list table ip dmvpn_mark |
+		sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'
+}
+check "under: the 4 GRE packets out carry mark 0x77" \
+	test "$(marked_count)" = 4
 check "under: 4 GRE packets out of 198.51.100.1" \
 	captured_is 4 "ip proto 47 and src 198.51.100.1 and dst 198.51.100.2"
 check "under: 4 GRE packets into 198.51.100.1" \

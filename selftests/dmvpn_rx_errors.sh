@@ -40,13 +40,25 @@
 #     the ICMP echo inside is answered over GRE with the device's key and
 #     a valid checksum
 #   - GRE nested 64 deep to the same device: every level delivered and
-#     counted, the echo inside answered, the kernel's stack unharmed (the
-#     first levels go up at once, deeper ones through the GRO cells)
+#     counted, the echo inside answered, the kernel's stack unharmed (each
+#     level is queued to the GRO cells, not received inside the one before)
+#   - an inner IPv4 header of 5 bytes, an inner IPv6 header of 30: the
+#     inner header must be there whole before ECN reads it: rx_err_truncated
+#     and rx_errors
+#   - a device that is down receives nothing: a valid packet to dmvpn1
+#     while it is down moves no counter (the one after "up" does)
 #   - 400 pseudo-random GRE packets per device: the counters move exactly
 #     as a model of the rules (in dmvpn_gre_craft.py) predicts, and the
 #     device still works afterwards
 #   - "ip -s link" rx errors = rx_err_truncated + rx_err_header +
 #     rx_err_csum: the dropped kinds, not those passed on
+#   - GRO on rx's veth0 (it verifies the GRE checksum and marks the packet
+#     CHECKSUM_UNNECESSARY, csum_level 0): an inner UDP datagram with a bad
+#     checksum under a good GRE checksum is counted in Udp InCsumErrors,
+#     not taken as verified (NoPorts); with a good one, NoPorts
+#   - ICMP "fragmentation needed" (MTU 1300) about dmvpn0's GRE to
+#     192.0.2.2: with a bad ICMP checksum, or with ip_no_pmtu_disc=1, the
+#     route to 192.0.2.2 keeps its MTU; with neither, it gets MTU 1300
 #   - nothing suspicious in the kernel log
 #
 # Needs: root, iproute2 with the dmvpn plugin (IP_LIB_DIR), python3.
@@ -65,7 +77,7 @@ set -u
 
 test_begin
 require_root
-require_cmd ip python3
+require_cmd ip python3 ethtool
 [ -x "$DMVPNCTL" ] || skip_all "$DMVPNCTL not built"
 require_module
 
@@ -324,6 +336,29 @@ check "GRE in GRE, 64 levels deep, to dmvpn0 itself: echo answered" \
 check "... rx_packets +65 (every level), tx_shortcut +1" \
 	moved dmvpn0 "dmvpn/rx_packets=65 link/rx_packets=65 dmvpn/tx_shortcut=1"
 
+# --- inner header cut short ------------------------------------------------------------
+
+check "protocol 0x0800, 5 bytes of inner IPv4 header" \
+	craft send 192.0.2.1 --key "$KEY0" --csum good --hex 4500000a00
+check "... rx_err_truncated +1, rx_errors +1, not delivered" \
+	moved dmvpn0 "dmvpn/rx_err_truncated=1 link/rx_errors=1"
+check "protocol 0x86dd, 30 bytes of inner IPv6 header" \
+	craft send 192.0.2.1 --key "$KEY0" --csum good --proto 0x86dd \
+	--hex "60$(printf '00%.0s' {1..29})"
+check "... rx_err_truncated +1, rx_errors +1, not delivered" \
+	moved dmvpn0 "dmvpn/rx_err_truncated=1 link/rx_errors=1"
+
+# --- a device that is down ----------------------------------------------------------------
+
+check "dmvpn1 down" ip -n "$rx" link set dmvpn1 down
+check "a valid packet to dmvpn1 while it is down: not answered" \
+	craft send 192.0.2.11 "${ECHO1[@]}" --no-reply 1
+check "dmvpn1 up" ip -n "$rx" link set dmvpn1 up
+check "a valid packet to dmvpn1 once it is up: answered" \
+	answered "$REPLY1" 192.0.2.11 "${ECHO1[@]}"
+check "... rx_packets +1: only the packet sent while it was up" \
+	moved dmvpn1 "dmvpn/rx_packets=1 link/rx_packets=1 dmvpn/tx_shortcut=1"
+
 # --- pseudo-random packets ----------------------------------------------------------------
 
 # fuzzed DEV DST SEED ARGS...: the counters of DEV moved as the model says.
@@ -373,5 +408,80 @@ check "dmvpn0: ip -s link rx errors = truncated + header + csum" \
 	ip_errors_are_drops dmvpn0
 check "dmvpn1: ip -s link rx errors = truncated + header + csum" \
 	ip_errors_are_drops dmvpn1
+
+# --- GRO: the GRE checksum covers the GRE packet, not the inner one ---------------------
+
+# udp_stat NAME: a field of the Udp line of rx's /proc/net/snmp.
+# shellcheck disable=SC2016 # for awk
+udp_stat() {
+	ip netns exec "$rx" awk -v name="$1" '
+		$1 == "Udp:" && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
+		$1 == "Udp:" { print $col[name] }' /proc/net/snmp
+}
+
+# udp_moved CSUM_ERRORS NO_PORTS: Udp InCsumErrors and NoPorts moved by
+# that much since udp_base.
+udp_base() {
+	UDP_CSUM=$(udp_stat InCsumErrors) && UDP_NOPORTS=$(udp_stat NoPorts)
+}
+udp_moved() {
+	local csum noports
+	csum=$(udp_stat InCsumErrors) && noports=$(udp_stat NoPorts) || return 1
+	echo "InCsumErrors +$((csum - UDP_CSUM)) (want +$1)," \
+		"NoPorts +$((noports - UDP_NOPORTS)) (want +$2)"
+	[ "$((csum - UDP_CSUM))" -eq "$1" ] && [ "$((noports - UDP_NOPORTS))" -eq "$2" ]
+}
+
+# (DF and identification 0, outer and inner, or GRO flushes at once and
+# verifies nothing.)
+UDP0=(192.0.2.1 --src 192.0.2.2 --df --key "$KEY0" --csum good
+	--udp 10.255.0.2 10.255.0.1 9)
+# (veth takes its NAPI and GRO path only for packets from a peer without
+# TSO.)
+gro_on() {
+	ip netns exec "$rx" ethtool -K veth0 gro on &&
+	ip netns exec "$tx" ethtool -K veth0 tso off
+}
+check "GRO on rx's veth0, TSO off on tx's" gro_on
+baseline
+udp_base
+check "UDP with a good checksum under a good GRE checksum" craft send "${UDP0[@]}"
+check "... Udp NoPorts +1 (port 9 is closed)" wait_until 5 udp_moved 0 1
+check "... and only that" udp_moved 0 1
+check "... rx_packets +1, tx_shortcut +1 (port unreachable)" \
+	moved dmvpn0 "dmvpn/rx_packets=1 link/rx_packets=1 dmvpn/tx_shortcut=1"
+udp_base
+check "UDP with a bad checksum under a good GRE checksum" \
+	craft send "${UDP0[@]}" --bad-l4-csum
+check "... Udp InCsumErrors +1: the inner checksum was checked" \
+	wait_until 5 udp_moved 1 0
+check "... and not NoPorts" udp_moved 1 0
+check "... rx_packets +1, no answer" \
+	moved dmvpn0 "dmvpn/rx_packets=1 link/rx_packets=1"
+
+# --- ICMP "fragmentation needed" about our GRE ------------------------------------------
+
+# (Last: the MTU it leaves on the route to 192.0.2.2 would change how the
+# replies above are fragmented.)
+pmtu_is() {
+	ip -n "$rx" route get 192.0.2.2 | grep -q "mtu $1\b"
+}
+no_pmtu() {
+	! ip -n "$rx" route get 192.0.2.2 | grep -q "mtu "
+}
+FRAG=(frag-needed 192.0.2.1 --quote 192.0.2.1 192.0.2.2 --mtu 1300)
+# markers: an echo through dmvpn0 after each ICMP, which comes after it.
+check "frag needed, MTU 1300, bad ICMP checksum" craft "${FRAG[@]}" --bad-csum
+check "... (an echo after it is answered)" \
+	answered "$REPLY0" 192.0.2.1 --key "$KEY0" --csum good "${ECHO0[@]}"
+check "... the route to 192.0.2.2 has no MTU of its own" no_pmtu
+check "ip_no_pmtu_disc=1" ip netns exec "$rx" sysctl -qw net.ipv4.ip_no_pmtu_disc=1
+check "frag needed, MTU 1300, right checksum" craft "${FRAG[@]}"
+check "... (an echo after it is answered)" \
+	answered "$REPLY0" 192.0.2.1 --key "$KEY0" --csum good "${ECHO0[@]}"
+check "... ignored: the route to 192.0.2.2 has no MTU of its own" no_pmtu
+check "ip_no_pmtu_disc=0" ip netns exec "$rx" sysctl -qw net.ipv4.ip_no_pmtu_disc=0
+check "frag needed, MTU 1300, right checksum" craft "${FRAG[@]}"
+check "... the route to 192.0.2.2 gets MTU 1300" wait_until 5 pmtu_is 1300
 
 test_end
