@@ -13,10 +13,15 @@
 #      10.255.0.1          10.255.0.2          10.255.0.3
 #        ^ idle clients of @dmvpnd (nobody and root)
 #
+#      netns sq: nobody has bound @dmvpnd first (a squatter)
+#
 # Checks:
 #   - many idle connections to the hub's control socket from nobody, and
 #     a few from root, while show dmvpn answers each time within 100 ms
 #     and s1's registrations keep reaching the hub
+#   - a squatter: nobody binds @dmvpnd in netns sq first; dmvpnctl refuses
+#     to talk to it (the squatter receives nothing) and dmvpnd refuses to
+#     start, naming the squatter's uid
 #   - dmesg is clean
 
 # The lab's namespace variables are assigned by setup_ns.
@@ -168,5 +173,69 @@ for pid in "${HOLDERS[@]}"; do
 done
 HOLDERS=()
 check "hub agent alive" agent_alive hub
+
+# squat NS: nobody binds @dmvpnd in NS and prints what it receives.
+squat() {
+	ip netns exec "$1" "${NOBODY[@]}" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0dmvpnd")
+s.listen(8)
+print("listening", flush=True)
+while True:
+    c, _ = s.accept()
+    c.settimeout(2)
+    try:
+        sys.stdout.write(repr(c.recv(4096)) + "\n")
+    except OSError:
+        pass
+    sys.stdout.flush()
+    c.sendall(b"ok\nyou are talking to a squatter\n")
+    c.close()
+' >"$CONF/squatter.out" 2>&1 &
+	HOLDERS+=($!)
+}
+
+# squatter_got_nothing: the squatter listens and received no request.
+squatter_got_nothing() {
+	if grep -qx listening "$CONF/squatter.out" &&
+		[ "$(wc -l <"$CONF/squatter.out")" -eq 1 ]; then
+		return 0
+	fi
+	cat "$CONF/squatter.out"
+	return 1
+}
+
+# dmvpnctl_refuses_squatter: dmvpnctl reload fails, naming the uid.
+dmvpnctl_refuses_squatter() {
+	local out
+	if out=$(ip netns exec "$sq" "$DMVPNCTL" reload 2>&1); then
+		echo "accepted: $out"
+		return 1
+	fi
+	echo "$out"
+	grep -q "uid 65534" <<<"$out"
+}
+
+# dmvpnd_refuses_squatter: dmvpnd exits at once, naming the squatter.
+dmvpnd_refuses_squatter() {
+	local out
+	mkdir -p "$CONF/sq" && printf 'role hub\nnetwork-id 7\n' >"$CONF/sq/dmvpn0.conf"
+	if out=$(timeout 20 ip netns exec "$sq" "$DMVPND" -f -c "$CONF/sq" \
+		dmvpn0 2>&1); then
+		echo "started: $out"
+		return 1
+	fi
+	echo "$out"
+	grep -q "held by uid 65534.*squatting" <<<"$out"
+}
+
+setup_ns sq
+squat "$sq"
+check "a squatter holds @dmvpnd in sq" \
+	wait_until 10 grep -qx listening "$CONF/squatter.out"
+check "dmvpnctl refuses to talk to it" dmvpnctl_refuses_squatter
+check "... and sent it nothing" squatter_got_nothing
+check "dmvpnd refuses to start, naming it" dmvpnd_refuses_squatter
 
 test_end

@@ -10,7 +10,9 @@
  *
  * Request: one line, "<flags> <word>...\n", flags "j" (JSON) and "p"
  * (pretty) or "-".  Reply: "ok\n" and the output, or "error <text>\n";
- * then the agent closes the connection.
+ * then the agent closes the connection.  dmvpnctl checks the other way
+ * round that the socket's owner is root, so that a local user who bound
+ * the name first receives nothing.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -733,6 +735,36 @@ static void on_accept(struct loop_fd *lfd, uint32_t revents)
 	}
 }
 
+/*
+ * An abstract name belongs to whoever binds it first, and any local user
+ * can.  Say who holds it, so that a squatter is named rather than taken
+ * for a second agent.
+ */
+static void name_holder(const struct sockaddr_un *sun, socklen_t alen,
+			const char *name)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (fd < 0)
+		return;
+	if (!connect(fd, (const struct sockaddr *)sun, alen) &&
+	    !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+		if (cred.uid != 0)
+			log_err("control socket %s is held by uid %u (pid %d), "
+				"not root: someone is squatting it; refusing "
+				"to start", name, cred.uid, cred.pid);
+		else
+			log_err("control socket %s is held by pid %d: is "
+				"another dmvpnd running in this network "
+				"namespace?", name, cred.pid);
+	} else {
+		log_err("control socket %s: %s", name, strerror(EADDRINUSE));
+	}
+	close(fd);
+}
+
 int ctl_open(const char *name)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -753,10 +785,12 @@ int ctl_open(const char *name)
 	if (fd < 0)
 		return -1;
 	if (bind(fd, (struct sockaddr *)&sun, alen) || listen(fd, 64)) {
-		log_err("control socket %s: %s%s", name, strerror(errno),
-			errno == EADDRINUSE ? " (is another dmvpnd running "
-			"in this network namespace?)" : "");
+		if (errno == EADDRINUSE)
+			name_holder(&sun, alen, name);
+		else
+			log_err("control socket %s: %s", name, strerror(errno));
 		close(fd);
+		errno = EADDRINUSE;
 		return -1;
 	}
 	listener.fd = fd;
