@@ -1,14 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# dmvpn_agent_local.sh: dmvpnd against local users: the control socket.
+# dmvpn_agent_local.sh: dmvpnd against local users: the control socket,
+# the daemon's signals.
 #
 #                       netns wan: bridge br0 (the "Internet")
 #          +-------------------+-------------------+
 #          | 192.0.2.1         | 192.0.2.2         | 192.0.2.3
 #      +---+----+          +---+----+          +---+----+
 #      |  hub   |          |   s1   |          |   s2   |
-#      | dmvpnd |          | dmvpnd |          |        |
+#      | dmvpnd |          | dmvpnd |          | dmvpnd |  (without -f)
 #      +--------+          +--------+          +--------+
 #      10.255.0.1          10.255.0.2          10.255.0.3
 #        ^ idle clients of @dmvpnd (nobody and root)
@@ -22,6 +23,8 @@
 #   - a squatter: nobody binds @dmvpnd in netns sq first; dmvpnctl refuses
 #     to talk to it (the squatter receives nothing) and dmvpnd refuses to
 #     start, naming the squatter's uid
+#   - without -f: s2's dmvpnd detaches, registers, reloads on SIGHUP (a new
+#     static map) and stops on SIGTERM (purging its registration)
 #   - dmesg is clean
 
 # The lab's namespace variables are assigned by setup_ns.
@@ -237,5 +240,38 @@ check "a squatter holds @dmvpnd in sq" \
 check "dmvpnctl refuses to talk to it" dmvpnctl_refuses_squatter
 check "... and sent it nothing" squatter_got_nothing
 check "dmvpnd refuses to start, naming it" dmvpnd_refuses_squatter
+
+# s2_daemon_pid: the pid of the dmvpnd running in s2's namespace.
+s2_daemon_pid() {
+	local pid
+	for pid in $(ip netns pids "$s2"); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dmvpnd ] &&
+			echo "$pid" && return 0
+	done
+	return 1
+}
+
+s2_daemon_gone() {
+	! s2_daemon_pid >/dev/null
+}
+
+agent_conf s2 "role spoke
+network-id 7
+holdtime $HOLD
+nhs 10.255.0.1 nbma 192.0.2.1"
+check "s2: dmvpnd without -f detaches and reports success" \
+	timeout 30 ip netns exec "$s2" "$DMVPND" -c "$CONF/s2" dmvpn0
+check "... it runs" wait_until 5 s2_daemon_pid
+DAEMON_PID=$(s2_daemon_pid)
+[ -z "$DAEMON_PID" ] || defer kill -9 "$DAEMON_PID"
+check "... s2 registers" wait_until 10 entry_is hub 10.255.0.3 dynamic 192.0.2.3
+printf 'map 10.9.0.0/16 nbma 192.0.2.99\n' >>"$CONF/s2/dmvpn0.conf"
+kill -HUP "$DAEMON_PID"
+check "SIGHUP reloads: the new map is in the kernel" \
+	wait_until 10 entry_is s2 10.9.0.0/16 static 192.0.2.99
+kill -TERM "$DAEMON_PID"
+check "SIGTERM stops it" wait_until 10 s2_daemon_gone
+check "... it purged its registration" \
+	wait_until 5 not entry_is hub 10.255.0.3 dynamic 192.0.2.3
 
 test_end
