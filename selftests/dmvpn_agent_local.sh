@@ -236,7 +236,7 @@ dmvpnd_refuses_squatter() {
 setup_ns sq
 squat "$sq"
 check "a squatter holds @dmvpnd in sq" \
-	wait_until 10 grep -qx listening "$CONF/squatter.out"
+	wait_until 60 grep -qx listening "$CONF/squatter.out"
 check "dmvpnctl refuses to talk to it" dmvpnctl_refuses_squatter
 check "... and sent it nothing" squatter_got_nothing
 check "dmvpnd refuses to start, naming it" dmvpnd_refuses_squatter
