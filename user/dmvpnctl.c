@@ -6,6 +6,7 @@
  * Exit status: 0 success, 1 the kernel or the system refused, 2 the command
  * line is wrong.
  */
+#define _GNU_SOURCE		/* struct ucred */
 #include <errno.h>
 #include <net/if.h>
 #include <netlink/genl/genl.h>
@@ -737,6 +738,30 @@ static int do_monitor(struct ctl *ctl, int argc, char **argv)
 
 /* ---- the agent's control socket ---- */
 
+/*
+ * Any local user can bind an abstract name before dmvpnd does.  The
+ * socket's owner (SO_PEERCRED: who called listen()) must be root, or
+ * ourselves (an agent in our own user namespace), before a request, which
+ * may be "reload" or "purge", is sent to it.
+ */
+static bool agent_trusted(int fd, const char *name)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+		fprintf(stderr, "Error: %s: cannot read its owner: %s\n", name,
+			strerror(errno));
+		return false;
+	}
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return true;
+	fprintf(stderr, "Error: %s is held by uid %u (pid %d), not root: it "
+		"is not dmvpnd; refusing to talk to it\n", name,
+		(unsigned int)cred.uid, (int)cred.pid);
+	return false;
+}
+
 static int agent_connect(const char *name)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -762,10 +787,20 @@ static int agent_connect(const char *name)
 			close(fd);
 		return -1;
 	}
+	if (!agent_trusted(fd, name)) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
-/* The agent answers "ok" and the output, or "error <why>". */
+/*
+ * The agent answers "ok" and the output, or "error <why>".  The largest
+ * real answer, show nhrp cache -j -p of a full cache (1M entries by
+ * default, a few hundred bytes each), stays well below the bound.
+ */
+#define AGENT_REPLY_MAX	(1u << 30)
+
 static int agent_print_reply(int fd)
 {
 	struct sbuf in = SBUF_INIT;
@@ -774,8 +809,15 @@ static int agent_print_reply(int fd)
 	ssize_t n;
 	int status = 1;
 
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (in.len + (size_t)n > AGENT_REPLY_MAX) {
+			fprintf(stderr, "Error: dmvpnd's answer is over %u "
+				"MiB; giving up\n", AGENT_REPLY_MAX >> 20);
+			sbuf_free(&in);
+			return 1;
+		}
 		sbuf_addn(&in, buf, (size_t)n);
+	}
 	text = sbuf_str(&in);
 	body = strchr(text, '\n');
 	if (!strncmp(text, "ok\n", 3)) {

@@ -10,7 +10,9 @@
  *
  * Request: one line, "<flags> <word>...\n", flags "j" (JSON) and "p"
  * (pretty) or "-".  Reply: "ok\n" and the output, or "error <text>\n";
- * then the agent closes the connection.
+ * then the agent closes the connection.  dmvpnctl checks the other way
+ * round that the socket's owner is root, so that a local user who bound
+ * the name first receives nothing.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -18,6 +20,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -534,83 +537,240 @@ static int parse_request(char *line, struct request *q)
 	return 0;
 }
 
-static bool peer_is_root(int fd)
+/*
+ * Each client is a small state machine in the event loop: its credentials
+ * are checked as it is accepted (SO_PEERCRED, as of connect(), so before
+ * anything is read), then it is read from and written to only when epoll
+ * says so.  Nothing blocks: a client that sends nothing, or stops reading,
+ * costs one slot until CTL_IDLE_MS passes without progress; there are at
+ * most CTL_MAX_CLIENTS slots, only root can hold one, and a new client
+ * takes the oldest's.
+ */
+#define CTL_MAX_CLIENTS	8
+#define CTL_IDLE_MS	5000
+
+struct client {
+	struct loop_fd lfd;
+	struct timer idle;
+	struct client *next;
+	char in[CTL_REQUEST_MAX + 1];
+	size_t in_len;
+	bool writing;
+	struct sbuf out;
+	size_t out_off;
+};
+
+static struct client *clients;
+static unsigned int client_count;
+
+static void client_free(struct client *c)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	return !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) &&
-	       cred.uid == 0;
-}
-
-static void write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, s, len, MSG_NOSIGNAL);
-
-		if (n <= 0)
-			return;
-		s += n;
-		len -= (size_t)n;
+	for (struct client **pp = &clients; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
 	}
+	client_count--;
+	timer_cancel(&c->idle);
+	loop_del_fd(&c->lfd);
+	close(c->lfd.fd);
+	sbuf_free(&c->out);
+	free(c);
 }
 
-static void serve(int fd)
+static void client_idle(struct timer *t)
 {
-	char line[CTL_REQUEST_MAX + 1];
+	struct client *c = (struct client *)((char *)t -
+					     offsetof(struct client, idle));
+
+	client_free(c);
+}
+
+static void answer(struct client *c)
+{
 	struct reply r = { .out = SBUF_INIT };
 	struct request q;
-	ssize_t n;
 
-	n = recv(fd, line, CTL_REQUEST_MAX, 0);
-	if (n <= 0)
-		return;
-	line[n] = '\0';
-	if (!peer_is_root(fd)) {
-		write_all(fd, "error permission denied: root only\n", 35);
-		return;
-	}
-	if (parse_request(line, &q)) {
-		write_all(fd, "error malformed request\n", 24);
-		return;
+	c->in[c->in_len] = '\0';
+	if (parse_request(c->in, &q)) {
+		sbuf_adds(&c->out, "error malformed request\n");
+		goto out;
 	}
 	if (q.json)
 		json_init(&r.j, &r.out, q.pretty);
 	dispatch(&q, &r);
 	if (r.error[0]) {
-		char head[300];
-		int len = snprintf(head, sizeof(head), "error %s\n", r.error);
-
-		write_all(fd, head, (size_t)len);
+		sbuf_printf(&c->out, "error %s\n", r.error);
 	} else {
 		if (q.json)
 			sbuf_addc(&r.out, '\n');
-		write_all(fd, "ok\n", 3);
-		write_all(fd, sbuf_str(&r.out), r.out.len);
+		sbuf_adds(&c->out, "ok\n");
+		sbuf_addn(&c->out, sbuf_str(&r.out), r.out.len);
 	}
+out:
 	sbuf_free(&r.out);
+	c->writing = true;
+}
+
+/* Returns false when @c is done (and freed). */
+static bool client_read(struct client *c)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (c->in_len == CTL_REQUEST_MAX) {
+			sbuf_adds(&c->out, "error malformed request\n");
+			c->writing = true;
+			return true;
+		}
+		n = recv(c->lfd.fd, c->in + c->in_len,
+			 CTL_REQUEST_MAX - c->in_len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return true;
+		if (n <= 0) {
+			/* End of the request without a newline is fine. */
+			if (n == 0 && c->in_len) {
+				answer(c);
+				return true;
+			}
+			client_free(c);
+			return false;
+		}
+		if (memchr(c->in + c->in_len, '\n', (size_t)n)) {
+			c->in_len += (size_t)n;
+			answer(c);
+			return true;
+		}
+		c->in_len += (size_t)n;
+	}
+}
+
+static bool client_write(struct client *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t n = send(c->lfd.fd, sbuf_str(&c->out) + c->out_off,
+				 c->out.len - c->out_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return true;
+		if (n <= 0)
+			break;
+		c->out_off += (size_t)n;
+	}
+	client_free(c);
+	return false;
+}
+
+static void on_client(struct loop_fd *lfd, uint32_t revents)
+{
+	struct client *c = (struct client *)lfd;
+	bool was_writing = c->writing;
+
+	(void)revents;
+	if (!c->writing && !client_read(c))
+		return;
+	if (c->writing && !client_write(c))
+		return;
+	if (c->writing && !was_writing)
+		loop_watch_fd(&c->lfd, EPOLLOUT);
+	timer_arm(&c->idle, CTL_IDLE_MS);
+}
+
+static struct client *oldest_client(void)
+{
+	struct client *c = clients;
+
+	while (c->next)
+		c = c->next;
+	return c;
+}
+
+static void refuse(int fd, const char *text)
+{
+	/* The socket is new and empty: a short line always fits. */
+	(void)send(fd, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(fd);
 }
 
 static void on_accept(struct loop_fd *lfd, uint32_t revents)
 {
-	/* Replies are written in one go; a client that stops reading is cut
-	 * off after two seconds rather than stalling the agent. */
-	struct timeval tv = { .tv_sec = 2 };
 	int fd;
 
 	(void)revents;
-	while ((fd = accept4(lfd->fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		serve(fd);
-		close(fd);
+	while ((fd = accept4(lfd->fd, NULL, NULL,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		struct client *c;
+
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
+		    cred.uid != 0) {
+			refuse(fd, "error permission denied: root only\n");
+			continue;
+		}
+		/* Only root gets here; the newest root client wins a slot
+		 * over the oldest, so that forgotten connections never lock
+		 * the operator out. */
+		if (client_count == CTL_MAX_CLIENTS)
+			client_free(oldest_client());
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->lfd.fd = fd;
+		c->lfd.fn = on_client;
+		c->out = (struct sbuf)SBUF_INIT;
+		timer_init(&c->idle, client_idle);
+		if (loop_add_fd(&c->lfd)) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = clients;
+		clients = c;
+		client_count++;
+		timer_arm(&c->idle, CTL_IDLE_MS);
 	}
+}
+
+/*
+ * An abstract name belongs to whoever binds it first, and any local user
+ * can.  Say who holds it, so that a squatter is named rather than taken
+ * for a second agent.
+ */
+static void name_holder(const struct sockaddr_un *sun, socklen_t alen,
+			const char *name)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (fd < 0)
+		return;
+	if (!connect(fd, (const struct sockaddr *)sun, alen) &&
+	    !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+		if (cred.uid != 0)
+			log_err("control socket %s is held by uid %u (pid %d), "
+				"not root: someone is squatting it; refusing "
+				"to start", name, cred.uid, cred.pid);
+		else
+			log_err("control socket %s is held by pid %d: is "
+				"another dmvpnd running in this network "
+				"namespace?", name, cred.pid);
+	} else {
+		log_err("control socket %s: %s", name, strerror(EADDRINUSE));
+	}
+	close(fd);
 }
 
 int ctl_open(const char *name)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	size_t len = strlen(name);
+	socklen_t alen;
 	int fd;
 
 	if (len + 1 > sizeof(sun.sun_path))
@@ -621,16 +781,17 @@ int ctl_open(const char *name)
 		sun.sun_path[0] = '\0';
 	else
 		unlink(name);
+	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (bind(fd, (struct sockaddr *)&sun,
-		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) ||
-	    listen(fd, 16)) {
-		log_err("control socket %s: %s%s", name, strerror(errno),
-			errno == EADDRINUSE ? " (is another dmvpnd running "
-			"in this network namespace?)" : "");
+	if (bind(fd, (struct sockaddr *)&sun, alen) || listen(fd, 64)) {
+		if (errno == EADDRINUSE)
+			name_holder(&sun, alen, name);
+		else
+			log_err("control socket %s: %s", name, strerror(errno));
 		close(fd);
+		errno = EADDRINUSE;
 		return -1;
 	}
 	listener.fd = fd;
@@ -640,6 +801,8 @@ int ctl_open(const char *name)
 
 void ctl_close(void)
 {
+	while (clients)
+		client_free(clients);
 	if (listener.fd < 0)
 		return;
 	loop_del_fd(&listener);

@@ -38,6 +38,13 @@ int loop_add_fd(struct loop_fd *lfd)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, lfd->fd, &ev);
 }
 
+int loop_watch_fd(struct loop_fd *lfd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = lfd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_MOD, lfd->fd, &ev);
+}
+
 void loop_del_fd(struct loop_fd *lfd)
 {
 	(void)epoll_ctl(epfd, EPOLL_CTL_DEL, lfd->fd, NULL);

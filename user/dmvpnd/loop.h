@@ -31,6 +31,8 @@ void loop_exit(void);
 
 /* Watch @lfd->fd for EPOLLIN (and errors). */
 int loop_add_fd(struct loop_fd *lfd);
+/* Change what @lfd->fd is watched for (EPOLLIN, EPOLLOUT). */
+int loop_watch_fd(struct loop_fd *lfd, uint32_t events);
 void loop_del_fd(struct loop_fd *lfd);
 
 uint64_t loop_now(void);

@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <signal.h>
@@ -361,6 +362,62 @@ static int watch_signals(void)
 	return loop_add_fd(&signals);
 }
 
+/*
+ * Without -f the agent forks before it makes anything that belongs to the
+ * process: a signalfd added to epoll is woken by the signals of the task
+ * that added it, so one made before a fork never wakes the child (SIGTERM
+ * and SIGHUP were lost).  The parent waits for the child's word that it
+ * started, so that the exit status still tells the caller.
+ */
+static int daemon_pipe = -1;
+
+static int daemonize(void)
+{
+	int p[2];
+	pid_t pid;
+	char status;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		/* Nothing (the child failed and exited) is failure too. */
+		if (read(p[0], &status, 1) != 1)
+			status = 1;
+		_exit(status);
+	}
+	close(p[0]);
+	daemon_pipe = p[1];
+	if (setsid() < 0 || chdir("/"))
+		return -1;
+	return 0;
+}
+
+/* The agent runs: let the parent go, and drop the terminal. */
+static void daemon_ready(void)
+{
+	char ok = 0;
+	int null;
+
+	if (daemon_pipe < 0)
+		return;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+	if (write(daemon_pipe, &ok, 1) != 1)
+		log_warn("cannot tell the parent process that the agent runs");
+	close(daemon_pipe);
+	daemon_pipe = -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -394,6 +451,10 @@ int main(int argc, char **argv)
 	} else if (add_all_devices(dir)) {
 		return 1;
 	}
+	if (!foreground && daemonize()) {
+		log_err("cannot start in the background: %s", strerror(errno));
+		goto out;
+	}
 	seed_request_id();
 	if (loop_init() || watch_signals() || kernel_open() ||
 	    route_watch_addresses() || ctl_open(sock)) {
@@ -403,10 +464,7 @@ int main(int argc, char **argv)
 	for (struct dev *d = devices; d; d = d->next)
 		if (dev_setup(d) || dev_start(d))
 			goto out;
-	if (!foreground && daemon(0, 0)) {
-		log_err("daemon: %s", strerror(errno));
-		goto out;
-	}
+	daemon_ready();
 	ret = loop_run() ? 1 : 0;
 out:
 	for (struct dev *d = devices, *next; d; d = next) {
