@@ -454,6 +454,25 @@ struct dmvpn_dev *dmvpn_dev_get_by_index(struct net *net, int ifindex)
 }
 
 /**
+ * dmvpn_dev_find_rcu - find a dmvpn device without holding it
+ * @net: namespace the device lives in
+ * @ifindex: its index
+ *
+ * The device, its cache and its tables stay valid until rcu_read_unlock().
+ *
+ * Context: RCU read side.
+ * Return: the device, or NULL as dmvpn_dev_get_by_index().
+ */
+struct dmvpn_dev *dmvpn_dev_find_rcu(struct net *net, int ifindex)
+{
+	struct net_device *dev = dev_get_by_index_rcu(net, ifindex);
+
+	if (!dev || dev->rtnl_link_ops != &dmvpn_link_ops)
+		return NULL;
+	return netdev_priv(dev);
+}
+
+/**
  * dmvpn_dev_get_by_name - find a dmvpn device by name and hold it
  * @net: namespace the device lives in
  * @name: its name

@@ -22,6 +22,10 @@ Usage:
   dmvpn_genl.py dump DEV
       dumps the cache; prints "entries N unique U parts P": N entries,
       U distinct prefixes, received in P datagrams.
+  dmvpn_genl.py hold-dump DEV
+      starts a dump of the cache and never reads it: prints "holding"
+      once the request is sent, then waits until stdin closes (or it is
+      killed), the dump still in progress.
   dmvpn_genl.py batch
       reads commands (add, del, get: the words after "dmvpn_genl.py", one
       command a line) from stdin, runs them in order on one socket and
@@ -289,6 +293,15 @@ def run(nl, argv):
                           entry.get(ENTRY_A["prefixlen"])))
         print(f"entries {len(replies)} unique {len(prefixes)} "
               f"parts {nl.parts}")
+    elif cmd == "hold-dump" and len(argv) == 3:
+        # The kernel fills the first part while the request is sent; the
+        # rest waits for a read that never comes.
+        nl.send(DMVPN_CMD_ENTRY_GET,
+                nla(DMVPN_A_IFINDEX,
+                    struct.pack("=I", socket.if_nametoindex(dev))),
+                NLM_F_DUMP)
+        print("holding", flush=True)
+        sys.stdin.read()
     else:
         return False
     return True
