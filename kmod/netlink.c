@@ -491,7 +491,14 @@ static const struct genl_ops dmvpn_genl_ops[] = {
 };
 
 static const struct genl_multicast_group dmvpn_genl_mcgrps[] = {
-	[DMVPN_MCGRP_EVENTS] = { .name = DMVPN_GENL_MCGRP_EVENTS },
+	/*
+	 * Events carry the start of relayed packets and the destinations
+	 * of missed ones: for the namespace's admin only.
+	 */
+	[DMVPN_MCGRP_EVENTS] = {
+		.name = DMVPN_GENL_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
 };
 
 struct genl_family dmvpn_genl_family __ro_after_init = {

@@ -26,6 +26,9 @@ Usage:
       starts a dump of the cache and never reads it: prints "holding"
       once the request is sent, then waits until stdin closes (or it is
       killed), the dump still in progress.
+  dmvpn_genl.py join-events
+      joins the "events" multicast group (NETLINK_ADD_MEMBERSHIP); prints
+      "joined", or fails with the errno name.
   dmvpn_genl.py batch
       reads commands (add, del, get: the words after "dmvpn_genl.py", one
       command a line) from stdin, runs them in order on one socket and
@@ -61,6 +64,10 @@ GENL_ID_CTRL = 0x10
 CTRL_CMD_GETFAMILY = 3
 CTRL_ATTR_FAMILY_ID = 1
 CTRL_ATTR_FAMILY_NAME = 2
+CTRL_ATTR_MCAST_GROUPS = 7
+CTRL_ATTR_MCAST_GRP_NAME = 1
+CTRL_ATTR_MCAST_GRP_ID = 2
+NETLINK_ADD_MEMBERSHIP = 1
 
 # kmod/uapi/dmvpn.h
 DMVPN_CMD_ENTRY_NEW = 1
@@ -126,6 +133,13 @@ class Genl:
                                  family_name.encode() + b"\0"))
         attrs = parse_attrs(reply[0])
         self.family = struct.unpack("=H", attrs[CTRL_ATTR_FAMILY_ID])[0]
+        self.mcast_groups = {}
+        for group in parse_attrs(attrs.get(CTRL_ATTR_MCAST_GROUPS,
+                                           b"")).values():
+            group = parse_attrs(group)
+            name = group[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0").decode()
+            self.mcast_groups[name] = struct.unpack(
+                "=I", group[CTRL_ATTR_MCAST_GRP_ID])[0]
 
     def send(self, cmd, payload, flags):
         self.seq += 1
@@ -270,6 +284,11 @@ def add_many(nl, dev, count, nbma):
 def run(nl, argv):
     """Runs one command (argv[1:] of the command line); False if it was
     not understood."""
+    if argv[1:] == ["join-events"]:
+        nl.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+                           nl.mcast_groups["events"])
+        print("joined")
+        return True
     cmd, dev = argv[1], argv[2]
     if cmd == "add" and len(argv) >= 4:
         nl.request(DMVPN_CMD_ENTRY_NEW, entry_request(dev, argv[3], argv[4:]))
@@ -332,7 +351,7 @@ def batch(nl):
 def main(argv):
     if len(argv) == 2 and argv[1] == "batch":
         return batch(Genl("dmvpn"))
-    if len(argv) < 3:
+    if len(argv) < 3 and argv[1:] != ["join-events"]:
         print(__doc__, file=sys.stderr)
         return 2
     try:

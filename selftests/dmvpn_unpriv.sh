@@ -25,6 +25,9 @@
 #     veth peer vb0 goes), and the cleanup of the next namespace (c, whose
 #     peer vc0 goes) is not stuck behind it
 #   - after the holder lets go, its dump ends cleanly
+#   - nobody cannot join the "events" multicast group of a netns he does
+#     not administer (EPERM); root can; so can the root of a user's own
+#     user namespace, for the netns it owns
 #   - nothing suspicious in the kernel log
 #
 # Needs: root, iproute2 with the dmvpn plugin, python3, setpriv, unshare
@@ -61,6 +64,21 @@ NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 # Long enough for "ip link del" under TCG on a loaded host (it takes under
 # a second unhindered); a device held by a reader waits forever.
 DEL_WAIT=10
+
+# fails_with MESSAGE CMD...: CMD fails and its last line of output is
+# exactly MESSAGE.
+fails_with() {
+	local want=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		echo "succeeded: $out"
+		return 1
+	fi
+	[ "${out##*$'\n'}" = "$want" ] && return 0
+	echo "got:  $out"
+	echo "want: $want"
+	return 1
+}
 
 check "insmod $(basename "$DMVPN_KO")" module_load ||
 	bail_out "the module does not load"
@@ -160,5 +178,22 @@ holder_done() {
 check "the holder lets go and exits" wait_until 30 holder_done
 wait "$HOLDER"
 check "... with status 0" test $? -eq 0
+
+# --- the events multicast group -----------------------------------------------
+
+# Events carry the first bytes of relayed packets and missed destinations.
+check "nobody cannot join the events group: Operation not permitted" \
+	fails_with "Error: [Errno 1] Operation not permitted" \
+	ip netns exec "$a" "${NOBODY[@]}" python3 -S "$GENL" join-events
+check "root joins the events group" \
+	ip netns exec "$a" python3 -S "$GENL" join-events
+if "${NOBODY[@]}" unshare --user --map-root-user true 2>/dev/null; then
+	check "the root of nobody's own user namespace joins its netns's events group" \
+		"${NOBODY[@]}" unshare --user --map-root-user --net \
+		python3 -S "$GENL" join-events
+else
+	skip "the root of nobody's own user namespace joins its events group" \
+		"unprivileged user namespaces are disabled"
+fi
 
 test_end
