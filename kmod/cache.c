@@ -24,6 +24,26 @@
 
 static struct kmem_cache *dmvpn_entry_slab;
 
+#ifdef DEBUG
+/* Sleepable work done inside an RCU read side, for the self-tests. */
+atomic_t dmvpn_debug_sleeps_in_rcu = ATOMIC_INIT(0);
+#endif
+
+/*
+ * Where the cache may sleep.  might_sleep() speaks only on debug kernels
+ * (DEBUG_ATOMIC_SLEEP); with preemptible RCU, as Debian's kernels have,
+ * the self-tests of a debug build catch an RCU read side by themselves.
+ */
+static void dmvpn_might_sleep(void)
+{
+	might_sleep();
+#ifdef DEBUG
+	if (rcu_preempt_depth() &&
+	    atomic_inc_return(&dmvpn_debug_sleeps_in_rcu) == 1)
+		pr_err("dmvpn: cache may sleep inside an RCU read side\n");
+#endif
+}
+
 /*
  * Keys are compared a word at a time: the default, memcmp(), goes a byte
  * at a time on x86, on every packet.
@@ -139,6 +159,7 @@ static int dmvpn_plens_rebuild(struct dmvpn_cache *cache, u8 family)
 	struct dmvpn_plens *plens, *old;
 	int len;
 
+	dmvpn_might_sleep();
 	plens = kzalloc(sizeof(*plens), GFP_KERNEL);
 	if (!plens)
 		return -ENOMEM;
@@ -489,32 +510,58 @@ int dmvpn_cache_del(struct dmvpn_dev *dd, const struct dmvpn_key *key)
 	return err;
 }
 
+/* Entries removed per pass of dmvpn_cache_remove_if(). */
+#define DMVPN_REMOVE_BATCH 64
+
 /*
- * Remove the entries @match selects.  The walk may see an entry twice while
- * the table resizes; removing twice is prevented by looking it up again.
+ * Remove the entries @match selects.  The walk only collects them: removing
+ * an entry can sleep (a prefix length that goes rebuilds the list of
+ * lengths, the NHS is elected again), which the walk's RCU read side does
+ * not allow, and a large table is emptied in batches with a chance to
+ * reschedule between them.  Entries leave the table only under cache->lock,
+ * which is held, so the collected ones stay valid until removed here.
+ *
+ * The next batch rescans the bucket the last one stopped in: resuming at
+ * the last entry seen, which is gone, would skip as many entries of the
+ * bucket as preceded it, and some of those are still unseen.  An entry
+ * seen again, there or because the table resized, is either gone or did
+ * not match; a batch takes each entry once.
  */
 static void dmvpn_cache_remove_if(struct dmvpn_dev *dd,
 				  bool (*match)(const struct dmvpn_entry *e,
 						unsigned long arg),
 				  unsigned long arg, bool notify)
 {
+	struct dmvpn_entry *batch[DMVPN_REMOVE_BATCH];
 	struct dmvpn_cache *cache = &dd->cache;
 	struct rhashtable_iter iter;
 	struct dmvpn_entry *e;
+	unsigned int n, i;
 
 	lockdep_assert_held(&cache->lock);
 	rhashtable_walk_enter(&cache->table, &iter);
-	rhashtable_walk_start(&iter);
-	while ((e = rhashtable_walk_next(&iter)) != NULL) {
-		if (IS_ERR(e))
-			continue;
-		if (!match(e, arg) || dmvpn_cache_find(cache, &e->key) != e)
-			continue;
-		if (notify)
-			dmvpn_event_expired(dd, e);
-		dmvpn_entry_unlink(cache, e);
-	}
-	rhashtable_walk_stop(&iter);
+	do {
+		n = 0;
+		rhashtable_walk_start(&iter);
+		while (n < ARRAY_SIZE(batch) &&
+		       (e = rhashtable_walk_next(&iter)) != NULL) {
+			if (IS_ERR(e) || !match(e, arg))
+				continue;
+			for (i = 0; i < n && batch[i] != e; i++)
+				;
+			if (i == n)
+				batch[n++] = e;
+		}
+		rhashtable_walk_stop(&iter);
+		iter.p = NULL;
+		iter.skip = 0;
+		for (i = 0; i < n; i++) {
+			if (notify)
+				dmvpn_event_expired(dd, batch[i]);
+			dmvpn_entry_unlink(cache, batch[i]);
+		}
+		cond_resched();
+	} while (n == ARRAY_SIZE(batch));
 	rhashtable_walk_exit(&iter);
 }
 
