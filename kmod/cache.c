@@ -27,7 +27,18 @@ static struct kmem_cache *dmvpn_entry_slab;
 #ifdef DEBUG
 /* Sleepable work done inside an RCU read side, for the self-tests. */
 atomic_t dmvpn_debug_sleeps_in_rcu = ATOMIC_INIT(0);
+/* Entry objects allocated and not yet freed, for the self-tests. */
+atomic_t dmvpn_debug_entries = ATOMIC_INIT(0);
+/* The self-tests set it to fail the next prefix-length list allocation. */
+bool dmvpn_debug_fail_plens;
 #endif
+
+static inline void dmvpn_debug_entries_add(int n)
+{
+#ifdef DEBUG
+	atomic_add(n, &dmvpn_debug_entries);
+#endif
+}
 
 /*
  * Where the cache may sleep.  might_sleep() speaks only on debug kernels
@@ -160,6 +171,12 @@ static int dmvpn_plens_rebuild(struct dmvpn_cache *cache, u8 family)
 	int len;
 
 	dmvpn_might_sleep();
+#ifdef DEBUG
+	if (dmvpn_debug_fail_plens) {
+		dmvpn_debug_fail_plens = false;
+		return -ENOMEM;
+	}
+#endif
 	plens = kzalloc(sizeof(*plens), GFP_KERNEL);
 	if (!plens)
 		return -ENOMEM;
@@ -274,10 +291,15 @@ unsigned long dmvpn_entry_holdtime_left(const struct dmvpn_entry *e)
 	return left > 0 ? DIV_ROUND_UP(left, HZ) : 0;
 }
 
+static void dmvpn_entry_free(struct dmvpn_entry *e)
+{
+	dmvpn_debug_entries_add(-1);
+	kmem_cache_free(dmvpn_entry_slab, e);
+}
+
 static void dmvpn_entry_free_rcu(struct rcu_head *rcu)
 {
-	kmem_cache_free(dmvpn_entry_slab,
-			container_of(rcu, struct dmvpn_entry, rcu));
+	dmvpn_entry_free(container_of(rcu, struct dmvpn_entry, rcu));
 }
 
 /* Pick another NHS for misses when the current one goes away. */
@@ -370,6 +392,7 @@ static struct dmvpn_entry *dmvpn_entry_create(struct dmvpn_cache *cache,
 	e = kmem_cache_zalloc(dmvpn_entry_slab, GFP_KERNEL);
 	if (!e)
 		return ERR_PTR(-ENOMEM);
+	dmvpn_debug_entries_add(1);
 	e->key = spec->key;
 	e->type = spec->type;
 	e->flags = spec->flags;
@@ -382,7 +405,7 @@ static struct dmvpn_entry *dmvpn_entry_create(struct dmvpn_cache *cache,
 		if (IS_ERR(e->peer)) {
 			int err = PTR_ERR(e->peer);
 
-			kmem_cache_free(dmvpn_entry_slab, e);
+			dmvpn_entry_free(e);
 			return ERR_PTR(err);
 		}
 	}
@@ -420,8 +443,13 @@ static int dmvpn_cache_publish(struct dmvpn_dev *dd, struct dmvpn_entry *e,
 	int err;
 
 	err = dmvpn_entry_account(cache, e);
-	if (err)
+	if (err) {
+		/* Never published nor counted: only the peer to give back. */
+		if (e->peer)
+			dmvpn_peer_put(cache, e->peer);
+		dmvpn_entry_free(e);
 		return err;
+	}
 	if (old) {
 		err = rhashtable_replace_fast(&cache->table, &old->node,
 					      &e->node, dmvpn_entry_params);

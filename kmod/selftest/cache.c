@@ -354,6 +354,39 @@ static bool dmvpn_selftest_remove_many(void)
 	return ok;
 }
 
+/*
+ * An entry whose accounting fails (the list of prefix lengths cannot be
+ * rebuilt) is refused, and gives back all it took: the entry, and its
+ * peer with the peer's route cache.
+ */
+static bool dmvpn_selftest_account_fails(void)
+{
+	struct dmvpn_dev *dd = dmvpn_test_dev_create(DMVPN_DEFAULT_MAX_ENTRIES);
+	__be32 addr = ip4(10, 1, 0, 0), nbma = ip4(192, 0, 2, 9);
+	bool ok = true;
+	int entries;
+
+	if (!dd)
+		return false;
+	entries = atomic_read(&dmvpn_debug_entries);
+	dmvpn_debug_fail_plens = true;
+	DMVPN_TEST(dmvpn_test_add(dd, AF_INET, &addr, 16, nbma,
+				  DMVPN_ENTRY_STATIC) == -ENOMEM);
+	dmvpn_debug_fail_plens = false;
+	DMVPN_TEST(atomic_read(&dd->cache.count) == 0);
+	DMVPN_TEST(atomic_read(&dd->cache.peers.nelems) == 0);
+	DMVPN_TEST(atomic_read(&dmvpn_debug_entries) == entries);
+	/* Nothing of it stays behind: the same entry can be added. */
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET, &addr, 16, nbma,
+				   DMVPN_ENTRY_STATIC));
+	addr = ip4(10, 1, 2, 3);
+	DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET, &addr) == nbma);
+	dmvpn_test_dev_destroy(dd);
+	rcu_barrier();
+	DMVPN_TEST(atomic_read(&dmvpn_debug_entries) == entries);
+	return ok;
+}
+
 static bool dmvpn_selftest_basic(void)
 {
 	struct dmvpn_dev *dd = dmvpn_test_dev_create(DMVPN_DEFAULT_MAX_ENTRIES);
@@ -444,6 +477,7 @@ bool dmvpn_selftest_cache(void)
 	ok &= dmvpn_selftest_limit();
 	ok &= dmvpn_selftest_random();
 	ok &= dmvpn_selftest_remove_many();
+	ok &= dmvpn_selftest_account_fails();
 	if (ok && cache_bench)
 		for (i = 0; i < ARRAY_SIZE(sizes); i++)
 			dmvpn_bench_one(sizes[i]);
