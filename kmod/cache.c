@@ -98,7 +98,8 @@ static const struct rhashtable_params dmvpn_entry_params = {
 
 int dmvpn_cache_slab_init(void)
 {
-	dmvpn_entry_slab = KMEM_CACHE(dmvpn_entry, 0);
+	/* Entries are charged to the memory cgroup of whoever adds them. */
+	dmvpn_entry_slab = KMEM_CACHE(dmvpn_entry, SLAB_ACCOUNT);
 	return dmvpn_entry_slab ? 0 : -ENOMEM;
 }
 
@@ -177,7 +178,7 @@ static int dmvpn_plens_rebuild(struct dmvpn_cache *cache, u8 family)
 		return -ENOMEM;
 	}
 #endif
-	plens = kzalloc(sizeof(*plens), GFP_KERNEL);
+	plens = kzalloc(sizeof(*plens), GFP_KERNEL_ACCOUNT);
 	if (!plens)
 		return -ENOMEM;
 	for (len = dmvpn_addr_bits(family); len >= 0; len--)
@@ -668,7 +669,7 @@ static void dmvpn_peers_set_route_cache(struct dmvpn_cache *cache, bool on)
 		if (IS_ERR(peer))
 			continue;
 		if (on)
-			dst_cache_reset(&peer->dst_cache);
+			dmvpn_peer_route_reset(peer);
 		WRITE_ONCE(peer->route_cache_on, on);
 	}
 	rhashtable_walk_stop(&iter);

@@ -142,7 +142,7 @@ static int dmvpn_newlink(struct net *src_net, struct net_device *dev,
 	struct dmvpn_params *p;
 	int err;
 
-	p = kmalloc(sizeof(*p), GFP_KERNEL);
+	p = kmalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
 	dmvpn_params_defaults(p);
@@ -191,7 +191,7 @@ static int dmvpn_changelink(struct net_device *dev, struct nlattr *tb[],
 	int err;
 
 	old = rtnl_dereference(dd->params);
-	p = kmemdup(old, sizeof(*p), GFP_KERNEL);
+	p = kmemdup(old, sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
 	dmvpn_params_from_attrs(p, data);
@@ -263,7 +263,8 @@ static int dmvpn_dev_init(struct net_device *dev)
 	int err;
 
 	dd->init_ran = true;
-	dd->counters = netdev_alloc_pcpu_stats(struct dmvpn_pcpu_counters);
+	dd->counters = __netdev_alloc_pcpu_stats(struct dmvpn_pcpu_counters,
+						 GFP_KERNEL_ACCOUNT);
 	if (!dd->counters)
 		return -ENOMEM;
 	err = gro_cells_init(&dd->gro_cells, dev);

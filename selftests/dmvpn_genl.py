@@ -16,9 +16,10 @@ Usage:
   dmvpn_genl.py del DEV PREFIX
   dmvpn_genl.py get DEV PREFIX
       prints the entry as ATTR=VALUE words.
-  dmvpn_genl.py add-many DEV COUNT NBMA
+  dmvpn_genl.py add-many DEV COUNT NBMA [distinct]
       adds COUNT static host entries 10.128.0.0 + i (i = 0..COUNT-1), with
-      up to 64 requests in flight; prints "added COUNT".
+      up to 64 requests in flight; prints "added COUNT".  With "distinct",
+      entry i goes to NBMA + i, one peer each.
   dmvpn_genl.py dump DEV
       dumps the cache; prints "entries N unique U parts P": N entries,
       U distinct prefixes, received in P datagrams.
@@ -256,8 +257,9 @@ def format_entry(payload):
     return " ".join(words)
 
 
-def add_many(nl, dev, count, nbma):
+def add_many(nl, dev, count, nbma, distinct=False):
     """Pipelined ENTRY_NEW of COUNT host entries; raises Refused."""
+    nbma_base = int(ipaddress.IPv4Address(nbma))
     ifindex = nla(DMVPN_A_IFINDEX, struct.pack("=I", socket.if_nametoindex(dev)))
     base = int(ipaddress.IPv4Address("10.128.0.0"))
     sent = acked = 0
@@ -266,7 +268,8 @@ def add_many(nl, dev, count, nbma):
         while sent < count and sent - acked < window:
             inner = nla(ENTRY_A["family"], struct.pack("=B", socket.AF_INET))
             inner += nla(ENTRY_A["prefix"], struct.pack("!I", base + sent))
-            inner += nla(ENTRY_A["nbma"], socket.inet_aton(nbma))
+            inner += nla(ENTRY_A["nbma"], struct.pack(
+                "!I", nbma_base + (sent if distinct else 0)))
             nl.send(DMVPN_CMD_ENTRY_NEW,
                     ifindex + nla(DMVPN_A_ENTRY | NLA_F_NESTED, inner),
                     NLM_F_ACK)
@@ -300,6 +303,8 @@ def run(nl, argv):
             print(format_entry(reply))
     elif cmd == "add-many" and len(argv) == 5:
         add_many(nl, dev, int(argv[3]), argv[4])
+    elif cmd == "add-many" and len(argv) == 6 and argv[5] == "distinct":
+        add_many(nl, dev, int(argv[3]), argv[4], distinct=True)
     elif cmd == "dump" and len(argv) == 3:
         ifindex = socket.if_nametoindex(dev)
         replies = nl.request(DMVPN_CMD_ENTRY_GET,
