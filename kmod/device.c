@@ -201,8 +201,10 @@ static int dmvpn_changelink(struct net_device *dev, struct nlattr *tb[],
 		return err;
 	}
 	was_default_mtu = dev->mtu == dmvpn_default_mtu(old);
+	/* The key is in the flow too: xfrm policies can select on it. */
 	route_changed = p->local != old->local || p->link != old->link ||
-			p->fwmark != old->fwmark;
+			p->fwmark != old->fwmark || p->key_on != old->key_on ||
+			(p->key_on && p->key != old->key);
 	rcu_assign_pointer(dd->params, p);
 	kfree_rcu(old, rcu);
 	dmvpn_apply_params(dd, p);
