@@ -24,6 +24,37 @@
 
 static struct kmem_cache *dmvpn_entry_slab;
 
+#ifdef DEBUG
+/* Sleepable work done inside an RCU read side, for the self-tests. */
+atomic_t dmvpn_debug_sleeps_in_rcu = ATOMIC_INIT(0);
+/* Entry objects allocated and not yet freed, for the self-tests. */
+atomic_t dmvpn_debug_entries = ATOMIC_INIT(0);
+/* The self-tests set it to fail the next prefix-length list allocation. */
+bool dmvpn_debug_fail_plens;
+#endif
+
+static inline void dmvpn_debug_entries_add(int n)
+{
+#ifdef DEBUG
+	atomic_add(n, &dmvpn_debug_entries);
+#endif
+}
+
+/*
+ * Where the cache may sleep.  might_sleep() speaks only on debug kernels
+ * (DEBUG_ATOMIC_SLEEP); with preemptible RCU, as Debian's kernels have,
+ * the self-tests of a debug build catch an RCU read side by themselves.
+ */
+static void dmvpn_might_sleep(void)
+{
+	might_sleep();
+#ifdef DEBUG
+	if (rcu_preempt_depth() &&
+	    atomic_inc_return(&dmvpn_debug_sleeps_in_rcu) == 1)
+		pr_err("dmvpn: cache may sleep inside an RCU read side\n");
+#endif
+}
+
 /*
  * Keys are compared a word at a time: the default, memcmp(), goes a byte
  * at a time on x86, on every packet.
@@ -67,7 +98,8 @@ static const struct rhashtable_params dmvpn_entry_params = {
 
 int dmvpn_cache_slab_init(void)
 {
-	dmvpn_entry_slab = KMEM_CACHE(dmvpn_entry, 0);
+	/* Entries are charged to the memory cgroup of whoever adds them. */
+	dmvpn_entry_slab = KMEM_CACHE(dmvpn_entry, SLAB_ACCOUNT);
 	return dmvpn_entry_slab ? 0 : -ENOMEM;
 }
 
@@ -139,7 +171,14 @@ static int dmvpn_plens_rebuild(struct dmvpn_cache *cache, u8 family)
 	struct dmvpn_plens *plens, *old;
 	int len;
 
-	plens = kzalloc(sizeof(*plens), GFP_KERNEL);
+	dmvpn_might_sleep();
+#ifdef DEBUG
+	if (dmvpn_debug_fail_plens) {
+		dmvpn_debug_fail_plens = false;
+		return -ENOMEM;
+	}
+#endif
+	plens = kzalloc(sizeof(*plens), GFP_KERNEL_ACCOUNT);
 	if (!plens)
 		return -ENOMEM;
 	for (len = dmvpn_addr_bits(family); len >= 0; len--)
@@ -253,10 +292,15 @@ unsigned long dmvpn_entry_holdtime_left(const struct dmvpn_entry *e)
 	return left > 0 ? DIV_ROUND_UP(left, HZ) : 0;
 }
 
+static void dmvpn_entry_free(struct dmvpn_entry *e)
+{
+	dmvpn_debug_entries_add(-1);
+	kmem_cache_free(dmvpn_entry_slab, e);
+}
+
 static void dmvpn_entry_free_rcu(struct rcu_head *rcu)
 {
-	kmem_cache_free(dmvpn_entry_slab,
-			container_of(rcu, struct dmvpn_entry, rcu));
+	dmvpn_entry_free(container_of(rcu, struct dmvpn_entry, rcu));
 }
 
 /* Pick another NHS for misses when the current one goes away. */
@@ -349,6 +393,7 @@ static struct dmvpn_entry *dmvpn_entry_create(struct dmvpn_cache *cache,
 	e = kmem_cache_zalloc(dmvpn_entry_slab, GFP_KERNEL);
 	if (!e)
 		return ERR_PTR(-ENOMEM);
+	dmvpn_debug_entries_add(1);
 	e->key = spec->key;
 	e->type = spec->type;
 	e->flags = spec->flags;
@@ -361,7 +406,7 @@ static struct dmvpn_entry *dmvpn_entry_create(struct dmvpn_cache *cache,
 		if (IS_ERR(e->peer)) {
 			int err = PTR_ERR(e->peer);
 
-			kmem_cache_free(dmvpn_entry_slab, e);
+			dmvpn_entry_free(e);
 			return ERR_PTR(err);
 		}
 	}
@@ -399,8 +444,13 @@ static int dmvpn_cache_publish(struct dmvpn_dev *dd, struct dmvpn_entry *e,
 	int err;
 
 	err = dmvpn_entry_account(cache, e);
-	if (err)
+	if (err) {
+		/* Never published nor counted: only the peer to give back. */
+		if (e->peer)
+			dmvpn_peer_put(cache, e->peer);
+		dmvpn_entry_free(e);
 		return err;
+	}
 	if (old) {
 		err = rhashtable_replace_fast(&cache->table, &old->node,
 					      &e->node, dmvpn_entry_params);
@@ -489,32 +539,58 @@ int dmvpn_cache_del(struct dmvpn_dev *dd, const struct dmvpn_key *key)
 	return err;
 }
 
+/* Entries removed per pass of dmvpn_cache_remove_if(). */
+#define DMVPN_REMOVE_BATCH 64
+
 /*
- * Remove the entries @match selects.  The walk may see an entry twice while
- * the table resizes; removing twice is prevented by looking it up again.
+ * Remove the entries @match selects.  The walk only collects them: removing
+ * an entry can sleep (a prefix length that goes rebuilds the list of
+ * lengths, the NHS is elected again), which the walk's RCU read side does
+ * not allow, and a large table is emptied in batches with a chance to
+ * reschedule between them.  Entries leave the table only under cache->lock,
+ * which is held, so the collected ones stay valid until removed here.
+ *
+ * The next batch rescans the bucket the last one stopped in: resuming at
+ * the last entry seen, which is gone, would skip as many entries of the
+ * bucket as preceded it, and some of those are still unseen.  An entry
+ * seen again, there or because the table resized, is either gone or did
+ * not match; a batch takes each entry once.
  */
 static void dmvpn_cache_remove_if(struct dmvpn_dev *dd,
 				  bool (*match)(const struct dmvpn_entry *e,
 						unsigned long arg),
 				  unsigned long arg, bool notify)
 {
+	struct dmvpn_entry *batch[DMVPN_REMOVE_BATCH];
 	struct dmvpn_cache *cache = &dd->cache;
 	struct rhashtable_iter iter;
 	struct dmvpn_entry *e;
+	unsigned int n, i;
 
 	lockdep_assert_held(&cache->lock);
 	rhashtable_walk_enter(&cache->table, &iter);
-	rhashtable_walk_start(&iter);
-	while ((e = rhashtable_walk_next(&iter)) != NULL) {
-		if (IS_ERR(e))
-			continue;
-		if (!match(e, arg) || dmvpn_cache_find(cache, &e->key) != e)
-			continue;
-		if (notify)
-			dmvpn_event_expired(dd, e);
-		dmvpn_entry_unlink(cache, e);
-	}
-	rhashtable_walk_stop(&iter);
+	do {
+		n = 0;
+		rhashtable_walk_start(&iter);
+		while (n < ARRAY_SIZE(batch) &&
+		       (e = rhashtable_walk_next(&iter)) != NULL) {
+			if (IS_ERR(e) || !match(e, arg))
+				continue;
+			for (i = 0; i < n && batch[i] != e; i++)
+				;
+			if (i == n)
+				batch[n++] = e;
+		}
+		rhashtable_walk_stop(&iter);
+		iter.p = NULL;
+		iter.skip = 0;
+		for (i = 0; i < n; i++) {
+			if (notify)
+				dmvpn_event_expired(dd, batch[i]);
+			dmvpn_entry_unlink(cache, batch[i]);
+		}
+		cond_resched();
+	} while (n == ARRAY_SIZE(batch));
 	rhashtable_walk_exit(&iter);
 }
 
@@ -593,7 +669,7 @@ static void dmvpn_peers_set_route_cache(struct dmvpn_cache *cache, bool on)
 		if (IS_ERR(peer))
 			continue;
 		if (on)
-			dst_cache_reset(&peer->dst_cache);
+			dmvpn_peer_route_reset(peer);
 		WRITE_ONCE(peer->route_cache_on, on);
 	}
 	rhashtable_walk_stop(&iter);

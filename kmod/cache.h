@@ -96,6 +96,12 @@ void dmvpn_cache_flush(struct dmvpn_dev *dd, u8 type);
 void dmvpn_cache_peers_reset_routes(struct dmvpn_cache *cache);
 unsigned long dmvpn_entry_holdtime_left(const struct dmvpn_entry *e);
 
+#ifdef DEBUG
+extern atomic_t dmvpn_debug_sleeps_in_rcu;
+extern atomic_t dmvpn_debug_entries;
+extern bool dmvpn_debug_fail_plens;
+#endif
+
 static inline void dmvpn_entry_mark_used(struct dmvpn_entry *e,
 					 unsigned int bytes)
 {

@@ -142,7 +142,7 @@ static int dmvpn_newlink(struct net *src_net, struct net_device *dev,
 	struct dmvpn_params *p;
 	int err;
 
-	p = kmalloc(sizeof(*p), GFP_KERNEL);
+	p = kmalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
 	dmvpn_params_defaults(p);
@@ -191,7 +191,7 @@ static int dmvpn_changelink(struct net_device *dev, struct nlattr *tb[],
 	int err;
 
 	old = rtnl_dereference(dd->params);
-	p = kmemdup(old, sizeof(*p), GFP_KERNEL);
+	p = kmemdup(old, sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
 	dmvpn_params_from_attrs(p, data);
@@ -201,8 +201,10 @@ static int dmvpn_changelink(struct net_device *dev, struct nlattr *tb[],
 		return err;
 	}
 	was_default_mtu = dev->mtu == dmvpn_default_mtu(old);
+	/* The key is in the flow too: xfrm policies can select on it. */
 	route_changed = p->local != old->local || p->link != old->link ||
-			p->fwmark != old->fwmark;
+			p->fwmark != old->fwmark || p->key_on != old->key_on ||
+			(p->key_on && p->key != old->key);
 	rcu_assign_pointer(dd->params, p);
 	kfree_rcu(old, rcu);
 	dmvpn_apply_params(dd, p);
@@ -263,7 +265,8 @@ static int dmvpn_dev_init(struct net_device *dev)
 	int err;
 
 	dd->init_ran = true;
-	dd->counters = netdev_alloc_pcpu_stats(struct dmvpn_pcpu_counters);
+	dd->counters = __netdev_alloc_pcpu_stats(struct dmvpn_pcpu_counters,
+						 GFP_KERNEL_ACCOUNT);
 	if (!dd->counters)
 		return -ENOMEM;
 	err = gro_cells_init(&dd->gro_cells, dev);
@@ -451,6 +454,25 @@ static struct dmvpn_dev *dmvpn_dev_from(struct net_device *dev)
 struct dmvpn_dev *dmvpn_dev_get_by_index(struct net *net, int ifindex)
 {
 	return dmvpn_dev_from(dev_get_by_index(net, ifindex));
+}
+
+/**
+ * dmvpn_dev_find_rcu - find a dmvpn device without holding it
+ * @net: namespace the device lives in
+ * @ifindex: its index
+ *
+ * The device, its cache and its tables stay valid until rcu_read_unlock().
+ *
+ * Context: RCU read side.
+ * Return: the device, or NULL as dmvpn_dev_get_by_index().
+ */
+struct dmvpn_dev *dmvpn_dev_find_rcu(struct net *net, int ifindex)
+{
+	struct net_device *dev = dev_get_by_index_rcu(net, ifindex);
+
+	if (!dev || dev->rtnl_link_ops != &dmvpn_link_ops)
+		return NULL;
+	return netdev_priv(dev);
 }
 
 /**

@@ -78,6 +78,7 @@ int dmvpn_device_init(void);
 void dmvpn_device_uninit(void);
 struct dmvpn_dev *dmvpn_dev_get_by_index(struct net *net, int ifindex);
 struct dmvpn_dev *dmvpn_dev_get_by_name(struct net *net, const char *name);
+struct dmvpn_dev *dmvpn_dev_find_rcu(struct net *net, int ifindex);
 void dmvpn_counters_fold(struct dmvpn_dev *dd, u64 out[DMVPN_CTR_COUNT]);
 
 /* Context: BH disabled (transmit, the receive hook), as for dev_sw_netstats. */

@@ -275,39 +275,49 @@ put_dev:
 	return err;
 }
 
-/* Dump state across calls: the device and a walk of its table. */
+/*
+ * Dump state across calls, in cb->ctx.  Nothing is held between calls: a
+ * reader that never reads must not keep the device (and with it the
+ * unregistration of the device and of its namespace) waiting.  Each call
+ * finds the device again by index and resumes the walk of its table at the
+ * bucket and position where the last call stopped.
+ */
 struct dmvpn_nl_dump {
-	struct dmvpn_dev *dd;
-	struct rhashtable_iter iter;
+	int ifindex;
+	unsigned int slot;	/* the bucket to resume at */
+	unsigned int skip;	/* entries of that bucket already sent */
 	u32 restarts;		/* the walk began again after a resize */
+	bool done;
 };
+
+static struct dmvpn_nl_dump *dmvpn_nl_dump_ctx(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct dmvpn_nl_dump) > sizeof(cb->ctx));
+	return (struct dmvpn_nl_dump *)cb->ctx;
+}
 
 static int dmvpn_nl_dump_start(struct netlink_callback *cb)
 {
+	struct dmvpn_nl_dump *dump = dmvpn_nl_dump_ctx(cb);
 	struct nlattr *attrs[DMVPN_A_MAX + 1];
-	struct dmvpn_nl_dump *dump;
+	struct dmvpn_dev *dd;
 	int err;
 
 	err = genlmsg_parse(cb->nlh, &dmvpn_genl_family, attrs, DMVPN_A_MAX,
 			    dmvpn_genl_policy, cb->extack);
 	if (err)
 		return err;
-	dump = kzalloc(sizeof(*dump), GFP_KERNEL);
-	if (!dump)
-		return -ENOMEM;
-	dump->dd = dmvpn_nl_dev(sock_net(cb->skb->sk), attrs, cb->extack);
-	if (!dump->dd) {
-		kfree(dump);
+	dd = dmvpn_nl_dev(sock_net(cb->skb->sk), attrs, cb->extack);
+	if (!dd)
 		return -ENODEV;
-	}
-	rhashtable_walk_enter(&dump->dd->cache.table, &dump->iter);
-	cb->args[0] = (long)dump;
+	memset(dump, 0, sizeof(*dump));
+	dump->ifindex = dd->dev->ifindex;
+	dev_put(dd->dev);
 	return 0;
 }
 
 static int dmvpn_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
-			     struct dmvpn_nl_dump *dump,
-			     const struct dmvpn_entry *e)
+			     int ifindex, const struct dmvpn_entry *e)
 {
 	void *hdr;
 
@@ -316,7 +326,7 @@ static int dmvpn_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 	if (!hdr)
 		return -EMSGSIZE;
 	genl_dump_check_consistent(cb, hdr);
-	if (nla_put_u32(skb, DMVPN_A_IFINDEX, dump->dd->dev->ifindex) ||
+	if (nla_put_u32(skb, DMVPN_A_IFINDEX, ifindex) ||
 	    dmvpn_nl_put_entry(skb, e)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -325,20 +335,40 @@ static int dmvpn_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 	return 0;
 }
 
+/*
+ * One part of the dump.  The device found under RCU stays valid until
+ * rcu_read_unlock(): its table is destroyed only after the device is
+ * unlisted and a grace period has passed.
+ */
 static int dmvpn_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct dmvpn_nl_dump *dump = (struct dmvpn_nl_dump *)cb->args[0];
+	struct dmvpn_nl_dump *dump = dmvpn_nl_dump_ctx(cb);
+	struct rhashtable_iter iter;
 	struct dmvpn_entry *e;
+	struct dmvpn_dev *dd;
+	int err = 0;
 
-	rhashtable_walk_start(&dump->iter);
+	if (dump->done)
+		return 0;
+	rcu_read_lock();
+	dd = dmvpn_dev_find_rcu(sock_net(cb->skb->sk), dump->ifindex);
+	if (!dd) {
+		/* Gone since the last part: what was sent is all there is. */
+		err = skb->len ? skb->len : -ENODEV;
+		goto unlock;
+	}
+	rhashtable_walk_enter(&dd->cache.table, &iter);
+	iter.slot = dump->slot;
+	iter.skip = dump->skip;
+	rhashtable_walk_start(&iter);
 	/*
-	 * A change to the cache, or a resize that restarts the walk, marks
-	 * the dump NLM_F_DUMP_INTR: the reader may have seen an entry twice
-	 * or missed one, and can ask again.
+	 * A change to the cache (which is what can resize it or move entries
+	 * between buckets), or a resize that restarts the walk, marks the
+	 * dump NLM_F_DUMP_INTR: the reader may have seen an entry twice or
+	 * missed one, and can ask again.
 	 */
-	cb->seq = READ_ONCE(dump->dd->cache.generation) + dump->restarts;
-	/* Peek first: an entry that does not fit is sent in the next part. */
-	while ((e = rhashtable_walk_peek(&dump->iter)) != NULL) {
+	cb->seq = READ_ONCE(dd->cache.generation) + dump->restarts;
+	while ((e = rhashtable_walk_next(&iter)) != NULL) {
 		if (IS_ERR(e)) {
 			if (PTR_ERR(e) != -EAGAIN)
 				break;
@@ -346,24 +376,22 @@ static int dmvpn_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			cb->seq++;
 			continue;
 		}
-		if (dmvpn_nl_dump_one(skb, cb, dump, e))
+		if (dmvpn_nl_dump_one(skb, cb, dump->ifindex, e)) {
+			/* It did not fit: the next part starts with it. */
+			iter.skip--;
 			break;
-		rhashtable_walk_next(&dump->iter);
+		}
 	}
-	rhashtable_walk_stop(&dump->iter);
-	return skb->len;
-}
-
-static int dmvpn_nl_dump_done(struct netlink_callback *cb)
-{
-	struct dmvpn_nl_dump *dump = (struct dmvpn_nl_dump *)cb->args[0];
-
-	if (!dump)
-		return 0;
-	rhashtable_walk_exit(&dump->iter);
-	dev_put(dump->dd->dev);
-	kfree(dump);
-	return 0;
+	if (!e)
+		dump->done = true;
+	dump->slot = iter.slot;
+	dump->skip = iter.skip;
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	err = skb->len;
+unlock:
+	rcu_read_unlock();
+	return err;
 }
 
 static int dmvpn_nl_entry_flush(struct sk_buff *skb, struct genl_info *info)
@@ -450,7 +478,6 @@ static const struct genl_ops dmvpn_genl_ops[] = {
 		.doit = dmvpn_nl_entry_get,
 		.start = dmvpn_nl_dump_start,
 		.dumpit = dmvpn_nl_dump,
-		.done = dmvpn_nl_dump_done,
 	},
 	{
 		.cmd = DMVPN_CMD_ENTRY_FLUSH,
@@ -464,7 +491,14 @@ static const struct genl_ops dmvpn_genl_ops[] = {
 };
 
 static const struct genl_multicast_group dmvpn_genl_mcgrps[] = {
-	[DMVPN_MCGRP_EVENTS] = { .name = DMVPN_GENL_MCGRP_EVENTS },
+	/*
+	 * Events carry the start of relayed packets and the destinations
+	 * of missed ones: for the namespace's admin only.
+	 */
+	[DMVPN_MCGRP_EVENTS] = {
+		.name = DMVPN_GENL_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
 };
 
 struct genl_family dmvpn_genl_family __ro_after_init = {

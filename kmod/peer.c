@@ -47,34 +47,113 @@ struct dmvpn_peer *dmvpn_peer_get(struct dmvpn_cache *cache, __be32 nbma)
 		refcount_inc(&peer->refs);
 		return peer;
 	}
-	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	/* Charged to whoever makes the kernel keep it (a local user). */
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL_ACCOUNT);
 	if (!peer)
 		return ERR_PTR(-ENOMEM);
 	peer->nbma = nbma;
 	refcount_set(&peer->refs, 1);
 	INIT_LIST_HEAD(&peer->mcast_node);
-	err = dst_cache_init(&peer->dst_cache, GFP_KERNEL);
-	if (err)
-		goto free_peer;
 	WRITE_ONCE(peer->route_cache_on, true);
 	err = rhashtable_insert_fast(&cache->peers, &peer->node,
 				     dmvpn_peer_params);
-	if (err)
-		goto free_dst_cache;
+	if (err) {
+		kfree(peer);
+		return ERR_PTR(err);
+	}
 	return peer;
+}
 
-free_dst_cache:
-	dst_cache_destroy(&peer->dst_cache);
-free_peer:
-	kfree(peer);
-	return ERR_PTR(err);
+static void dmvpn_route_free(struct dmvpn_route *route)
+{
+	dst_release(route->dst);
+	kfree(route);
+}
+
+static void dmvpn_route_free_rcu(struct rcu_head *rcu)
+{
+	dmvpn_route_free(container_of(rcu, struct dmvpn_route, rcu));
+}
+
+/* Put @route in the cache, and let go of the one it replaces. */
+static void dmvpn_peer_route_replace(struct dmvpn_peer *peer,
+				     struct dmvpn_route *route)
+{
+	struct dmvpn_route *old;
+
+	old = unrcu_pointer(xchg(&peer->route, RCU_INITIALIZER(route)));
+	if (old)
+		call_rcu(&old->rcu, dmvpn_route_free_rcu);
+}
+
+/**
+ * dmvpn_peer_route_get - the peer's cached outer route, if still valid
+ * @peer: the peer
+ * @saddr: set to the source address the route was found with
+ *
+ * Context: RCU read side (transmit).
+ * Return: the route with a reference taken, or NULL.
+ */
+struct rtable *dmvpn_peer_route_get(struct dmvpn_peer *peer, __be32 *saddr)
+{
+	struct dmvpn_route *route = rcu_dereference(peer->route);
+
+	if (!route)
+		return NULL;
+	if (unlikely(!dst_check(route->dst, 0))) {
+		/* Only the first to see it stale drops it. */
+		if (cmpxchg(&peer->route, RCU_INITIALIZER(route), NULL) ==
+		    RCU_INITIALIZER(route))
+			call_rcu(&route->rcu, dmvpn_route_free_rcu);
+		return NULL;
+	}
+	/* The cache's own reference lasts as long as this read side. */
+	dst_hold(route->dst);
+	*saddr = route->saddr;
+	return container_of(route->dst, struct rtable, dst);
+}
+
+/**
+ * dmvpn_peer_route_set - cache an outer route for the peer
+ * @peer: the peer
+ * @rt: the route; the cache takes its own reference
+ * @saddr: the source address found with it
+ *
+ * On allocation failure nothing is cached: the next packet looks again.
+ *
+ * Context: RCU read side (transmit), any context.
+ */
+void dmvpn_peer_route_set(struct dmvpn_peer *peer, struct rtable *rt,
+			  __be32 saddr)
+{
+	struct dmvpn_route *route = kmalloc(sizeof(*route),
+					    GFP_ATOMIC | __GFP_NOWARN);
+
+	if (!route)
+		return;
+	dst_hold(&rt->dst);
+	route->dst = &rt->dst;
+	route->saddr = saddr;
+	dmvpn_peer_route_replace(peer, route);
+}
+
+/**
+ * dmvpn_peer_route_reset - forget the peer's cached route
+ * @peer: the peer
+ */
+void dmvpn_peer_route_reset(struct dmvpn_peer *peer)
+{
+	dmvpn_peer_route_replace(peer, NULL);
 }
 
 static void dmvpn_peer_free_rcu(struct rcu_head *rcu)
 {
 	struct dmvpn_peer *peer = container_of(rcu, struct dmvpn_peer, rcu);
+	struct dmvpn_route *route = rcu_dereference_protected(peer->route, 1);
 
-	dst_cache_destroy(&peer->dst_cache);
+	/* No reader is left, and no transmit can set another one. */
+	if (route)
+		dmvpn_route_free(route);
 	kfree(peer);
 }
 

@@ -4,9 +4,20 @@
 
 #include <linux/rhashtable-types.h>
 #include <linux/refcount.h>
-#include <net/dst_cache.h>
+#include <net/route.h>
 
 struct dmvpn_cache;
+
+/*
+ * A peer's cached outer route and the source address it was found with,
+ * replaced whole and freed after a grace period, when its reference to the
+ * route is dropped.
+ */
+struct dmvpn_route {
+	struct dst_entry *dst;
+	__be32 saddr;
+	struct rcu_head rcu;
+};
 
 /*
  * A remote NBMA address.  Entries that lead to the same address share one
@@ -20,12 +31,14 @@ struct dmvpn_peer {
 	u32 mcast_refs;			/* multicast entries, under cache lock */
 	u32 ipsec_refs;			/* require-ipsec entries, likewise */
 	/*
-	 * The route cache is bypassed while the tunnel parameters change (see
-	 * dmvpn_cache_peers_reset_routes), as dst_cache has no locking of its
-	 * own against concurrent users.
+	 * One cached route for all CPUs, not a per-cpu dst_cache: that costs
+	 * 40 bytes per possible CPU for every peer, most of them empty on a
+	 * hub with many spokes.  It is bypassed while the tunnel parameters
+	 * change (see dmvpn_cache_peers_reset_routes), so that no transmit
+	 * still under way caches a route found with the old ones.
 	 */
 	bool route_cache_on;
-	struct dst_cache dst_cache;
+	struct dmvpn_route __rcu *route;
 	/*
 	 * On cache->mcast_peers from the first multicast entry until the peer
 	 * is freed, never taken off and put back: a reader standing on the
@@ -55,5 +68,9 @@ struct dmvpn_peer *dmvpn_peer_get(struct dmvpn_cache *cache, __be32 nbma);
 void dmvpn_peer_put(struct dmvpn_cache *cache, struct dmvpn_peer *peer);
 void dmvpn_peer_mcast_ref(struct dmvpn_cache *cache, struct dmvpn_peer *peer);
 void dmvpn_peer_mcast_unref(struct dmvpn_cache *cache, struct dmvpn_peer *peer);
+struct rtable *dmvpn_peer_route_get(struct dmvpn_peer *peer, __be32 *saddr);
+void dmvpn_peer_route_set(struct dmvpn_peer *peer, struct rtable *rt,
+			  __be32 saddr);
+void dmvpn_peer_route_reset(struct dmvpn_peer *peer);
 
 #endif /* _DMVPN_PEER_H */

@@ -46,14 +46,14 @@ struct dmvpn_tx {
 
 static struct rtable *dmvpn_route(struct dmvpn_dev *dd,
 				  const struct dmvpn_params *p,
-				  __be32 nbma, struct dst_cache *cache,
+				  __be32 nbma, struct dmvpn_peer *cache,
 				  __be32 *saddr)
 {
 	struct flowi4 fl4;
 	struct rtable *rt;
 
 	if (cache) {
-		rt = dst_cache_get_ip4(cache, saddr);
+		rt = dmvpn_peer_route_get(cache, saddr);
 		if (rt)
 			return rt;
 	}
@@ -69,14 +69,14 @@ static struct rtable *dmvpn_route(struct dmvpn_dev *dd,
 	if (IS_ERR(rt))
 		return rt;
 	if (cache)
-		dst_cache_set_ip4(cache, &rt->dst, fl4.saddr);
+		dmvpn_peer_route_set(cache, rt, fl4.saddr);
 	*saddr = fl4.saddr;
 	return rt;
 }
 
-static struct dst_cache *dmvpn_peer_route_cache(struct dmvpn_peer *peer)
+static struct dmvpn_peer *dmvpn_peer_route_cache(struct dmvpn_peer *peer)
 {
-	return peer && READ_ONCE(peer->route_cache_on) ? &peer->dst_cache : NULL;
+	return peer && READ_ONCE(peer->route_cache_on) ? peer : NULL;
 }
 
 static void dmvpn_push_gre(struct sk_buff *skb, const struct dmvpn_params *p,
@@ -229,7 +229,7 @@ static void dmvpn_ip_xmit(struct net_device *dev, struct rtable *rt,
 static void dmvpn_xmit_one(struct dmvpn_tx *tx, struct sk_buff *skb,
 			   __be32 nbma, struct dmvpn_peer *peer)
 {
-	struct dst_cache *cache = dmvpn_peer_route_cache(peer);
+	struct dmvpn_peer *cache = dmvpn_peer_route_cache(peer);
 	const struct dmvpn_params *p = tx->p;
 	struct dmvpn_dev *dd = tx->dd;
 	unsigned int gre_hlen = dmvpn_gre_hlen(p);

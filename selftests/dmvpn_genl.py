@@ -16,12 +16,20 @@ Usage:
   dmvpn_genl.py del DEV PREFIX
   dmvpn_genl.py get DEV PREFIX
       prints the entry as ATTR=VALUE words.
-  dmvpn_genl.py add-many DEV COUNT NBMA
+  dmvpn_genl.py add-many DEV COUNT NBMA [distinct]
       adds COUNT static host entries 10.128.0.0 + i (i = 0..COUNT-1), with
-      up to 64 requests in flight; prints "added COUNT".
+      up to 64 requests in flight; prints "added COUNT".  With "distinct",
+      entry i goes to NBMA + i, one peer each.
   dmvpn_genl.py dump DEV
       dumps the cache; prints "entries N unique U parts P": N entries,
       U distinct prefixes, received in P datagrams.
+  dmvpn_genl.py hold-dump DEV
+      starts a dump of the cache and never reads it: prints "holding"
+      once the request is sent, then waits until stdin closes (or it is
+      killed), the dump still in progress.
+  dmvpn_genl.py join-events
+      joins the "events" multicast group (NETLINK_ADD_MEMBERSHIP); prints
+      "joined", or fails with the errno name.
   dmvpn_genl.py batch
       reads commands (add, del, get: the words after "dmvpn_genl.py", one
       command a line) from stdin, runs them in order on one socket and
@@ -57,6 +65,10 @@ GENL_ID_CTRL = 0x10
 CTRL_CMD_GETFAMILY = 3
 CTRL_ATTR_FAMILY_ID = 1
 CTRL_ATTR_FAMILY_NAME = 2
+CTRL_ATTR_MCAST_GROUPS = 7
+CTRL_ATTR_MCAST_GRP_NAME = 1
+CTRL_ATTR_MCAST_GRP_ID = 2
+NETLINK_ADD_MEMBERSHIP = 1
 
 # kmod/uapi/dmvpn.h
 DMVPN_CMD_ENTRY_NEW = 1
@@ -122,6 +134,13 @@ class Genl:
                                  family_name.encode() + b"\0"))
         attrs = parse_attrs(reply[0])
         self.family = struct.unpack("=H", attrs[CTRL_ATTR_FAMILY_ID])[0]
+        self.mcast_groups = {}
+        for group in parse_attrs(attrs.get(CTRL_ATTR_MCAST_GROUPS,
+                                           b"")).values():
+            group = parse_attrs(group)
+            name = group[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0").decode()
+            self.mcast_groups[name] = struct.unpack(
+                "=I", group[CTRL_ATTR_MCAST_GRP_ID])[0]
 
     def send(self, cmd, payload, flags):
         self.seq += 1
@@ -238,8 +257,9 @@ def format_entry(payload):
     return " ".join(words)
 
 
-def add_many(nl, dev, count, nbma):
+def add_many(nl, dev, count, nbma, distinct=False):
     """Pipelined ENTRY_NEW of COUNT host entries; raises Refused."""
+    nbma_base = int(ipaddress.IPv4Address(nbma))
     ifindex = nla(DMVPN_A_IFINDEX, struct.pack("=I", socket.if_nametoindex(dev)))
     base = int(ipaddress.IPv4Address("10.128.0.0"))
     sent = acked = 0
@@ -248,7 +268,8 @@ def add_many(nl, dev, count, nbma):
         while sent < count and sent - acked < window:
             inner = nla(ENTRY_A["family"], struct.pack("=B", socket.AF_INET))
             inner += nla(ENTRY_A["prefix"], struct.pack("!I", base + sent))
-            inner += nla(ENTRY_A["nbma"], socket.inet_aton(nbma))
+            inner += nla(ENTRY_A["nbma"], struct.pack(
+                "!I", nbma_base + (sent if distinct else 0)))
             nl.send(DMVPN_CMD_ENTRY_NEW,
                     ifindex + nla(DMVPN_A_ENTRY | NLA_F_NESTED, inner),
                     NLM_F_ACK)
@@ -266,6 +287,11 @@ def add_many(nl, dev, count, nbma):
 def run(nl, argv):
     """Runs one command (argv[1:] of the command line); False if it was
     not understood."""
+    if argv[1:] == ["join-events"]:
+        nl.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+                           nl.mcast_groups["events"])
+        print("joined")
+        return True
     cmd, dev = argv[1], argv[2]
     if cmd == "add" and len(argv) >= 4:
         nl.request(DMVPN_CMD_ENTRY_NEW, entry_request(dev, argv[3], argv[4:]))
@@ -277,6 +303,8 @@ def run(nl, argv):
             print(format_entry(reply))
     elif cmd == "add-many" and len(argv) == 5:
         add_many(nl, dev, int(argv[3]), argv[4])
+    elif cmd == "add-many" and len(argv) == 6 and argv[5] == "distinct":
+        add_many(nl, dev, int(argv[3]), argv[4], distinct=True)
     elif cmd == "dump" and len(argv) == 3:
         ifindex = socket.if_nametoindex(dev)
         replies = nl.request(DMVPN_CMD_ENTRY_GET,
@@ -289,6 +317,15 @@ def run(nl, argv):
                           entry.get(ENTRY_A["prefixlen"])))
         print(f"entries {len(replies)} unique {len(prefixes)} "
               f"parts {nl.parts}")
+    elif cmd == "hold-dump" and len(argv) == 3:
+        # The kernel fills the first part while the request is sent; the
+        # rest waits for a read that never comes.
+        nl.send(DMVPN_CMD_ENTRY_GET,
+                nla(DMVPN_A_IFINDEX,
+                    struct.pack("=I", socket.if_nametoindex(dev))),
+                NLM_F_DUMP)
+        print("holding", flush=True)
+        sys.stdin.read()
     else:
         return False
     return True
@@ -319,7 +356,7 @@ def batch(nl):
 def main(argv):
     if len(argv) == 2 and argv[1] == "batch":
         return batch(Genl("dmvpn"))
-    if len(argv) < 3:
+    if len(argv) < 3 and argv[1:] != ["join-events"]:
         print(__doc__, file=sys.stderr)
         return 2
     try:

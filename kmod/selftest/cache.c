@@ -382,6 +382,116 @@ out:
 	return ok && dd && ref;
 }
 
+/* Prefix lengths in use for IPv4, from the published list. */
+static unsigned int dmvpn_test_plens4(struct dmvpn_dev *dd)
+{
+	const struct dmvpn_plens *plens;
+	unsigned int count;
+
+	rcu_read_lock();
+	plens = rcu_dereference(dd->cache.plens4);
+	count = plens ? plens->count : 0;
+	rcu_read_unlock();
+	return count;
+}
+
+/*
+ * Adds 1000 IPv4 entries over five prefix lengths (static and shortcut
+ * alternating, one peer each) and 200 IPv6 ones over two; returns how many
+ * were added.
+ */
+static int dmvpn_test_add_many(struct dmvpn_dev *dd)
+{
+	static const u8 plens4[] = { 8, 16, 24, 28, 32 };
+	struct in6_addr addr6 = { };
+	int i, added = 0;
+
+	for (i = 0; i < 1000; i++) {
+		u8 plen = plens4[i % ARRAY_SIZE(plens4)];
+		u32 j = i / ARRAY_SIZE(plens4) + 1;
+		__be32 addr = htonl(j << (32 - plen));
+
+		added += !dmvpn_test_add(dd, AF_INET, &addr, plen,
+					 htonl(0xc6120000 | i),
+					 i & 1 ? DMVPN_ENTRY_SHORTCUT :
+						 DMVPN_ENTRY_STATIC);
+	}
+	for (i = 0; i < 200; i++) {
+		addr6.s6_addr32[0] = htonl(0xfd000000);
+		addr6.s6_addr32[1] = htonl(i);
+		added += !dmvpn_test_add(dd, AF_INET6, &addr6, i & 1 ? 64 : 128,
+					 htonl(0xc6130000 | i),
+					 DMVPN_ENTRY_DYNAMIC);
+	}
+	return added;
+}
+
+/*
+ * Flush by type, flush all and the flush of a device going away, over many
+ * entries and prefix lengths: each removes exactly what it should, in
+ * batches, and never sleeps inside the table walk's RCU read side (which
+ * the last entry of a prefix length going would, rebuilding the list of
+ * lengths).
+ */
+static bool dmvpn_selftest_remove_many(void)
+{
+	struct dmvpn_dev *dd = dmvpn_test_dev_create(DMVPN_DEFAULT_MAX_ENTRIES);
+	bool ok = true;
+
+	if (!dd)
+		return false;
+	atomic_set(&dmvpn_debug_sleeps_in_rcu, 0);
+	DMVPN_TEST(dmvpn_test_add_many(dd) == 1200);
+	DMVPN_TEST(dmvpn_test_plens4(dd) == 5);
+	dmvpn_cache_flush(dd, DMVPN_ENTRY_SHORTCUT);
+	DMVPN_TEST(atomic_read(&dd->cache.count) == 700);
+	DMVPN_TEST(atomic_read(&dd->cache.peers.nelems) == 700);
+	dmvpn_cache_flush(dd, 0);
+	DMVPN_TEST(atomic_read(&dd->cache.count) == 0);
+	DMVPN_TEST(atomic_read(&dd->cache.peers.nelems) == 0);
+	DMVPN_TEST(dmvpn_test_plens4(dd) == 0);
+	DMVPN_TEST(dmvpn_test_add_many(dd) == 1200);
+	dmvpn_cache_flush_all(&dd->cache);
+	DMVPN_TEST(atomic_read(&dd->cache.count) == 0);
+	DMVPN_TEST(atomic_read(&dd->cache.peers.nelems) == 0);
+	DMVPN_TEST(atomic_read(&dmvpn_debug_sleeps_in_rcu) == 0);
+	dmvpn_test_dev_destroy(dd);
+	return ok;
+}
+
+/*
+ * An entry whose accounting fails (the list of prefix lengths cannot be
+ * rebuilt) is refused, and gives back all it took: the entry, and its
+ * peer with the peer's route cache.
+ */
+static bool dmvpn_selftest_account_fails(void)
+{
+	struct dmvpn_dev *dd = dmvpn_test_dev_create(DMVPN_DEFAULT_MAX_ENTRIES);
+	__be32 addr = ip4(10, 1, 0, 0), nbma = ip4(192, 0, 2, 9);
+	bool ok = true;
+	int entries;
+
+	if (!dd)
+		return false;
+	entries = atomic_read(&dmvpn_debug_entries);
+	dmvpn_debug_fail_plens = true;
+	DMVPN_TEST(dmvpn_test_add(dd, AF_INET, &addr, 16, nbma,
+				  DMVPN_ENTRY_STATIC) == -ENOMEM);
+	dmvpn_debug_fail_plens = false;
+	DMVPN_TEST(atomic_read(&dd->cache.count) == 0);
+	DMVPN_TEST(atomic_read(&dd->cache.peers.nelems) == 0);
+	DMVPN_TEST(atomic_read(&dmvpn_debug_entries) == entries);
+	/* Nothing of it stays behind: the same entry can be added. */
+	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET, &addr, 16, nbma,
+				   DMVPN_ENTRY_STATIC));
+	addr = ip4(10, 1, 2, 3);
+	DMVPN_TEST(dmvpn_test_lookup(dd, AF_INET, &addr) == nbma);
+	dmvpn_test_dev_destroy(dd);
+	rcu_barrier();
+	DMVPN_TEST(atomic_read(&dmvpn_debug_entries) == entries);
+	return ok;
+}
+
 static bool dmvpn_selftest_basic(void)
 {
 	struct dmvpn_dev *dd = dmvpn_test_dev_create(DMVPN_DEFAULT_MAX_ENTRIES);
@@ -472,6 +582,8 @@ bool dmvpn_selftest_cache(void)
 	ok &= dmvpn_selftest_limit();
 	ok &= dmvpn_selftest_mcast_reader();
 	ok &= dmvpn_selftest_random();
+	ok &= dmvpn_selftest_remove_many();
+	ok &= dmvpn_selftest_account_fails();
 	if (ok && cache_bench)
 		for (i = 0; i < ARRAY_SIZE(sizes); i++)
 			dmvpn_bench_one(sizes[i]);

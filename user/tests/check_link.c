@@ -208,7 +208,7 @@ START_TEST(test_usage)
 	static const char *const words[] = {
 		"local", "dev", "key", "nokey", "ttl", "tos", "[no]csum",
 		"[no]pmtudisc", "fwmark", "[no]redirect", "[no]require-ipsec",
-		"max-entries", "default 64", "default 1048576",
+		"max-entries", "default 64", "default 65536",
 	};
 	char *text = NULL;
 	size_t len = 0, i;

@@ -46,7 +46,7 @@ want='Error: argument "300" is wrong: "ttl" must be 1..255 or "inherit"'
 
 "$mklinkmsg" >"$tmp/link.msg" || fail "cannot build the link message"
 IP_LIB_DIR=$plugin_dir "$IP" -d monitor file "$tmp/link.msg" >"$tmp/show" 2>&1
-want='dmvpn local 192.0.2.1 dev lo key 5 ttl 64 tos inherit pmtudisc csum redirect max-entries 1048576'
+want='dmvpn local 192.0.2.1 dev lo key 5 ttl 64 tos inherit pmtudisc csum redirect max-entries 65536'
 grep -q "^ *$want *\$" "$tmp/show" || fail "ip -d shows: $(cat "$tmp/show")"
 
 [ $failed = 0 ] && echo "ip_plugin: 4 checks passed with $IP"
