@@ -188,12 +188,16 @@ print("listening", flush=True)
 while True:
     c, _ = s.accept()
     c.settimeout(2)
+    # Only what a client sent is printed: a client that hangs up at once
+    # (recv gives b"") sent nothing.
     try:
-        sys.stdout.write(repr(c.recv(4096)) + "\n")
+        data = c.recv(4096)
+        if data:
+            sys.stdout.write(repr(data) + "\n")
+            sys.stdout.flush()
+        c.sendall(b"ok\nyou are talking to a squatter\n")
     except OSError:
         pass
-    sys.stdout.flush()
-    c.sendall(b"ok\nyou are talking to a squatter\n")
     c.close()
 ' >"$CONF/squatter.out" 2>&1 &
 	HOLDERS+=($!)
@@ -224,6 +228,9 @@ dmvpnctl_refuses_squatter() {
 dmvpnd_refuses_squatter() {
 	local out
 	mkdir -p "$CONF/sq" && printf 'role hub\nnetwork-id 7\n' >"$CONF/sq/dmvpn0.conf"
+	# A device to serve, so that only the squatter stands in the way.
+	ip -n "$sq" link show dmvpn0 >/dev/null 2>&1 ||
+		ip -n "$sq" link add dmvpn0 type dmvpn || return 1
 	if out=$(timeout 20 ip netns exec "$sq" "$DMVPND" -f -c "$CONF/sq" \
 		dmvpn0 2>&1); then
 		echo "started: $out"
