@@ -56,17 +56,6 @@
 #define GRE_HDR_LEN	4
 #define PKT_MAX		2048
 
-static const char *const type_names[] = {
-	[NHRP_RESOLUTION_REQUEST] = "resolution-request",
-	[NHRP_RESOLUTION_REPLY] = "resolution-reply",
-	[NHRP_REGISTRATION_REQUEST] = "registration-request",
-	[NHRP_REGISTRATION_REPLY] = "registration-reply",
-	[NHRP_PURGE_REQUEST] = "purge-request",
-	[NHRP_PURGE_REPLY] = "purge-reply",
-	[NHRP_ERROR_INDICATION] = "error-indication",
-	[NHRP_TRAFFIC_INDICATION] = "traffic-indication",
-};
-
 static void die(const char *what)
 {
 	fprintf(stderr, "nhrp-craft: %s\n", what);
@@ -122,7 +111,7 @@ static void put_cie(struct nhrp_cie *c, const char *spec)
 static int parse_type(const char *s)
 {
 	for (unsigned int t = 1; t <= NHRP_TRAFFIC_INDICATION; t++)
-		if (!strcmp(s, type_names[t]))
+		if (!strcmp(s, nhrp_type_name(t)))
 			return (int)t;
 	return (int)strtoul(s, NULL, 0);
 }
@@ -171,8 +160,7 @@ static void listen_for(int fd, double secs)
 		secret[m.auth_secret_len] = '\0';
 		printf("rx src=%s dst=%s type=%s id=%u code=%d plen=%d hold=%d "
 		       "nbma=%s proto=%s auth=%s ext=0x%x err=%u len=%zu\n",
-		       a, b, m.type <= NHRP_TRAFFIC_INDICATION && m.type ?
-		       type_names[m.type] : "unknown", m.request_id,
+		       a, b, nhrp_type_name(m.type), m.request_id,
 		       c ? c->code : -1, c ? c->prefix_len : -1,
 		       c ? c->holding_time : -1,
 		       c ? addr_txt(&c->nbma, n, sizeof(n)) : "-",
