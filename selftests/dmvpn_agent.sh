@@ -108,36 +108,6 @@ no_entry() {
 	! lab_ctl "$1" cache get "$2" dev dmvpn0 >/dev/null 2>&1
 }
 
-# entry_lacks_flag NODE PREFIX FLAG: the kernel entry exists and does not
-# carry FLAG (a missing entry or a failing dmvpnctl is no proof).
-entry_lacks_flag() {
-	local out
-	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1) || {
-		echo "$1 has no entry $2: $out"
-		return 1
-	}
-	[[ $out == *\"flags\":\[* && $out != *\"$3\"* ]] || {
-		echo "$1 $2 carries $3 (or is no entry): $out"
-		return 1
-	}
-}
-
-# hides NODE PATTERN ARGS...: the agent answers ARGS, without PATTERN (a
-# dead agent or a socket error is a failure, not an absence).
-hides() {
-	local node=$1 pattern=$2 out
-	shift 2
-	out=$(agent "$node" "$@" 2>&1) || {
-		echo "dmvpnctl $* failed: $out"
-		return 1
-	}
-	! grep -qE -- "$pattern" <<<"$out" || {
-		echo "/$pattern/ in:"
-		echo "$out"
-		return 1
-	}
-}
-
 flush_shortcuts() {
 	lab_ctl s1 cache flush dev dmvpn0 type shortcut &&
 	lab_ctl s2 cache flush dev dmvpn0 type shortcut &&
