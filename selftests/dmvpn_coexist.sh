@@ -108,14 +108,9 @@ ping_two() {
 	return "$status"
 }
 
-ipv6_off() {
-	nsx "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1
-}
-
 # underlay_up A B: the veth pair and its addresses.
 underlay_up() {
-	ipv6_off "$1" && ipv6_off "$2" &&
+	ns_ipv6_off "$1" && ns_ipv6_off "$2" &&
 	ip link add veth0 netns "$1" type veth peer name veth0 netns "$2" &&
 	ip -n "$1" addr add 198.51.100.1/24 dev veth0 &&
 	ip -n "$2" addr add 198.51.100.2/24 dev veth0 &&

@@ -67,8 +67,7 @@ check "insmod $(basename "$DMVPN_KO")" module_load ||
 
 setup_ns peer rx x
 setup() {
-	ip netns exec "$rx" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 &&
+	ns_ipv6_off "$rx" &&
 	ip link add veth0 netns "$peer" type veth peer name veth0 netns "$rx" &&
 	ip link add veth0 netns "$x" type veth peer name veth1 netns "$rx" &&
 	ip -n "$peer" addr add 192.0.2.2/24 dev veth0 &&

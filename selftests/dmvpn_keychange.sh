@@ -6,7 +6,9 @@
 # xfrm policies are looked up with (fl4_gre_key), so a route cached under
 # the old key must not carry packets sent with the new one.
 #
-# Topology: one namespace, no peer answers (the underlay is a dummy).
+# Topology: one namespace, no peer answers (the underlay is a dummy).  IPv6
+# is off in it: a router solicitation or MLD report on under0 would move
+# the counter the checks read.
 #
 #   netns key-<run id>
 #   +---------------------------------------------------------+
@@ -41,7 +43,8 @@ check "insmod $(basename "$DMVPN_KO")" module_load ||
 
 setup_ns keyns
 setup_links() {
-	ip -n "$keyns" link add under0 type dummy &&
+	ns_ipv6_off "$keyns" &&
+		ip -n "$keyns" link add under0 type dummy &&
 		ip -n "$keyns" addr add 192.0.2.1/24 dev under0 &&
 		ip -n "$keyns" link set under0 up &&
 		ip -n "$keyns" route add 198.18.0.0/15 dev under0 &&

@@ -133,11 +133,6 @@ captured_is() {
 
 # --- topology -----------------------------------------------------------------
 
-ipv6_off() {
-	nsx "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1
-}
-
 # underlay_up NS: the veth pair between NS (198.51.100.1) and peer (.2).
 underlay_up() {
 	ip link add veth0 netns "$1" type veth peer name veth0 netns "$peer" &&
@@ -235,7 +230,7 @@ check "insmod $(basename "$DMVPN_KO")" module_load ||
 
 setup_ns home under peer
 for ns in "$home" "$under" "$peer"; do
-	ipv6_off "$ns"
+	ns_ipv6_off "$ns"
 done
 check "underlay between under and peer" underlay_up "$under" ||
 	bail_out "cannot build the underlay"
@@ -304,7 +299,7 @@ check "deleting under removed dmvpn0 from home" \
 # --- delete home, the device's own netns, while its underlay lives ----------
 
 setup_ns under2
-ipv6_off "$under2"
+ns_ipv6_off "$under2"
 check "underlay between under2 and peer" underlay_up "$under2" ||
 	bail_out "cannot build the underlay again"
 check "under2: dmvpn0 created" dmvpn_create "$under2" 1 2

@@ -88,8 +88,7 @@ check "insmod $(basename "$DMVPN_KO")" module_load ||
 
 setup_ns tx rx
 setup() {
-	ip netns exec "$rx" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 &&
+	ns_ipv6_off "$rx" &&
 	ip link add veth0 netns "$tx" type veth peer name veth0 netns "$rx" &&
 	ip -n "$tx" addr add 192.0.2.2/24 dev veth0 &&
 	ip -n "$tx" link set veth0 up &&

@@ -281,6 +281,14 @@ setup_ns() {
 	done
 }
 
+# ns_ipv6_off NS: turns IPv6 off in NS, for links made afterwards too, so
+# that no router solicitation, MLD report or DAD probe shows up in a
+# counter a test reads.
+ns_ipv6_off() {
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+}
+
 # ns_exec NS CMD [ARG...]: run CMD inside netns NS.
 ns_exec() {
 	local ns=$1
