@@ -222,6 +222,13 @@ check "... reload without the map removes it" \
 	eval "agent hub reload && no_entry hub 10.9.0.0/16"
 
 # ---- renewal and expiry
+# Shortcuts formed just now and in use from the start: ones left idle by
+# the checks above may be past the agent's look at two thirds of their
+# holding time, which lets an unused shortcut expire (as IOS does).
+check "fresh shortcuts both ways for the renewal check" \
+	eval "flush_shortcuts && ping_all lan1 10.2.0.10 40 0.05 &&
+	      wait_until 5 entry_is s1 10.2.0.0/24 shortcut 192.0.2.3 &&
+	      wait_until 5 entry_is s2 10.1.0.0/24 shortcut 192.0.2.2"
 check "a shortcut in use outlives its holding time ($HOLD s)" \
 	no_relay_during ping_all lan1 10.2.0.10 $((HOLD * 3)) 0.4
 check "... and is still there" entry_is s1 10.2.0.0/24 shortcut 192.0.2.3
