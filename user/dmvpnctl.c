@@ -49,11 +49,14 @@ static const char usage_text[] =
 "  monitor\n"
 "\n"
 "Asking the agent (dmvpnd in this network namespace):\n"
-"  show dmvpn [ dev DEV ]            peers: NHSs, registrations, shortcuts\n"
+"  show dmvpn [ detail ] [ dev DEV ]\n"
+"                                    peers: NHSs, registrations, shortcuts\n"
 "  show nhrp { cache | nhs | shortcut | stats } [ dev DEV ]\n"
 "  purge PREFIX dev DEV              forget a registration or shortcut\n"
 "  flush [ dev DEV ]                 forget every one of them\n"
-"  reload                            read the configuration again\n"
+"  reload [ --dry-run ]              read the configuration again\n"
+"  debug [ nhrp [ peer ADDRESS ] { on | off } ]\n"
+"                                    decoded NHRP packets in the log\n"
 "\n"
 "Where:\n"
 "  PREFIX := { A.B.C.D[/LEN] | X:X::X:X[/LEN] }  host bits must be zero\n"
@@ -882,6 +885,7 @@ static const struct word_map objects[] = {
 	{ "purge",	OBJ_AGENT },
 	{ "flush",	OBJ_AGENT },
 	{ "reload",	OBJ_AGENT },
+	{ "debug",	OBJ_AGENT },
 	{ NULL,		0 },
 };
 
