@@ -949,6 +949,26 @@ static int parse_options(int argc, char **argv, struct options *opt,
 	return i;
 }
 
+/*
+ * -j and -p may also follow the command ("dmvpnctl show dmvpn -j"), as
+ * they may in ip: take them out wherever they are, for kernel and agent
+ * commands alike.  Returns the words left.
+ */
+static int take_trailing_options(int argc, char **argv, struct options *opt)
+{
+	int kept = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (option_is(argv[i], "-j", "--json"))
+			opt->json = true;
+		else if (option_is(argv[i], "-p", "--pretty"))
+			opt->pretty = true;
+		else
+			argv[kept++] = argv[i];
+	}
+	return kept;
+}
+
 static int finish_output(int status)
 {
 	if (fflush(stdout) || ferror(stdout)) {
@@ -968,6 +988,7 @@ int main(int argc, char **argv)
 		return finish_output(status);
 	argc -= used + 1;
 	argv += used + 1;
+	argc = take_trailing_options(argc, argv, &ctl.opt);
 	if (argc == 0) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
