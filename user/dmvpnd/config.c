@@ -508,6 +508,12 @@ static int do_nhs(struct parser *p, char **w, int nw)
 				    quote(p, opt));
 		}
 	}
+	if (!has_nbma && !nhs.dynamic)
+		/* IOS: "ip nhrp nhs PROTO" and "ip nhrp map PROTO NBMA" */
+		return fail(p, "nhs: expected \"nbma ADDRESS|NAME\"; IOS's "
+			    "\"ip nhrp nhs %.45s\" with \"ip nhrp map %.45s "
+			    "NBMA\" is \"nhs %.45s nbma NBMA\" here", w[1], w[1],
+			    w[1]);
 	if (!has_nbma)
 		return fail(p, "nhs: expected \"nbma ADDRESS|NAME\"");
 
@@ -577,6 +583,11 @@ static int do_map(struct parser *p, char **w, int nw)
 			if (map.multicast)
 				return fail(p, "map: multicast given twice");
 			map.multicast = true;
+		} else if (!has_nbma && !parse_nbma(opt, &map.nbma)) {
+			/* IOS: "ip nhrp map PROTO NBMA" */
+			return fail(p, "map: unexpected %s: IOS's \"ip nhrp map "
+				    "%.45s %.20s\" is \"map %.45s nbma %.20s\" "
+				    "here", quote(p, opt), w[1], opt, w[1], opt);
 		} else {
 			return fail(p, "map: unexpected %s (expected nbma or multicast)",
 				    quote(p, opt));

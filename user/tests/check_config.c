@@ -459,6 +459,11 @@ static const struct {
 	  PATH ":1: map: nbma given twice" },
 	{ "map 10.0.0.0/24 multicast nbma 192.0.2.1 multicast\n",
 	  PATH ":1: map: multicast given twice" },
+	{ "map 10.0.0.1 192.0.2.1\n",
+	  PATH ":1: map: unexpected \"192.0.2.1\": IOS's \"ip nhrp map 10.0.0.1 "
+	  "192.0.2.1\" is \"map 10.0.0.1 nbma 192.0.2.1\" here" },
+	{ "map 10.0.0.0/24 nbma 192.0.2.1 192.0.2.2\n",
+	  PATH ":1: map: unexpected \"192.0.2.2\" (expected nbma or multicast)" },
 	{ "map 10.0.0.0/24 nbma 192.0.2.1 priority 1\n",
 	  PATH ":1: map: unexpected \"priority\" (expected nbma or multicast)" },
 	{ "map 10.0.0.0/24 nbma 192.0.2.1\nmap 10.0.0.0/24 nbma 192.0.2.2\n",
@@ -496,7 +501,9 @@ static const struct {
 	  PATH ":1: nhs: expected the hub's tunnel address or \"dynamic\", got \"hub1\"" },
 	{ "nhs nbma 192.0.2.1\n",
 	  PATH ":1: nhs: expected the hub's tunnel address or \"dynamic\", got \"nbma\"" },
-	{ "nhs 10.0.0.1\n", PATH ":1: nhs: expected \"nbma ADDRESS|NAME\"" },
+	{ "nhs 10.0.0.1\n", PATH ":1: nhs: expected \"nbma ADDRESS|NAME\"; "
+	  "IOS's \"ip nhrp nhs 10.0.0.1\" with \"ip nhrp map 10.0.0.1 NBMA\" "
+	  "is \"nhs 10.0.0.1 nbma NBMA\" here" },
 	{ "nhs dynamic priority 1\n", PATH ":1: nhs: expected \"nbma ADDRESS|NAME\"" },
 	{ "nhs 10.0.0.1 nbma\n",
 	  PATH ":1: nhs: nbma: expected an IPv4 address or DNS name" },
