@@ -229,6 +229,9 @@ check "... with the example's group and the unique flag" \
 	shows hub "dynamic +203\.0\.113\.7 +10\.255\.0\.7 +up .* U spoke-gold" show dmvpn
 check "... the spoke has the hub up" \
 	wait_until 10 shows spoke "198\.51\.100\.1 +10\.255\.0\.1 +1 +up" show nhrp nhs
+check "... and shows when its registration expires" \
+	shows spoke '"type":"nhs","nbma":"198\.51\.100\.1","tunnel":"10\.255\.0\.1","state":"up","uptime":[0-9]+,"expires":[1-9]' \
+	-j show dmvpn
 check "... and hub2.example.net waits for DNS" \
 	shows spoke '"name":"hub2\.example\.net"[^}]*"state":"resolving"' \
 	-j show nhrp nhs

@@ -276,6 +276,10 @@ static void show_nhs_peers(struct reply *r, struct table *t, struct dev *dev,
 			.type = "nhs", .nbma = n->nbma, .tunnel = &n->proto,
 			.state = nhs_state_name(n->state),
 			.up_secs = secs_since(n->state_since),
+			/* When our registration there runs out, as IOS shows
+			 * it; none while we are not registered. */
+			.has_expires = n->state == NHS_UP && n->expires,
+			.expires = secs_until(n->expires),
 			.nat = n->nat_nbma.s_addr != 0, .nhs = n,
 		};
 

@@ -58,6 +58,7 @@ struct nhs {
 	uint32_t request_id;		/* of the registration in flight */
 	unsigned int attempts;		/* unanswered since the last reply */
 	uint64_t state_since;		/* loop_now() of the last change */
+	uint64_t expires;		/* loop_now() our registration ends */
 	uint16_t last_code;		/* CIE code of the last reply */
 	struct in_addr reg_nbma;	/* the NBMA address we registered */
 	struct in_addr nat_nbma;	/* our address as it sees us, if NATed */
