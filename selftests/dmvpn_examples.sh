@@ -254,6 +254,11 @@ check "a trailing -j works for the agent" \
 	shows hub '^\{"devices":\[\{"device":"dmvpn0"' show dmvpn -j
 check "... and for the kernel" \
 	shows hub '^\[\{"dev":"dmvpn0"' cache show dev dmvpn0 -j
+check "stats prometheus: the device's counters" \
+	shows hub '^dmvpn_rx_packets_total\{device="dmvpn0"\} [1-9]' stats prometheus
+check "... and the spoke's entry, a peer's counters" \
+	shows hub '^dmvpn_entry_tx_packets_total\{device="dmvpn0",prefix="10\.255\.0\.7/32",nbma="203\.0\.113\.7",type="dynamic"\} [1-9]' \
+	stats dev dmvpn0 prometheus
 check "an unknown device is refused" \
 	refused_with hub "dmvpnd does not serve typo" show dmvpn dev typo
 check "an unknown word is refused" \

@@ -45,7 +45,7 @@ static const char usage_text[] =
 "  cache { add | replace } PREFIX negative dev DEV [ holdtime SECS ]\n"
 "  cache { del | get } PREFIX dev DEV\n"
 "  cache flush dev DEV [ type TYPE ]\n"
-"  stats [ dev DEV ]\n"
+"  stats [ dev DEV ] [ prometheus ]\n"
 "  monitor\n"
 "\n"
 "Asking the agent (dmvpnd in this network namespace):\n"
@@ -636,6 +636,58 @@ static void stats_json(struct json *j, const struct dmvpn_link *link,
 	json_close_object(j);
 }
 
+/*
+ * "stats prometheus": every device's counters and every entry's, in the
+ * Prometheus text format, for node_exporter's textfile collector.
+ */
+static int stats_prometheus(struct ctl *ctl, const char *dev)
+{
+	struct sbuf out = SBUF_INIT;
+	struct dmvpn_link *links;
+	struct prom_device *devs;
+	struct dmvpn_stats *stats;
+	struct entry_list *lists;
+	size_t count, i;
+	int status = 0;
+
+	if (open_netlink(ctl) || select_devices(dev, &links, &count))
+		return 1;
+	devs = calloc(count ? count : 1, sizeof(*devs));
+	stats = calloc(count ? count : 1, sizeof(*stats));
+	lists = calloc(count ? count : 1, sizeof(*lists));
+	if (!devs || !stats || !lists) {
+		report_oom();
+		status = 1;
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		devs[i].name = links[i].name;
+		if (fetch_stats(ctl, &links[i], &stats[i]))
+			status = 1;
+		else
+			devs[i].stats = &stats[i];
+		if (dump_entries(ctl, &links[i], &lists[i])) {
+			status = 1;
+			continue;
+		}
+		devs[i].entries = lists[i].entries;
+		devs[i].entry_count = lists[i].count;
+	}
+	stats_to_prometheus(&out, devs, count);
+	entries_to_prometheus(&out, devs, count);
+	if (emit(&out))
+		status = 1;
+out:
+	for (i = 0; lists && i < count; i++)
+		free(lists[i].entries);
+	sbuf_free(&out);
+	free(lists);
+	free(stats);
+	free(devs);
+	free(links);
+	return status;
+}
+
 static int do_stats(struct ctl *ctl, int argc, char **argv)
 {
 	struct sbuf out = SBUF_INIT;
@@ -645,12 +697,24 @@ static int do_stats(struct ctl *ctl, int argc, char **argv)
 	struct errmsg err;
 	struct json json;
 	size_t count, i;
+	bool prometheus = false;
 	int status = 0;
 
 	if (is_help(argc, argv))
 		return print_help();
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "prometheus"))
+			continue;
+		prometheus = true;
+		memmove(&argv[i], &argv[i + 1], (size_t)(argc - i - 1) *
+			sizeof(*argv));
+		argc--;
+		break;
+	}
 	if (parse_dev_filter("stats", argc, argv, &dev, &err))
 		return usage_error("%s", err.text);
+	if (prometheus)
+		return stats_prometheus(ctl, dev);
 	if (open_netlink(ctl) || select_devices(dev, &links, &count))
 		return 1;
 	json_init(&json, &out, ctl->opt.pretty);

@@ -43,6 +43,8 @@ expect "cache add 10.0.0.0/8 nbma 192.0.2.1 dev x type" \
 	"$(sed -n 's/^  TYPE *:= { \([a-z |]*\) }.*/\1/p' <<<"$help" | tr -d '|')"
 expect "show dmvpn" "$(complete_after show dmvpn)" \
 	"$(sed -n 's/^  show dmvpn \[ \([a-z]*\) \].*/\1/p' <<<"$help") dev"
+expect "stats" "$(complete_after stats)" \
+	"$(sed -n 's/^  stats \[ \([a-z]*\) [A-Z]* \] \[ \([a-z]*\) \].*/\1 \2/p' <<<"$help")"
 expect "reload" "$(complete_after reload)" \
 	"$(sed -n 's/^  reload \[ \(--[a-z-]*\) \].*/\1/p' <<<"$help")"
 expect "debug" "$(complete_after debug)" \
