@@ -311,6 +311,26 @@ check "... logs the spoke again" registers_logged
 check "an abbreviated debug command" shows hub "debug nhrp off" deb n of
 check "... the hub carries on" agent_alive hub
 
+# ---- monitor -t: events with their time
+# timed_event_seen: an entry with holdtime 1 expires and the monitor
+# prints it after a UTC timestamp; until the monitor has joined the
+# group an event is lost, so try a few times.
+timed_event_seen() {
+	local try
+	for try in 1 2 3; do
+		agent hub cache add "10.99.$try.0/24" nbma 198.51.100.99 \
+			dev dmvpn0 type shortcut holdtime 1 || return 1
+		wait_until 6 grep -qE "^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3}Z expired dev dmvpn0 10\.99\.$try\.0/24 " \
+			"$CONF/monitor" && return 0
+	done
+	cat "$CONF/monitor"
+	return 1
+}
+ip netns exec "$hub" "$DMVPNCTL" -t monitor >"$CONF/monitor" 2>&1 &
+monitor_pid=$!
+defer kill "$monitor_pid"
+check "monitor -t: an event after its time" timed_event_seen
+
 # ---- the command line, with the module loaded
 check "user/tests/dmvpnd_cli.sh with the module loaded" \
 	eval "cd \"$DMVPN_TOP/user\" && tests/dmvpnd_cli.sh \"$DMVPND\" \"$DMVPNCTL\""

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dmvpn.h"
@@ -67,6 +68,7 @@ static const char usage_text[] =
 "Options:\n"
 "  -j, --json      JSON output\n"
 "  -p, --pretty    indent JSON output\n"
+"  -t, --timestamp monitor: each event with its time (UTC)\n"
 "  -s, --socket NAME  the agent's control socket (default @dmvpnd)\n"
 "  -V, --version   print the version and exit\n"
 "  -h, --help      print this help and exit\n";
@@ -74,6 +76,7 @@ static const char usage_text[] =
 struct options {
 	bool json;
 	bool pretty;
+	bool timestamp;
 	const char *socket;
 };
 
@@ -756,7 +759,7 @@ static const char *event_dev(const struct dmvpn_event *ev, char *buf)
 static int print_event(struct nlmsghdr *nlh, void *arg)
 {
 	const struct options *opt = arg;
-	struct sbuf out = SBUF_INIT;
+	struct sbuf out = SBUF_INIT, when = SBUF_INIT;
 	char name[IF_NAMESIZE];
 	struct dmvpn_event ev;
 	struct errmsg err;
@@ -766,12 +769,22 @@ static int print_event(struct nlmsghdr *nlh, void *arg)
 		fprintf(stderr, "Warning: ignoring an event: %s\n", err.text);
 		return 0;
 	}
+	if (opt->timestamp) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		format_timestamp(&when, ts.tv_sec, ts.tv_nsec);
+	}
 	if (opt->json) {
 		json_init(&json, &out, opt->pretty);
-		event_to_json(&json, &ev, event_dev(&ev, name));
+		event_to_json_at(&json, &ev, event_dev(&ev, name),
+				 opt->timestamp ? sbuf_str(&when) : NULL);
 	} else {
+		if (opt->timestamp)
+			sbuf_printf(&out, "%s ", sbuf_str(&when));
 		event_to_text(&out, &ev, event_dev(&ev, name));
 	}
+	sbuf_free(&when);
 	sbuf_addc(&out, '\n');
 	fputs(sbuf_str(&out), stdout);
 	sbuf_free(&out);
@@ -990,6 +1003,8 @@ static int parse_options(int argc, char **argv, struct options *opt,
 			opt->json = true;
 		} else if (option_is(arg, "-p", "--pretty")) {
 			opt->pretty = true;
+		} else if (option_is(arg, "-t", "--timestamp")) {
+			opt->timestamp = true;
 		} else if (option_is(arg, "-s", "--socket")) {
 			if (++i == argc) {
 				*exit_code = usage_error("%s needs a socket name",

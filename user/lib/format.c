@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "parse.h"
 
@@ -455,6 +456,22 @@ void stats_to_json(struct json *j, const struct dmvpn_stats *s)
 			json_u64(j, stats_names[i], s->value[i]);
 }
 
+/* ---- time ---- */
+
+void format_timestamp(struct sbuf *out, int64_t secs, long nsecs)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm)) {
+		sbuf_printf(out, "%" PRId64, secs);
+		return;
+	}
+	sbuf_printf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, nsecs / 1000000);
+}
+
 /* ---- Prometheus text exposition ---- */
 
 /* A label value: backslash, double quote and newline escaped. */
@@ -695,10 +712,18 @@ static void event_packet_to_json(struct json *j, const struct dmvpn_event *ev)
 void event_to_json(struct json *j, const struct dmvpn_event *ev,
 		   const char *dev)
 {
+	event_to_json_at(j, ev, dev, NULL);
+}
+
+void event_to_json_at(struct json *j, const struct dmvpn_event *ev,
+		      const char *dev, const char *time)
+{
 	struct sbuf name = SBUF_INIT;
 
 	event_name_text(&name, ev);
 	json_open_object(j, NULL);
+	if (time)
+		json_string(j, "time", time);
 	json_string(j, "event", sbuf_str(&name));
 	json_string(j, "dev", dev);
 	if (ev->has_entry)

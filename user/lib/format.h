@@ -117,6 +117,11 @@ void event_to_text(struct sbuf *out, const struct dmvpn_event *ev,
 		   const char *dev);
 void event_to_json(struct json *j, const struct dmvpn_event *ev,
 		   const char *dev);
+/* The same with a "time" key first (NULL: none), for monitor -t. */
+void event_to_json_at(struct json *j, const struct dmvpn_event *ev,
+		      const char *dev, const char *time);
+/* UTC, to the millisecond: "2026-12-04T22:50:13.123Z". */
+void format_timestamp(struct sbuf *out, int64_t secs, long nsecs);
 
 /* ---- errors ---- */
 

@@ -328,6 +328,16 @@ START_TEST(test_stats_text)
 }
 END_TEST
 
+START_TEST(test_timestamp)
+{
+	format_timestamp(&out, 1796424613, 123999999);
+	sbuf_addc(&out, '|');
+	format_timestamp(&out, 0, 0);
+	ck_assert_str_eq(sbuf_str(&out),
+			 "2026-12-04T22:50:13.123Z|1970-01-01T00:00:00.000Z");
+}
+END_TEST
+
 /* The exposition node_exporter's textfile collector reads: each family
  * once with HELP and TYPE, samples of every device together, labels
  * escaped. */
@@ -528,6 +538,7 @@ static Suite *format_suite(void)
 	tcase_add_test(tc, test_stats_names);
 	tcase_add_test(tc, test_stats_text);
 	tcase_add_test(tc, test_stats_prometheus);
+	tcase_add_test(tc, test_timestamp);
 	tcase_add_test(tc, test_packet_head);
 	tcase_add_test(tc, test_event_text);
 	tcase_add_loop_test(tc, test_errno_text, 0, ARRAY_SIZE(errnos));
