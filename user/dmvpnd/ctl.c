@@ -102,6 +102,7 @@ struct peer_row {
 	uint64_t expires;
 	bool unique;
 	bool nat;
+	bool is_static;
 	const char *group;
 	/* show dmvpn detail */
 	const struct reg *reg;
@@ -205,6 +206,7 @@ static void peer_emit(struct reply *r, struct table *t,
 			json_null(&r->j, "expires");
 		json_bool(&r->j, "unique", p->unique);
 		json_bool(&r->j, "nat", p->nat);
+		json_bool(&r->j, "static", p->is_static);
 		json_string(&r->j, "group", p->group && p->group[0] ?
 			    p->group : NULL);
 		if (detail)
@@ -221,9 +223,9 @@ static void peer_emit(struct reply *r, struct table *t,
 		duration(exp, sizeof(exp), p->expires);
 	else
 		snprintf(exp, sizeof(exp), "never");
-	snprintf(attr, sizeof(attr), "%s%s%s%s", p->unique ? "U" : "",
-		 p->nat ? "N" : "", p->group && p->group[0] ? " " : "",
-		 p->group ? p->group : "");
+	snprintf(attr, sizeof(attr), "%s%s%s%s%s", p->is_static ? "S" : "",
+		 p->unique ? "U" : "", p->nat ? "N" : "",
+		 p->group && p->group[0] ? " " : "", p->group ? p->group : "");
 	if (!attr[0])
 		snprintf(attr, sizeof(attr), "-");
 	table_add_row(t, (const char *const[]){ p->type, nbma, tun, p->state,
@@ -287,13 +289,34 @@ static void show_nhs_peers(struct reply *r, struct table *t, struct dev *dev,
 	}
 }
 
+/* The configuration's maps: IOS lists its static entries in show dmvpn. */
+static void show_static_peers(struct reply *r, struct table *t,
+			      struct dev *dev, bool detail)
+{
+	for (unsigned int i = 0; i < dev->cfg.map_count; i++) {
+		const struct cfg_map *m = &dev->cfg.maps[i];
+		struct dmvpn_prefix pfx = {
+			.family = m->proto.family, .len = m->proto.len,
+		};
+		struct peer_row p = {
+			.type = "static", .nbma = m->nbma, .tunnel = &pfx,
+			.state = "up", .up_secs = secs_since(dev->started),
+			.is_static = true,
+		};
+
+		memcpy(pfx.addr.bytes, m->proto.addr.bytes,
+		       sizeof(pfx.addr.bytes));
+		peer_emit(r, t, &p, detail);
+	}
+}
+
 static void show_dmvpn_dev(struct reply *r, struct dev *dev, bool detail)
 {
 	struct table t;
 	struct show_ctx c = { .r = r, .t = &t, .detail = detail };
 	char addr[64], addr6[64], local[INET_ADDRSTRLEN];
 	size_t peers = dev->regs.count + dev->shortcuts.count +
-		       (dev->nhs ? dev->cfg.nhs_count : 0);
+		       (dev->nhs ? dev->cfg.nhs_count : 0) + dev->cfg.map_count;
 
 	addr_str(&dev->proto, addr, sizeof(addr));
 	addr_str(&dev->proto6, addr6, sizeof(addr6));
@@ -324,11 +347,12 @@ static void show_dmvpn_dev(struct reply *r, struct dev *dev, bool detail)
 				    "on" : "off");
 		sbuf_printf(&r->out, "  %zu peer%s%s\n", peers,
 			    peers == 1 ? "" : "s", peers && !detail ?
-			    "; ATTR: U unique, N behind NAT, then the "
-			    "NHRP group" : "");
+			    "; ATTR: S static, U unique, N behind NAT, "
+			    "then the NHRP group" : "");
 		table_init(&t, 7, peer_headers, NULL);
 	}
 	show_nhs_peers(r, &t, dev, detail);
+	show_static_peers(r, &t, dev, detail);
 	amap_each(&dev->regs, show_reg, &c);
 	amap_each(&dev->shortcuts, show_shortcut, &c);
 	if (r->j.out) {
