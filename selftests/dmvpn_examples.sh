@@ -242,8 +242,9 @@ check "hub <-> spoke over the tunnel" ping_all spoke 10.255.0.1 3 0.2
 check "\"sh dmvpn\" works" shows hub "dynamic +203\.0\.113\.7" sh dmvpn
 check "... with a count and the ATTR legend" \
 	shows hub "^  4 peers; ATTR: S static, U unique" show dmvpn
-check "... and the example's static maps" \
-	shows hub "static +198\.51\.100\.2 +10\.255\.0\.2 +up .* S$" show dmvpn
+check "... and the example's static maps, a prefix in NETWORK" \
+	eval "shows hub 'static +198\.51\.100\.2 +10\.255\.0\.2 +up .* 10\.255\.0\.2 +S$' show dmvpn &&
+	      shows hub 'static +198\.51\.100\.2 +- +up .* 10\.20\.0\.0/16 +S$' show dmvpn"
 check "\"s n c\" is show nhrp cache" shows hub "10\.255\.0\.7/32" s n c
 check "show dmvpn detail: what the spoke claims, its group" \
 	shows hub "claims NBMA 203\.0\.113\.7, holdtime 600s, unique yes, group spoke-gold" \

@@ -95,7 +95,8 @@ static const char *role_name(const struct dev *dev)
 struct peer_row {
 	const char *type;
 	struct in_addr nbma;
-	const struct dmvpn_prefix *tunnel;
+	const struct dmvpn_prefix *tunnel;	/* NULL: not known */
+	const struct dmvpn_prefix *network;	/* a shortcut's or map's prefix */
 	const char *state;
 	uint64_t up_secs;
 	bool has_expires;
@@ -112,7 +113,7 @@ struct peer_row {
 
 static const char *const peer_headers[] = {
 	"TYPE", "PEER NBMA", "PEER TUNNEL", "STATE", "UPTIME", "EXPIRES",
-	"ATTR",
+	"NETWORK", "ATTR",
 };
 
 static void peer_detail_json(struct reply *r, const struct peer_row *p)
@@ -144,11 +145,12 @@ static void peer_detail_json(struct reply *r, const struct peer_row *p)
 
 /* IOS's "show dmvpn detail" prints a block a peer: so do we. */
 static void peer_detail_text(struct reply *r, const struct peer_row *p,
-			     const char *nbma, const char *tun)
+			     const char *nbma, const char *tun, const char *net)
 {
 	char a[64], b[64];
 
-	sbuf_printf(&r->out, "  %s %s at %s, %s\n", p->type, tun, nbma,
+	sbuf_printf(&r->out, "  %s %s at %s%s%s, %s\n", p->type, tun, nbma,
+		    p->network ? " for " : "", p->network ? net : "",
 		    p->state);
 	if (p->reg) {
 		const struct reg *g = p->reg;
@@ -189,15 +191,20 @@ static void peer_detail_text(struct reply *r, const struct peer_row *p,
 static void peer_emit(struct reply *r, struct table *t,
 		      const struct peer_row *p, bool detail)
 {
-	char nbma[INET_ADDRSTRLEN], tun[64], up[32], exp[32], attr[96];
+	char nbma[INET_ADDRSTRLEN], tun[64] = "-", net[64] = "-", up[32];
+	char exp[32], attr[96];
 
 	nbma_str(p->nbma, nbma, sizeof(nbma));
-	addr_str(p->tunnel, tun, sizeof(tun));
+	if (p->tunnel && p->tunnel->family)
+		addr_str(p->tunnel, tun, sizeof(tun));
+	if (p->network)
+		addr_str(p->network, net, sizeof(net));
 	if (r->j.out) {
 		json_open_object(&r->j, NULL);
 		json_string(&r->j, "type", p->type);
 		json_string(&r->j, "nbma", nbma);
-		json_string(&r->j, "tunnel", tun);
+		json_string(&r->j, "tunnel", p->tunnel && p->tunnel->family ?
+			    tun : NULL);
 		json_string(&r->j, "state", p->state);
 		json_u64(&r->j, "uptime", p->up_secs);
 		if (p->has_expires)
@@ -209,13 +216,14 @@ static void peer_emit(struct reply *r, struct table *t,
 		json_bool(&r->j, "static", p->is_static);
 		json_string(&r->j, "group", p->group && p->group[0] ?
 			    p->group : NULL);
+		json_string(&r->j, "network", p->network ? net : NULL);
 		if (detail)
 			peer_detail_json(r, p);
 		json_close_object(&r->j);
 		return;
 	}
 	if (detail) {
-		peer_detail_text(r, p, nbma, tun);
+		peer_detail_text(r, p, nbma, tun, net);
 		return;
 	}
 	duration(up, sizeof(up), p->up_secs);
@@ -229,7 +237,7 @@ static void peer_emit(struct reply *r, struct table *t,
 	if (!attr[0])
 		snprintf(attr, sizeof(attr), "-");
 	table_add_row(t, (const char *const[]){ p->type, nbma, tun, p->state,
-						up, exp, attr });
+						up, exp, net, attr });
 }
 
 struct show_ctx {
@@ -259,9 +267,12 @@ static void show_shortcut(struct amap_node *n, void *arg)
 	struct show_ctx *c = arg;
 	struct shortcut *s = amap_entry(n, struct shortcut, node);
 	uint64_t left = s->refreshed + (uint64_t)s->holdtime * 1000;
+	/* The responder's tunnel address, as IOS shows the peer; the
+	 * shortcut's prefix has its own column. */
 	struct peer_row p = {
 		.type = s->negative ? "negative" : "shortcut", .nbma = s->nbma,
-		.tunnel = &s->node.key, .state = s->negative ? "refused" : "up",
+		.tunnel = &s->via, .network = &s->node.key,
+		.state = s->negative ? "refused" : "up",
 		.up_secs = secs_since(s->since), .has_expires = true,
 		.expires = secs_until(left), .shortcut = s,
 	};
@@ -299,9 +310,11 @@ static void show_static_peers(struct reply *r, struct table *t,
 			.family = m->proto.family, .len = m->proto.len,
 		};
 		struct peer_row p = {
-			.type = "static", .nbma = m->nbma, .tunnel = &pfx,
-			.state = "up", .up_secs = secs_since(dev->started),
-			.is_static = true,
+			.type = "static", .nbma = m->nbma,
+			.tunnel = pfx.len == dmvpn_family_bits(pfx.family) ?
+				  &pfx : NULL,
+			.network = &pfx, .state = "up",
+			.up_secs = secs_since(dev->started), .is_static = true,
 		};
 
 		memcpy(pfx.addr.bytes, m->proto.addr.bytes,
@@ -349,7 +362,7 @@ static void show_dmvpn_dev(struct reply *r, struct dev *dev, bool detail)
 			    peers == 1 ? "" : "s", peers && !detail ?
 			    "; ATTR: S static, U unique, N behind NAT, "
 			    "then the NHRP group" : "");
-		table_init(&t, 7, peer_headers, NULL);
+		table_init(&t, 8, peer_headers, NULL);
 	}
 	show_nhs_peers(r, &t, dev, detail);
 	show_static_peers(r, &t, dev, detail);
