@@ -218,6 +218,13 @@ check "... and passes again with it" \
 	eval "ip -n \"$hub\" link set dmvpn0 type dmvpn redirect &&
 	      checks_clean hub"
 
+# The show group, before the agents start (they look it up then).
+if ! getent group dmvpn >/dev/null; then
+	groupadd --system dmvpn || bail_out "groupadd dmvpn failed"
+	defer groupdel dmvpn
+fi
+SHOW_GID=$(getent group dmvpn | cut -d: -f3)
+
 start hub
 start spoke
 check "the hub example runs" wait_until 10 shows hub "^  [0-9]+ peers?" show dmvpn
@@ -268,6 +275,56 @@ check "an unknown word is refused" \
 	refused_with hub "show dmvpn: expected detail, got \"bogus\"" show dmvpn bogus
 check "an unknown command is refused" \
 	refused_with hub "unknown command \"bogus\"" bogus
+
+# as_nobody [GROUPS] ARGS...: dmvpnctl ARGS on the hub as uid 65534,
+# with the supplementary groups GROUPS ("" for none).
+as_nobody() {
+	local groups=$1
+	shift
+	if [ -n "$groups" ]; then
+		ip netns exec "$hub" setpriv --reuid=65534 --regid=65534 \
+			--groups="$groups" "$DMVPNCTL" "$@"
+	else
+		ip netns exec "$hub" setpriv --reuid=65534 --regid=65534 \
+			--clear-groups "$DMVPNCTL" "$@"
+	fi
+}
+# nobody_shows GROUPS PATTERN ARGS...
+nobody_shows() {
+	local groups=$1 pattern=$2 out
+	shift 2
+	out=$(as_nobody "$groups" "$@" 2>&1) || {
+		echo "$out"
+		return 1
+	}
+	grep -qE -- "$pattern" <<<"$out" || {
+		echo "no /$pattern/ in: $out"
+		return 1
+	}
+}
+# nobody_refused GROUPS PATTERN ARGS...
+nobody_refused() {
+	local groups=$1 pattern=$2 out
+	shift 2
+	if out=$(as_nobody "$groups" "$@" 2>&1); then
+		echo "accepted: $out"
+		return 1
+	fi
+	grep -qE -- "$pattern" <<<"$out" || {
+		echo "no /$pattern/ in: $out"
+		return 1
+	}
+}
+check "group dmvpn may show dmvpn without root" \
+	nobody_shows "$SHOW_GID" "dynamic +203\.0\.113\.7" show dmvpn
+check "... and show nhrp cache" \
+	nobody_shows "$SHOW_GID" "10\.255\.0\.7/32" show nhrp cache
+check "... but not reload" \
+	nobody_refused "$SHOW_GID" "group dmvpn may only show" reload
+check "... nor debug" \
+	nobody_refused "$SHOW_GID" "group dmvpn may only show" debug nhrp on
+check "without the group: refused" \
+	nobody_refused "" "root or group dmvpn only" show dmvpn
 
 # ---- reload --dry-run
 printf 'multicast nbma 198.51.100.3\n' >>"$CONF/hub/dmvpn0.conf"

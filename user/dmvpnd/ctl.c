@@ -5,8 +5,10 @@
  * An abstract unix socket, "@dmvpnd" unless -s names another, so that each
  * network namespace has its own (an agent serves the devices of its
  * namespace) and nothing is left in the file system.  Abstract sockets have
- * no permissions, so the peer's credentials are checked instead: root only,
- * as everything here changes or reveals the VPN's state.
+ * no permissions, so the peer's credentials are checked instead: root, as
+ * everything here changes or reveals the VPN's state; and, for the show
+ * commands only, members of the group DMVPND_SHOW_GROUP ("dmvpn"), for
+ * monitoring without root.
  *
  * Request: one line, "<flags> <word>...\n", flags "j" (JSON) and "p"
  * (pretty) or "-".  Reply: "ok\n" and the output, or "error <text>\n";
@@ -17,6 +19,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +44,7 @@ static struct loop_fd listener = { .fd = -1 };
 struct request {
 	bool json;
 	bool pretty;
+	bool show_only;		/* a member of the show group, not root */
 	int argc;
 	char *argv[CTL_MAX_WORDS];
 	struct ctl_cmd cmd;
@@ -632,12 +636,31 @@ static void cmd_debug(const struct request *q, struct reply *r)
 	debug_nhrp_show(&r->out);
 }
 
+static bool ctl_is_show(enum ctl_what what)
+{
+	switch (what) {
+	case CTL_SHOW_DMVPN:
+	case CTL_SHOW_CACHE:
+	case CTL_SHOW_NHS:
+	case CTL_SHOW_SHORTCUT:
+	case CTL_SHOW_STATS:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void dispatch(struct request *q, struct reply *r)
 {
 	struct errmsg err;
 
 	if (ctl_cmd_parse(q->argc, q->argv, &q->cmd, &err)) {
 		fail(r, "%s", err.text);
+		return;
+	}
+	if (q->show_only && !ctl_is_show(q->cmd.what)) {
+		fail(r, "permission denied: group %s may only show, this needs "
+		     "root", DMVPND_SHOW_GROUP);
 		return;
 	}
 	/* A device the agent does not serve is a mistake, not an empty
@@ -687,8 +710,10 @@ static int parse_request(char *line, struct request *q)
  * anything is read), then it is read from and written to only when epoll
  * says so.  Nothing blocks: a client that sends nothing, or stops reading,
  * costs one slot until CTL_IDLE_MS passes without progress; there are at
- * most CTL_MAX_CLIENTS slots, only root can hold one, and a new client
- * takes the oldest's.
+ * most CTL_MAX_CLIENTS slots, only root and the show group can hold one,
+ * and a new client takes the oldest's: a show-only one's first, and a
+ * show-only client never takes root's, so that the group cannot lock the
+ * operator out.
  */
 #define CTL_MAX_CLIENTS	8
 #define CTL_IDLE_MS	5000
@@ -700,6 +725,7 @@ struct client {
 	char in[CTL_REQUEST_MAX + 1];
 	size_t in_len;
 	bool writing;
+	bool show_only;
 	struct sbuf out;
 	size_t out_off;
 };
@@ -741,6 +767,7 @@ static void answer(struct client *c)
 		sbuf_adds(&c->out, "error malformed request\n");
 		goto out;
 	}
+	q.show_only = c->show_only;
 	if (q.json)
 		json_init(&r.j, &r.out, q.pretty);
 	dispatch(&q, &r);
@@ -822,13 +849,63 @@ static void on_client(struct loop_fd *lfd, uint32_t revents)
 	timer_arm(&c->idle, CTL_IDLE_MS);
 }
 
-static struct client *oldest_client(void)
+/* The oldest client, or the oldest show-only one; NULL if none. */
+static struct client *oldest_client(bool show_only)
 {
-	struct client *c = clients;
+	struct client *found = NULL;
 
-	while (c->next)
-		c = c->next;
-	return c;
+	for (struct client *c = clients; c; c = c->next)
+		if (!show_only || c->show_only)
+			found = c;
+	return found;
+}
+
+/*
+ * The show group's id, looked up once when the socket opens: a lookup per
+ * connection could block the event loop on a remote NSS (LDAP) whenever
+ * any local user connects.
+ */
+static bool show_group_known;
+static gid_t show_gid;
+
+static void show_group_lookup(void)
+{
+	struct group *g = getgrnam(DMVPND_SHOW_GROUP);
+
+	show_group_known = g != NULL;
+	if (g)
+		show_gid = g->gr_gid;
+}
+
+/*
+ * The peer is in the show group, as its primary group or a supplementary
+ * one (SO_PEERGROUPS: the groups as of connect()).
+ */
+static bool peer_in_show_group(int fd, const struct ucred *cred)
+{
+	gid_t few[64], *groups = few;
+	socklen_t len = sizeof(few);
+	bool found = false;
+
+	if (!show_group_known)
+		return false;
+	if (cred->gid == show_gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len)) {
+		if (errno != ERANGE)
+			return false;
+		groups = malloc(len);
+		if (!groups ||
+		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len)) {
+			free(groups);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < len / sizeof(*groups); i++)
+		found |= groups[i] == show_gid;
+	if (groups != few)
+		free(groups);
+	return found;
 }
 
 static void refuse(int fd, const char *text)
@@ -847,18 +924,32 @@ static void on_accept(struct loop_fd *lfd, uint32_t revents)
 			     SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
-		struct client *c;
+		struct client *c, *old;
+		bool show_only;
 
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
-		    cred.uid != 0) {
-			refuse(fd, "error permission denied: root only\n");
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+			close(fd);
 			continue;
 		}
-		/* Only root gets here; the newest root client wins a slot
-		 * over the oldest, so that forgotten connections never lock
-		 * the operator out. */
-		if (client_count == CTL_MAX_CLIENTS)
-			client_free(oldest_client());
+		show_only = cred.uid != 0;
+		if (show_only && !peer_in_show_group(fd, &cred)) {
+			refuse(fd, "error permission denied: root or group "
+			       DMVPND_SHOW_GROUP " only\n");
+			continue;
+		}
+		/* The newest client wins a slot over the oldest, so that
+		 * forgotten connections never lock the operator out; the
+		 * show group only ever takes its own members' slots. */
+		if (client_count == CTL_MAX_CLIENTS) {
+			old = oldest_client(true);
+			if (!old && !show_only)
+				old = oldest_client(false);
+			if (!old) {
+				refuse(fd, "error busy: try again\n");
+				continue;
+			}
+			client_free(old);
+		}
 		c = calloc(1, sizeof(*c));
 		if (!c) {
 			close(fd);
@@ -866,6 +957,7 @@ static void on_accept(struct loop_fd *lfd, uint32_t revents)
 		}
 		c->lfd.fd = fd;
 		c->lfd.fn = on_client;
+		c->show_only = show_only;
 		c->out = (struct sbuf)SBUF_INIT;
 		timer_init(&c->idle, client_idle);
 		if (loop_add_fd(&c->lfd)) {
@@ -943,6 +1035,7 @@ int ctl_open(const char *name)
 		errno = EADDRINUSE;
 		return -1;
 	}
+	show_group_lookup();
 	listener.fd = fd;
 	listener.fn = on_accept;
 	return loop_add_fd(&listener);

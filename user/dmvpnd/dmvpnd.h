@@ -319,6 +319,8 @@ size_t resolve_flush(struct dev *dev);
 
 /* ---- ctl.c: the control socket ---- */
 #define DMVPND_CTL_SOCKET	"@dmvpnd"
+/* Its members may run the show commands without root. */
+#define DMVPND_SHOW_GROUP	"dmvpn"
 int ctl_open(const char *name);
 void ctl_close(void);
 /* main.c, for the control socket */
