@@ -252,7 +252,7 @@ check "... with a count and the ATTR legend" \
 check "... and the example's static maps, a prefix in NETWORK" \
 	eval "shows hub 'static +198\.51\.100\.2 +10\.255\.0\.2 +up .* 10\.255\.0\.2 +S$' show dmvpn &&
 	      shows hub 'static +198\.51\.100\.2 +- +up .* 10\.20\.0\.0/16 +S$' show dmvpn"
-check "\"s n c\" is show nhrp cache" shows hub "10\.255\.0\.7/32" s n c
+check "\"sh n c\" is show nhrp cache" shows hub "10\.255\.0\.7/32" sh n c
 check "show dmvpn detail: what the spoke claims, its group" \
 	shows hub "claims NBMA 203\.0\.113\.7, holdtime 600s, unique yes, group spoke-gold" \
 	show dmvpn detail
@@ -273,8 +273,8 @@ check "an unknown device is refused" \
 	refused_with hub "dmvpnd does not serve typo" show dmvpn dev typo
 check "an unknown word is refused" \
 	refused_with hub "show dmvpn: expected detail, got \"bogus\"" show dmvpn bogus
-check "an unknown command is refused" \
-	refused_with hub "unknown command \"bogus\"" bogus
+check "an unknown object is refused" \
+	refused_with hub "show: expected dmvpn or nhrp, got \"bogus\"" show bogus
 
 # as_nobody [GROUPS] ARGS...: dmvpnctl ARGS on the hub as uid 65534,
 # with the supplementary groups GROUPS ("" for none).

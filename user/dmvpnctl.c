@@ -936,7 +936,13 @@ static int do_agent(struct ctl *ctl, int argc, char **argv)
 		sbuf_free(&req);
 		return 1;
 	}
-	if (write(fd, sbuf_str(&req), req.len) != (ssize_t)req.len) {
+	/*
+	 * The agent may refuse us (not root, not in its group) and hang up
+	 * before it reads a word: no SIGPIPE then, and its answer, already
+	 * in our socket, is still the one to print.
+	 */
+	if (send(fd, sbuf_str(&req), req.len, MSG_NOSIGNAL) !=
+	    (ssize_t)req.len && errno != EPIPE && errno != ECONNRESET) {
 		fprintf(stderr, "Error: writing to dmvpnd: %s\n",
 			strerror(errno));
 		status = 1;
