@@ -199,6 +199,9 @@ check "s1: show nhrp nhs: the hub is up" \
 check "s1: show nhrp shortcut has 10.2.0.0/24" \
 	shows s1 "10\.2\.0\.0/24 +192\.0\.2\.3 +10\.255\.0\.3 +up" \
 	show nhrp shortcut
+check "s1: show dmvpn: the shortcut's peer by its tunnel address, the prefix in NETWORK" \
+	shows s1 "shortcut +192\.0\.2\.3 +10\.255\.0\.3 +up .* 10\.2\.0\.0/24 +-" \
+	show dmvpn
 check "hub: show nhrp stats counts registrations and indications" \
 	shows hub '"registration-request":[1-9].*"traffic-indication":[1-9]' \
 	-j show nhrp stats

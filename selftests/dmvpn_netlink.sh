@@ -306,7 +306,7 @@ check "CLI: NBMA 224.0.0.1 refused by the kernel, exit 1" \
 	fails_with 1 "Error: Invalid argument: NBMA address must be a unicast address" \
 	ctl cache add 10.4.0.0/24 nbma 224.0.0.1 dev dmvpn0
 check "CLI: holdtime 70000 refused, exit 2" \
-	fails_with 2 "Error: invalid holdtime '70000' (0..65535 seconds, or 'never')" \
+	fails_with 2 "Error: invalid holdtime '70000' (1..65535 seconds, or 'never')" \
 	ctl cache add 10.4.0.0/24 nbma 192.0.2.2 dev dmvpn0 holdtime 70000
 check "CLI: negative entry with an nbma refused, exit 2" \
 	fails_with 2 "Error: a negative entry has no 'nbma'" \

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dmvpn.h"
@@ -45,15 +46,18 @@ static const char usage_text[] =
 "  cache { add | replace } PREFIX negative dev DEV [ holdtime SECS ]\n"
 "  cache { del | get } PREFIX dev DEV\n"
 "  cache flush dev DEV [ type TYPE ]\n"
-"  stats [ dev DEV ]\n"
+"  stats [ dev DEV ] [ prometheus ]\n"
 "  monitor\n"
 "\n"
 "Asking the agent (dmvpnd in this network namespace):\n"
-"  show dmvpn [ dev DEV ]            peers: NHSs, registrations, shortcuts\n"
+"  show dmvpn [ detail ] [ dev DEV ]\n"
+"                                    peers: NHSs, registrations, shortcuts\n"
 "  show nhrp { cache | nhs | shortcut | stats } [ dev DEV ]\n"
 "  purge PREFIX dev DEV              forget a registration or shortcut\n"
 "  flush [ dev DEV ]                 forget every one of them\n"
-"  reload                            read the configuration again\n"
+"  reload [ --dry-run ]              read the configuration again\n"
+"  debug [ nhrp [ peer ADDRESS ] { on | off } ]\n"
+"                                    decoded NHRP packets in the log\n"
 "\n"
 "Where:\n"
 "  PREFIX := { A.B.C.D[/LEN] | X:X::X:X[/LEN] }  host bits must be zero\n"
@@ -64,6 +68,7 @@ static const char usage_text[] =
 "Options:\n"
 "  -j, --json      JSON output\n"
 "  -p, --pretty    indent JSON output\n"
+"  -t, --timestamp monitor: each event with its time (UTC)\n"
 "  -s, --socket NAME  the agent's control socket (default @dmvpnd)\n"
 "  -V, --version   print the version and exit\n"
 "  -h, --help      print this help and exit\n";
@@ -71,6 +76,7 @@ static const char usage_text[] =
 struct options {
 	bool json;
 	bool pretty;
+	bool timestamp;
 	const char *socket;
 };
 
@@ -633,6 +639,58 @@ static void stats_json(struct json *j, const struct dmvpn_link *link,
 	json_close_object(j);
 }
 
+/*
+ * "stats prometheus": every device's counters and every entry's, in the
+ * Prometheus text format, for node_exporter's textfile collector.
+ */
+static int stats_prometheus(struct ctl *ctl, const char *dev)
+{
+	struct sbuf out = SBUF_INIT;
+	struct dmvpn_link *links;
+	struct prom_device *devs;
+	struct dmvpn_stats *stats;
+	struct entry_list *lists;
+	size_t count, i;
+	int status = 0;
+
+	if (open_netlink(ctl) || select_devices(dev, &links, &count))
+		return 1;
+	devs = calloc(count ? count : 1, sizeof(*devs));
+	stats = calloc(count ? count : 1, sizeof(*stats));
+	lists = calloc(count ? count : 1, sizeof(*lists));
+	if (!devs || !stats || !lists) {
+		report_oom();
+		status = 1;
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		devs[i].name = links[i].name;
+		if (fetch_stats(ctl, &links[i], &stats[i]))
+			status = 1;
+		else
+			devs[i].stats = &stats[i];
+		if (dump_entries(ctl, &links[i], &lists[i])) {
+			status = 1;
+			continue;
+		}
+		devs[i].entries = lists[i].entries;
+		devs[i].entry_count = lists[i].count;
+	}
+	stats_to_prometheus(&out, devs, count);
+	entries_to_prometheus(&out, devs, count);
+	if (emit(&out))
+		status = 1;
+out:
+	for (i = 0; lists && i < count; i++)
+		free(lists[i].entries);
+	sbuf_free(&out);
+	free(lists);
+	free(stats);
+	free(devs);
+	free(links);
+	return status;
+}
+
 static int do_stats(struct ctl *ctl, int argc, char **argv)
 {
 	struct sbuf out = SBUF_INIT;
@@ -642,12 +700,24 @@ static int do_stats(struct ctl *ctl, int argc, char **argv)
 	struct errmsg err;
 	struct json json;
 	size_t count, i;
+	bool prometheus = false;
 	int status = 0;
 
 	if (is_help(argc, argv))
 		return print_help();
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "prometheus"))
+			continue;
+		prometheus = true;
+		memmove(&argv[i], &argv[i + 1], (size_t)(argc - i - 1) *
+			sizeof(*argv));
+		argc--;
+		break;
+	}
 	if (parse_dev_filter("stats", argc, argv, &dev, &err))
 		return usage_error("%s", err.text);
+	if (prometheus)
+		return stats_prometheus(ctl, dev);
 	if (open_netlink(ctl) || select_devices(dev, &links, &count))
 		return 1;
 	json_init(&json, &out, ctl->opt.pretty);
@@ -689,7 +759,7 @@ static const char *event_dev(const struct dmvpn_event *ev, char *buf)
 static int print_event(struct nlmsghdr *nlh, void *arg)
 {
 	const struct options *opt = arg;
-	struct sbuf out = SBUF_INIT;
+	struct sbuf out = SBUF_INIT, when = SBUF_INIT;
 	char name[IF_NAMESIZE];
 	struct dmvpn_event ev;
 	struct errmsg err;
@@ -699,12 +769,22 @@ static int print_event(struct nlmsghdr *nlh, void *arg)
 		fprintf(stderr, "Warning: ignoring an event: %s\n", err.text);
 		return 0;
 	}
+	if (opt->timestamp) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		format_timestamp(&when, ts.tv_sec, ts.tv_nsec);
+	}
 	if (opt->json) {
 		json_init(&json, &out, opt->pretty);
-		event_to_json(&json, &ev, event_dev(&ev, name));
+		event_to_json_at(&json, &ev, event_dev(&ev, name),
+				 opt->timestamp ? sbuf_str(&when) : NULL);
 	} else {
+		if (opt->timestamp)
+			sbuf_printf(&out, "%s ", sbuf_str(&when));
 		event_to_text(&out, &ev, event_dev(&ev, name));
 	}
+	sbuf_free(&when);
 	sbuf_addc(&out, '\n');
 	fputs(sbuf_str(&out), stdout);
 	sbuf_free(&out);
@@ -856,7 +936,13 @@ static int do_agent(struct ctl *ctl, int argc, char **argv)
 		sbuf_free(&req);
 		return 1;
 	}
-	if (write(fd, sbuf_str(&req), req.len) != (ssize_t)req.len) {
+	/*
+	 * The agent may refuse us (not root, not in its group) and hang up
+	 * before it reads a word: no SIGPIPE then, and its answer, already
+	 * in our socket, is still the one to print.
+	 */
+	if (send(fd, sbuf_str(&req), req.len, MSG_NOSIGNAL) !=
+	    (ssize_t)req.len && errno != EPIPE && errno != ECONNRESET) {
 		fprintf(stderr, "Error: writing to dmvpnd: %s\n",
 			strerror(errno));
 		status = 1;
@@ -882,6 +968,7 @@ static const struct word_map objects[] = {
 	{ "purge",	OBJ_AGENT },
 	{ "flush",	OBJ_AGENT },
 	{ "reload",	OBJ_AGENT },
+	{ "debug",	OBJ_AGENT },
 	{ NULL,		0 },
 };
 
@@ -922,6 +1009,8 @@ static int parse_options(int argc, char **argv, struct options *opt,
 			opt->json = true;
 		} else if (option_is(arg, "-p", "--pretty")) {
 			opt->pretty = true;
+		} else if (option_is(arg, "-t", "--timestamp")) {
+			opt->timestamp = true;
 		} else if (option_is(arg, "-s", "--socket")) {
 			if (++i == argc) {
 				*exit_code = usage_error("%s needs a socket name",
@@ -945,6 +1034,26 @@ static int parse_options(int argc, char **argv, struct options *opt,
 	return i;
 }
 
+/*
+ * -j and -p may also follow the command ("dmvpnctl show dmvpn -j"), as
+ * they may in ip: take them out wherever they are, for kernel and agent
+ * commands alike.  Returns the words left.
+ */
+static int take_trailing_options(int argc, char **argv, struct options *opt)
+{
+	int kept = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (option_is(argv[i], "-j", "--json"))
+			opt->json = true;
+		else if (option_is(argv[i], "-p", "--pretty"))
+			opt->pretty = true;
+		else
+			argv[kept++] = argv[i];
+	}
+	return kept;
+}
+
 static int finish_output(int status)
 {
 	if (fflush(stdout) || ferror(stdout)) {
@@ -964,6 +1073,7 @@ int main(int argc, char **argv)
 		return finish_output(status);
 	argc -= used + 1;
 	argv += used + 1;
+	argc = take_trailing_options(argc, argv, &ctl.opt);
 	if (argc == 0) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;

@@ -508,6 +508,12 @@ static int do_nhs(struct parser *p, char **w, int nw)
 				    quote(p, opt));
 		}
 	}
+	if (!has_nbma && !nhs.dynamic)
+		/* IOS: "ip nhrp nhs PROTO" and "ip nhrp map PROTO NBMA" */
+		return fail(p, "nhs: expected \"nbma ADDRESS|NAME\"; IOS's "
+			    "\"ip nhrp nhs %.45s\" with \"ip nhrp map %.45s "
+			    "NBMA\" is \"nhs %.45s nbma NBMA\" here", w[1], w[1],
+			    w[1]);
 	if (!has_nbma)
 		return fail(p, "nhs: expected \"nbma ADDRESS|NAME\"");
 
@@ -577,6 +583,11 @@ static int do_map(struct parser *p, char **w, int nw)
 			if (map.multicast)
 				return fail(p, "map: multicast given twice");
 			map.multicast = true;
+		} else if (!has_nbma && !parse_nbma(opt, &map.nbma)) {
+			/* IOS: "ip nhrp map PROTO NBMA" */
+			return fail(p, "map: unexpected %s: IOS's \"ip nhrp map "
+				    "%.45s %.20s\" is \"map %.45s nbma %.20s\" "
+				    "here", quote(p, opt), w[1], opt, w[1], opt);
 		} else {
 			return fail(p, "map: unexpected %s (expected nbma or multicast)",
 				    quote(p, opt));
@@ -648,6 +659,8 @@ static int do_multicast(struct parser *p, char **w, int nw)
 	p->mcast_nbma_cap = cap;
 
 	p->mcast_nbma_lines[cfg->mcast_nbma_count] = p->line;
+	if (!cfg->mcast_nbma_count)
+		cfg->mcast_nbma_line = p->line;
 	cfg->mcast_nbma[cfg->mcast_nbma_count++] = a;
 	return 0;
 }
@@ -779,6 +792,56 @@ static int parse_line(struct parser *p, const char *line, size_t len)
 	return fail(p, "unknown directive %s", quote(p, w[0]));
 }
 
+static void __attribute__((format(printf, 3, 4)))
+warn_at(struct parser *p, unsigned int line, const char *fmt, ...)
+{
+	struct cfg *cfg = p->cfg;
+	struct errmsg *arr, *w;
+	va_list ap;
+	int n;
+
+	arr = realloc(cfg->warnings, (cfg->warning_count + 1) * sizeof(*arr));
+	if (!arr)
+		return;	/* a warning lost to no memory stops nothing */
+	cfg->warnings = arr;
+	w = &arr[cfg->warning_count++];
+	n = snprintf(w->text, sizeof(w->text), "%s:%u: ", p->path, line);
+	if (n < 0 || (size_t)n >= sizeof(w->text))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w->text + n, sizeof(w->text) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Directives the role ignores: accepted, so that one file can serve both
+ * roles while a router changes its role, but said, because a line that
+ * does nothing is usually a mistake (a spoke's file copied to a hub).
+ */
+static void warn_role(struct parser *p)
+{
+	const struct cfg *cfg = p->cfg;
+
+	if (cfg->role == CFG_ROLE_HUB) {
+		if (p->shortcut_line)
+			warn_at(p, p->shortcut_line,
+				"shortcut is for a spoke; a hub ignores it");
+		if (cfg->nhs_count)
+			return;
+		if (p->unique_line)
+			warn_at(p, p->unique_line, "unique is for registering "
+				"with an nhs; this hub has none");
+		if (p->registration_timeout_line)
+			warn_at(p, p->registration_timeout_line,
+				"registration-timeout is for registering with "
+				"an nhs; this hub has none");
+		return;
+	}
+	if (p->redirect_line)
+		warn_at(p, p->redirect_line,
+			"redirect is for a hub; a spoke ignores it");
+}
+
 /* What only the whole file can tell. */
 static int check_file(struct parser *p)
 {
@@ -796,6 +859,7 @@ static int check_file(struct parser *p)
 			return fail_at(p, p->group_line,
 				       "group is for a spoke (role %s on line %u)",
 				       role, p->role_line);
+		warn_role(p);
 		return 0;
 	}
 	if (cfg->qos_group_count)
@@ -809,6 +873,7 @@ static int check_file(struct parser *p)
 	if (!cfg->nhs_count)
 		return fail_at(p, p->role_line,
 			       "a spoke needs at least one nhs");
+	warn_role(p);
 	return 0;
 }
 
@@ -937,6 +1002,10 @@ int cfg_load(const char *path, const char *ifname, struct cfg *cfg,
 
 	ret = cfg_parse(path, text, ifname, cfg, err);
 	free(text);
+	if (!ret && cfg_supported(cfg, err)) {
+		cfg_free(cfg);
+		return -1;
+	}
 	return ret;
 
 sys_error:
@@ -948,8 +1017,25 @@ error:
 	return -1;
 }
 
+/*
+ * The kernel sends multicast only to the NBMA address of an entry with the
+ * multicast flag, and an entry needs a tunnel prefix; an address without
+ * one has no place in the cache yet.
+ */
+int cfg_supported(const struct cfg *cfg, struct errmsg *err)
+{
+	if (cfg->mcast_nbma_count) {
+		errmsg_set(err, "%.160s:%u: \"multicast nbma\" is not supported "
+			   "yet; use \"map PROTO nbma ADDR multicast\"",
+			   cfg->path, cfg->mcast_nbma_line);
+		return -1;
+	}
+	return 0;
+}
+
 void cfg_free(struct cfg *cfg)
 {
+	free(cfg->warnings);
 	free(cfg->nhs);
 	free(cfg->maps);
 	free(cfg->mcast_nbma);

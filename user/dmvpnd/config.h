@@ -27,6 +27,8 @@
  *   multicast dynamic                   hub: registered spokes get
  *                                       multicast copies
  *   multicast nbma ADDR                 also send multicast to ADDR
+ *                                       (parsed; cfg_load() refuses it
+ *                                       until the agent can do it)
  *   group NAME                          spoke: NHRP group sent with the
  *                                       registration (QoS on the hub)
  *   qos-group NAME [priority N] [mark N]  hub: what a group maps to
@@ -113,6 +115,15 @@ struct cfg {
 	unsigned int mcast_nbma_count;
 	struct cfg_qos_group *qos_groups;
 	unsigned int qos_group_count;
+	unsigned int mcast_nbma_line;		/* the first one, 0 = none */
+
+	/*
+	 * What parses but cannot work as written ("path:line: why"): a
+	 * directive its role ignores.  The agent logs them and --check
+	 * prints them; none stops a start.
+	 */
+	struct errmsg *warnings;
+	unsigned int warning_count;
 };
 
 /*
@@ -124,9 +135,16 @@ struct cfg {
 int cfg_parse(const char *path, const char *text, const char *ifname,
 	      struct cfg *cfg, struct errmsg *err);
 
-/* Read @path and cfg_parse() it. */
+/*
+ * Read @path and cfg_parse() it, then refuse with cfg_supported() what the
+ * agent cannot do: start, reload and --check all come through here, so
+ * they accept and refuse the same files.
+ */
 int cfg_load(const char *path, const char *ifname, struct cfg *cfg,
 	     struct errmsg *err);
+
+/* 0, or -1 with "path:line: why" when @cfg asks for what dmvpnd lacks. */
+int cfg_supported(const struct cfg *cfg, struct errmsg *err);
 
 void cfg_free(struct cfg *cfg);
 

@@ -5,8 +5,10 @@
  * An abstract unix socket, "@dmvpnd" unless -s names another, so that each
  * network namespace has its own (an agent serves the devices of its
  * namespace) and nothing is left in the file system.  Abstract sockets have
- * no permissions, so the peer's credentials are checked instead: root only,
- * as everything here changes or reveals the VPN's state.
+ * no permissions, so the peer's credentials are checked instead: root, as
+ * everything here changes or reveals the VPN's state; and, for the show
+ * commands only, members of the group DMVPND_SHOW_GROUP ("dmvpn"), for
+ * monitoring without root.
  *
  * Request: one line, "<flags> <word>...\n", flags "j" (JSON) and "p"
  * (pretty) or "-".  Reply: "ok\n" and the output, or "error <text>\n";
@@ -17,6 +19,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctlcmd.h"
 #include "dmvpnd.h"
 #include "format.h"
 #include "json.h"
@@ -40,9 +44,10 @@ static struct loop_fd listener = { .fd = -1 };
 struct request {
 	bool json;
 	bool pretty;
+	bool show_only;		/* a member of the show group, not root */
 	int argc;
 	char *argv[CTL_MAX_WORDS];
-	const char *dev;	/* "dev NAME" anywhere in the words, else NULL */
+	struct ctl_cmd cmd;
 };
 
 struct reply {
@@ -94,33 +99,116 @@ static const char *role_name(const struct dev *dev)
 struct peer_row {
 	const char *type;
 	struct in_addr nbma;
-	const struct dmvpn_prefix *tunnel;
+	const struct dmvpn_prefix *tunnel;	/* NULL: not known */
+	const struct dmvpn_prefix *network;	/* a shortcut's or map's prefix */
 	const char *state;
 	uint64_t up_secs;
 	bool has_expires;
 	uint64_t expires;
 	bool unique;
 	bool nat;
+	bool is_static;
 	const char *group;
+	/* show dmvpn detail */
+	const struct reg *reg;
+	const struct shortcut *shortcut;
+	const struct nhs *nhs;
 };
 
 static const char *const peer_headers[] = {
 	"TYPE", "PEER NBMA", "PEER TUNNEL", "STATE", "UPTIME", "EXPIRES",
-	"ATTR",
+	"NETWORK", "ATTR",
 };
 
-static void peer_emit(struct reply *r, struct table *t,
-		      const struct peer_row *p)
+static void peer_detail_json(struct reply *r, const struct peer_row *p)
 {
-	char nbma[INET_ADDRSTRLEN], tun[64], up[32], exp[32], attr[96];
+	char a[64];
+
+	if (p->reg) {
+		json_string(&r->j, "claimed_nbma",
+			    nbma_str(p->reg->claimed_nbma, a, sizeof(a)));
+		json_u64(&r->j, "holdtime", p->reg->holdtime);
+		json_open_array(&r->j, "resolvers");
+		for (unsigned int i = 0; i < p->reg->resolver_count &&
+		     i < REG_RESOLVERS; i++)
+			json_string(&r->j, NULL, nbma_str(
+				    p->reg->resolvers[i].nbma, a, sizeof(a)));
+		json_close_array(&r->j);
+	} else if (p->shortcut) {
+		json_string(&r->j, "via", p->shortcut->via.family ?
+			    addr_str(&p->shortcut->via, a, sizeof(a)) : NULL);
+		json_u64(&r->j, "holdtime", p->shortcut->holdtime);
+	} else if (p->nhs) {
+		json_string(&r->j, "name", p->nhs->cfg->nbma_name);
+		json_u64(&r->j, "priority", p->nhs->cfg->priority);
+		json_string(&r->j, "last_code",
+			    nhrp_cie_code_name(p->nhs->last_code));
+		json_u64(&r->j, "attempts", p->nhs->attempts);
+	}
+}
+
+/* IOS's "show dmvpn detail" prints a block a peer: so do we. */
+static void peer_detail_text(struct reply *r, const struct peer_row *p,
+			     const char *nbma, const char *tun, const char *net)
+{
+	char a[64], b[64];
+
+	sbuf_printf(&r->out, "  %s %s at %s%s%s, %s\n", p->type, tun, nbma,
+		    p->network ? " for " : "", p->network ? net : "",
+		    p->state);
+	if (p->reg) {
+		const struct reg *g = p->reg;
+
+		sbuf_printf(&r->out, "    claims NBMA %s%s, holdtime %us, "
+			    "unique %s, group %s\n",
+			    nbma_str(g->claimed_nbma, a, sizeof(a)),
+			    p->nat ? " (behind NAT)" : "", g->holdtime,
+			    g->unique ? "yes" : "no",
+			    g->group[0] ? g->group : "-");
+		for (unsigned int i = 0; i < g->resolver_count &&
+		     i < REG_RESOLVERS; i++) {
+			struct dmvpn_prefix pr;
+
+			proto_from_addr(&pr, &g->resolvers[i].proto);
+			sbuf_printf(&r->out, "    resolved by %s at %s\n",
+				    pr.family ? addr_str(&pr, b, sizeof(b)) :
+				    "-", nbma_str(g->resolvers[i].nbma, a,
+						  sizeof(a)));
+		}
+	} else if (p->shortcut) {
+		sbuf_printf(&r->out, "    via %s, holdtime %us\n",
+			    p->shortcut->via.family ?
+			    addr_str(&p->shortcut->via, a, sizeof(a)) : "-",
+			    p->shortcut->holdtime);
+	} else if (p->nhs) {
+		sbuf_printf(&r->out, "    nbma %s, priority %u, last reply "
+			    "%s, %u unanswered\n", p->nhs->cfg->nbma_name,
+			    p->nhs->cfg->priority,
+			    nhrp_cie_code_name(p->nhs->last_code),
+			    p->nhs->attempts);
+		if (p->nat)
+			sbuf_printf(&r->out, "    it sees us as %s (NAT)\n",
+				    nbma_str(p->nhs->nat_nbma, a, sizeof(a)));
+	}
+}
+
+static void peer_emit(struct reply *r, struct table *t,
+		      const struct peer_row *p, bool detail)
+{
+	char nbma[INET_ADDRSTRLEN], tun[64] = "-", net[64] = "-", up[32];
+	char exp[32], attr[96];
 
 	nbma_str(p->nbma, nbma, sizeof(nbma));
-	addr_str(p->tunnel, tun, sizeof(tun));
+	if (p->tunnel && p->tunnel->family)
+		addr_str(p->tunnel, tun, sizeof(tun));
+	if (p->network)
+		addr_str(p->network, net, sizeof(net));
 	if (r->j.out) {
 		json_open_object(&r->j, NULL);
 		json_string(&r->j, "type", p->type);
 		json_string(&r->j, "nbma", nbma);
-		json_string(&r->j, "tunnel", tun);
+		json_string(&r->j, "tunnel", p->tunnel && p->tunnel->family ?
+			    tun : NULL);
 		json_string(&r->j, "state", p->state);
 		json_u64(&r->j, "uptime", p->up_secs);
 		if (p->has_expires)
@@ -129,9 +217,17 @@ static void peer_emit(struct reply *r, struct table *t,
 			json_null(&r->j, "expires");
 		json_bool(&r->j, "unique", p->unique);
 		json_bool(&r->j, "nat", p->nat);
+		json_bool(&r->j, "static", p->is_static);
 		json_string(&r->j, "group", p->group && p->group[0] ?
 			    p->group : NULL);
+		json_string(&r->j, "network", p->network ? net : NULL);
+		if (detail)
+			peer_detail_json(r, p);
 		json_close_object(&r->j);
+		return;
+	}
+	if (detail) {
+		peer_detail_text(r, p, nbma, tun, net);
 		return;
 	}
 	duration(up, sizeof(up), p->up_secs);
@@ -139,18 +235,19 @@ static void peer_emit(struct reply *r, struct table *t,
 		duration(exp, sizeof(exp), p->expires);
 	else
 		snprintf(exp, sizeof(exp), "never");
-	snprintf(attr, sizeof(attr), "%s%s%s%s", p->unique ? "U" : "",
-		 p->nat ? "N" : "", p->group && p->group[0] ? " " : "",
-		 p->group ? p->group : "");
+	snprintf(attr, sizeof(attr), "%s%s%s%s%s", p->is_static ? "S" : "",
+		 p->unique ? "U" : "", p->nat ? "N" : "",
+		 p->group && p->group[0] ? " " : "", p->group ? p->group : "");
 	if (!attr[0])
 		snprintf(attr, sizeof(attr), "-");
 	table_add_row(t, (const char *const[]){ p->type, nbma, tun, p->state,
-						up, exp, attr });
+						up, exp, net, attr });
 }
 
 struct show_ctx {
 	struct reply *r;
 	struct table *t;
+	bool detail;
 };
 
 static void show_reg(struct amap_node *n, void *arg)
@@ -163,10 +260,10 @@ static void show_reg(struct amap_node *n, void *arg)
 		.has_expires = true, .expires = secs_until(g->expires),
 		.unique = g->unique,
 		.nat = g->nbma.s_addr != g->claimed_nbma.s_addr,
-		.group = g->group,
+		.group = g->group, .reg = g,
 	};
 
-	peer_emit(c->r, c->t, &p);
+	peer_emit(c->r, c->t, &p, c->detail);
 }
 
 static void show_shortcut(struct amap_node *n, void *arg)
@@ -174,17 +271,21 @@ static void show_shortcut(struct amap_node *n, void *arg)
 	struct show_ctx *c = arg;
 	struct shortcut *s = amap_entry(n, struct shortcut, node);
 	uint64_t left = s->refreshed + (uint64_t)s->holdtime * 1000;
+	/* The responder's tunnel address, as IOS shows the peer; the
+	 * shortcut's prefix has its own column. */
 	struct peer_row p = {
 		.type = s->negative ? "negative" : "shortcut", .nbma = s->nbma,
-		.tunnel = &s->node.key, .state = s->negative ? "refused" : "up",
+		.tunnel = &s->via, .network = &s->node.key,
+		.state = s->negative ? "refused" : "up",
 		.up_secs = secs_since(s->since), .has_expires = true,
-		.expires = secs_until(left),
+		.expires = secs_until(left), .shortcut = s,
 	};
 
-	peer_emit(c->r, c->t, &p);
+	peer_emit(c->r, c->t, &p, c->detail);
 }
 
-static void show_nhs_peers(struct reply *r, struct table *t, struct dev *dev)
+static void show_nhs_peers(struct reply *r, struct table *t, struct dev *dev,
+			   bool detail)
 {
 	for (unsigned int i = 0; dev->nhs && i < dev->cfg.nhs_count; i++) {
 		struct nhs *n = &dev->nhs[i];
@@ -192,18 +293,47 @@ static void show_nhs_peers(struct reply *r, struct table *t, struct dev *dev)
 			.type = "nhs", .nbma = n->nbma, .tunnel = &n->proto,
 			.state = nhs_state_name(n->state),
 			.up_secs = secs_since(n->state_since),
-			.nat = n->nat_nbma.s_addr != 0,
+			/* When our registration there runs out, as IOS shows
+			 * it; none while we are not registered. */
+			.has_expires = n->state == NHS_UP && n->expires,
+			.expires = secs_until(n->expires),
+			.nat = n->nat_nbma.s_addr != 0, .nhs = n,
 		};
 
-		peer_emit(r, t, &p);
+		peer_emit(r, t, &p, detail);
 	}
 }
 
-static void show_dmvpn_dev(struct reply *r, struct dev *dev)
+/* The configuration's maps: IOS lists its static entries in show dmvpn. */
+static void show_static_peers(struct reply *r, struct table *t,
+			      struct dev *dev, bool detail)
+{
+	for (unsigned int i = 0; i < dev->cfg.map_count; i++) {
+		const struct cfg_map *m = &dev->cfg.maps[i];
+		struct dmvpn_prefix pfx = {
+			.family = m->proto.family, .len = m->proto.len,
+		};
+		struct peer_row p = {
+			.type = "static", .nbma = m->nbma,
+			.tunnel = pfx.len == dmvpn_family_bits(pfx.family) ?
+				  &pfx : NULL,
+			.network = &pfx, .state = "up",
+			.up_secs = secs_since(dev->started), .is_static = true,
+		};
+
+		memcpy(pfx.addr.bytes, m->proto.addr.bytes,
+		       sizeof(pfx.addr.bytes));
+		peer_emit(r, t, &p, detail);
+	}
+}
+
+static void show_dmvpn_dev(struct reply *r, struct dev *dev, bool detail)
 {
 	struct table t;
-	struct show_ctx c = { .r = r, .t = &t };
-	char addr[64], addr6[64];
+	struct show_ctx c = { .r = r, .t = &t, .detail = detail };
+	char addr[64], addr6[64], local[INET_ADDRSTRLEN];
+	size_t peers = dev->regs.count + dev->shortcuts.count +
+		       (dev->nhs ? dev->cfg.nhs_count : 0) + dev->cfg.map_count;
 
 	addr_str(&dev->proto, addr, sizeof(addr));
 	addr_str(&dev->proto6, addr6, sizeof(addr6));
@@ -213,17 +343,33 @@ static void show_dmvpn_dev(struct reply *r, struct dev *dev)
 		json_string(&r->j, "role", role_name(dev));
 		json_string(&r->j, "address", dev->proto.family ? addr : NULL);
 		json_string(&r->j, "address6", dev->proto6.family ? addr6 : NULL);
-		json_u64(&r->j, "peer_count", dev->regs.count +
-			 dev->shortcuts.count + (dev->nhs ? dev->cfg.nhs_count : 0));
+		json_u64(&r->j, "peer_count", peers);
 		json_open_array(&r->j, "peers");
 	} else {
 		sbuf_printf(&r->out, "Interface %s, %s, tunnel address %s%s%s\n",
 			    dev->name, role_name(dev), addr,
 			    dev->proto6.family ? ", " : "",
 			    dev->proto6.family ? addr6 : "");
-		table_init(&t, 7, peer_headers, NULL);
+		if (detail)
+			sbuf_printf(&r->out, "  local NBMA %s, network-id %u, "
+				    "holdtime %us, %s %s\n",
+				    dev->local_nbma.s_addr ?
+				    nbma_str(dev->local_nbma, local,
+					     sizeof(local)) : "any",
+				    dev->cfg.network_id, dev->cfg.holdtime,
+				    dev->cfg.role == CFG_ROLE_HUB ?
+				    "redirect" : "shortcut",
+				    (dev->cfg.role == CFG_ROLE_HUB ?
+				     dev->cfg.redirect : dev->cfg.shortcut) ?
+				    "on" : "off");
+		sbuf_printf(&r->out, "  %zu peer%s%s\n", peers,
+			    peers == 1 ? "" : "s", peers && !detail ?
+			    "; ATTR: S static, U unique, N behind NAT, "
+			    "then the NHRP group" : "");
+		table_init(&t, 8, peer_headers, NULL);
 	}
-	show_nhs_peers(r, &t, dev);
+	show_nhs_peers(r, &t, dev, detail);
+	show_static_peers(r, &t, dev, detail);
 	amap_each(&dev->regs, show_reg, &c);
 	amap_each(&dev->shortcuts, show_shortcut, &c);
 	if (r->j.out) {
@@ -233,8 +379,6 @@ static void show_dmvpn_dev(struct reply *r, struct dev *dev)
 	}
 	if (t.nrows)
 		table_render(&t, &r->out);
-	else
-		sbuf_adds(&r->out, "  no peers\n");
 	table_free(&t);
 }
 
@@ -380,86 +524,72 @@ static void show_one_shortcut(struct amap_node *n, void *arg)
 
 static bool dev_wanted(const struct request *q, const struct dev *dev)
 {
-	return !q->dev || !strcmp(q->dev, dev->name);
+	return !q->cmd.dev || !strcmp(q->cmd.dev, dev->name);
 }
 
-enum show_what { SHOW_DMVPN, SHOW_CACHE, SHOW_NHS, SHOW_SHORTCUT, SHOW_STATS };
-
 static void cmd_show(const struct request *q, struct reply *r,
-		     enum show_what what)
+		     enum ctl_what what)
 {
-	static const char *const keys[] = {
-		"devices", "cache", "nhs", "shortcuts", "stats",
-	};
 	struct table t = { 0 };
 	struct show_ctx c = { .r = r, .t = &t };
+	const char *key = "devices";
 
-	if (r->j.out) {
-		json_open_object(&r->j, NULL);
-		json_open_array(&r->j, keys[what]);
-	}
-	if (what == SHOW_CACHE)
+	if (what == CTL_SHOW_CACHE) {
+		key = "cache";
 		table_init(&t, ENTRY_TABLE_COLUMNS, entry_table_headers,
 			   entry_table_right_align);
-	else if (what == SHOW_NHS)
+	} else if (what == CTL_SHOW_NHS) {
+		key = "nhs";
 		table_init(&t, 8, nhs_headers, NULL);
-	else if (what == SHOW_SHORTCUT)
+	} else if (what == CTL_SHOW_SHORTCUT) {
+		key = "shortcuts";
 		table_init(&t, 7, shortcut_headers, NULL);
+	} else if (what == CTL_SHOW_STATS) {
+		key = "stats";
+	}
+	if (r->j.out) {
+		json_open_object(&r->j, NULL);
+		json_open_array(&r->j, key);
+	}
 	for (struct dev *dev = devices; dev; dev = dev->next) {
 		if (!dev_wanted(q, dev))
 			continue;
 		switch (what) {
-		case SHOW_DMVPN: show_dmvpn_dev(r, dev); break;
-		case SHOW_CACHE: show_cache(r, dev, &t); break;
-		case SHOW_NHS: show_nhs(r, dev, &t); break;
-		case SHOW_SHORTCUT:
+		case CTL_SHOW_CACHE: show_cache(r, dev, &t); break;
+		case CTL_SHOW_NHS: show_nhs(r, dev, &t); break;
+		case CTL_SHOW_SHORTCUT:
 			amap_each(&dev->shortcuts, show_one_shortcut, &c);
 			break;
-		case SHOW_STATS: show_stats(r, dev); break;
+		case CTL_SHOW_STATS: show_stats(r, dev); break;
+		default: show_dmvpn_dev(r, dev, q->cmd.detail); break;
 		}
 	}
 	if (r->j.out) {
 		json_close_array(&r->j);
 		json_close_object(&r->j);
-	} else if (what != SHOW_DMVPN && what != SHOW_STATS) {
+	} else if (what != CTL_SHOW_DMVPN && what != CTL_SHOW_STATS) {
 		table_render(&t, &r->out);
 	}
-	if (what != SHOW_DMVPN && what != SHOW_STATS)
+	if (what != CTL_SHOW_DMVPN && what != CTL_SHOW_STATS)
 		table_free(&t);
 }
 
-static struct dev *named_dev(const struct request *q, struct reply *r)
+static struct dev *named_dev(const char *name)
 {
-	if (!q->dev) {
-		fail(r, "which device? add \"dev NAME\"");
-		return NULL;
-	}
 	for (struct dev *dev = devices; dev; dev = dev->next)
-		if (!strcmp(dev->name, q->dev))
+		if (!strcmp(dev->name, name))
 			return dev;
-	fail(r, "dmvpnd does not serve %s", q->dev);
 	return NULL;
 }
 
 static void cmd_purge(const struct request *q, struct reply *r)
 {
-	struct dmvpn_prefix p;
-	struct errmsg err;
-	struct dev *dev;
+	struct dev *dev = named_dev(q->cmd.dev);
+	char pfx[64];
 
-	if (q->argc < 2) {
-		fail(r, "purge: which prefix?");
-		return;
-	}
-	if (parse_prefix(q->argv[1], &p, &err)) {
-		fail(r, "purge: %s", err.text);
-		return;
-	}
-	dev = named_dev(q, r);
-	if (!dev)
-		return;
-	if (agent_purge(dev, &p))
-		fail(r, "%s: nothing to purge for %s", dev->name, q->argv[1]);
+	if (dev && agent_purge(dev, &q->cmd.peer))
+		fail(r, "%s: nothing to purge for %s", dev->name,
+		     addr_str(&q->cmd.peer, pfx, sizeof(pfx)));
 }
 
 static void cmd_flush(const struct request *q, struct reply *r)
@@ -469,46 +599,89 @@ static void cmd_flush(const struct request *q, struct reply *r)
 	for (struct dev *dev = devices; dev; dev = dev->next)
 		if (dev_wanted(q, dev))
 			n += agent_flush(dev);
-	if (!r->j.out)
+	if (r->j.out) {
+		json_open_object(&r->j, NULL);
+		json_u64(&r->j, "flushed", n);
+		json_close_object(&r->j);
+	} else {
 		sbuf_printf(&r->out, "flushed %zu entries\n", n);
+	}
 }
 
-static void cmd_reload(struct reply *r)
+static void cmd_reload(const struct request *q, struct reply *r)
 {
 	struct errmsg err;
 
-	if (agent_reload(&err))
+	if (agent_reload(q->cmd.dry_run, &r->out, &err))
 		fail(r, "%s", err.text);
+	else if (q->cmd.dry_run)
+		sbuf_adds(&r->out, "configuration ok; nothing applied "
+			  "(dry run)\n");
 }
 
-static bool word_is(const struct request *q, int i, const char *w)
+static void cmd_debug(const struct request *q, struct reply *r)
 {
-	return q->argc > i && !strcmp(q->argv[i], w);
+	char a[64];
+
+	if (q->cmd.what == CTL_DEBUG_NHRP &&
+	    debug_nhrp_set(q->cmd.on, q->cmd.has_peer ? &q->cmd.peer : NULL)) {
+		fail(r, "debug nhrp: %u peers are watched already; turn one "
+		     "off first", DEBUG_PEERS_MAX);
+		return;
+	}
+	if (q->cmd.what == CTL_DEBUG_NHRP)
+		log_info("debug nhrp%s%s %s", q->cmd.has_peer ? " peer " : "",
+			 q->cmd.has_peer ? addr_str(&q->cmd.peer, a, sizeof(a)) :
+			 "", q->cmd.on ? "on" : "off");
+	debug_nhrp_show(&r->out);
 }
 
-static void dispatch(const struct request *q, struct reply *r)
+static bool ctl_is_show(enum ctl_what what)
 {
-	if (word_is(q, 0, "show") && word_is(q, 1, "dmvpn"))
-		cmd_show(q, r, SHOW_DMVPN);
-	else if (word_is(q, 0, "show") && word_is(q, 1, "nhrp")) {
-		if (word_is(q, 2, "cache"))
-			cmd_show(q, r, SHOW_CACHE);
-		else if (word_is(q, 2, "nhs"))
-			cmd_show(q, r, SHOW_NHS);
-		else if (word_is(q, 2, "shortcut"))
-			cmd_show(q, r, SHOW_SHORTCUT);
-		else if (word_is(q, 2, "stats"))
-			cmd_show(q, r, SHOW_STATS);
-		else
-			fail(r, "show nhrp: expected cache, nhs, shortcut or stats");
-	} else if (word_is(q, 0, "purge")) {
-		cmd_purge(q, r);
-	} else if (word_is(q, 0, "flush")) {
-		cmd_flush(q, r);
-	} else if (word_is(q, 0, "reload")) {
-		cmd_reload(r);
-	} else {
-		fail(r, "unknown command \"%s\"", q->argc ? q->argv[0] : "");
+	switch (what) {
+	case CTL_SHOW_DMVPN:
+	case CTL_SHOW_CACHE:
+	case CTL_SHOW_NHS:
+	case CTL_SHOW_SHORTCUT:
+	case CTL_SHOW_STATS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void dispatch(struct request *q, struct reply *r)
+{
+	struct errmsg err;
+
+	if (ctl_cmd_parse(q->argc, q->argv, &q->cmd, &err)) {
+		fail(r, "%s", err.text);
+		return;
+	}
+	if (q->show_only && !ctl_is_show(q->cmd.what)) {
+		fail(r, "permission denied: group %s may only show, this needs "
+		     "root", DMVPND_SHOW_GROUP);
+		return;
+	}
+	/* A device the agent does not serve is a mistake, not an empty
+	 * answer: "dev typo" must not look like "no peers". */
+	if (q->cmd.dev && !named_dev(q->cmd.dev)) {
+		fail(r, "dmvpnd does not serve %s", q->cmd.dev);
+		return;
+	}
+	switch (q->cmd.what) {
+	case CTL_SHOW_DMVPN:
+	case CTL_SHOW_CACHE:
+	case CTL_SHOW_NHS:
+	case CTL_SHOW_SHORTCUT:
+	case CTL_SHOW_STATS:
+		cmd_show(q, r, q->cmd.what);
+		break;
+	case CTL_PURGE: cmd_purge(q, r); break;
+	case CTL_FLUSH: cmd_flush(q, r); break;
+	case CTL_RELOAD: cmd_reload(q, r); break;
+	case CTL_DEBUG_SHOW:
+	case CTL_DEBUG_NHRP: cmd_debug(q, r); break;
 	}
 }
 
@@ -524,12 +697,6 @@ static int parse_request(char *line, struct request *q)
 	q->json = strchr(flags, 'j') != NULL;
 	q->pretty = strchr(flags, 'p') != NULL;
 	while ((w = strtok_r(NULL, " \n", &save))) {
-		if (!strcmp(w, "dev")) {
-			q->dev = strtok_r(NULL, " \n", &save);
-			if (!q->dev)
-				return -1;
-			continue;
-		}
 		if (q->argc == CTL_MAX_WORDS)
 			return -1;
 		q->argv[q->argc++] = w;
@@ -543,8 +710,10 @@ static int parse_request(char *line, struct request *q)
  * anything is read), then it is read from and written to only when epoll
  * says so.  Nothing blocks: a client that sends nothing, or stops reading,
  * costs one slot until CTL_IDLE_MS passes without progress; there are at
- * most CTL_MAX_CLIENTS slots, only root can hold one, and a new client
- * takes the oldest's.
+ * most CTL_MAX_CLIENTS slots, only root and the show group can hold one,
+ * and a new client takes the oldest's: a show-only one's first, and a
+ * show-only client never takes root's, so that the group cannot lock the
+ * operator out.
  */
 #define CTL_MAX_CLIENTS	8
 #define CTL_IDLE_MS	5000
@@ -556,6 +725,7 @@ struct client {
 	char in[CTL_REQUEST_MAX + 1];
 	size_t in_len;
 	bool writing;
+	bool show_only;
 	struct sbuf out;
 	size_t out_off;
 };
@@ -597,6 +767,7 @@ static void answer(struct client *c)
 		sbuf_adds(&c->out, "error malformed request\n");
 		goto out;
 	}
+	q.show_only = c->show_only;
 	if (q.json)
 		json_init(&r.j, &r.out, q.pretty);
 	dispatch(&q, &r);
@@ -678,13 +849,63 @@ static void on_client(struct loop_fd *lfd, uint32_t revents)
 	timer_arm(&c->idle, CTL_IDLE_MS);
 }
 
-static struct client *oldest_client(void)
+/* The oldest client, or the oldest show-only one; NULL if none. */
+static struct client *oldest_client(bool show_only)
 {
-	struct client *c = clients;
+	struct client *found = NULL;
 
-	while (c->next)
-		c = c->next;
-	return c;
+	for (struct client *c = clients; c; c = c->next)
+		if (!show_only || c->show_only)
+			found = c;
+	return found;
+}
+
+/*
+ * The show group's id, looked up once when the socket opens: a lookup per
+ * connection could block the event loop on a remote NSS (LDAP) whenever
+ * any local user connects.
+ */
+static bool show_group_known;
+static gid_t show_gid;
+
+static void show_group_lookup(void)
+{
+	struct group *g = getgrnam(DMVPND_SHOW_GROUP);
+
+	show_group_known = g != NULL;
+	if (g)
+		show_gid = g->gr_gid;
+}
+
+/*
+ * The peer is in the show group, as its primary group or a supplementary
+ * one (SO_PEERGROUPS: the groups as of connect()).
+ */
+static bool peer_in_show_group(int fd, const struct ucred *cred)
+{
+	gid_t few[64], *groups = few;
+	socklen_t len = sizeof(few);
+	bool found = false;
+
+	if (!show_group_known)
+		return false;
+	if (cred->gid == show_gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len)) {
+		if (errno != ERANGE)
+			return false;
+		groups = malloc(len);
+		if (!groups ||
+		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len)) {
+			free(groups);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < len / sizeof(*groups); i++)
+		found |= groups[i] == show_gid;
+	if (groups != few)
+		free(groups);
+	return found;
 }
 
 static void refuse(int fd, const char *text)
@@ -703,18 +924,32 @@ static void on_accept(struct loop_fd *lfd, uint32_t revents)
 			     SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
-		struct client *c;
+		struct client *c, *old;
+		bool show_only;
 
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
-		    cred.uid != 0) {
-			refuse(fd, "error permission denied: root only\n");
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+			close(fd);
 			continue;
 		}
-		/* Only root gets here; the newest root client wins a slot
-		 * over the oldest, so that forgotten connections never lock
-		 * the operator out. */
-		if (client_count == CTL_MAX_CLIENTS)
-			client_free(oldest_client());
+		show_only = cred.uid != 0;
+		if (show_only && !peer_in_show_group(fd, &cred)) {
+			refuse(fd, "error permission denied: root or group "
+			       DMVPND_SHOW_GROUP " only\n");
+			continue;
+		}
+		/* The newest client wins a slot over the oldest, so that
+		 * forgotten connections never lock the operator out; the
+		 * show group only ever takes its own members' slots. */
+		if (client_count == CTL_MAX_CLIENTS) {
+			old = oldest_client(true);
+			if (!old && !show_only)
+				old = oldest_client(false);
+			if (!old) {
+				refuse(fd, "error busy: try again\n");
+				continue;
+			}
+			client_free(old);
+		}
 		c = calloc(1, sizeof(*c));
 		if (!c) {
 			close(fd);
@@ -722,6 +957,7 @@ static void on_accept(struct loop_fd *lfd, uint32_t revents)
 		}
 		c->lfd.fd = fd;
 		c->lfd.fn = on_client;
+		c->show_only = show_only;
 		c->out = (struct sbuf)SBUF_INIT;
 		timer_init(&c->idle, client_idle);
 		if (loop_add_fd(&c->lfd)) {
@@ -773,8 +1009,11 @@ int ctl_open(const char *name)
 	socklen_t alen;
 	int fd;
 
-	if (len + 1 > sizeof(sun.sun_path))
+	if (len + 1 > sizeof(sun.sun_path)) {
+		log_err("control socket %s: name longer than %zu bytes", name,
+			sizeof(sun.sun_path) - 2);
 		return -1;
+	}
 	/* A leading '@' is the abstract namespace, as ss(8) prints it. */
 	memcpy(sun.sun_path, name, len);
 	if (name[0] == '@')
@@ -783,8 +1022,10 @@ int ctl_open(const char *name)
 		unlink(name);
 	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		log_err("control socket %s: %s", name, strerror(errno));
 		return -1;
+	}
 	if (bind(fd, (struct sockaddr *)&sun, alen) || listen(fd, 64)) {
 		if (errno == EADDRINUSE)
 			name_holder(&sun, alen, name);
@@ -794,6 +1035,7 @@ int ctl_open(const char *name)
 		errno = EADDRINUSE;
 		return -1;
 	}
+	show_group_lookup();
 	listener.fd = fd;
 	listener.fn = on_accept;
 	return loop_add_fd(&listener);

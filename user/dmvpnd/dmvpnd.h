@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "nhrp.h"
 #include "ratelimit.h"
+#include "sbuf.h"
 
 #define DMVPND_MTU		1500	/* largest NHRP packet we build */
 #define DMVPND_HOP_COUNT	16
@@ -57,6 +58,7 @@ struct nhs {
 	uint32_t request_id;		/* of the registration in flight */
 	unsigned int attempts;		/* unanswered since the last reply */
 	uint64_t state_since;		/* loop_now() of the last change */
+	uint64_t expires;		/* loop_now() our registration ends */
 	uint16_t last_code;		/* CIE code of the last reply */
 	struct in_addr reg_nbma;	/* the NBMA address we registered */
 	struct in_addr nat_nbma;	/* our address as it sees us, if NATed */
@@ -180,9 +182,31 @@ struct dev *dev_by_ifindex(uint32_t ifindex);
 uint32_t next_request_id(void);
 
 /* ---- log.c ---- */
+/*
+ * Without @foreground the log is syslog, and errors and warnings go to
+ * stderr as well until log_detached(), so that a failed start says why on
+ * the terminal.  In the foreground, to stderr: with "<N>" priority
+ * prefixes when stderr is systemd's journal stream.
+ */
 void log_open(bool foreground, int verbosity);
+void log_detached(void);
 void log_msg(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* log_msg() whatever the verbosity: for what the operator asked for. */
+void log_msg_always(int prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define DEBUG_PEERS_MAX	16
+/*
+ * "debug nhrp [peer X] on|off": decoded NHRP packets in the log, of every
+ * peer or only of the peers named (by NBMA or tunnel address).  -1 when
+ * DEBUG_PEERS_MAX peers are watched already.
+ */
+int debug_nhrp_set(bool on, const struct dmvpn_prefix *peer);
+void debug_nhrp_show(struct sbuf *out);
+/* One decoded packet to or from @nbma, if debugging asks for it. */
+void log_packet(const struct dev *dev, bool sent, struct in_addr nbma,
+		const struct nhrp_msg *m);
 #define log_err(...)	log_msg(3, __VA_ARGS__)
 #define log_warn(...)	log_msg(4, __VA_ARGS__)
 #define log_info(...)	log_msg(6, __VA_ARGS__)
@@ -226,6 +250,8 @@ int route_dev_addr(uint32_t ifindex, int family, struct dmvpn_prefix *out);
 int route_src_for(struct in_addr dst, struct in_addr *src);
 /* The device's "local" NBMA address (0.0.0.0 = any). */
 int route_link_local(uint32_t ifindex, struct in_addr *local);
+/* Whether the link reports hub hairpin traffic (link option "redirect"). */
+int route_link_redirect(uint32_t ifindex, bool *redirect);
 /* Re-register spokes whenever the host's IPv4 addresses or routes change. */
 int route_watch_addresses(void);
 
@@ -293,11 +319,13 @@ size_t resolve_flush(struct dev *dev);
 
 /* ---- ctl.c: the control socket ---- */
 #define DMVPND_CTL_SOCKET	"@dmvpnd"
+/* Its members may run the show commands without root. */
+#define DMVPND_SHOW_GROUP	"dmvpn"
 int ctl_open(const char *name);
 void ctl_close(void);
 /* main.c, for the control socket */
 int agent_purge(struct dev *dev, const struct dmvpn_prefix *p);
 size_t agent_flush(struct dev *dev);
-int agent_reload(struct errmsg *err);
+int agent_reload(bool dry_run, struct sbuf *notes, struct errmsg *err);
 
 #endif

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dmvpnd [-f] [-v] [-c DIR] [-s SOCKET] [DEVICE...]
+ * dmvpnd --check [-c DIR] [DEVICE...]
  *
  * Serves every DEVICE named, or every DIR/<device>.conf (DIR defaults to
  * /etc/dmvpn).  -f stays in the foreground and logs to stderr, as tests
- * and systemd want; -v logs every NHRP packet.  SIGHUP (or "dmvpnctl
- * reload") reads the configuration again without dropping any entry.
+ * and systemd want; -v logs every NHRP packet ("dmvpnctl debug nhrp on"
+ * does the same later).  SIGHUP (or "dmvpnctl reload") reads the
+ * configuration again without dropping any entry.  --check runs every
+ * check a start runs, changes nothing and exits.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -61,10 +64,13 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: dmvpnd [-f] [-v] [-c DIR] [-s SOCKET] [DEVICE...]\n"
+		"       dmvpnd --check [-c DIR] [DEVICE...]\n"
 		"  -f, --foreground   do not detach; log to stderr\n"
 		"  -v, --verbose      log every NHRP packet\n"
 		"  -c, --config DIR   configuration directory (default /etc/dmvpn)\n"
 		"  -s, --socket NAME  control socket (default @dmvpnd, abstract)\n"
+		"  -n, --check        check the files and devices, change nothing\n"
+		"  -V, --version      print the version and exit\n"
 		"Serves each DEVICE with DIR/DEVICE.conf, or every DIR/*.conf.\n");
 }
 
@@ -108,10 +114,31 @@ static void set_proto_addresses(struct dev *dev)
 		route_dev_addr(dev->ifindex, AF_INET6, &dev->proto6);
 }
 
-static int dev_setup(struct dev *dev)
+/*
+ * A hub with "redirect on" sends traffic indications only for what the
+ * device reports, and it reports hairpinned packets only with the link
+ * option "redirect": without it Phase 3 silently never happens.
+ */
+static void warn_link(const struct dev *dev)
 {
-	char a[64], b[64];
+	bool redirect;
 
+	if (dev->cfg.role != CFG_ROLE_HUB || !dev->cfg.redirect)
+		return;
+	if (route_link_redirect(dev->ifindex, &redirect))
+		log_warn("%s: cannot read the device's link options",
+			 dev->name);
+	else if (!redirect)
+		log_warn("%s: \"redirect on\" in %s, but the device does not "
+			 "report hairpinned traffic, so no traffic indication "
+			 "is ever sent: add the link option (ip link set %s "
+			 "type dmvpn redirect)", dev->name, dev->cfg.path,
+			 dev->name);
+}
+
+/* What a start checks on the device, before it opens anything. */
+static int dev_inspect(struct dev *dev)
+{
 	dev->ifindex = if_nametoindex(dev->name);
 	if (!dev->ifindex || !is_dmvpn(dev->ifindex)) {
 		log_err("%s: no such dmvpn device", dev->name);
@@ -126,11 +153,16 @@ static int dev_setup(struct dev *dev)
 			"configuration names no protocol-address", dev->name);
 		return -1;
 	}
-	if (dev->cfg.mcast_nbma_count) {
-		log_err("%s: \"multicast nbma\" is not supported yet; use "
-			"\"map PROTO nbma ADDR multicast\"", dev->name);
+	warn_link(dev);
+	return 0;
+}
+
+static int dev_setup(struct dev *dev)
+{
+	char a[64], b[64];
+
+	if (dev_inspect(dev))
 		return -1;
-	}
 	log_info("%s: %s, tunnel address %s%s%s", dev->name,
 		 dev->cfg.role == CFG_ROLE_HUB ? "hub" : "spoke",
 		 addr_str(&dev->proto, a, sizeof(a)),
@@ -206,6 +238,8 @@ static int add_device(const char *dir, const char *name)
 		free(dev);
 		return -1;
 	}
+	for (unsigned int i = 0; i < dev->cfg.warning_count; i++)
+		log_warn("%s", dev->cfg.warnings[i].text);
 	dev->next = devices;
 	devices = dev;
 	return 0;
@@ -289,9 +323,11 @@ static void dev_apply(struct dev *dev, struct cfg *fresh)
 
 /*
  * Every file is read before any is applied, so a mistake in one leaves
- * the agent running on the old configuration of all.
+ * the agent running on the old configuration of all.  Warnings go to the
+ * log and to @notes (the client's answer) if given; @dry_run stops after
+ * the reading.
  */
-int agent_reload(struct errmsg *err)
+int agent_reload(bool dry_run, struct sbuf *notes, struct errmsg *err)
 {
 	size_t n = 0, i = 0;
 	struct cfg *fresh;
@@ -312,6 +348,19 @@ int agent_reload(struct errmsg *err)
 			cfg_free(&fresh[i]);
 			goto undo;
 		}
+		for (unsigned int k = 0; k < fresh[i].warning_count; k++) {
+			if (!dry_run)
+				log_warn("%s", fresh[i].warnings[k].text);
+			if (notes)
+				sbuf_printf(notes, "warning: %s\n",
+					    fresh[i].warnings[k].text);
+		}
+	}
+	if (dry_run) {
+		while (i--)
+			cfg_free(&fresh[i]);
+		free(fresh);
+		return 0;
 	}
 	i = 0;
 	for (struct dev *d = devices; d; d = d->next, i++)
@@ -339,7 +388,7 @@ static void on_signal(struct loop_fd *lfd, uint32_t revents)
 		} else if (si.ssi_signo == SIGHUP) {
 			struct errmsg err;
 
-			agent_reload(&err);
+			agent_reload(false, NULL, &err);
 		}
 	}
 }
@@ -404,6 +453,7 @@ static void daemon_ready(void)
 
 	if (daemon_pipe < 0)
 		return;
+	log_detached();
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
@@ -418,6 +468,38 @@ static void daemon_ready(void)
 	daemon_pipe = -1;
 }
 
+/*
+ * --check: what a start would refuse or warn about, on the files and on
+ * the devices as they are now (read, never changed).  A device that does
+ * not exist yet is not an error: it is often made later, at boot.
+ */
+static int check_only(void)
+{
+	int ret = 0;
+
+	for (struct dev *d = devices; d; d = d->next) {
+		if (!if_nametoindex(d->name)) {
+			printf("%s: %s ok; no device %s yet, its link not "
+			       "checked\n", d->name, d->cfg.path, d->name);
+			continue;
+		}
+		if (dev_inspect(d))
+			ret = 1;
+		else
+			printf("%s: %s ok\n", d->name, d->cfg.path);
+	}
+	return ret;
+}
+
+/* Start-up failures that set errno; the others said why themselves. */
+static int start_step(int ret, const char *what)
+{
+	if (ret)
+		log_err("cannot start: %s: %s", what,
+			errno ? strerror(errno) : "failed");
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -425,42 +507,54 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *dir = "/etc/dmvpn";
 	const char *sock = DMVPND_CTL_SOCKET;
-	bool foreground = false;
-	int verbose = 0, c, ret = 1;
+	bool foreground = false, check = false;
+	int verbose = 0, c, ret = 1, bad = 0;
 
-	while ((c = getopt_long(argc, argv, "fvc:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fvc:s:nVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': foreground = true; break;
 		case 'v': verbose++; break;
 		case 'c': dir = optarg; break;
 		case 's': sock = optarg; break;
+		case 'n': check = true; break;
+		case 'V': printf("dmvpnd %s\n", DMVPN_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	log_open(foreground, verbose);
+	log_open(foreground || check, verbose);
 	if (optind < argc) {
-		for (int i = optind; i < argc; i++)
-			if (add_device(dir, argv[i]))
-				return 1;
-	} else if (add_all_devices(dir)) {
-		return 1;
+		/* --check reports every file, a start stops at the first. */
+		for (int i = optind; i < argc && (check || !bad); i++)
+			bad |= add_device(dir, argv[i]) != 0;
+	} else {
+		bad = add_all_devices(dir) != 0;
 	}
+	if (check) {
+		ret = check_only() | bad;
+		goto out;
+	}
+	if (bad)
+		return 1;
 	if (!foreground && daemonize()) {
 		log_err("cannot start in the background: %s", strerror(errno));
 		goto out;
 	}
 	seed_request_id();
-	if (loop_init() || watch_signals() || kernel_open() ||
-	    route_watch_addresses() || ctl_open(sock)) {
-		log_err("cannot start: %s", strerror(errno));
+	errno = 0;
+	if (start_step(loop_init(), "event loop") ||
+	    start_step(watch_signals(), "signals") ||
+	    kernel_open() ||
+	    start_step(route_watch_addresses(), "watching addresses") ||
+	    ctl_open(sock))
 		goto out;
-	}
 	for (struct dev *d = devices; d; d = d->next)
 		if (dev_setup(d) || dev_start(d))
 			goto out;
@@ -469,7 +563,8 @@ int main(int argc, char **argv)
 out:
 	for (struct dev *d = devices, *next; d; d = next) {
 		next = d->next;
-		dev_stop(d, ret == 0);
+		if (!check)
+			dev_stop(d, ret == 0);
 		cfg_free(&d->cfg);
 		free(d);
 	}

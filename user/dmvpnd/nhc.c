@@ -320,6 +320,7 @@ void nhc_rx_reply(struct dev *dev, struct in_addr from,
 	 * holding time): renew within a third of what it granted. */
 	if (m->cies.cie[0].holding_time && m->cies.cie[0].holding_time < hold)
 		hold = m->cies.cie[0].holding_time;
+	n->expires = loop_now() + (uint64_t)hold * 1000;
 	timer_arm(&n->timer, hold * 1000 / 3);
 }
 

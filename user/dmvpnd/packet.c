@@ -117,8 +117,6 @@ int packet_send(struct dev *dev, struct in_addr nbma, struct nhrp_msg *msg)
 	}
 	if (msg->type <= NHRP_TRAFFIC_INDICATION)
 		dev->stats.tx[msg->type]++;
-	log_debug("%s: sent %s id %u to %s", dev->name,
-		  nhrp_type_name(msg->type), msg->request_id,
-		  nbma_str(nbma, a, sizeof(a)));
+	log_packet(dev, true, nbma, msg);
 	return 0;
 }

@@ -258,9 +258,7 @@ void nhrp_rx(struct dev *dev, struct in_addr from, const uint8_t *buf,
 	}
 	if (m.type <= NHRP_TRAFFIC_INDICATION)
 		dev->stats.rx[m.type]++;
-	log_debug("%s: received %s id %u from %s", dev->name,
-		  nhrp_type_name(m.type), m.request_id,
-		  nbma_str(from, a, sizeof(a)));
+	log_packet(dev, false, from, &m);
 	if (m.afn != NHRP_AFN_IPV4 || (m.proto_type != 0x0800 &&
 				       m.proto_type != 0x86dd)) {
 		dev->stats.rx_dropped++;

@@ -205,25 +205,34 @@ int route_src_for(struct in_addr dst, struct in_addr *src)
 	return 0;
 }
 
-/* Read IFLA_DMVPN_LOCAL out of a link's IFLA_LINKINFO/IFLA_INFO_DATA. */
-static void find_local(struct rtattr *rta, int len, struct in_addr *local)
+/* What the agent reads of a dmvpn link's IFLA_LINKINFO/IFLA_INFO_DATA. */
+struct link_attrs {
+	struct in_addr local;
+	bool redirect;
+};
+
+static void find_attrs(struct rtattr *rta, int len, struct link_attrs *la)
 {
 	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		if (rta->rta_type == IFLA_LINKINFO) {
-			find_local(RTA_DATA(rta), (int)RTA_PAYLOAD(rta), local);
+			find_attrs(RTA_DATA(rta), (int)RTA_PAYLOAD(rta), la);
 		} else if (rta->rta_type == IFLA_INFO_DATA) {
 			struct rtattr *d = RTA_DATA(rta);
 			int dlen = (int)RTA_PAYLOAD(rta);
 
-			for (; RTA_OK(d, dlen); d = RTA_NEXT(d, dlen))
+			for (; RTA_OK(d, dlen); d = RTA_NEXT(d, dlen)) {
 				if (d->rta_type == IFLA_DMVPN_LOCAL &&
 				    RTA_PAYLOAD(d) == 4)
-					memcpy(local, RTA_DATA(d), 4);
+					memcpy(&la->local, RTA_DATA(d), 4);
+				else if (d->rta_type == IFLA_DMVPN_REDIRECT &&
+					 RTA_PAYLOAD(d) >= 1)
+					la->redirect = *(uint8_t *)RTA_DATA(d);
+			}
 		}
 	}
 }
 
-int route_link_local(uint32_t ifindex, struct in_addr *local)
+static int link_query(uint32_t ifindex, struct link_attrs *la)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -240,7 +249,7 @@ int route_link_local(uint32_t ifindex, struct in_addr *local)
 	ssize_t n;
 	int fd, ret = -EPROTO;
 
-	local->s_addr = 0;
+	memset(la, 0, sizeof(*la));
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
@@ -260,12 +269,30 @@ int route_link_local(uint32_t ifindex, struct in_addr *local)
 		goto out;
 	}
 	if (nh->nlmsg_type == RTM_NEWLINK) {
-		find_local(IFLA_RTA(NLMSG_DATA(nh)), (int)IFLA_PAYLOAD(nh),
-			   local);
+		find_attrs(IFLA_RTA(NLMSG_DATA(nh)), (int)IFLA_PAYLOAD(nh),
+			   la);
 		ret = 0;
 	}
 out:
 	close(fd);
+	return ret;
+}
+
+int route_link_local(uint32_t ifindex, struct in_addr *local)
+{
+	struct link_attrs la;
+	int ret = link_query(ifindex, &la);
+
+	*local = la.local;
+	return ret;
+}
+
+int route_link_redirect(uint32_t ifindex, bool *redirect)
+{
+	struct link_attrs la;
+	int ret = link_query(ifindex, &la);
+
+	*redirect = la.redirect;
 	return ret;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "parse.h"
 
@@ -455,6 +456,127 @@ void stats_to_json(struct json *j, const struct dmvpn_stats *s)
 			json_u64(j, stats_names[i], s->value[i]);
 }
 
+/* ---- time ---- */
+
+void format_timestamp(struct sbuf *out, int64_t secs, long nsecs)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm)) {
+		sbuf_printf(out, "%" PRId64, secs);
+		return;
+	}
+	sbuf_printf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, nsecs / 1000000);
+}
+
+/* ---- Prometheus text exposition ---- */
+
+/* A label value: backslash, double quote and newline escaped. */
+static void prom_label(struct sbuf *out, const char *name, const char *value,
+		       bool first)
+{
+	sbuf_printf(out, "%s%s=\"", first ? "" : ",", name);
+	for (; *value; value++) {
+		if (*value == '\\' || *value == '"')
+			sbuf_addc(out, '\\');
+		if (*value == '\n') {
+			sbuf_adds(out, "\\n");
+			continue;
+		}
+		sbuf_addc(out, *value);
+	}
+	sbuf_addc(out, '"');
+}
+
+/*
+ * Every metric once, with its HELP and TYPE, then one sample a device:
+ * the format wants a family's samples together.  Counters end in _total;
+ * "entries" is a gauge.
+ */
+void stats_to_prometheus(struct sbuf *out, const struct prom_device *devs,
+			 size_t count)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(stats_names); i++) {
+		bool gauge = i == DMVPN_STATS_A_ENTRIES, any = false;
+		const char *name = stats_names[i];
+
+		for (size_t d = 0; d < count; d++)
+			any |= devs[d].stats && devs[d].stats->present[i];
+		if (!name || !any)
+			continue;
+		sbuf_printf(out, "# HELP dmvpn_%s%s dmvpn device counter %s.\n"
+			    "# TYPE dmvpn_%s%s %s\n", name, gauge ? "" : "_total",
+			    name, name, gauge ? "" : "_total",
+			    gauge ? "gauge" : "counter");
+		for (size_t d = 0; d < count; d++) {
+			if (!devs[d].stats || !devs[d].stats->present[i])
+				continue;
+			sbuf_printf(out, "dmvpn_%s%s{", name,
+				    gauge ? "" : "_total");
+			prom_label(out, "device", devs[d].name, true);
+			sbuf_printf(out, "} %" PRIu64 "\n",
+				    devs[d].stats->value[i]);
+		}
+	}
+}
+
+static void prom_entry_labels(struct sbuf *out, const char *dev,
+			      const struct dmvpn_entry *e)
+{
+	struct sbuf text = SBUF_INIT;
+
+	sbuf_addc(out, '{');
+	prom_label(out, "device", dev, true);
+	format_prefix(&text, &e->prefix, true);
+	prom_label(out, "prefix", sbuf_str(&text), false);
+	sbuf_free(&text);
+	if (e->has_nbma) {
+		text = (struct sbuf)SBUF_INIT;
+		format_nbma(&text, e);
+		prom_label(out, "nbma", sbuf_str(&text), false);
+		sbuf_free(&text);
+	}
+	text = (struct sbuf)SBUF_INIT;
+	format_type(&text, e->type);
+	prom_label(out, "type", sbuf_str(&text), false);
+	sbuf_free(&text);
+	sbuf_addc(out, '}');
+}
+
+/* Per-peer counters: the packets and bytes sent by each cache entry. */
+void entries_to_prometheus(struct sbuf *out, const struct prom_device *devs,
+			   size_t count)
+{
+	static const struct {
+		const char *name, *help;
+		bool bytes;
+	} metrics[] = {
+		{ "dmvpn_entry_tx_packets_total",
+		  "Packets sent by a cache entry (a peer or prefix).", false },
+		{ "dmvpn_entry_tx_bytes_total",
+		  "Bytes sent by a cache entry (a peer or prefix).", true },
+	};
+
+	for (size_t m = 0; m < ARRAY_SIZE(metrics); m++) {
+		sbuf_printf(out, "# HELP %s %s\n# TYPE %s counter\n",
+			    metrics[m].name, metrics[m].help, metrics[m].name);
+		for (size_t d = 0; d < count; d++) {
+			for (size_t i = 0; i < devs[d].entry_count; i++) {
+				const struct dmvpn_entry *e = &devs[d].entries[i];
+
+				sbuf_adds(out, metrics[m].name);
+				prom_entry_labels(out, devs[d].name, e);
+				sbuf_printf(out, " %" PRIu64 "\n",
+					    metrics[m].bytes ? e->tx_bytes :
+					    e->tx_packets);
+			}
+		}
+	}
+}
+
 /* ---- events ---- */
 
 const char *event_name(unsigned int cmd)
@@ -590,10 +712,18 @@ static void event_packet_to_json(struct json *j, const struct dmvpn_event *ev)
 void event_to_json(struct json *j, const struct dmvpn_event *ev,
 		   const char *dev)
 {
+	event_to_json_at(j, ev, dev, NULL);
+}
+
+void event_to_json_at(struct json *j, const struct dmvpn_event *ev,
+		      const char *dev, const char *time)
+{
 	struct sbuf name = SBUF_INIT;
 
 	event_name_text(&name, ev);
 	json_open_object(j, NULL);
+	if (time)
+		json_string(j, "time", time);
 	json_string(j, "event", sbuf_str(&name));
 	json_string(j, "dev", dev);
 	if (ev->has_entry)

@@ -87,6 +87,25 @@ void stats_to_text(struct sbuf *out, const struct dmvpn_stats *s,
 /* Members of the current JSON object, one a counter. */
 void stats_to_json(struct json *j, const struct dmvpn_stats *s);
 
+/* One device's counters and cache, for the Prometheus exposition. */
+struct prom_device {
+	const char *name;
+	const struct dmvpn_stats *stats;	/* NULL: none read */
+	const struct dmvpn_entry *entries;
+	size_t entry_count;
+};
+
+/*
+ * Prometheus text format (as node_exporter's textfile collector reads
+ * it): the device counters as dmvpn_<name>_total{device="..."} and the
+ * entry count as the gauge dmvpn_entries; per entry,
+ * dmvpn_entry_tx_{packets,bytes}_total{device,prefix,nbma,type}.
+ */
+void stats_to_prometheus(struct sbuf *out, const struct prom_device *devs,
+			 size_t count);
+void entries_to_prometheus(struct sbuf *out, const struct prom_device *devs,
+			   size_t count);
+
 /* ---- events ---- */
 
 /* "miss", "redirect", "expired", or NULL. */
@@ -98,6 +117,11 @@ void event_to_text(struct sbuf *out, const struct dmvpn_event *ev,
 		   const char *dev);
 void event_to_json(struct json *j, const struct dmvpn_event *ev,
 		   const char *dev);
+/* The same with a "time" key first (NULL: none), for monitor -t. */
+void event_to_json_at(struct json *j, const struct dmvpn_event *ev,
+		      const char *dev, const char *time);
+/* UTC, to the millisecond: "2026-12-04T22:50:13.123Z". */
+void format_timestamp(struct sbuf *out, int64_t secs, long nsecs);
 
 /* ---- errors ---- */
 

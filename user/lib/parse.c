@@ -289,7 +289,7 @@ static int kw_holdtime(struct cache_request *req, const char *value,
 	if (!strcmp(value, "never")) {
 		req->entry.holdtime = 0;
 	} else if (parse_uint(value, HOLDTIME_MAX, &req->entry.holdtime)) {
-		errmsg_set(err, "invalid holdtime '%s' (0..%u seconds, "
+		errmsg_set(err, "invalid holdtime '%s' (1..%u seconds, "
 			   "or 'never')", value, HOLDTIME_MAX);
 		return -1;
 	}

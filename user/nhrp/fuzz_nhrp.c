@@ -6,7 +6,9 @@
  * give a reason and an offset inside the input when it refuses.  An input
  * that parses must build again, the result must parse to the same message,
  * building that message must give the same bytes, and building into one
- * byte less room must fail.
+ * byte less room must fail.  nhrp_describe() (the agent's debug log of
+ * every packet, even a stranger's) must stay inside its buffer and end it
+ * with a NUL, however small the buffer.
  *
  * Each input is tried as it is and, since a mutation almost always breaks
  * the checksum, again with ar$chksum made right, so that the fuzzer gets
@@ -28,6 +30,24 @@ static void fail(const char *what, const char *why)
 	abort();
 }
 
+/* A small heap buffer, so that ASan sees a write past its end. */
+static void describe(const struct nhrp_msg *m)
+{
+	static const size_t sizes[] = { 1, 5, 64, 1024, 8192 };
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		char *buf = malloc(sizes[i]);
+		size_t n;
+
+		if (!buf)
+			return;
+		n = nhrp_describe(m, buf, sizes[i]);
+		if (n >= sizes[i] || buf[n] != '\0' || strlen(buf) != n)
+			fail("nhrp_describe: length or NUL wrong", NULL);
+		free(buf);
+	}
+}
+
 static void check_one(const uint8_t *data, size_t size)
 {
 	static uint8_t out1[MAX_PACKET], out2[MAX_PACKET];
@@ -44,6 +64,8 @@ static void check_one(const uint8_t *data, size_t size)
 			fail("refused at an offset past the input", err.reason);
 		return;
 	}
+
+	describe(&m1);
 
 	n1 = nhrp_build(&m1, out1, sizeof(out1), &why);
 	if (n1 < 0)

@@ -243,6 +243,19 @@ void nhrp_msg_init(struct nhrp_msg *msg, enum nhrp_type type);
 /* The IP one's-complement checksum over @len bytes (0 in a valid packet). */
 uint16_t nhrp_checksum(const uint8_t *buf, size_t len);
 
+/**
+ * nhrp_describe() - one line of text for logs ("debug nhrp")
+ * @msg: a parsed or built message
+ * @buf: output, always NUL terminated when @size > 0
+ * @size: bytes at @buf; a longer line is cut and ends in "..."
+ *
+ * Type, request ID, hop count, flags, addresses, every CIE and extension;
+ * never the authentication secret.
+ *
+ * Return: the length written.
+ */
+size_t nhrp_describe(const struct nhrp_msg *msg, char *buf, size_t size);
+
 /* Names for logs and the CLI; "unknown" for values not listed above. */
 const char *nhrp_type_name(unsigned int type);
 const char *nhrp_error_name(unsigned int code);

@@ -459,6 +459,11 @@ static const struct {
 	  PATH ":1: map: nbma given twice" },
 	{ "map 10.0.0.0/24 multicast nbma 192.0.2.1 multicast\n",
 	  PATH ":1: map: multicast given twice" },
+	{ "map 10.0.0.1 192.0.2.1\n",
+	  PATH ":1: map: unexpected \"192.0.2.1\": IOS's \"ip nhrp map 10.0.0.1 "
+	  "192.0.2.1\" is \"map 10.0.0.1 nbma 192.0.2.1\" here" },
+	{ "map 10.0.0.0/24 nbma 192.0.2.1 192.0.2.2\n",
+	  PATH ":1: map: unexpected \"192.0.2.2\" (expected nbma or multicast)" },
 	{ "map 10.0.0.0/24 nbma 192.0.2.1 priority 1\n",
 	  PATH ":1: map: unexpected \"priority\" (expected nbma or multicast)" },
 	{ "map 10.0.0.0/24 nbma 192.0.2.1\nmap 10.0.0.0/24 nbma 192.0.2.2\n",
@@ -496,7 +501,9 @@ static const struct {
 	  PATH ":1: nhs: expected the hub's tunnel address or \"dynamic\", got \"hub1\"" },
 	{ "nhs nbma 192.0.2.1\n",
 	  PATH ":1: nhs: expected the hub's tunnel address or \"dynamic\", got \"nbma\"" },
-	{ "nhs 10.0.0.1\n", PATH ":1: nhs: expected \"nbma ADDRESS|NAME\"" },
+	{ "nhs 10.0.0.1\n", PATH ":1: nhs: expected \"nbma ADDRESS|NAME\"; "
+	  "IOS's \"ip nhrp nhs 10.0.0.1\" with \"ip nhrp map 10.0.0.1 NBMA\" "
+	  "is \"nhs 10.0.0.1 nbma NBMA\" here" },
 	{ "nhs dynamic priority 1\n", PATH ":1: nhs: expected \"nbma ADDRESS|NAME\"" },
 	{ "nhs 10.0.0.1 nbma\n",
 	  PATH ":1: nhs: nbma: expected an IPv4 address or DNS name" },
@@ -793,6 +800,44 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* ---- warnings: what parses but the role ignores ---- */
+
+static const struct {
+	const char *text;
+	const char *warning;	/* NULL: none */
+} warnings[] = {
+	{ MIN_HUB "shortcut on\n",
+	  PATH ":3: shortcut is for a spoke; a hub ignores it" },
+	{ MIN_HUB "unique off\n",
+	  PATH ":3: unique is for registering with an nhs; this hub has none" },
+	{ MIN_HUB "registration-timeout 9\n",
+	  PATH ":3: registration-timeout is for registering with an nhs; "
+	  "this hub has none" },
+	{ MIN_SPOKE "redirect on\n",
+	  PATH ":4: redirect is for a hub; a spoke ignores it" },
+	/* A hub that registers with a hub above it does register. */
+	{ MIN_HUB "nhs 10.0.0.1 nbma 192.0.2.1\nunique off\n"
+	  "registration-timeout 9\n", NULL },
+	{ MIN_HUB "redirect off\n", NULL },
+	{ MIN_SPOKE "shortcut off\nunique off\nregistration-timeout 9\n", NULL },
+};
+
+START_TEST(test_warnings)
+{
+	struct cfg cfg;
+
+	parse_ok(warnings[_i].text, &cfg);
+	if (!warnings[_i].warning) {
+		ck_assert_msg(cfg.warning_count == 0, "unexpected: %s",
+			      cfg.warnings[0].text);
+	} else {
+		ck_assert_uint_eq(cfg.warning_count, 1);
+		ck_assert_str_eq(cfg.warnings[0].text, warnings[_i].warning);
+	}
+	cfg_free(&cfg);
+}
+END_TEST
+
 /* ---- files ---- */
 
 START_TEST(test_examples)
@@ -811,13 +856,15 @@ START_TEST(test_examples)
 	ck_assert_uint_eq(hub.auth_len, 8);
 	ck_assert_mem_eq(hub.auth, "DMVPNKEY", 8);
 	ck_assert_uint_eq(hub.map_count, 2);
-	ck_assert_uint_eq(hub.mcast_nbma_count, 1);
+	ck_assert_uint_eq(hub.mcast_nbma_count, 0);
+	ck_assert_uint_eq(hub.warning_count, 0);
 	ck_assert_uint_eq(hub.qos_group_count, 2);
 	ck_assert_ptr_nonnull(cfg_find_qos_group(&hub, "spoke-gold"));
 
 	ck_assert_msg(cfg_load("dmvpnd/examples/spoke.conf", "dmvpn0", &spoke,
 			       &err) == 0, "%s", err.text);
 	ck_assert_int_eq(spoke.role, CFG_ROLE_SPOKE);
+	ck_assert_uint_eq(spoke.warning_count, 0);
 	ck_assert_uint_eq(spoke.network_id, hub.network_id);
 	ck_assert_uint_eq(spoke.auth_len, hub.auth_len);
 	ck_assert_mem_eq(spoke.auth, hub.auth, hub.auth_len);
@@ -854,7 +901,7 @@ static void write_temp(char *path, const void *data, size_t len)
 START_TEST(test_load_errors)
 {
 	struct errmsg err = { "" };
-	char path[64], want[128];
+	char path[64], want[256];
 	struct cfg cfg;
 
 	ck_assert_int_eq(cfg_load("dmvpnd/examples/none.conf", IFNAME, &cfg,
@@ -879,6 +926,16 @@ START_TEST(test_load_errors)
 	ck_assert_int_eq(cfg_load(path, IFNAME, &cfg, &err), -1);
 	unlink(path);
 	snprintf(want, sizeof(want), "%s:3: NUL byte in the file", path);
+	ck_assert_str_eq(err.text, want);
+	assert_zeroed(&cfg);
+
+	/* Parsed, but what the agent cannot do is refused on load, for
+	 * start, reload and --check alike. */
+	write_temp(path, MIN_HUB "\nmulticast nbma 192.0.2.1\n", 48);
+	ck_assert_int_eq(cfg_load(path, IFNAME, &cfg, &err), -1);
+	unlink(path);
+	snprintf(want, sizeof(want), "%s:4: \"multicast nbma\" is not "
+		 "supported yet; use \"map PROTO nbma ADDR multicast\"", path);
 	ck_assert_str_eq(err.text, want);
 	assert_zeroed(&cfg);
 }
@@ -931,6 +988,7 @@ static Suite *config_suite(void)
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, test_error, 0, ARRAY_SIZE(errors));
 	tcase_add_loop_test(tc, test_accepted, 0, ARRAY_SIZE(accepted));
+	tcase_add_loop_test(tc, test_warnings, 0, ARRAY_SIZE(warnings));
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_load_errors);
 	suite_add_tcase(s, tc);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dmvpnd's pure building blocks: the prefix-keyed hash map (a hub keeps
- * every registration in one) and the timer heap (every retry, renewal and
- * expiry check is a timer).
+ * every registration in one), the timer heap (every retry, renewal and
+ * expiry check is a timer) and the control socket's command words.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dmvpnd/amap.h"
+#include "dmvpnd/ctlcmd.h"
 #include "dmvpnd/loop.h"
 #include "dmvpnd/ratelimit.h"
 #include "testutil.h"
@@ -221,6 +222,103 @@ START_TEST(ratelimit_is_per_source_and_global)
 }
 END_TEST
 
+/* ---- control socket commands, parsed as dmvpnctl parses its own ---- */
+
+static const struct {
+	const char *words;
+	int what;		/* -1: refused */
+	const char *result;	/* "dev=.. detail dry-run on peer=.." or the error */
+} ctl_cases[] = {
+	{ "show dmvpn", CTL_SHOW_DMVPN, "" },
+	{ "sh dmvpn", CTL_SHOW_DMVPN, "" },
+	{ "s d", CTL_SHOW_DMVPN, "" },
+	{ "show dmvpn detail", CTL_SHOW_DMVPN, "detail" },
+	{ "sh dm det dev dmvpn1", CTL_SHOW_DMVPN, "dev=dmvpn1 detail" },
+	{ "dev dmvpn0 show dmvpn", CTL_SHOW_DMVPN, "dev=dmvpn0" },
+	{ "show nhrp cache", CTL_SHOW_CACHE, "" },
+	{ "sh n c", CTL_SHOW_CACHE, "" },
+	{ "show nhrp nhs dev x", CTL_SHOW_NHS, "dev=x" },
+	{ "show nhrp sh", CTL_SHOW_SHORTCUT, "" },
+	{ "show nhrp st", CTL_SHOW_STATS, "" },
+	{ "purge 10.0.0.0/24 dev dmvpn0", CTL_PURGE, "dev=dmvpn0 peer=10.0.0.0/24" },
+	{ "flush", CTL_FLUSH, "" },
+	{ "fl dev dmvpn0", CTL_FLUSH, "dev=dmvpn0" },
+	{ "reload", CTL_RELOAD, "" },
+	{ "rel --dry-run", CTL_RELOAD, "dry-run" },
+	{ "debug", CTL_DEBUG_SHOW, "" },
+	{ "debug nhrp", CTL_DEBUG_SHOW, "" },
+	{ "deb nhrp on", CTL_DEBUG_NHRP, "on" },
+	{ "debug nhrp off", CTL_DEBUG_NHRP, "" },
+	{ "debug nhrp peer 192.0.2.7 on", CTL_DEBUG_NHRP, "on peer=192.0.2.7/32" },
+	{ "debug nhrp p fd00::7 of", CTL_DEBUG_NHRP, "peer=fd00::7/128" },
+	{ "", -1, "expected a command" },
+	{ "sho", -1, "show: expected dmvpn or nhrp" },
+	{ "bogus", -1, "unknown command \"bogus\"" },
+	{ "show dmvpn typo", -1, "show dmvpn: expected detail, got \"typo\"" },
+	{ "show dmvpn detail more", -1, "show dmvpn: unexpected \"more\"" },
+	{ "show nhrp s", -1, "show nhrp: \"s\" is ambiguous (expected cache, "
+	  "nhs, shortcut or stats)" },
+	{ "show nhrp bogus", -1, "show nhrp: expected cache, nhs, shortcut or "
+	  "stats, got \"bogus\"" },
+	{ "show dmvpn dev", -1, "dev: expected a device name" },
+	{ "show dmvpn dev a dev b", -1, "dev given twice" },
+	{ "purge 10.0.0.0/24", -1, "purge: which device? add \"dev NAME\"" },
+	{ "purge dev x", -1, "purge: which prefix?" },
+	{ "flush now", -1, "flush: unexpected \"now\"" },
+	{ "reload now", -1, "reload: unexpected \"now\"" },
+	{ "reload --dry-run now", -1, "reload: unexpected \"now\"" },
+	{ "debug bgp", -1, "debug: expected nhrp, got \"bgp\"" },
+	{ "debug nhrp maybe", -1, "debug nhrp: expected peer, on or off, got "
+	  "\"maybe\"" },
+	{ "debug nhrp peer", -1, "debug nhrp peer: expected an address" },
+	{ "debug nhrp peer 10.0.0.0/8 on", -1, "debug nhrp peer: expected an "
+	  "NBMA or tunnel address, got \"10.0.0.0/8\"" },
+	{ "debug nhrp peer 10.0.0.1", -1, "debug nhrp peer: expected on or off" },
+	{ "debug nhrp on off", -1, "debug nhrp: unexpected \"off\"" },
+};
+
+START_TEST(ctl_commands)
+{
+	char buf[256], *argv[16], *save = NULL, *w, got[256];
+	struct ctl_cmd cmd;
+	struct errmsg err = { "" };
+	int argc = 0, ret;
+
+	snprintf(buf, sizeof(buf), "%s", ctl_cases[_i].words);
+	for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	ret = ctl_cmd_parse(argc, argv, &cmd, &err);
+	if (ctl_cases[_i].what < 0) {
+		ck_assert_msg(ret == -1, "\"%s\" accepted", ctl_cases[_i].words);
+		ck_assert_msg(!strncmp(err.text, ctl_cases[_i].result,
+				       strlen(ctl_cases[_i].result)),
+			      "\"%s\": got \"%s\"", ctl_cases[_i].words,
+			      err.text);
+		return;
+	}
+	ck_assert_msg(ret == 0, "\"%s\": %s", ctl_cases[_i].words, err.text);
+	ck_assert_int_eq(cmd.what, ctl_cases[_i].what);
+	got[0] = '\0';
+	if (cmd.dev)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got),
+			 " dev=%s", cmd.dev);
+	if (cmd.detail)
+		strcat(got, " detail");
+	if (cmd.dry_run)
+		strcat(got, " dry-run");
+	if (cmd.on)
+		strcat(got, " on");
+	if (cmd.has_peer || cmd.what == CTL_PURGE) {
+		char a[64];
+
+		inet_ntop(cmd.peer.family, cmd.peer.addr.bytes, a, sizeof(a));
+		snprintf(got + strlen(got), sizeof(got) - strlen(got),
+			 " peer=%s/%u", a, cmd.peer.len);
+	}
+	ck_assert_str_eq(got[0] ? got + 1 : got, ctl_cases[_i].result);
+}
+END_TEST
+
 static Suite *dmvpnd_suite(void)
 {
 	Suite *s = suite_create("dmvpnd");
@@ -236,6 +334,10 @@ static Suite *dmvpnd_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ratelimit");
 	tcase_add_test(tc, ratelimit_is_per_source_and_global);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("control commands");
+	tcase_add_loop_test(tc, ctl_commands, 0,
+			    sizeof(ctl_cases) / sizeof(ctl_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -328,6 +328,73 @@ START_TEST(test_stats_text)
 }
 END_TEST
 
+START_TEST(test_timestamp)
+{
+	format_timestamp(&out, 1796424613, 123999999);
+	sbuf_addc(&out, '|');
+	format_timestamp(&out, 0, 0);
+	ck_assert_str_eq(sbuf_str(&out),
+			 "2026-12-04T22:50:13.123Z|1970-01-01T00:00:00.000Z");
+}
+END_TEST
+
+/* The exposition node_exporter's textfile collector reads: each family
+ * once with HELP and TYPE, samples of every device together, labels
+ * escaped. */
+START_TEST(test_stats_prometheus)
+{
+	struct dmvpn_stats a = { 0 }, b = { 0 };
+	struct dmvpn_entry e[2] = { 0 };
+	struct prom_device devs[2] = {
+		{ .name = "dmvpn0", .stats = &a, .entries = e, .entry_count = 2 },
+		{ .name = "q\"\\", .stats = &b },
+	};
+
+	a.present[DMVPN_STATS_A_TX_SHORTCUT] = true;
+	a.value[DMVPN_STATS_A_TX_SHORTCUT] = 42;
+	a.present[DMVPN_STATS_A_ENTRIES] = true;
+	a.value[DMVPN_STATS_A_ENTRIES] = 2;
+	b.present[DMVPN_STATS_A_TX_SHORTCUT] = true;
+	b.value[DMVPN_STATS_A_TX_SHORTCUT] = 7;
+	stats_to_prometheus(&out, devs, 2);
+	ck_assert_str_eq(sbuf_str(&out),
+		"# HELP dmvpn_tx_shortcut_total dmvpn device counter tx_shortcut.\n"
+		"# TYPE dmvpn_tx_shortcut_total counter\n"
+		"dmvpn_tx_shortcut_total{device=\"dmvpn0\"} 42\n"
+		"dmvpn_tx_shortcut_total{device=\"q\\\"\\\\\"} 7\n"
+		"# HELP dmvpn_entries dmvpn device counter entries.\n"
+		"# TYPE dmvpn_entries gauge\n"
+		"dmvpn_entries{device=\"dmvpn0\"} 2\n");
+
+	sbuf_free(&out);
+	out = (struct sbuf)SBUF_INIT;
+	e[0].prefix.family = AF_INET;
+	e[0].prefix.len = 24;
+	e[0].prefix.addr.bytes[0] = 10;
+	e[0].prefix.addr.bytes[1] = 2;
+	e[0].has_nbma = true;
+	e[0].nbma.s_addr = htonl(0xc0000203);
+	e[0].type = DMVPN_ENTRY_SHORTCUT;
+	e[0].tx_packets = 5;
+	e[0].tx_bytes = 420;
+	e[1].prefix.family = AF_INET;
+	e[1].prefix.len = 32;
+	e[1].prefix.addr.bytes[0] = 10;
+	e[1].prefix.addr.bytes[3] = 9;
+	e[1].type = DMVPN_ENTRY_NEGATIVE;
+	entries_to_prometheus(&out, devs, 2);
+	ck_assert_str_eq(sbuf_str(&out),
+		"# HELP dmvpn_entry_tx_packets_total Packets sent by a cache entry (a peer or prefix).\n"
+		"# TYPE dmvpn_entry_tx_packets_total counter\n"
+		"dmvpn_entry_tx_packets_total{device=\"dmvpn0\",prefix=\"10.2.0.0/24\",nbma=\"192.0.2.3\",type=\"shortcut\"} 5\n"
+		"dmvpn_entry_tx_packets_total{device=\"dmvpn0\",prefix=\"10.0.0.9/32\",type=\"negative\"} 0\n"
+		"# HELP dmvpn_entry_tx_bytes_total Bytes sent by a cache entry (a peer or prefix).\n"
+		"# TYPE dmvpn_entry_tx_bytes_total counter\n"
+		"dmvpn_entry_tx_bytes_total{device=\"dmvpn0\",prefix=\"10.2.0.0/24\",nbma=\"192.0.2.3\",type=\"shortcut\"} 420\n"
+		"dmvpn_entry_tx_bytes_total{device=\"dmvpn0\",prefix=\"10.0.0.9/32\",type=\"negative\"} 0\n");
+}
+END_TEST
+
 /* ---- events ---- */
 
 static const uint8_t ipv4_head[20] = {
@@ -470,6 +537,8 @@ static Suite *format_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_stats_names);
 	tcase_add_test(tc, test_stats_text);
+	tcase_add_test(tc, test_stats_prometheus);
+	tcase_add_test(tc, test_timestamp);
 	tcase_add_test(tc, test_packet_head);
 	tcase_add_test(tc, test_event_text);
 	tcase_add_loop_test(tc, test_errno_text, 0, ARRAY_SIZE(errnos));

@@ -233,6 +233,8 @@ START_TEST(test_event_json)
 	event_to_json(&j, &redirect, "tun0");
 	event_to_json(&j, &truncated, "tun0");
 	event_to_json(&j, &expired, "tun1");
+	/* monitor -t: the time comes first */
+	event_to_json_at(&j, &miss, "tun0", "2026-12-04T22:50:13.123Z");
 	ck_assert_str_eq(sbuf_str(&out),
 		"{\"event\":\"miss\",\"dev\":\"tun0\",\"prefix\":\"2001:db8::9\","
 		"\"prefixlen\":128,\"family\":\"inet6\"}"
@@ -241,7 +243,10 @@ START_TEST(test_event_json)
 		"{\"event\":\"redirect\",\"dev\":\"tun0\",\"packet_len\":3}"
 		"{\"event\":\"expired\",\"dev\":\"tun1\",\"prefix\":\"10.9.0.0\","
 		"\"prefixlen\":16,\"family\":\"inet\",\"nbma\":\"192.0.2.9\","
-		"\"type\":\"shortcut\"}");
+		"\"type\":\"shortcut\"}"
+		"{\"time\":\"2026-12-04T22:50:13.123Z\",\"event\":\"miss\","
+		"\"dev\":\"tun0\",\"prefix\":\"2001:db8::9\","
+		"\"prefixlen\":128,\"family\":\"inet6\"}");
 }
 END_TEST
 

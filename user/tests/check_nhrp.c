@@ -655,6 +655,38 @@ START_TEST(test_frr_registration_parse)
 }
 END_TEST
 
+/* "debug nhrp": FRR's registration as one line, the secret left out. */
+START_TEST(test_describe)
+{
+	static const char want[] =
+		"registration-request id 42 hop 1 flags U,NAT "
+		"src 10.255.0.2 nbma 192.0.2.2 dst 10.255.0.1 "
+		"[success /255 nbma - proto - holdtime 7200 mtu 1400] "
+		"responder (empty) forward-transit (empty) "
+		"reverse-transit (empty) auth type 1 "
+		"nat-address [success /32 nbma 192.0.2.1 proto 10.255.0.1 "
+		"holdtime 0 mtu 1400]";
+	struct nhrp_parse_error err;
+	struct nhrp_msg m;
+	char text[512], small[24];
+
+	ck_assert_int_eq(parse_exact(frr_registration, sizeof(frr_registration),
+				     &m, &err), 0);
+	ck_assert_uint_eq(nhrp_describe(&m, text, sizeof(text)), strlen(want));
+	ck_assert_str_eq(text, want);
+	ck_assert_ptr_null(strstr(text, "secret"));
+	/* Cut, marked, and NUL terminated within the buffer. */
+	ck_assert_uint_eq(nhrp_describe(&m, small, sizeof(small)),
+			  sizeof(small) - 1);
+	ck_assert_str_eq(small, "registration-request...");
+	m.type = 99;
+	m.flags = 0x0100;
+	nhrp_describe(&m, text, sizeof(text));
+	ck_assert_msg(!strncmp(text, "unknown 99 hop 1 flags 0x0100 src ", 34),
+		      "%s", text);
+}
+END_TEST
+
 START_TEST(test_frr_registration_build)
 {
 	uint8_t buf[256];
@@ -1436,6 +1468,7 @@ static Suite *nhrp_suite(void)
 	tc = tcase_create("wire");
 	tcase_add_test(tc, test_frr_registration_parse);
 	tcase_add_test(tc, test_frr_registration_build);
+	tcase_add_test(tc, test_describe);
 	tcase_add_test(tc, test_frr_traffic_indication);
 	tcase_add_test(tc, test_frr_resolution);
 	tcase_add_test(tc, test_mandatory_layout);

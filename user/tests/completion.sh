@@ -41,8 +41,18 @@ expect "show nhrp" "$(complete_after show nhrp)" \
 expect "cache add 10.0.0.0/8 nbma 192.0.2.1 dev x type" \
 	"$(complete_after cache add 10.0.0.0/8 nbma 192.0.2.1 dev x type)" \
 	"$(sed -n 's/^  TYPE *:= { \([a-z |]*\) }.*/\1/p' <<<"$help" | tr -d '|')"
+expect "show dmvpn" "$(complete_after show dmvpn)" \
+	"$(sed -n 's/^  show dmvpn \[ \([a-z]*\) \].*/\1/p' <<<"$help") dev"
+expect "stats" "$(complete_after stats)" \
+	"$(sed -n 's/^  stats \[ \([a-z]*\) [A-Z]* \] \[ \([a-z]*\) \].*/\1 \2/p' <<<"$help")"
+expect "reload" "$(complete_after reload)" \
+	"$(sed -n 's/^  reload \[ \(--[a-z-]*\) \].*/\1/p' <<<"$help")"
+expect "debug" "$(complete_after debug)" \
+	"$(sed -n 's/^  debug \[ \([a-z]*\) .*/\1/p' <<<"$help")"
+expect "debug nhrp" "$(complete_after debug nhrp)" "peer on off"
+expect "debug nhrp peer 192.0.2.1" "$(complete_after debug nhrp peer 192.0.2.1)" "on off"
 expect "--" "$(COMP_WORDS=(dmvpnctl --); COMP_CWORD=1; _dmvpnctl; printf '%s\n' "${COMPREPLY[@]}")" \
-	"$(grep -o -- '--[a-z]*' <<<"$help" | grep -v -- '--version$' | sort -u) --version"
+	"$(sed -n '/^Options:/,$p' <<<"$help" | grep -o -- '--[a-z]*' | grep -v -- '--version$' | sort -u) --version"
 
 [ "$failed" -eq 0 ] && echo "completion: ok"
 exit "$failed"

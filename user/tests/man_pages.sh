@@ -68,7 +68,7 @@ commands() {
 	}' | sort -u
 }
 
-objects="cache stats monitor show purge flush reload"
+objects="cache stats monitor show purge flush reload debug"
 "$dmvpnctl" --help | commands "$objects" >"$tmp/help.commands"
 render dmvpnctl.8 200 | commands "$objects" >"$tmp/page.commands"
 [ -s "$tmp/help.commands" ] || fail "dmvpnctl --help: no command found"
