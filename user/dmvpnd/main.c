@@ -190,6 +190,69 @@ static void dev_stop(struct dev *dev, bool purge)
 	packet_close(dev);
 }
 
+/*
+ * A device deleted under us (by an operator, or with its module) leaves
+ * nothing to serve: its entries went with it.  The configuration stays,
+ * and the device is adopted again when one of that name comes back, as
+ * after a start (issue 14: the agent used to run on, doing nothing).
+ */
+static void dev_gone(struct dev *dev)
+{
+	log_warn("%s: the device is gone; waiting for it to come back",
+		 dev->name);
+	dev_stop(dev, false);
+	dev->ifindex = 0;
+}
+
+/* Whether @dev can be served: the device is there, with an address. */
+static bool dev_ready(struct dev *dev)
+{
+	uint32_t ifindex = if_nametoindex(dev->name);
+	struct dmvpn_prefix p;
+
+	if (!ifindex || !is_dmvpn(ifindex))
+		return false;
+	return dev->cfg.protocol_address.family ||
+	       !route_dev_addr(ifindex, AF_INET, &p) ||
+	       !route_dev_addr(ifindex, AF_INET6, &p);
+}
+
+static void dev_adopt(struct dev *dev)
+{
+	log_info("%s: the device is back", dev->name);
+	if (dev_setup(dev) || dev_start(dev)) {
+		log_err("%s: cannot serve the device", dev->name);
+		dev_stop(dev, false);
+		dev->ifindex = 0;
+	}
+}
+
+void agent_check_devices(void)
+{
+	bool reopened = false;
+
+	for (struct dev *dev = devices; dev; dev = dev->next)
+		if (dev->ifindex && if_nametoindex(dev->name) != dev->ifindex)
+			dev_gone(dev);
+	for (struct dev *dev = devices; dev; dev = dev->next) {
+		if (dev->ifindex || !dev_ready(dev))
+			continue;
+		/* The module may have been reloaded meanwhile: its family
+		 * has a new id, and our sockets left its event group. */
+		if (!reopened) {
+			if (kernel_reopen())
+				return;
+			reopened = true;
+		}
+		dev_adopt(dev);
+	}
+	/* Events for the devices still served may have been missed while
+	 * the sockets were new. */
+	for (struct dev *dev = devices; reopened && dev; dev = dev->next)
+		if (dev->ifindex)
+			agent_resync(dev);
+}
+
 static int add_device(const char *dir, const char *name)
 {
 	struct dev *dev = calloc(1, sizeof(*dev));
@@ -257,6 +320,15 @@ size_t agent_flush(struct dev *dev)
 	return resolve_flush(dev);
 }
 
+void agent_resync(struct dev *dev)
+{
+	dev->stats.resyncs++;
+	if (dev->cfg.role == CFG_ROLE_HUB)
+		nhs_resync(dev);
+	else
+		resolve_resync(dev);
+}
+
 static bool map_configured(const struct cfg *cfg, const struct cfg_map *m)
 {
 	for (unsigned int i = 0; i < cfg->map_count; i++)
@@ -270,6 +342,13 @@ static void dev_apply(struct dev *dev, struct cfg *fresh)
 {
 	struct cfg old = dev->cfg;
 
+	/* A device that is gone takes the new configuration when it is
+	 * adopted again. */
+	if (!dev->ifindex) {
+		dev->cfg = *fresh;
+		cfg_free(&old);
+		return;
+	}
 	for (unsigned int i = 0; i < old.map_count; i++) {
 		if (!map_configured(fresh, &old.maps[i])) {
 			struct dmvpn_prefix p;

@@ -1,0 +1,190 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dmvpn_agent_resync.sh: dmvpnd keeps up with a kernel that changes under
+# it (issue 14, items 12 and 13).
+#
+#                       netns wan: bridge br0 (the "Internet")
+#          +-------------------+-------------------+
+#          | 192.0.2.1         | 192.0.2.2         | 192.0.2.3      NBMA
+#      +---+----+          +---+----+          +---+----+
+#      |  hub   |          |   s1   |          |   s2   |
+#      | dmvpnd |          | dmvpnd |          | dmvpnd |
+#      +--------+          +---+----+          +---+----+
+#      10.255.0.1          10.255.0.2          10.255.0.3      tunnel
+#                          lan1 10.1.0.0/24    lan2 10.2.0.0/24
+#
+# Checks:
+#   - lost kernel events: the hub's agent is stopped (SIGSTOP) while 4000
+#     entries expire, which fills its event socket; then s2 dies without a
+#     purge and its registration expires in the kernel, the expiry event
+#     dropped (ENOBUFS).  Continued, the agent reads the cache again: its
+#     "show dmvpn" no longer lists s2, and lists s1 (which re-registers)
+#   - the same for a spoke: s1's shortcut to s2 (Phase 2: the route's next
+#     hop, 10.255.0.3) expires while its agent is stopped and its event
+#     socket full; continued, s1 forgets it
+#   - a device deleted and created again under a running agent (s1): the
+#     agent adopts the new one, installs its NHS entry, registers again,
+#     and lan1 reaches lan2
+#   - the module unloaded and loaded again, every device created again:
+#     the agents find the new generic netlink family, every spoke is
+#     registered again, lan1 reaches lan2; all agents alive; dmesg clean
+
+# The lab's namespace variables are assigned by setup_ns.
+# shellcheck source-path=SCRIPTDIR disable=SC2154
+source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/lab.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/agent.sh"
+
+GENL=$DMVPN_SELFTESTS/dmvpn_genl.py
+HOLD=8
+FLOOD=4000
+
+cleanup() {
+	agents_stop KILL
+	wait 2>/dev/null
+	agent_logs_keep agent-resync-logs
+	dmvpn_cleanup
+}
+trap cleanup EXIT
+set -u
+
+spoke_conf() {
+	agent_conf "$1" "role spoke
+network-id 7
+holdtime $HOLD
+nhs 10.255.0.1 nbma 192.0.2.1"
+}
+
+# flood NODE: FLOOD entries that expire within 2 s, added while NODE's
+# agent is stopped, so that their expiry events overflow its socket.
+flood() {
+	local i
+	for ((i = 0; i < FLOOD; i++)); do
+		echo "add dmvpn0 10.128.$((i / 250)).$((i % 250 + 1))/32" \
+			"nbma=192.0.2.99 type=2 holdtime=1"
+	done | ip netns exec "$(lab_ns "$1")" python3 -S "$GENL" batch |
+		grep -c '^ok'
+}
+
+flood_gone() {
+	[ "$(lab_ctl "$1" cache show dev dmvpn0 | grep -c '10\.128\.')" -eq 0 ]
+}
+
+no_entry() {
+	! lab_ctl "$1" cache get "$2" dev dmvpn0 >/dev/null 2>&1
+}
+
+# flood_while_stopped NODE: NODE's agent stopped, FLOOD expiry events
+# queued for it (more than its socket holds), until it is continued.
+flood_while_stopped() {
+	local n
+	kill -STOP "${AGENT_PID[$1]}" || return 1
+	n=$(flood "$1")
+	[ "$n" -eq "$FLOOD" ] || {
+		echo "$n of $FLOOD entries added"
+		return 1
+	}
+	wait_until 30 flood_gone "$1" || {
+		echo "the flood did not expire"
+		return 1
+	}
+}
+
+# dev_recreate NODE INDEX: NODE's dmvpn0 as lab_up makes it, with routes.
+dev_recreate() {
+	local ns
+	ns=$(lab_ns "$1")
+	ip -n "$ns" link add dmvpn0 type dmvpn local "192.0.2.$2" &&
+	ip -n "$ns" addr add "10.255.0.$2/24" dev dmvpn0 &&
+	ip -n "$ns" addr add "fd00::$2/64" dev dmvpn0 nodad &&
+	ip -n "$ns" link set dmvpn0 up || return 1
+	case "$1" in
+	hub) ip -n "$ns" route add 10.1.0.0/24 via 10.255.0.2 &&
+	     ip -n "$ns" route add 10.2.0.0/24 via 10.255.0.3 ;;
+	s1) ip -n "$ns" route add 10.2.0.0/24 via 10.255.0.3 ;;
+	s2) ip -n "$ns" route add 10.1.0.0/24 via 10.255.0.2 ;;
+	esac
+}
+
+registered() {
+	entry_is hub "10.255.0.$2" dynamic "192.0.2.$2" &&
+	entry_is "$1" 10.255.0.1 nhs 192.0.2.1
+}
+
+test_begin
+agent_lab_begin ip ping python3
+
+agent_conf hub "role hub
+network-id 7
+holdtime $HOLD"
+spoke_conf s1
+spoke_conf s2
+agent_start hub
+agent_start s1
+agent_start s2
+check "s1 registers" wait_until 30 registered s1 2
+check "s2 registers" wait_until 30 registered s2 3
+
+# ---- item 12: lost events, hub
+check "hub: $FLOOD expiry events while its agent is stopped" \
+	flood_while_stopped hub
+agent_stop s2 KILL
+check "s2's registration expires in the hub's kernel" \
+	wait_until 30 no_entry hub 10.255.0.3
+kill -CONT "${AGENT_PID[hub]}"
+check "the hub's agent saw events lost" \
+	wait_until 10 logged hub "kernel events were lost"
+check "the hub's agent forgets s2's registration" \
+	wait_until 10 hides hub '"nbma":"192.0.2.3"' -j show dmvpn
+check "the hub's agent keeps s1" \
+	wait_until 30 shows hub '"nbma":"192.0.2.2"' -j show dmvpn
+check "the hub counts a resync" \
+	wait_until 10 shows hub '"resyncs":[1-9]' -j show nhrp stats
+
+# ---- item 12: lost events, spoke
+agent_start s2
+check "s2 registers again" wait_until 30 registered s2 3
+check "lan1 -> lan2" ping_all lan1 10.2.0.10 3 0.2
+check "s1 holds a shortcut to s2" \
+	wait_until 20 shows s1 '"type":"shortcut"' -j show dmvpn
+check "s1: $FLOOD expiry events while its agent is stopped" \
+	flood_while_stopped s1
+check "s1's shortcut expires in its kernel" \
+	wait_until 30 no_entry s1 10.255.0.3
+kill -CONT "${AGENT_PID[s1]}"
+check "s1's agent forgets the shortcut" \
+	wait_until 10 hides s1 '"type":"shortcut"' -j show dmvpn
+check "s1 counts a resync" \
+	wait_until 10 shows s1 '"resyncs":[1-9]' -j show nhrp stats
+
+# ---- item 13: device re-created
+check "s1 registered" wait_until 30 registered s1 2
+ip -n "$s1" link del dmvpn0
+check "s1's agent sees its device go" \
+	wait_until 10 logged s1 "the device is gone"
+check "s1's dmvpn0 is created again" dev_recreate s1 2
+check "s1's agent installs its NHS entry again" \
+	wait_until 30 entry_is s1 10.255.0.1 nhs 192.0.2.1
+check "s1 registers again" wait_until 30 registered s1 2
+check "lan1 -> lan2 through the new device" \
+	wait_until 20 ping_all lan1 10.2.0.10 1 0.2
+
+# ---- item 13: module reload
+ip -n "$hub" link del dmvpn0
+ip -n "$s1" link del dmvpn0
+ip -n "$s2" link del dmvpn0
+check "rmmod" module_unload
+check "insmod" module_load
+check "devices created again" \
+	eval 'dev_recreate hub 1 && dev_recreate s1 2 && dev_recreate s2 3'
+check "s1 registers after the reload" wait_until 60 registered s1 2
+check "s2 registers after the reload" wait_until 60 registered s2 3
+check "lan1 -> lan2 after the reload" \
+	wait_until 20 ping_all lan1 10.2.0.10 1 0.2
+for node in hub s1 s2; do
+	check "$node's agent alive" agent_alive "$node"
+done
+test_end
