@@ -46,6 +46,7 @@ enum nhs_state {
 };
 
 struct dev;
+struct lookup;
 
 /* A spoke's view of one of its hubs. */
 struct nhs {
@@ -60,6 +61,7 @@ struct nhs {
 	uint16_t last_code;		/* CIE code of the last reply */
 	struct in_addr reg_nbma;	/* the NBMA address we registered */
 	struct in_addr nat_nbma;	/* our address as it sees us, if NATed */
+	struct lookup *lookup;		/* of its NBMA name, while under way */
 	struct timer timer;
 };
 

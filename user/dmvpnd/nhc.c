@@ -5,9 +5,14 @@
  * NHS does not answer, purge on a clean shutdown.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dmvpnd.h"
 
@@ -39,25 +44,115 @@ static void set_state(struct nhs *n, enum nhs_state s)
 	nhc_reelect(n->dev);
 }
 
-/* An NBMA given by name is looked up each time it is needed, so that a
- * hub behind dynamic DNS is found again after its address changes. */
-static bool resolve_nbma(struct nhs *n)
+/*
+ * An NBMA given by name is looked up each time it is needed, so that a hub
+ * behind dynamic DNS is found again after its address changes.  The look-up
+ * runs in a thread of its own: getaddrinfo() against a dead resolver blocks
+ * for timeout x attempts x servers (10 s and more), and on the loop that
+ * stalled every device, the control socket and the kernel's events (issue
+ * 14).  The thread hands its result back through a pipe; the loop owns
+ * everything else.  An NHS that goes away meanwhile (reload, stop) leaves
+ * its look-up orphaned, and the loop frees it when it comes back.
+ */
+struct lookup {
+	struct nhs *nhs;		/* NULL once orphaned; loop only */
+	char name[CFG_NAME_MAX];	/* the thread's input */
+	int gai;			/* the thread's outputs */
+	struct in_addr addr;
+};
+
+static int lookup_pipe[2] = { -1, -1 };
+static struct loop_fd lookup_done;
+
+static void *lookup_thread(void *arg)
 {
 	struct addrinfo hints = { .ai_family = AF_INET };
+	struct lookup *l = arg;
 	struct addrinfo *res;
+
+	l->gai = getaddrinfo(l->name, NULL, &hints, &res);
+	if (!l->gai) {
+		l->addr = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+		freeaddrinfo(res);
+	}
+	/* A pointer is less than PIPE_BUF: the write is atomic, and with
+	 * nothing read yet the pipe holds 8192 of them. */
+	if (write(lookup_pipe[1], &l, sizeof(l)) != sizeof(l))
+		abort();
+	return NULL;
+}
+
+static void lookup_finished(struct lookup *l);
+
+static void on_lookup_done(struct loop_fd *lfd, uint32_t revents)
+{
+	struct lookup *l;
+
+	(void)revents;
+	while (read(lfd->fd, &l, sizeof(l)) == sizeof(l)) {
+		if (l->nhs)
+			lookup_finished(l);
+		free(l);
+	}
+}
+
+static int lookup_init(void)
+{
+	if (lookup_pipe[0] >= 0)
+		return 0;
+	if (pipe(lookup_pipe))
+		return -1;
+	/* The thread's end blocks: a result is never dropped. */
+	if (fcntl(lookup_pipe[0], F_SETFL, O_NONBLOCK) ||
+	    fcntl(lookup_pipe[0], F_SETFD, FD_CLOEXEC) ||
+	    fcntl(lookup_pipe[1], F_SETFD, FD_CLOEXEC)) {
+		close(lookup_pipe[0]);
+		close(lookup_pipe[1]);
+		lookup_pipe[0] = lookup_pipe[1] = -1;
+		return -1;
+	}
+	lookup_done.fd = lookup_pipe[0];
+	lookup_done.fn = on_lookup_done;
+	return loop_add_fd(&lookup_done);
+}
+
+/* Start looking @n's name up, unless a look-up is under way already. */
+static void lookup_start(struct nhs *n)
+{
+	struct lookup *l;
+	pthread_attr_t attr;
+	pthread_t tid;
 	int ret;
 
-	if (inet_pton(AF_INET, n->cfg->nbma_name, &n->nbma) == 1)
-		return true;
-	ret = getaddrinfo(n->cfg->nbma_name, NULL, &hints, &res);
-	if (ret) {
-		log_warn("%s: NHS %s: %s", n->dev->name, n->cfg->nbma_name,
-			 gai_strerror(ret));
-		return false;
+	if (n->lookup)
+		return;
+	if (lookup_init()) {
+		log_err("%s: NHS %s: %s", n->dev->name, n->cfg->nbma_name,
+			strerror(errno));
+		return;
 	}
-	n->nbma = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
-	freeaddrinfo(res);
-	return true;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return;
+	l->nhs = n;
+	snprintf(l->name, sizeof(l->name), "%s", n->cfg->nbma_name);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	ret = pthread_create(&tid, &attr, lookup_thread, l);
+	pthread_attr_destroy(&attr);
+	if (ret) {
+		log_err("%s: NHS %s: no thread to look it up: %s",
+			n->dev->name, n->cfg->nbma_name, strerror(ret));
+		free(l);
+		return;
+	}
+	n->lookup = l;
+}
+
+/* An address given as such needs no look-up. */
+static bool nbma_literal(struct nhs *n)
+{
+	return inet_pton(AF_INET, n->cfg->nbma_name, &n->nbma) == 1;
 }
 
 /*
@@ -164,26 +259,64 @@ static void send_registration(struct nhs *n)
 	packet_send(dev, n->nbma, &m);
 }
 
+static void nhs_resolved(struct nhs *n)
+{
+	n->attempts = 0;
+	install_nhs_entry(n);
+	set_state(n, NHS_REGISTERING);
+	send_registration(n);
+	timer_arm(&n->timer, retry_delay(n));
+}
+
+static void lookup_finished(struct lookup *l)
+{
+	struct nhs *n = l->nhs;
+	char a[INET_ADDRSTRLEN];
+
+	n->lookup = NULL;
+	if (l->gai) {
+		log_warn("%s: NHS %s: %s", n->dev->name, n->cfg->nbma_name,
+			 gai_strerror(l->gai));
+		if (n->state == NHS_RESOLVING) {
+			n->attempts++;
+			timer_arm(&n->timer, retry_delay(n));
+		}
+		return;
+	}
+	if (n->state == NHS_RESOLVING) {
+		n->nbma = l->addr;
+		nhs_resolved(n);
+		return;
+	}
+	/* A dead NHS looked up again: its name may point elsewhere now;
+	 * the next retry goes there. */
+	if (n->nbma.s_addr != l->addr.s_addr) {
+		log_info("%s: NHS %s is at %s now", n->dev->name,
+			 n->cfg->nbma_name, nbma_str(l->addr, a, sizeof(a)));
+		n->nbma = l->addr;
+		install_nhs_entry(n);
+	}
+}
+
 static void nhs_timer(struct timer *t)
 {
 	struct nhs *n = amap_entry(t, struct nhs, timer);
 
 	if (n->state == NHS_RESOLVING) {
-		if (!resolve_nbma(n)) {
-			timer_arm(&n->timer, retry_delay(n));
-			n->attempts++;
+		/* The look-up's end moves on (lookup_finished). */
+		if (!nbma_literal(n)) {
+			lookup_start(n);
 			return;
 		}
-		n->attempts = 0;
-		install_nhs_entry(n);
-		set_state(n, NHS_REGISTERING);
+		nhs_resolved(n);
+		return;
 	}
 	/* Three unanswered requests in a row: call the NHS down (the
 	 * kernel keeps sending misses its way; nothing better is known). */
 	if (n->attempts >= 3 && n->state != NHS_DOWN)
 		set_state(n, NHS_DOWN);
-	if (n->cfg->nbma_name[0] && n->state == NHS_DOWN)
-		resolve_nbma(n);
+	if (n->state == NHS_DOWN && !nbma_literal(n))
+		lookup_start(n);
 	send_registration(n);
 	timer_arm(&n->timer, retry_delay(n));
 }
@@ -229,6 +362,8 @@ void nhc_stop(struct dev *dev, bool purge)
 		struct nhs *n = &dev->nhs[i];
 
 		timer_cancel(&n->timer);
+		if (n->lookup)
+			n->lookup->nhs = NULL;
 		if (purge && n->state == NHS_UP && n->proto.family)
 			send_purge(n);
 	}
