@@ -136,6 +136,62 @@ START_TEST(amap_ipv6_keys_use_all_bytes)
 }
 END_TEST
 
+/* The example of the SipHash paper (Aumasson, Bernstein, appendix A). */
+START_TEST(amap_siphash_matches_the_reference)
+{
+	const uint64_t key[2] = { 0x0706050403020100ULL,
+				  0x0f0e0d0c0b0a0908ULL };
+	uint8_t msg[15];
+
+	for (unsigned int i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	ck_assert_uint_eq(amap_siphash(key, msg, sizeof(msg)),
+			  0xa129ca6149be45e5ULL);
+	ck_assert_uint_eq(amap_siphash(key, msg, 0), 0x726fdb47dd0e0e31ULL);
+}
+END_TEST
+
+/*
+ * Buckets follow the map's key: one who knows the hash function but not
+ * the key cannot pick addresses that share a bucket (issue 14).
+ */
+START_TEST(amap_hash_depends_on_the_key)
+{
+	struct amap a = { .key = { 1, 2 }, .keyed = true };
+	struct amap b = { .key = { 1, 3 }, .keyed = true };
+	struct amap r1 = { 0 }, r2 = { 0 };
+	struct item x = { 0 }, y = { 0 };
+	unsigned int differ = 0;
+	char addr[32];
+
+	for (unsigned int i = 0; i < 64; i++) {
+		struct dmvpn_prefix k;
+
+		snprintf(addr, sizeof(addr), "10.0.%u.%u", i / 8, i % 8);
+		k = v4(addr, 32);
+		ck_assert_uint_eq(amap_hash(&a, &k), amap_hash(&a, &k));
+		differ += (amap_hash(&a, &k) & 63) != (amap_hash(&b, &k) & 63);
+	}
+	/* 64 buckets: equal by chance for about 1 address in 64. */
+	ck_assert_uint_gt(differ, 48);
+	/* A key set first stays; maps left alone get random ones. */
+	x.node.key = v4("10.0.0.1", 32);
+	ck_assert_int_eq(amap_insert(&a, &x.node), 0);
+	ck_assert_uint_eq(a.key[0], 1);
+	ck_assert_uint_eq(a.key[1], 2);
+	y.node.key = v4("10.0.0.1", 32);
+	ck_assert_int_eq(amap_insert(&r1, &y.node), 0);
+	x.node.key = v4("10.0.0.2", 32);
+	ck_assert_int_eq(amap_insert(&r2, &x.node), 0);
+	ck_assert(r1.keyed && r2.keyed);
+	ck_assert(r1.key[0] != r2.key[0] || r1.key[1] != r2.key[1]);
+	ck_assert_ptr_eq(amap_find(&r1, &y.node.key), &y.node);
+	amap_free(&a);
+	amap_free(&r1);
+	amap_free(&r2);
+}
+END_TEST
+
 /* ---- timers ---- */
 
 static int fired[64];
@@ -230,6 +286,8 @@ static Suite *dmvpnd_suite(void)
 	tcase_add_test(tc, amap_prefix_length_is_part_of_the_key);
 	tcase_add_test(tc, amap_grows_and_shrinks);
 	tcase_add_test(tc, amap_ipv6_keys_use_all_bytes);
+	tcase_add_test(tc, amap_siphash_matches_the_reference);
+	tcase_add_test(tc, amap_hash_depends_on_the_key);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("timers");
 	tcase_add_test(tc, timers_fire_in_order);
