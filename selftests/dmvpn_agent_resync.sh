@@ -15,6 +15,8 @@
 #                          lan1 10.1.0.0/24    lan2 10.2.0.0/24
 #
 # Checks:
+#   - s2's agent serves a directory with a broken file and one for a
+#     device that does not exist: it serves dmvpn0 all the same
 #   - lost kernel events: the hub's agent is stopped (SIGSTOP) while 4000
 #     entries expire, which fills its event socket; then s2 dies without a
 #     purge and its registration expires in the kernel, the expiry event
@@ -124,9 +126,17 @@ spoke_conf s1
 spoke_conf s2
 agent_start hub
 agent_start s1
-agent_start s2
+# s2 serves its whole directory, where one file is broken and one names a
+# device that does not exist: neither stops the agent (issue 14, item 11).
+printf 'role spoke\nholdtime x\n' >"$CONF/s2/broken.conf"
+cp "$CONF/s2/dmvpn0.conf" "$CONF/s2/stale0.conf"
+ip netns exec "$s2" "$DMVPND" -f -v -c "$CONF/s2" >>"$CONF/s2.log" 2>&1 &
+AGENT_PID[s2]=$!
 check "s1 registers" wait_until 30 registered s1 2
-check "s2 registers" wait_until 30 registered s2 3
+check "s2 registers, past a broken and a stale file" \
+	wait_until 30 registered s2 3
+check "s2's agent names the broken file" logged s2 "broken.conf:2"
+check "s2's agent waits for stale0" logged s2 "stale0: no such dmvpn device"
 
 # ---- item 12: lost events, hub
 check "hub: $FLOOD expiry events while its agent is stopped" \

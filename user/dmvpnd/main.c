@@ -22,6 +22,7 @@
 
 #include "dmvpnd.h"
 #include "nl.h"
+#include "notify.h"
 
 struct dev *devices;
 static uint32_t request_id;
@@ -269,6 +270,9 @@ static int add_device(const char *dir, const char *name)
 		free(dev);
 		return -1;
 	}
+	if (dev->cfg.auth_file_exposed)
+		log_warn("%s holds the NHRP secret and other users may read "
+			 "it: chmod 600 it", path);
 	dev->next = devices;
 	devices = dev;
 	return 0;
@@ -293,12 +297,14 @@ static int add_all_devices(const char *dir)
 			continue;
 		memcpy(name, de->d_name, n - 5);
 		name[n - 5] = '\0';
-		ret |= add_device(dir, name);
-		found++;
+		/* One stale or broken file (issue 14) costs its device,
+		 * not the others: it was named in the log. */
+		if (!add_device(dir, name))
+			found++;
 	}
 	closedir(d);
 	if (!found) {
-		log_err("%s: no *.conf files", dir);
+		log_err("%s: no usable *.conf files", dir);
 		return -1;
 	}
 	return ret;
@@ -418,7 +424,9 @@ static void on_signal(struct loop_fd *lfd, uint32_t revents)
 		} else if (si.ssi_signo == SIGHUP) {
 			struct errmsg err;
 
+			notify_service_manager("RELOADING=1");
 			agent_reload(&err);
+			notify_service_manager("READY=1");
 		}
 	}
 }
@@ -509,7 +517,7 @@ int main(int argc, char **argv)
 	};
 	const char *dir = "/etc/dmvpn";
 	const char *sock = DMVPND_CTL_SOCKET;
-	bool foreground = false;
+	bool foreground = false, named;
 	int verbose = 0, c, ret = 1;
 
 	while ((c = getopt_long(argc, argv, "fvc:s:h", opts, NULL)) != -1) {
@@ -523,7 +531,8 @@ int main(int argc, char **argv)
 		}
 	}
 	log_open(foreground, verbose);
-	if (optind < argc) {
+	named = optind < argc;
+	if (named) {
 		for (int i = optind; i < argc; i++)
 			if (add_device(dir, argv[i]))
 				return 1;
@@ -540,11 +549,25 @@ int main(int argc, char **argv)
 		log_err("cannot start: %s", strerror(errno));
 		goto out;
 	}
-	for (struct dev *d = devices; d; d = d->next)
-		if (dev_setup(d) || dev_start(d))
-			goto out;
+	for (struct dev *d = devices; d; d = d->next) {
+		/* Devices named on the command line must be there; from the
+		 * directory, one that is not (yet) is waited for. */
+		if (!named && !dev_ready(d)) {
+			log_warn("%s: no such dmvpn device (with an address) "
+				 "yet; waiting for it", d->name);
+			continue;
+		}
+		if (dev_setup(d) || dev_start(d)) {
+			if (named)
+				goto out;
+			dev_stop(d, false);
+			d->ifindex = 0;
+		}
+	}
 	daemon_ready();
+	notify_service_manager("READY=1");
 	ret = loop_run() ? 1 : 0;
+	notify_service_manager("STOPPING=1");
 out:
 	for (struct dev *d = devices, *next; d; d = next) {
 		next = d->next;

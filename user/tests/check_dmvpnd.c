@@ -5,13 +5,19 @@
  * expiry check is a timer).
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "dmvpnd/amap.h"
 #include "dmvpnd/loop.h"
+#include "dmvpnd/notify.h"
 #include "dmvpnd/ratelimit.h"
 #include "testutil.h"
 
@@ -192,6 +198,66 @@ START_TEST(amap_hash_depends_on_the_key)
 }
 END_TEST
 
+/* ---- the service manager ---- */
+
+/* A datagram socket bound to @name (abstract when it starts with '@'). */
+static int notify_listener(const char *name)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len = strlen(name);
+	struct timeval tv = { .tv_sec = 2 };
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memcpy(sun.sun_path, name, len);
+	if (name[0] == '@')
+		sun.sun_path[0] = '\0';
+	else
+		unlink(name);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun,
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+					  len + (name[0] != '@'))), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				    sizeof(tv)), 0);
+	return fd;
+}
+
+START_TEST(notify_reaches_the_service_manager)
+{
+	char name[64], path[64], buf[64];
+	int fd;
+	ssize_t n;
+
+	/* Nobody to tell: nothing to do, no error. */
+	unsetenv("NOTIFY_SOCKET");
+	ck_assert_int_eq(notify_service_manager("READY=1"), 0);
+
+	snprintf(name, sizeof(name), "@dmvpnd-check-%d", (int)getpid());
+	fd = notify_listener(name);
+	setenv("NOTIFY_SOCKET", name, 1);
+	ck_assert_int_eq(notify_service_manager("READY=1"), 0);
+	n = recv(fd, buf, sizeof(buf), 0);
+	ck_assert_int_eq(n, 7);
+	ck_assert_mem_eq(buf, "READY=1", 7);
+	close(fd);
+
+	snprintf(path, sizeof(path), "/tmp/dmvpnd-check-%d", (int)getpid());
+	fd = notify_listener(path);
+	setenv("NOTIFY_SOCKET", path, 1);
+	ck_assert_int_eq(notify_service_manager("STOPPING=1"), 0);
+	n = recv(fd, buf, sizeof(buf), 0);
+	ck_assert_int_eq(n, 10);
+	ck_assert_mem_eq(buf, "STOPPING=1", 10);
+	close(fd);
+	unlink(path);
+
+	/* Neither a path nor an abstract name. */
+	setenv("NOTIFY_SOCKET", "relative", 1);
+	ck_assert_int_eq(notify_service_manager("READY=1"), -EINVAL);
+	unsetenv("NOTIFY_SOCKET");
+}
+END_TEST
+
 /* ---- timers ---- */
 
 static int fired[64];
@@ -288,6 +354,9 @@ static Suite *dmvpnd_suite(void)
 	tcase_add_test(tc, amap_ipv6_keys_use_all_bytes);
 	tcase_add_test(tc, amap_siphash_matches_the_reference);
 	tcase_add_test(tc, amap_hash_depends_on_the_key);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("notify");
+	tcase_add_test(tc, notify_reaches_the_service_manager);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("timers");
 	tcase_add_test(tc, timers_fire_in_order);
