@@ -9,11 +9,12 @@
 #          | 192.0.2.1         | 192.0.2.2         | 192.0.2.3         | 192.0.2.254
 #      +---+----+          +---+----+          +---+----+          +---+------+
 #      |  hub   |          |   s1   |          |   s2   |          | br0:     |
-#      | dmvpnd |          | dmvpnd |          |        |          | a "DNS   |
+#      | dmvpnd |          | dmvpnd |          | listen |          | a "DNS   |
 #      +--------+          +---+----+          +--------+          | server"  |
 #      10.255.0.1          10.255.0.2                              | that     |
 #                          NHSs: 10.255.0.1 nbma 192.0.2.1         | never    |
 #                                10.255.0.9 nbma hub9.dmvpn.test   | answers  |
+#                                10.255.0.3 nbma 192.0.2.3         |          |
 #                          (resolv.conf: 192.0.2.254, in s1's      +----------+
 #                          own mount namespace)
 #
@@ -22,8 +23,11 @@
 #     test stalls what a blocking look-up would stall)
 #   - s1 registers with the hub that has an address, while the other NHS
 #     is still being looked up
-#   - for 12 s, "dmvpnctl show dmvpn" on s1 answers within 300 ms every
+#   - for 12 s, "dmvpnctl show dmvpn" on s1 answers within 500 ms every
 #     time (a look-up blocking the loop took 6 s and more); all alive
+#   - s1's third NHS, 192.0.2.3, is s2 without a dmvpn device, listening
+#     (nhrp-craft): s1's registration request carries the NHS's record in
+#     its NAT extension, as IOS and nhrpd send it (item 7)
 
 # The lab's namespace variables are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
@@ -34,8 +38,10 @@ source "$(dirname "$0")/lab.sh"
 source "$(dirname "$0")/agent.sh"
 
 SINK_PID=
-# Under TCG dmvpnctl itself (a process, libnl, a netns) takes tens of ms.
-SLOW_MS=300
+CRAFT=$DMVPN_TOP/user/tools/nhrp-craft
+# Under TCG dmvpnctl itself (a process, libnl, a netns) takes tens to
+# hundreds of ms with other VMs about; a blocked loop takes seconds.
+SLOW_MS=500
 
 cleanup() {
 	agents_stop KILL
@@ -95,11 +101,16 @@ answers_fast() {
 
 test_begin
 agent_lab_begin ip ping python3 unshare getent timeout
+[ -x "$CRAFT" ] || bail_out "$CRAFT not built"
 printf 'nameserver 192.0.2.254\noptions timeout:3 attempts:2\n' \
 	>"$CONF/resolv.conf"
 check "a DNS server that never answers" dead_dns_up || bail_out "no sink"
 check "a look-up through it blocks" lookup_blocks
 
+# s2 plays a hub that never answers, and shows what it is sent.
+ip -n "$s2" link del dmvpn0
+ip netns exec "$s2" "$CRAFT" --to 192.0.2.2 --count 0 registration-request \
+	--listen 20 >"$CONF/s2.rx" 2>&1 &
 agent_start hub "role hub
 network-id 7
 holdtime 30"
@@ -107,7 +118,8 @@ agent_conf s1 "role spoke
 network-id 7
 holdtime 30
 nhs 10.255.0.1 nbma 192.0.2.1 priority 1
-nhs 10.255.0.9 nbma hub9.dmvpn.test priority 2"
+nhs 10.255.0.9 nbma hub9.dmvpn.test priority 2
+nhs 10.255.0.3 nbma 192.0.2.3 priority 3"
 in_s1_mnt "$DMVPND" -f -v -c "$CONF/s1" dmvpn0 >>"$CONF/s1.log" 2>&1 &
 AGENT_PID[s1]=$!
 check "s1 registers with the NHS that has an address" \
@@ -117,6 +129,9 @@ check "s1 still looks hub9.dmvpn.test up" \
 check "show dmvpn answers within $SLOW_MS ms throughout" answers_fast s1 12
 check "the look-up failed, as it must" \
 	logged s1 "hub9.dmvpn.test"
+check "s1's registration carries the NHS's NAT record" \
+	grep -qE "^rx src=192.0.2.2 dst=192.0.2.3 type=registration-request .* nat=192.0.2.3,10.255.0.3$" \
+	"$CONF/s2.rx"
 check "s1's agent alive" agent_alive s1
 check "the hub's agent alive" agent_alive hub
 test_end

@@ -238,6 +238,30 @@ static uint8_t nhs_family(const struct nhs *n)
 	return n->proto.family ? n->proto.family : AF_INET;
 }
 
+/*
+ * The Cisco NAT extension of a registration request carries the NHS's
+ * record (its NBMA and protocol address, zeros while the latter is not
+ * known), as IOS and nhrpd send it: the NHS adds our outside address as a
+ * second record when it sees us elsewhere than we claim.  An empty
+ * extension (issue 14) gave such an NHS nothing to go by.
+ */
+static void add_nhs_nat_record(struct nhs *n, struct nhrp_msg *m)
+{
+	uint8_t family = nhs_family(n);
+	struct nhrp_cie *c = &m->nat_address.cie[0];
+
+	memset(c, 0, sizeof(*c));
+	c->prefix_len = (uint8_t)dmvpn_family_bits(family);
+	addr_from_nbma(&c->nbma, n->nbma);
+	if (n->proto.family) {
+		addr_from_proto(&c->proto, &n->proto);
+	} else {
+		c->proto.len = (uint8_t)dmvpn_family_bytes(family);
+		memset(c->proto.bytes, 0, c->proto.len);
+	}
+	m->nat_address.count = 1;
+}
+
 static void send_registration(struct nhs *n)
 {
 	struct dev *dev = n->dev;
@@ -253,6 +277,7 @@ static void send_registration(struct nhs *n)
 	fill_own_cie(dev, &m.cies.cie[0], src, unique, nhs_family(n));
 	m.ext_present |= NHRP_HAS_RESPONDER | NHRP_HAS_FORWARD_TRANSIT |
 			 NHRP_HAS_REVERSE_TRANSIT | NHRP_HAS_NAT_ADDRESS;
+	add_nhs_nat_record(n, &m);
 	msg_set_group(&m, dev->cfg.group);
 	n->reg_nbma = src;
 	n->attempts++;
@@ -393,12 +418,24 @@ static struct nhs *nhs_by_request(struct dev *dev, uint32_t id,
 /* The NAT extension of a reply: our address as the NHS saw it. */
 static void learn_nat(struct nhs *n, const struct nhrp_msg *m)
 {
+	const struct dmvpn_prefix *self = dev_proto(n->dev, nhs_family(n));
 	struct in_addr seen = { 0 };
 	char a[INET_ADDRSTRLEN];
+	struct nhrp_addr own;
 
-	for (unsigned int i = 0; i < m->nat_address.count; i++)
-		if (nbma_from_addr(&seen, &m->nat_address.cie[i].nbma))
+	/* Our record: the one about our protocol address.  The reply
+	 * repeats our request's records (the NHS's) in front of it. */
+	if (self)
+		addr_from_proto(&own, self);
+	for (unsigned int i = 0; self && i < m->nat_address.count; i++) {
+		const struct nhrp_cie *c = &m->nat_address.cie[i];
+
+		if (c->proto.len == own.len &&
+		    !memcmp(c->proto.bytes, own.bytes, own.len) &&
+		    nbma_from_addr(&seen, &c->nbma))
 			break;
+		seen.s_addr = 0;
+	}
 	if (seen.s_addr == n->nat_nbma.s_addr)
 		return;
 	if (seen.s_addr && seen.s_addr != n->reg_nbma.s_addr)
