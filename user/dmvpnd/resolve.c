@@ -901,6 +901,13 @@ static void purge_by_nbma(struct amap_node *n, void *arg)
 void resolve_rx_purge(struct dev *dev, struct in_addr from,
 		      struct nhrp_msg *m)
 {
+	/*
+	 * Who may take a shortcut away (issue 14: purges were taken from
+	 * anyone): our NHS, which vouched for it, or the station it leads
+	 * to, which knows its own binding.  A stranger gets no answer.
+	 */
+	bool nhs = from_nhs(dev, from), vouched = nhs;
+
 	for (unsigned int i = 0; i < m->cies.count; i++) {
 		const struct nhrp_cie *c = &m->cies.cie[i];
 		struct purge_ctx pc = { 0 };
@@ -914,17 +921,25 @@ void resolve_rx_purge(struct dev *dev, struct in_addr from,
 		if (c->prefix_len && c->prefix_len < p.len)
 			amap_key(&p, &p, c->prefix_len);
 		s = find_shortcut(dev, &p);
-		if (s) {
+		if (s && (nhs || s->nbma.s_addr == from.s_addr)) {
 			kernel_entry_del(dev, &s->node.key);
 			shortcut_free(s);
 			pc.removed++;
+			vouched = true;
 		}
-		if (nbma_from_addr(&pc.nbma, &c->nbma))
+		if (nbma_from_addr(&pc.nbma, &c->nbma) &&
+		    (nhs || pc.nbma.s_addr == from.s_addr)) {
 			amap_each(&dev->shortcuts, purge_by_nbma, &pc);
+			vouched = true;
+		}
 		if (pc.removed)
 			log_info("%s: purged %s: %u shortcuts removed",
 				 dev->name, addr_str(&p, a, sizeof(a)),
 				 pc.removed);
+	}
+	if (!vouched) {
+		dev->stats.rx_not_vouched++;
+		return;
 	}
 	if (m->flags & NHRP_FLAG_PURGE_N)
 		return;
