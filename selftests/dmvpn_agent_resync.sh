@@ -15,6 +15,10 @@
 #                          lan1 10.1.0.0/24    lan2 10.2.0.0/24
 #
 # Checks:
+#   - route changes (item 15): 2000 routes covering no NHS make s1's agent
+#     look its NBMA address up no more; one to the hub's address does; and
+#     when its watch overflows (20000 routes while it is stopped) it looks
+#     again, since anything may have been lost
 #   - s2's agent serves a directory with a broken file and one for a
 #     device that does not exist: it serves dmvpn0 all the same
 #   - lost kernel events: the hub's agent is stopped (SIGSTOP) while 4000
@@ -69,6 +73,44 @@ flood() {
 			"nbma=192.0.2.99 type=2 holdtime=1"
 	done | ip netns exec "$(lab_ns "$1")" python3 -S "$GENL" batch |
 		grep -c '^ok'
+}
+
+# stat NODE NAME: one counter of NODE's "show nhrp stats -j".
+stat() {
+	agent "$1" -j show nhrp stats | grep -o "\"$2\":[0-9]*" | head -n 1 |
+		cut -d: -f2
+}
+
+# moved NODE NAME BEFORE: the counter is above BEFORE.
+moved() {
+	local v
+	v=$(stat "$1" "$2")
+	[ -n "$v" ] && [ "$v" -gt "$3" ]
+}
+
+# routes_elsewhere N: N host routes on s1 that cover no NHS (198.18/15),
+# added in one go (more, next time: they are new each call).
+ROUTES_DONE=0
+routes_elsewhere() {
+	local i n
+	for ((i = ROUTES_DONE; i < ROUTES_DONE + $1; i++)); do
+		n=$((i % 65000))
+		echo "route add 198.18.$((n / 250)).$((n % 250))/32 dev wan0"
+	done | ip -n "$s1" -batch - || return 1
+	ROUTES_DONE=$((ROUTES_DONE + $1))
+}
+
+# no_nbma_check_during CMD...: CMD, and in the 5 s after it s1's agent
+# does not look its NBMA address up again.
+no_nbma_check_during() {
+	local before
+	before=$(stat s1 nbma_checks)
+	[ -n "$before" ] || return 1
+	"$@" || return 1
+	! wait_until 5 moved s1 nbma_checks "$before" || {
+		echo "nbma_checks moved from $before to $(stat s1 nbma_checks)"
+		return 1
+	}
 }
 
 flood_gone() {
@@ -137,6 +179,22 @@ check "s2 registers, past a broken and a stale file" \
 	wait_until 30 registered s2 3
 check "s2's agent names the broken file" logged s2 "broken.conf:2"
 check "s2's agent waits for stale0" logged s2 "stale0: no such dmvpn device"
+
+# ---- item 15: route changes, and the watch's own overflow
+check "2000 routes that cannot move s1's address re-check nothing" \
+	no_nbma_check_during routes_elsewhere 2000
+before=$(stat s1 nbma_checks)
+ip -n "$s1" route add 192.0.2.1/32 dev wan0
+check "a route to the hub's NBMA address re-checks it" \
+	wait_until 10 moved s1 nbma_checks "$before"
+before=$(stat s1 nbma_checks)
+kill -STOP "${AGENT_PID[s1]}"
+routes_elsewhere 20000
+kill -CONT "${AGENT_PID[s1]}"
+check "20000 routes while s1's agent is stopped (the watch overflows): \
+it re-checks, as anything may have been lost" \
+	wait_until 20 moved s1 nbma_checks "$before"
+check "s1 is still registered" wait_until 30 registered s1 2
 
 # ---- item 12: lost events, hub
 check "hub: $FLOOD expiry events while its agent is stopped" \

@@ -129,6 +129,7 @@ struct nhrp_stats {
 	uint64_t expired_events;
 	uint64_t resyncs;		/* cache re-read after lost events */
 	uint64_t dumps_interrupted;	/* torn dumps read again */
+	uint64_t nbma_checks;		/* our NBMA address looked up again */
 };
 
 struct dev {

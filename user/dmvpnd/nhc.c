@@ -500,6 +500,7 @@ void nhc_nbma_changed(struct dev *dev)
 {
 	if (!dev->nhs)
 		return;
+	dev->stats.nbma_checks++;
 	for (unsigned int i = 0; i < dev->cfg.nhs_count; i++) {
 		struct nhs *n = &dev->nhs[i];
 		struct in_addr now;
