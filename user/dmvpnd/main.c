@@ -282,7 +282,7 @@ static int add_all_devices(const char *dir)
 {
 	struct dirent *de;
 	DIR *d = opendir(dir);
-	int ret = 0, found = 0;
+	int found = 0;
 
 	if (!d) {
 		log_err("%s: %s", dir, strerror(errno));
@@ -307,7 +307,7 @@ static int add_all_devices(const char *dir)
 		log_err("%s: no usable *.conf files", dir);
 		return -1;
 	}
-	return ret;
+	return 0;
 }
 
 /* ---- what the control socket asks for ---- */
