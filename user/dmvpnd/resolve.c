@@ -989,6 +989,8 @@ static void adopt_seen(struct dev *dev, const struct dmvpn_entry *e,
 	struct shortcut *s = find_shortcut(dev, &e->prefix);
 
 	(void)arg;
+	if (e->type != DMVPN_ENTRY_SHORTCUT && e->type != DMVPN_ENTRY_NEGATIVE)
+		return;
 	if (s) {
 		s->seen = dev->resync_gen;
 		return;
