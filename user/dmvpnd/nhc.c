@@ -247,13 +247,14 @@ static uint8_t nhs_family(const struct nhs *n)
  */
 static void add_nhs_nat_record(struct nhs *n, struct nhrp_msg *m)
 {
-	uint8_t family = nhs_family(n);
+	/* The message's family, so that the record's lengths fit it. */
+	uint8_t family = msg_family(m);
 	struct nhrp_cie *c = &m->nat_address.cie[0];
 
 	memset(c, 0, sizeof(*c));
 	c->prefix_len = (uint8_t)dmvpn_family_bits(family);
 	addr_from_nbma(&c->nbma, n->nbma);
-	if (n->proto.family) {
+	if (n->proto.family == family) {
 		addr_from_proto(&c->proto, &n->proto);
 	} else {
 		c->proto.len = (uint8_t)dmvpn_family_bytes(family);
