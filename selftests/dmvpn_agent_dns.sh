@@ -120,7 +120,13 @@ holdtime 30
 nhs 10.255.0.1 nbma 192.0.2.1 priority 1
 nhs 10.255.0.9 nbma hub9.dmvpn.test priority 2
 nhs 10.255.0.3 nbma 192.0.2.3 priority 3"
-in_s1_mnt "$DMVPND" -f -v -c "$CONF/s1" dmvpn0 >>"$CONF/s1.log" 2>&1 &
+# Not through in_s1_mnt: a function run in the background is a subshell,
+# and its PID would not be the agent's.  ip, unshare and sh all exec.
+# shellcheck disable=SC2016  # $0 and $@ are the inner shell's
+ip netns exec "$s1" unshare -m sh -c \
+	'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
+	"$CONF/resolv.conf" "$DMVPND" -f -v -c "$CONF/s1" dmvpn0 \
+	>>"$CONF/s1.log" 2>&1 &
 AGENT_PID[s1]=$!
 check "s1 registers with the NHS that has an address" \
 	wait_until 30 entry_is hub 10.255.0.2 dynamic 192.0.2.2
