@@ -232,9 +232,17 @@ void agent_check_devices(void)
 {
 	bool reopened = false;
 
-	for (struct dev *dev = devices; dev; dev = dev->next)
-		if (dev->ifindex && if_nametoindex(dev->name) != dev->ifindex)
+	for (struct dev *dev = devices; dev; dev = dev->next) {
+		if (!dev->ifindex)
+			continue;
+		if (if_nametoindex(dev->name) != dev->ifindex) {
 			dev_gone(dev);
+			continue;
+		}
+		/* Adopted with one address, the other may come after. */
+		if (!dev->proto.family || !dev->proto6.family)
+			set_proto_addresses(dev);
+	}
 	for (struct dev *dev = devices; dev; dev = dev->next) {
 		if (dev->ifindex || !dev_ready(dev))
 			continue;
