@@ -92,10 +92,9 @@ moved() {
 # added in one go (more, next time: they are new each call).
 ROUTES_DONE=0
 routes_elsewhere() {
-	local i n
+	local i
 	for ((i = ROUTES_DONE; i < ROUTES_DONE + $1; i++)); do
-		n=$((i % 65000))
-		echo "route add 198.18.$((n / 250)).$((n % 250))/32 dev wan0"
+		echo "route add 198.$((18 + i / 65536 % 2)).$((i / 256 % 256)).$((i % 256))/32 dev wan0"
 	done | ip -n "$s1" -batch - || return 1
 	ROUTES_DONE=$((ROUTES_DONE + $1))
 }
