@@ -40,6 +40,8 @@
 #     resolution requests
 #   - reply matching (item 6): a registration NAK from a stranger with
 #     request ID 0 does not take s1's NHS down
+#   - purges (item 7): one from a stranger, naming s1's shortcut to s2,
+#     leaves it and gets no reply
 #   - throughout, lan1 <-> lan2 and the spokes' registrations keep working;
 #     all agents alive; dmesg is clean
 
@@ -190,6 +192,16 @@ agent_start s2
 check "s1 registers" wait_until 20 entry_is hub 10.255.0.2 dynamic 192.0.2.2
 check "s2 registers" wait_until 20 entry_is hub 10.255.0.3 dynamic 192.0.2.3
 check "lan1 -> lan2" ping_all lan1 10.2.0.10 10 0.1
+
+# ---- item 7: purges bound to who vouched for the binding
+check "s1 holds a shortcut to s2" \
+	wait_until 10 entry_is s1 10.255.0.3 shortcut 192.0.2.3
+out=$(craft --to 192.0.2.2 purge-request --auth s3cret \
+	--src-proto 10.255.0.66 --dst-proto 10.255.0.2 \
+	--cie 0,32,0,192.0.2.3,10.255.0.3 --listen 2)
+check "a purge from a stranger leaves s1's shortcut to s2 alone" \
+	entry_is s1 10.255.0.3 shortcut 192.0.2.3
+check "... and gets no reply" quiet "$out"
 
 # ---- item 1: the secret
 # shellcheck disable=SC2054

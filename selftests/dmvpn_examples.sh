@@ -93,7 +93,7 @@ topology_up() {
 # without -v (debugging is switched on at run time below).
 start() {
 	mkdir -p "$CONF/$1" &&
-	cp "$EXAMPLES/$1.conf" "$CONF/$1/dmvpn0.conf" &&
+	install -m 600 "$EXAMPLES/$1.conf" "$CONF/$1/dmvpn0.conf" &&
 	ip netns exec "$(lab_ns "$1")" "$DMVPND" -f -c "$CONF/$1" \
 		>>"$CONF/$1.log" 2>&1 &
 	AGENT_PID[$1]=$!
@@ -207,8 +207,8 @@ setup_ns wan hub spoke
 check "devices as the examples make them" topology_up || bail_out "no topology"
 
 mkdir -p "$CONF/hub" "$CONF/spoke"
-cp "$EXAMPLES/hub.conf" "$CONF/hub/dmvpn0.conf"
-cp "$EXAMPLES/spoke.conf" "$CONF/spoke/dmvpn0.conf"
+install -m 600 "$EXAMPLES/hub.conf" "$CONF/hub/dmvpn0.conf"
+install -m 600 "$EXAMPLES/spoke.conf" "$CONF/spoke/dmvpn0.conf"
 check "dmvpnd --check: the hub example passes, without a warning" checks_clean hub
 check "dmvpnd --check: the spoke example passes, without a warning" checks_clean spoke
 check "... a hub link without redirect is warned about" \
@@ -336,7 +336,7 @@ check "... as reload does" \
 check "... and dmvpnd --check" \
 	not ip netns exec "$hub" "$DMVPND" --check -c "$CONF/hub"
 check "... the hub carries on" agent_alive hub
-cp "$EXAMPLES/hub.conf" "$CONF/hub/dmvpn0.conf"
+install -m 600 "$EXAMPLES/hub.conf" "$CONF/hub/dmvpn0.conf"
 printf 'map 10.30.0.0/16 nbma 198.51.100.30\nshortcut on\n' >>"$CONF/hub/dmvpn0.conf"
 check "reload --dry-run shows a warning" \
 	shows hub "warning: .*dmvpn0\.conf:[0-9]+: shortcut is for a spoke" \
@@ -344,7 +344,7 @@ check "reload --dry-run shows a warning" \
 check "... and applies nothing" not entry_is hub 10.30.0.0/16 static 198.51.100.30
 check "reload applies it" eval "agent hub reload >/dev/null &&
 	entry_is hub 10.30.0.0/16 static 198.51.100.30"
-cp "$EXAMPLES/hub.conf" "$CONF/hub/dmvpn0.conf"
+install -m 600 "$EXAMPLES/hub.conf" "$CONF/hub/dmvpn0.conf"
 check "... and back" eval "agent hub reload >/dev/null &&
 	not entry_is hub 10.30.0.0/16 static 198.51.100.30"
 

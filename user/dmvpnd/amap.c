@@ -5,17 +5,85 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
-static size_t key_hash(const struct dmvpn_prefix *k)
+#define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static void sip_round(uint64_t v[4])
 {
-	size_t n = dmvpn_family_bytes(k->family);
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+	v[0] += v[1];
+	v[1] = ROTL(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = ROTL(v[0], 32);
+	v[2] += v[3];
+	v[3] = ROTL(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = ROTL(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = ROTL(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = ROTL(v[2], 32);
+}
 
-	h = (h ^ k->family) * 1099511628211ULL;
-	h = (h ^ k->len) * 1099511628211ULL;
+static uint64_t le64(const uint8_t *p, size_t n)
+{
+	uint64_t x = 0;
+
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ k->addr.bytes[i]) * 1099511628211ULL;
-	return (size_t)(h ^ (h >> 29));
+		x |= (uint64_t)p[i] << (8 * i);
+	return x;
+}
+
+uint64_t amap_siphash(const uint64_t key[2], const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t v[4] = {
+		key[0] ^ 0x736f6d6570736575ULL, key[1] ^ 0x646f72616e646f6dULL,
+		key[0] ^ 0x6c7967656e657261ULL, key[1] ^ 0x7465646279746573ULL,
+	};
+	uint64_t m;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		m = le64(p + i, 8);
+		v[3] ^= m;
+		sip_round(v);
+		sip_round(v);
+		v[0] ^= m;
+	}
+	m = le64(p + i, len - i) | (uint64_t)(len & 0xff) << 56;
+	v[3] ^= m;
+	sip_round(v);
+	sip_round(v);
+	v[0] ^= m;
+	v[2] ^= 0xff;
+	for (i = 0; i < 4; i++)
+		sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+/*
+ * Keys come from the wire (a registration's or request's addresses), so
+ * the hash is keyed (SipHash-2-4, a random key per map): with a known hash
+ * a stranger could send addresses that all land in one bucket and turn
+ * every look-up into a walk of the whole map (issue 14).
+ */
+size_t amap_hash(const struct amap *m, const struct dmvpn_prefix *k)
+{
+	uint8_t buf[2 + sizeof(k->addr.bytes)];
+	size_t n = dmvpn_family_bytes(k->family);
+
+	buf[0] = k->family;
+	buf[1] = k->len;
+	memcpy(buf + 2, k->addr.bytes, n);
+	return (size_t)amap_siphash(m->key, buf, 2 + n);
+}
+
+static size_t key_hash(const struct amap *m, const struct dmvpn_prefix *k)
+{
+	return amap_hash(m, k);
 }
 
 static bool key_equal(const struct dmvpn_prefix *a,
@@ -45,7 +113,7 @@ struct amap_node *amap_find(const struct amap *m, const struct dmvpn_prefix *k)
 
 	if (!m->nbuckets)
 		return NULL;
-	for (n = m->buckets[key_hash(k) & (m->nbuckets - 1)]; n; n = n->next)
+	for (n = m->buckets[key_hash(m, k) & (m->nbuckets - 1)]; n; n = n->next)
 		if (key_equal(&n->key, k))
 			return n;
 	return NULL;
@@ -58,11 +126,18 @@ static int grow(struct amap *m)
 
 	if (!b)
 		return -1;
+	if (!m->keyed) {
+		if (getrandom(m->key, sizeof(m->key), 0) != sizeof(m->key)) {
+			free(b);
+			return -1;
+		}
+		m->keyed = true;
+	}
 	for (size_t i = 0; i < m->nbuckets; i++) {
 		struct amap_node *n = m->buckets[i], *next;
 
 		for (; n; n = next) {
-			size_t slot = key_hash(&n->key) & (nb - 1);
+			size_t slot = key_hash(m, &n->key) & (nb - 1);
 
 			next = n->next;
 			n->next = b[slot];
@@ -81,7 +156,7 @@ int amap_insert(struct amap *m, struct amap_node *n)
 
 	if (m->count >= m->nbuckets && grow(m))
 		return -1;
-	slot = key_hash(&n->key) & (m->nbuckets - 1);
+	slot = key_hash(m, &n->key) & (m->nbuckets - 1);
 	n->next = m->buckets[slot];
 	m->buckets[slot] = n;
 	m->count++;
@@ -94,7 +169,7 @@ void amap_remove(struct amap *m, struct amap_node *n)
 
 	if (!m->nbuckets)
 		return;
-	pp = &m->buckets[key_hash(&n->key) & (m->nbuckets - 1)];
+	pp = &m->buckets[key_hash(m, &n->key) & (m->nbuckets - 1)];
 	for (; *pp; pp = &(*pp)->next) {
 		if (*pp == n) {
 			*pp = n->next;

@@ -7,7 +7,9 @@
 #ifndef DMVPND_AMAP_H
 #define DMVPND_AMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "entry.h"
 
@@ -20,6 +22,8 @@ struct amap {
 	struct amap_node **buckets;
 	size_t nbuckets;	/* a power of two, or 0 while empty */
 	size_t count;
+	uint64_t key[2];	/* of the hash; random unless set first */
+	bool keyed;		/* key set: by the first insert, or a test */
 };
 
 /* Compare only the bytes the family uses, so that padding never matters. */
@@ -32,6 +36,10 @@ void amap_free(struct amap *m);
 /* Visit every node; @fn may remove (and free) the node it is given. */
 void amap_each(struct amap *m, void (*fn)(struct amap_node *n, void *arg),
 	       void *arg);
+
+/* The bucket hash of @k in @m (SipHash-2-4 of family, length, address). */
+size_t amap_hash(const struct amap *m, const struct dmvpn_prefix *k);
+uint64_t amap_siphash(const uint64_t key[2], const void *data, size_t len);
 
 #define amap_entry(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -950,6 +951,7 @@ int cfg_load(const char *path, const char *ifname, struct cfg *cfg,
 {
 	size_t len = 0, cap = 4096;
 	char *text = NULL, *nul;
+	struct stat st;
 	int fd, ret;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -1006,6 +1008,8 @@ int cfg_load(const char *path, const char *ifname, struct cfg *cfg,
 		cfg_free(cfg);
 		return -1;
 	}
+	if (!ret && cfg->has_auth && !stat(path, &st) && st.st_mode & 077)
+		cfg->auth_file_exposed = true;
 	return ret;
 
 sys_error:

@@ -98,6 +98,9 @@ struct cfg {
 	uint32_t holdtime;
 	uint32_t network_id;
 	bool has_auth;
+	/* The file holding the secret can be read or written by users
+	 * other than its owner (cfg_load: mode & 077); the agent warns. */
+	bool auth_file_exposed;
 	uint8_t auth_len;
 	uint8_t auth[CFG_AUTH_MAX];
 	bool shortcut;

@@ -473,6 +473,7 @@ static void show_stats(struct reply *r, struct dev *dev)
 		STAT(errors_suppressed), STAT(reg_refused),
 		STAT(rx_not_vouched), STAT(tx_errors), STAT(kernel_errors),
 		STAT(miss_events), STAT(redirect_events), STAT(expired_events),
+		STAT(resyncs), STAT(dumps_interrupted), STAT(nbma_checks),
 	};
 #undef STAT
 	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {

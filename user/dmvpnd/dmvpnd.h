@@ -47,6 +47,7 @@ enum nhs_state {
 };
 
 struct dev;
+struct lookup;
 
 /* A spoke's view of one of its hubs. */
 struct nhs {
@@ -62,6 +63,7 @@ struct nhs {
 	uint16_t last_code;		/* CIE code of the last reply */
 	struct in_addr reg_nbma;	/* the NBMA address we registered */
 	struct in_addr nat_nbma;	/* our address as it sees us, if NATed */
+	struct lookup *lookup;		/* of its NBMA name, while under way */
 	struct timer timer;
 };
 
@@ -84,6 +86,7 @@ struct reg {
 	uint64_t since;			/* loop_now() of first registration */
 	uint64_t expires;		/* loop_now() */
 	char group[CFG_NAME_MAX];
+	uint32_t seen;			/* resync generation it was seen in */
 	struct resolver resolvers[REG_RESOLVERS];
 	unsigned int resolver_count;	/* total seen; slot = count % max */
 };
@@ -98,7 +101,8 @@ struct shortcut {
 	uint16_t holdtime;
 	uint64_t since;
 	uint64_t refreshed;		/* loop_now() of the last reply */
-	struct timer timer;		/* refresh check */
+	uint32_t seen;			/* resync generation it was seen in */
+	struct timer timer;		/* refresh or expiry check */
 };
 
 /* A resolution request we sent and wait on (key: the target address). */
@@ -125,6 +129,9 @@ struct nhrp_stats {
 	uint64_t miss_events;
 	uint64_t redirect_events;
 	uint64_t expired_events;
+	uint64_t resyncs;		/* cache re-read after lost events */
+	uint64_t dumps_interrupted;	/* torn dumps read again */
+	uint64_t nbma_checks;		/* our NBMA address looked up again */
 };
 
 struct dev {
@@ -147,6 +154,7 @@ struct dev {
 	struct ratelimit err_rl;	/* error indications, per source */
 	struct ratelimit log_rl;	/* log lines about strangers */
 	struct ratelimit indication_rl;	/* traffic indications acted on */
+	uint32_t resync_gen;		/* of the last resync */
 };
 
 /*
@@ -217,6 +225,9 @@ const char *nbma_str(struct in_addr a, char *buf, size_t len);
 /* ---- kernel.c: the dmvpn genl family ---- */
 int kernel_open(void);
 void kernel_close(void);
+/* Open both sockets again, the family resolved again (a reloaded module
+ * has another id, and no multicast member); the old ones stay on failure. */
+int kernel_reopen(void);
 /* Add or replace @e on @dev; @fields as in entry.h.  0 or -errno;
  * -EEXIST when a learnt @e would replace a static, NHS or local entry. */
 int kernel_entry_set(struct dev *dev, const struct dmvpn_entry *e,
@@ -252,7 +263,8 @@ int route_src_for(struct in_addr dst, struct in_addr *src);
 int route_link_local(uint32_t ifindex, struct in_addr *local);
 /* Whether the link reports hub hairpin traffic (link option "redirect"). */
 int route_link_redirect(uint32_t ifindex, bool *redirect);
-/* Re-register spokes whenever the host's IPv4 addresses or routes change. */
+/* Watch the host's links, addresses and routes: devices that go and come
+ * back (agent_check_devices), our NBMA address moving (nhc_nbma_changed). */
 int route_watch_addresses(void);
 
 /* ---- nhrp glue (proto.c) ---- */
@@ -299,6 +311,7 @@ int nhs_purge(struct dev *dev, const struct dmvpn_prefix *p);
 void nhs_note_resolver(struct reg *r, struct in_addr nbma,
 		       const struct nhrp_addr *proto);
 size_t nhs_flush(struct dev *dev);
+int nhs_resync(struct dev *dev);
 
 /* ---- resolve.c: resolution both ways, shortcuts ---- */
 void resolve_start(struct dev *dev);
@@ -316,6 +329,7 @@ void resolve_expired(struct dev *dev, const struct dmvpn_entry *e);
 void resolve_adopt(struct dev *dev, const struct dmvpn_entry *e);
 int resolve_purge(struct dev *dev, const struct dmvpn_prefix *p);
 size_t resolve_flush(struct dev *dev);
+int resolve_resync(struct dev *dev);
 
 /* ---- ctl.c: the control socket ---- */
 #define DMVPND_CTL_SOCKET	"@dmvpnd"
@@ -327,5 +341,9 @@ void ctl_close(void);
 int agent_purge(struct dev *dev, const struct dmvpn_prefix *p);
 size_t agent_flush(struct dev *dev);
 int agent_reload(bool dry_run, struct sbuf *notes, struct errmsg *err);
+/* Bring the agent's state in line with the kernel's cache (a dump). */
+void agent_resync(struct dev *dev);
+/* Drop the devices that are gone, adopt the ones that (re)appeared. */
+void agent_check_devices(void);
 
 #endif

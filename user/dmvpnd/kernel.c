@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <netlink/genl/genl.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 static struct dmvpn_nl req;
 static struct dmvpn_nl events;
 static struct loop_fd events_fd;
+static bool events_lost;
 
 static void on_miss(struct dev *dev, const struct dmvpn_event *ev)
 {
@@ -65,9 +67,17 @@ static int on_event(struct nlmsghdr *nlh, void *arg)
 static void on_lost(void *arg)
 {
 	(void)arg;
-	log_warn("kernel events were lost (receive buffer full)");
+	events_lost = true;
 }
 
+/*
+ * The kernel dropped events for us (ENOBUFS: the agent was slow, or
+ * stopped, while entries expired by the thousand).  A lost expiry leaves a
+ * registration that still gets resolutions, or a shortcut the agent thinks
+ * is there (issue 14), and nothing says which were lost: take the kernel's
+ * cache as it is now, once the queue is drained, so that no event read
+ * after the dump is older than it.
+ */
 static void on_events_readable(struct loop_fd *lfd, uint32_t revents)
 {
 	int ret;
@@ -77,27 +87,66 @@ static void on_events_readable(struct loop_fd *lfd, uint32_t revents)
 	ret = dmvpn_nl_read_events(&events, on_event, on_lost, NULL);
 	if (ret < 0)
 		log_err("reading kernel events: %s", strerror(-ret));
+	if (!events_lost)
+		return;
+	events_lost = false;
+	log_warn("kernel events were lost (receive buffer full): "
+		 "reading the cache again");
+	for (struct dev *dev = devices; dev; dev = dev->next)
+		if (dev->ifindex)
+			agent_resync(dev);
 }
 
-int kernel_open(void)
+static int open_pair(struct dmvpn_nl *r, struct dmvpn_nl *ev)
 {
 	struct errmsg err;
 	int fd;
 
-	if (dmvpn_nl_open(&req, &err) || dmvpn_nl_open(&events, &err)) {
-		log_err("%s", err.text);
+	ev->sk = NULL;
+	if (dmvpn_nl_open(r, &err))
+		goto fail;
+	if (dmvpn_nl_open(ev, &err) || dmvpn_nl_join_events(ev, &err)) {
+		dmvpn_nl_close(r);
+		goto fail;
+	}
+	fd = nl_socket_get_fd(ev->sk);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		dmvpn_nl_close(r);
+		dmvpn_nl_close(ev);
 		return -1;
 	}
-	if (dmvpn_nl_join_events(&events, &err)) {
-		log_err("%s", err.text);
+	return 0;
+fail:
+	dmvpn_nl_close(ev);
+	log_err("%s", err.text);
+	return -1;
+}
+
+int kernel_open(void)
+{
+	if (open_pair(&req, &events))
 		return -1;
-	}
-	fd = nl_socket_get_fd(events.sk);
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
-		return -1;
-	events_fd.fd = fd;
+	events_fd.fd = nl_socket_get_fd(events.sk);
 	events_fd.fn = on_events_readable;
 	return loop_add_fd(&events_fd);
+}
+
+int kernel_reopen(void)
+{
+	struct dmvpn_nl r, ev;
+
+	if (open_pair(&r, &ev))
+		return -1;
+	kernel_close();
+	req = r;
+	events = ev;
+	events_fd.fd = nl_socket_get_fd(events.sk);
+	events_fd.fn = on_events_readable;
+	if (loop_add_fd(&events_fd)) {
+		log_err("kernel events: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 void kernel_close(void)
@@ -204,16 +253,65 @@ static int on_entry(struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
+struct entry_list {
+	struct dmvpn_entry *v;
+	size_t count, cap;
+	bool nomem;
+};
+
+static void collect(struct dev *dev, const struct dmvpn_entry *e, void *arg)
+{
+	struct entry_list *l = arg;
+
+	(void)dev;
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct dmvpn_entry *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			l->nomem = true;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->count++] = *e;
+}
+
+/*
+ * A dump that raced with changes to the cache comes back marked
+ * NLM_F_DUMP_INTR and may have missed entries or shown some twice: a
+ * resync that missed one would drop a live registration.  So the entries
+ * are collected first and handed out only from a whole dump; after a few
+ * torn ones (a cache changing faster than we read it) the last one is used,
+ * deduplicated by the callers (they look entries up by prefix).
+ */
+#define DUMP_ATTEMPTS	4
+
 int kernel_entry_dump(struct dev *dev, kernel_entry_fn fn, void *arg)
 {
-	struct dump_ctx d = { .dev = dev, .fn = fn, .arg = arg };
-	struct nl_msg *msg = dmvpn_nl_request(&req, DMVPN_CMD_ENTRY_GET,
-					      NLM_F_DUMP, dev->ifindex);
-	int ret = -ENOMEM;
+	struct entry_list l = { 0 };
+	struct dump_ctx d = { .dev = dev, .fn = collect, .arg = &l };
+	int ret = 0;
 
-	if (msg)
-		ret = dmvpn_nl_transact(&req, msg, on_entry, &d);
-	nlmsg_free(msg);
+	for (int attempt = 0; attempt < DUMP_ATTEMPTS; attempt++) {
+		struct nl_msg *msg = dmvpn_nl_request(&req, DMVPN_CMD_ENTRY_GET,
+						      NLM_F_DUMP, dev->ifindex);
+
+		l.count = 0;
+		l.nomem = false;
+		ret = msg ? dmvpn_nl_transact(&req, msg, on_entry, &d) : -ENOMEM;
+		nlmsg_free(msg);
+		if (!ret && l.nomem)
+			ret = -ENOMEM;
+		if (ret || !req.last.interrupted)
+			break;
+		dev->stats.dumps_interrupted++;
+	}
+	if (!ret)
+		for (size_t i = 0; i < l.count; i++)
+			fn(dev, &l.v[i], arg);
+	free(l.v);
 	return report(dev, "entry dump", ret);
 }
 

@@ -25,6 +25,7 @@
 
 #include "dmvpnd.h"
 #include "nl.h"
+#include "notify.h"
 
 struct dev *devices;
 static uint32_t request_id;
@@ -222,6 +223,77 @@ static void dev_stop(struct dev *dev, bool purge)
 	packet_close(dev);
 }
 
+/*
+ * A device deleted under us (by an operator, or with its module) leaves
+ * nothing to serve: its entries went with it.  The configuration stays,
+ * and the device is adopted again when one of that name comes back, as
+ * after a start (issue 14: the agent used to run on, doing nothing).
+ */
+static void dev_gone(struct dev *dev)
+{
+	log_warn("%s: the device is gone; waiting for it to come back",
+		 dev->name);
+	dev_stop(dev, false);
+	dev->ifindex = 0;
+}
+
+/* Whether @dev can be served: the device is there, with an address. */
+static bool dev_ready(struct dev *dev)
+{
+	uint32_t ifindex = if_nametoindex(dev->name);
+	struct dmvpn_prefix p;
+
+	if (!ifindex || !is_dmvpn(ifindex))
+		return false;
+	return dev->cfg.protocol_address.family ||
+	       !route_dev_addr(ifindex, AF_INET, &p) ||
+	       !route_dev_addr(ifindex, AF_INET6, &p);
+}
+
+static void dev_adopt(struct dev *dev)
+{
+	log_info("%s: the device is back", dev->name);
+	if (dev_setup(dev) || dev_start(dev)) {
+		log_err("%s: cannot serve the device", dev->name);
+		dev_stop(dev, false);
+		dev->ifindex = 0;
+	}
+}
+
+void agent_check_devices(void)
+{
+	bool reopened = false;
+
+	for (struct dev *dev = devices; dev; dev = dev->next) {
+		if (!dev->ifindex)
+			continue;
+		if (if_nametoindex(dev->name) != dev->ifindex) {
+			dev_gone(dev);
+			continue;
+		}
+		/* Adopted with one address, the other may come after. */
+		if (!dev->proto.family || !dev->proto6.family)
+			set_proto_addresses(dev);
+	}
+	for (struct dev *dev = devices; dev; dev = dev->next) {
+		if (dev->ifindex || !dev_ready(dev))
+			continue;
+		/* The module may have been reloaded meanwhile: its family
+		 * has a new id, and our sockets left its event group. */
+		if (!reopened) {
+			if (kernel_reopen())
+				return;
+			reopened = true;
+		}
+		dev_adopt(dev);
+	}
+	/* Events for the devices still served may have been missed while
+	 * the sockets were new. */
+	for (struct dev *dev = devices; reopened && dev; dev = dev->next)
+		if (dev->ifindex)
+			agent_resync(dev);
+}
+
 static int add_device(const char *dir, const char *name)
 {
 	struct dev *dev = calloc(1, sizeof(*dev));
@@ -240,16 +312,19 @@ static int add_device(const char *dir, const char *name)
 	}
 	for (unsigned int i = 0; i < dev->cfg.warning_count; i++)
 		log_warn("%s", dev->cfg.warnings[i].text);
+	if (dev->cfg.auth_file_exposed)
+		log_warn("%s holds the NHRP secret and other users may read "
+			 "it: chmod 600 it", path);
 	dev->next = devices;
 	devices = dev;
 	return 0;
 }
 
-static int add_all_devices(const char *dir)
+static int add_all_devices(const char *dir, unsigned int *broken)
 {
 	struct dirent *de;
 	DIR *d = opendir(dir);
-	int ret = 0, found = 0;
+	int found = 0;
 
 	if (!d) {
 		log_err("%s: %s", dir, strerror(errno));
@@ -264,15 +339,19 @@ static int add_all_devices(const char *dir)
 			continue;
 		memcpy(name, de->d_name, n - 5);
 		name[n - 5] = '\0';
-		ret |= add_device(dir, name);
-		found++;
+		/* One stale or broken file (issue 14) costs its device,
+		 * not the others: it was named in the log. */
+		if (!add_device(dir, name))
+			found++;
+		else
+			(*broken)++;
 	}
 	closedir(d);
 	if (!found) {
-		log_err("%s: no *.conf files", dir);
+		log_err("%s: no usable *.conf files", dir);
 		return -1;
 	}
-	return ret;
+	return 0;
 }
 
 /* ---- what the control socket asks for ---- */
@@ -291,6 +370,15 @@ size_t agent_flush(struct dev *dev)
 	return resolve_flush(dev);
 }
 
+void agent_resync(struct dev *dev)
+{
+	dev->stats.resyncs++;
+	if (dev->cfg.role == CFG_ROLE_HUB)
+		nhs_resync(dev);
+	else
+		resolve_resync(dev);
+}
+
 static bool map_configured(const struct cfg *cfg, const struct cfg_map *m)
 {
 	for (unsigned int i = 0; i < cfg->map_count; i++)
@@ -304,6 +392,13 @@ static void dev_apply(struct dev *dev, struct cfg *fresh)
 {
 	struct cfg old = dev->cfg;
 
+	/* A device that is gone takes the new configuration when it is
+	 * adopted again. */
+	if (!dev->ifindex) {
+		dev->cfg = *fresh;
+		cfg_free(&old);
+		return;
+	}
 	for (unsigned int i = 0; i < old.map_count; i++) {
 		if (!map_configured(fresh, &old.maps[i])) {
 			struct dmvpn_prefix p;
@@ -388,7 +483,9 @@ static void on_signal(struct loop_fd *lfd, uint32_t revents)
 		} else if (si.ssi_signo == SIGHUP) {
 			struct errmsg err;
 
+			notify_service_manager("RELOADING=1");
 			agent_reload(false, NULL, &err);
+			notify_service_manager("READY=1");
 		}
 	}
 }
@@ -514,7 +611,8 @@ int main(int argc, char **argv)
 	};
 	const char *dir = "/etc/dmvpn";
 	const char *sock = DMVPND_CTL_SOCKET;
-	bool foreground = false, check = false;
+	bool foreground = false, check = false, named;
+	unsigned int broken = 0;
 	int verbose = 0, c, ret = 1, bad = 0;
 
 	while ((c = getopt_long(argc, argv, "fvc:s:nVh", opts, NULL)) != -1) {
@@ -530,12 +628,13 @@ int main(int argc, char **argv)
 		}
 	}
 	log_open(foreground || check, verbose);
-	if (optind < argc) {
+	named = optind < argc;
+	if (named) {
 		/* --check reports every file, a start stops at the first. */
 		for (int i = optind; i < argc && (check || !bad); i++)
 			bad |= add_device(dir, argv[i]) != 0;
 	} else {
-		bad = add_all_devices(dir) != 0;
+		bad = add_all_devices(dir, &broken) != 0 || (check && broken);
 	}
 	if (check) {
 		ret = check_only() | bad;
@@ -555,11 +654,25 @@ int main(int argc, char **argv)
 	    start_step(route_watch_addresses(), "watching addresses") ||
 	    ctl_open(sock))
 		goto out;
-	for (struct dev *d = devices; d; d = d->next)
-		if (dev_setup(d) || dev_start(d))
-			goto out;
+	for (struct dev *d = devices; d; d = d->next) {
+		/* Devices named on the command line must be there; from the
+		 * directory, one that is not (yet) is waited for. */
+		if (!named && !dev_ready(d)) {
+			log_warn("%s: no such dmvpn device (with an address) "
+				 "yet; waiting for it", d->name);
+			continue;
+		}
+		if (dev_setup(d) || dev_start(d)) {
+			if (named)
+				goto out;
+			dev_stop(d, false);
+			d->ifindex = 0;
+		}
+	}
 	daemon_ready();
+	notify_service_manager("READY=1");
 	ret = loop_run() ? 1 : 0;
+	notify_service_manager("STOPPING=1");
 out:
 	for (struct dev *d = devices, *next; d; d = next) {
 		next = d->next;

@@ -5,9 +5,14 @@
  * NHS does not answer, purge on a clean shutdown.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dmvpnd.h"
 
@@ -39,25 +44,115 @@ static void set_state(struct nhs *n, enum nhs_state s)
 	nhc_reelect(n->dev);
 }
 
-/* An NBMA given by name is looked up each time it is needed, so that a
- * hub behind dynamic DNS is found again after its address changes. */
-static bool resolve_nbma(struct nhs *n)
+/*
+ * An NBMA given by name is looked up each time it is needed, so that a hub
+ * behind dynamic DNS is found again after its address changes.  The look-up
+ * runs in a thread of its own: getaddrinfo() against a dead resolver blocks
+ * for timeout x attempts x servers (10 s and more), and on the loop that
+ * stalled every device, the control socket and the kernel's events (issue
+ * 14).  The thread hands its result back through a pipe; the loop owns
+ * everything else.  An NHS that goes away meanwhile (reload, stop) leaves
+ * its look-up orphaned, and the loop frees it when it comes back.
+ */
+struct lookup {
+	struct nhs *nhs;		/* NULL once orphaned; loop only */
+	char name[CFG_NAME_MAX];	/* the thread's input */
+	int gai;			/* the thread's outputs */
+	struct in_addr addr;
+};
+
+static int lookup_pipe[2] = { -1, -1 };
+static struct loop_fd lookup_done;
+
+static void *lookup_thread(void *arg)
 {
 	struct addrinfo hints = { .ai_family = AF_INET };
+	struct lookup *l = arg;
 	struct addrinfo *res;
+
+	l->gai = getaddrinfo(l->name, NULL, &hints, &res);
+	if (!l->gai) {
+		l->addr = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+		freeaddrinfo(res);
+	}
+	/* A pointer is less than PIPE_BUF: the write is atomic, and with
+	 * nothing read yet the pipe holds 8192 of them. */
+	if (write(lookup_pipe[1], &l, sizeof(l)) != sizeof(l))
+		abort();
+	return NULL;
+}
+
+static void lookup_finished(struct lookup *l);
+
+static void on_lookup_done(struct loop_fd *lfd, uint32_t revents)
+{
+	struct lookup *l;
+
+	(void)revents;
+	while (read(lfd->fd, &l, sizeof(l)) == sizeof(l)) {
+		if (l->nhs)
+			lookup_finished(l);
+		free(l);
+	}
+}
+
+static int lookup_init(void)
+{
+	if (lookup_pipe[0] >= 0)
+		return 0;
+	if (pipe(lookup_pipe))
+		return -1;
+	/* The thread's end blocks: a result is never dropped. */
+	if (fcntl(lookup_pipe[0], F_SETFL, O_NONBLOCK) ||
+	    fcntl(lookup_pipe[0], F_SETFD, FD_CLOEXEC) ||
+	    fcntl(lookup_pipe[1], F_SETFD, FD_CLOEXEC)) {
+		close(lookup_pipe[0]);
+		close(lookup_pipe[1]);
+		lookup_pipe[0] = lookup_pipe[1] = -1;
+		return -1;
+	}
+	lookup_done.fd = lookup_pipe[0];
+	lookup_done.fn = on_lookup_done;
+	return loop_add_fd(&lookup_done);
+}
+
+/* Start looking @n's name up, unless a look-up is under way already. */
+static void lookup_start(struct nhs *n)
+{
+	struct lookup *l;
+	pthread_attr_t attr;
+	pthread_t tid;
 	int ret;
 
-	if (inet_pton(AF_INET, n->cfg->nbma_name, &n->nbma) == 1)
-		return true;
-	ret = getaddrinfo(n->cfg->nbma_name, NULL, &hints, &res);
-	if (ret) {
-		log_warn("%s: NHS %s: %s", n->dev->name, n->cfg->nbma_name,
-			 gai_strerror(ret));
-		return false;
+	if (n->lookup)
+		return;
+	if (lookup_init()) {
+		log_err("%s: NHS %s: %s", n->dev->name, n->cfg->nbma_name,
+			strerror(errno));
+		return;
 	}
-	n->nbma = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
-	freeaddrinfo(res);
-	return true;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return;
+	l->nhs = n;
+	snprintf(l->name, sizeof(l->name), "%s", n->cfg->nbma_name);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	ret = pthread_create(&tid, &attr, lookup_thread, l);
+	pthread_attr_destroy(&attr);
+	if (ret) {
+		log_err("%s: NHS %s: no thread to look it up: %s",
+			n->dev->name, n->cfg->nbma_name, strerror(ret));
+		free(l);
+		return;
+	}
+	n->lookup = l;
+}
+
+/* An address given as such needs no look-up. */
+static bool nbma_literal(struct nhs *n)
+{
+	return inet_pton(AF_INET, n->cfg->nbma_name, &n->nbma) == 1;
 }
 
 /*
@@ -143,6 +238,31 @@ static uint8_t nhs_family(const struct nhs *n)
 	return n->proto.family ? n->proto.family : AF_INET;
 }
 
+/*
+ * The Cisco NAT extension of a registration request carries the NHS's
+ * record (its NBMA and protocol address, zeros while the latter is not
+ * known), as IOS and nhrpd send it: the NHS adds our outside address as a
+ * second record when it sees us elsewhere than we claim.  An empty
+ * extension (issue 14) gave such an NHS nothing to go by.
+ */
+static void add_nhs_nat_record(struct nhs *n, struct nhrp_msg *m)
+{
+	/* The message's family, so that the record's lengths fit it. */
+	uint8_t family = msg_family(m);
+	struct nhrp_cie *c = &m->nat_address.cie[0];
+
+	memset(c, 0, sizeof(*c));
+	c->prefix_len = (uint8_t)dmvpn_family_bits(family);
+	addr_from_nbma(&c->nbma, n->nbma);
+	if (n->proto.family == family) {
+		addr_from_proto(&c->proto, &n->proto);
+	} else {
+		c->proto.len = (uint8_t)dmvpn_family_bytes(family);
+		memset(c->proto.bytes, 0, c->proto.len);
+	}
+	m->nat_address.count = 1;
+}
+
 static void send_registration(struct nhs *n)
 {
 	struct dev *dev = n->dev;
@@ -158,10 +278,50 @@ static void send_registration(struct nhs *n)
 	fill_own_cie(dev, &m.cies.cie[0], src, unique, nhs_family(n));
 	m.ext_present |= NHRP_HAS_RESPONDER | NHRP_HAS_FORWARD_TRANSIT |
 			 NHRP_HAS_REVERSE_TRANSIT | NHRP_HAS_NAT_ADDRESS;
+	add_nhs_nat_record(n, &m);
 	msg_set_group(&m, dev->cfg.group);
 	n->reg_nbma = src;
 	n->attempts++;
 	packet_send(dev, n->nbma, &m);
+}
+
+static void nhs_resolved(struct nhs *n)
+{
+	n->attempts = 0;
+	install_nhs_entry(n);
+	set_state(n, NHS_REGISTERING);
+	send_registration(n);
+	timer_arm(&n->timer, retry_delay(n));
+}
+
+static void lookup_finished(struct lookup *l)
+{
+	struct nhs *n = l->nhs;
+	char a[INET_ADDRSTRLEN];
+
+	n->lookup = NULL;
+	if (l->gai) {
+		log_warn("%s: NHS %s: %s", n->dev->name, n->cfg->nbma_name,
+			 gai_strerror(l->gai));
+		if (n->state == NHS_RESOLVING) {
+			n->attempts++;
+			timer_arm(&n->timer, retry_delay(n));
+		}
+		return;
+	}
+	if (n->state == NHS_RESOLVING) {
+		n->nbma = l->addr;
+		nhs_resolved(n);
+		return;
+	}
+	/* A dead NHS looked up again: its name may point elsewhere now;
+	 * the next retry goes there. */
+	if (n->nbma.s_addr != l->addr.s_addr) {
+		log_info("%s: NHS %s is at %s now", n->dev->name,
+			 n->cfg->nbma_name, nbma_str(l->addr, a, sizeof(a)));
+		n->nbma = l->addr;
+		install_nhs_entry(n);
+	}
 }
 
 static void nhs_timer(struct timer *t)
@@ -169,21 +329,20 @@ static void nhs_timer(struct timer *t)
 	struct nhs *n = amap_entry(t, struct nhs, timer);
 
 	if (n->state == NHS_RESOLVING) {
-		if (!resolve_nbma(n)) {
-			timer_arm(&n->timer, retry_delay(n));
-			n->attempts++;
+		/* The look-up's end moves on (lookup_finished). */
+		if (!nbma_literal(n)) {
+			lookup_start(n);
 			return;
 		}
-		n->attempts = 0;
-		install_nhs_entry(n);
-		set_state(n, NHS_REGISTERING);
+		nhs_resolved(n);
+		return;
 	}
 	/* Three unanswered requests in a row: call the NHS down (the
 	 * kernel keeps sending misses its way; nothing better is known). */
 	if (n->attempts >= 3 && n->state != NHS_DOWN)
 		set_state(n, NHS_DOWN);
-	if (n->cfg->nbma_name[0] && n->state == NHS_DOWN)
-		resolve_nbma(n);
+	if (n->state == NHS_DOWN && !nbma_literal(n))
+		lookup_start(n);
 	send_registration(n);
 	timer_arm(&n->timer, retry_delay(n));
 }
@@ -229,6 +388,8 @@ void nhc_stop(struct dev *dev, bool purge)
 		struct nhs *n = &dev->nhs[i];
 
 		timer_cancel(&n->timer);
+		if (n->lookup)
+			n->lookup->nhs = NULL;
 		if (purge && n->state == NHS_UP && n->proto.family)
 			send_purge(n);
 	}
@@ -258,12 +419,24 @@ static struct nhs *nhs_by_request(struct dev *dev, uint32_t id,
 /* The NAT extension of a reply: our address as the NHS saw it. */
 static void learn_nat(struct nhs *n, const struct nhrp_msg *m)
 {
+	const struct dmvpn_prefix *self = dev_proto(n->dev, nhs_family(n));
 	struct in_addr seen = { 0 };
 	char a[INET_ADDRSTRLEN];
+	struct nhrp_addr own;
 
-	for (unsigned int i = 0; i < m->nat_address.count; i++)
-		if (nbma_from_addr(&seen, &m->nat_address.cie[i].nbma))
+	/* Our record: the one about our protocol address.  The reply
+	 * repeats our request's records (the NHS's) in front of it. */
+	if (self)
+		addr_from_proto(&own, self);
+	for (unsigned int i = 0; self && i < m->nat_address.count; i++) {
+		const struct nhrp_cie *c = &m->nat_address.cie[i];
+
+		if (c->proto.len == own.len &&
+		    !memcmp(c->proto.bytes, own.bytes, own.len) &&
+		    nbma_from_addr(&seen, &c->nbma))
 			break;
+		seen.s_addr = 0;
+	}
 	if (seen.s_addr == n->nat_nbma.s_addr)
 		return;
 	if (seen.s_addr && seen.s_addr != n->reg_nbma.s_addr)
@@ -329,6 +502,7 @@ void nhc_nbma_changed(struct dev *dev)
 {
 	if (!dev->nhs)
 		return;
+	dev->stats.nbma_checks++;
 	for (unsigned int i = 0; i < dev->cfg.nhs_count; i++) {
 		struct nhs *n = &dev->nhs[i];
 		struct in_addr now;

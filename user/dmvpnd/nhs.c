@@ -482,9 +482,16 @@ static void adopt_one(struct dev *dev, const struct dmvpn_entry *e, void *arg)
 	(void)arg;
 	if (e->type != DMVPN_ENTRY_DYNAMIC || !e->has_nbma)
 		return;
+	r = nhs_find_reg(dev, &e->prefix);
+	if (r) {
+		/* Known: the kernel's holding time is what is left of it. */
+		r->seen = dev->resync_gen;
+		return;
+	}
 	r = reg_get(dev, &e->prefix);
 	if (!r)
 		return;
+	r->seen = dev->resync_gen;
 	reg_set_nbma(dev, r, e->nbma);
 	r->claimed_nbma = e->nbma;
 	r->unique = e->flags & DMVPN_ENTRY_F_UNIQUE;
@@ -504,6 +511,37 @@ int nhs_start(struct dev *dev)
 		log_info("%s: %zu registrations taken over from the kernel",
 			 dev->name, dev->regs.count);
 	return ret;
+}
+
+static void drop_unseen(struct amap_node *n, void *arg)
+{
+	struct reg *r = amap_entry(n, struct reg, node);
+	struct dev *dev = arg;
+	char a[INET6_ADDRSTRLEN];
+
+	if (r->seen == dev->resync_gen)
+		return;
+	log_info("%s: registration of %s expired (the kernel's word of it "
+		 "was lost)", dev->name, addr_str(&r->node.key, a, sizeof(a)));
+	purge_resolvers(dev, r);
+	reg_free(dev, r);
+}
+
+/*
+ * After lost kernel events: every registration the kernel no longer holds
+ * has expired (or was deleted by an operator); the ones it holds that we
+ * do not know are adopted, as at start.
+ */
+int nhs_resync(struct dev *dev)
+{
+	int ret;
+
+	dev->resync_gen++;
+	ret = kernel_entry_dump(dev, adopt_one, NULL);
+	if (ret)
+		return ret;
+	amap_each(&dev->regs, drop_unseen, dev);
+	return 0;
 }
 
 static void free_one(struct amap_node *n, void *arg)

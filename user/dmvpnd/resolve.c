@@ -188,18 +188,32 @@ static void arm_refresh(struct shortcut *s)
 	timer_arm(&s->timer, (uint64_t)s->holdtime * 2000 / 3);
 }
 
+/*
+ * The kernel's expiry event frees a shortcut; this timer is the fallback
+ * for one that was lost (issue 14: events dropped under load left
+ * shortcuts, and negative entries, in our map for good).  It fires again
+ * a second after the entry's holding time ends at the latest.
+ */
+static void arm_expiry_check(struct shortcut *s, uint32_t left)
+{
+	timer_arm(&s->timer, ((uint64_t)left + 1) * 1000);
+}
+
 static void shortcut_timer(struct timer *t)
 {
 	struct shortcut *s = amap_entry(t, struct shortcut, timer);
 	uint64_t since_reply = loop_now() - s->refreshed;
 	struct dmvpn_entry e;
+	uint8_t type = s->negative ? DMVPN_ENTRY_NEGATIVE :
+		       DMVPN_ENTRY_SHORTCUT;
 
-	if (s->negative)
-		return;
-	if (kernel_entry_get(s->dev, &s->node.key, &e)) {
+	if (kernel_entry_get(s->dev, &s->node.key, &e) || e.type != type) {
 		shortcut_free(s);
 		return;
 	}
+	arm_expiry_check(s, e.holdtime ? e.holdtime : s->holdtime);
+	if (s->negative)
+		return;
 	if (e.has_used && e.used_msecs < since_reply) {
 		struct dmvpn_prefix target = s->node.key;
 
@@ -239,7 +253,7 @@ static void install_negative(struct dev *dev, const struct dmvpn_prefix *t,
 	s->negative = true;
 	s->holdtime = holdtime;
 	s->refreshed = loop_now();
-	timer_cancel(&s->timer);
+	arm_expiry_check(s, holdtime);
 }
 
 static void install_shortcut(struct dev *dev, const struct dmvpn_prefix *prefix,
@@ -887,6 +901,13 @@ static void purge_by_nbma(struct amap_node *n, void *arg)
 void resolve_rx_purge(struct dev *dev, struct in_addr from,
 		      struct nhrp_msg *m)
 {
+	/*
+	 * Who may take a shortcut away (issue 14: purges were taken from
+	 * anyone): our NHS, which vouched for it, or the station it leads
+	 * to, which knows its own binding.  A stranger gets no answer.
+	 */
+	bool nhs = from_nhs(dev, from), vouched = nhs;
+
 	for (unsigned int i = 0; i < m->cies.count; i++) {
 		const struct nhrp_cie *c = &m->cies.cie[i];
 		struct purge_ctx pc = { 0 };
@@ -900,17 +921,25 @@ void resolve_rx_purge(struct dev *dev, struct in_addr from,
 		if (c->prefix_len && c->prefix_len < p.len)
 			amap_key(&p, &p, c->prefix_len);
 		s = find_shortcut(dev, &p);
-		if (s) {
+		if (s && (nhs || s->nbma.s_addr == from.s_addr)) {
 			kernel_entry_del(dev, &s->node.key);
 			shortcut_free(s);
 			pc.removed++;
+			vouched = true;
 		}
-		if (nbma_from_addr(&pc.nbma, &c->nbma))
+		if (nbma_from_addr(&pc.nbma, &c->nbma) &&
+		    (nhs || pc.nbma.s_addr == from.s_addr)) {
 			amap_each(&dev->shortcuts, purge_by_nbma, &pc);
+			vouched = true;
+		}
 		if (pc.removed)
 			log_info("%s: purged %s: %u shortcuts removed",
 				 dev->name, addr_str(&p, a, sizeof(a)),
 				 pc.removed);
+	}
+	if (!vouched) {
+		dev->stats.rx_not_vouched++;
+		return;
 	}
 	if (m->flags & NHRP_FLAG_PURGE_N)
 		return;
@@ -948,8 +977,56 @@ void resolve_adopt(struct dev *dev, const struct dmvpn_entry *e)
 	s->nbma = e->nbma;
 	s->holdtime = (uint16_t)e->holdtime;
 	s->refreshed = loop_now();
-	if (!s->negative)
+	if (s->negative)
+		arm_expiry_check(s, s->holdtime);
+	else
 		arm_refresh(s);
+}
+
+static void adopt_seen(struct dev *dev, const struct dmvpn_entry *e,
+		       void *arg)
+{
+	struct shortcut *s = find_shortcut(dev, &e->prefix);
+
+	(void)arg;
+	if (e->type != DMVPN_ENTRY_SHORTCUT && e->type != DMVPN_ENTRY_NEGATIVE)
+		return;
+	if (s) {
+		s->seen = dev->resync_gen;
+		return;
+	}
+	resolve_adopt(dev, e);
+	s = find_shortcut(dev, &e->prefix);
+	if (s)
+		s->seen = dev->resync_gen;
+}
+
+static void drop_unseen(struct amap_node *n, void *arg)
+{
+	struct shortcut *s = amap_entry(n, struct shortcut, node);
+	char a[INET6_ADDRSTRLEN];
+
+	(void)arg;
+	if (s->seen == s->dev->resync_gen)
+		return;
+	if (!s->negative)
+		log_info("%s: shortcut %s expired (the kernel's word of it "
+			 "was lost)", s->dev->name,
+			 addr_str(&s->node.key, a, sizeof(a)));
+	shortcut_free(s);
+}
+
+/* After lost kernel events: forget what the kernel no longer holds. */
+int resolve_resync(struct dev *dev)
+{
+	int ret;
+
+	dev->resync_gen++;
+	ret = kernel_entry_dump(dev, adopt_seen, NULL);
+	if (ret)
+		return ret;
+	amap_each(&dev->shortcuts, drop_unseen, NULL);
+	return 0;
 }
 
 static void free_shortcut(struct amap_node *n, void *arg)

@@ -3,6 +3,7 @@
  * What the host's routing table says, for decisions NHRP makes from it:
  * is a destination ours, behind which next hop, under which prefix.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <linux/if_link.h>
@@ -296,22 +297,107 @@ int route_link_redirect(uint32_t ifindex, bool *redirect)
 	return ret;
 }
 
-/* ---- address changes: a spoke whose underlay address moved ---- */
+/* ---- the host changes: links, addresses, routes ---- */
 
 static struct loop_fd addr_watch;
 
-static void on_addr_event(struct loop_fd *lfd, uint32_t revents)
+/* @addr (network order) lies in @dst/@len. */
+static bool prefix_covers(const uint8_t *dst, unsigned int len,
+			  struct in_addr addr)
 {
+	uint32_t mask = len ? htonl(~0U << (32 - len)) : 0;
+	uint32_t net;
+
+	memcpy(&net, dst, 4);
+	return ((net ^ addr.s_addr) & mask) == 0;
+}
+
+/*
+ * Whether an IPv4 route change can move our address toward an NHS: only
+ * a route covering an NHS's NBMA address can.  A BGP table of a million
+ * prefixes loading on a spoke makes a million such messages, none of
+ * which is (issue 14): each would have cost a route lookup per NHS.
+ */
+static bool route_concerns_nhs(struct nlmsghdr *nh)
+{
+	struct rtmsg *rtm = NLMSG_DATA(nh);
+	uint8_t dst[4] = { 0 };
+	struct rtattr *rta;
+	int alen;
+
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)) ||
+	    rtm->rtm_family != AF_INET || rtm->rtm_dst_len > 32)
+		return false;
+	alen = (int)RTM_PAYLOAD(nh);
+	for (rta = RTM_RTA(rtm); RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen))
+		if (rta->rta_type == RTA_DST && RTA_PAYLOAD(rta) == 4)
+			memcpy(dst, RTA_DATA(rta), 4);
+	for (struct dev *dev = devices; dev; dev = dev->next)
+		for (unsigned int i = 0; dev->nhs && i < dev->cfg.nhs_count; i++)
+			if (dev->nhs[i].state != NHS_RESOLVING &&
+			    prefix_covers(dst, rtm->rtm_dst_len,
+					  dev->nhs[i].nbma))
+				return true;
+	return false;
+}
+
+struct host_change {
+	bool nbma;		/* our address toward an NHS may have moved */
+	bool links;		/* a device may have gone or come */
+};
+
+static void classify(struct nlmsghdr *nh, size_t len, struct host_change *c)
+{
+	for (; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
+		switch (nh->nlmsg_type) {
+		case RTM_NEWLINK:
+		case RTM_DELLINK:
+			c->links = true;
+			break;
+		case RTM_NEWADDR:
+		case RTM_DELADDR:
+			/* A device that came back may wait for its address. */
+			c->links = true;
+			c->nbma = true;
+			break;
+		case RTM_NEWROUTE:
+		case RTM_DELROUTE:
+			if (!c->nbma && route_concerns_nhs(nh))
+				c->nbma = true;
+			break;
+		}
+	}
+}
+
+static void on_host_event(struct loop_fd *lfd, uint32_t revents)
+{
+	struct host_change c = { 0 };
 	char buf[8192];
-	bool changed = false;
+	ssize_t n;
 
 	(void)revents;
-	while (recv(lfd->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-		changed = true;
-	if (!changed)
+	for (;;) {
+		n = recv(lfd->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			classify((struct nlmsghdr *)buf, (size_t)n, &c);
+			continue;
+		}
+		/* Messages were dropped (ENOBUFS): any of them could have
+		 * been one of ours, so check everything, as after a dump. */
+		if (n < 0 && errno == ENOBUFS) {
+			c.nbma = c.links = true;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (c.links)
+		agent_check_devices();
+	if (!c.nbma)
 		return;
 	for (struct dev *dev = devices; dev; dev = dev->next)
-		if (dev->cfg.role == CFG_ROLE_SPOKE)
+		if (dev->ifindex && dev->nhs)
 			nhc_nbma_changed(dev);
 }
 
@@ -319,7 +405,8 @@ int route_watch_addresses(void)
 {
 	struct sockaddr_nl sa = {
 		.nl_family = AF_NETLINK,
-		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE,
+		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE |
+			     RTMGRP_IPV6_IFADDR | RTMGRP_LINK,
 	};
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
 			NETLINK_ROUTE);
@@ -331,6 +418,6 @@ int route_watch_addresses(void)
 		return -1;
 	}
 	addr_watch.fd = fd;
-	addr_watch.fn = on_addr_event;
+	addr_watch.fn = on_host_event;
 	return loop_add_fd(&addr_watch);
 }

@@ -184,6 +184,30 @@ static bool table_reserve_row(struct table *t)
 	return true;
 }
 
+/*
+ * A cell as text a terminal only prints: some cells come from the wire (an
+ * NHRP group name a spoke sends), and an escape sequence in one would
+ * reach the operator's terminal (issue 14).  Bytes outside printable
+ * ASCII, and the backslash, are written \xNN.
+ */
+static void add_printable(struct sbuf *arena, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (;;) {
+		size_t run = 0;
+
+		while (p[run] >= 0x20 && p[run] < 0x7f && p[run] != '\\')
+			run++;
+		sbuf_addn(arena, (const char *)p, run);
+		p += run;
+		if (!*p)
+			break;
+		sbuf_printf(arena, "\\x%02x", *p++);
+	}
+	sbuf_addn(arena, "", 1);
+}
+
 int table_add_row(struct table *t, const char *const *cells)
 {
 	size_t *row;
@@ -196,7 +220,7 @@ int table_add_row(struct table *t, const char *const *cells)
 	row = t->offsets + t->nrows * t->ncols;
 	for (i = 0; i < t->ncols; i++) {
 		row[i] = t->arena.len;
-		sbuf_addn(&t->arena, cells[i], strlen(cells[i]) + 1);
+		add_printable(&t->arena, cells[i]);
 	}
 	if (t->arena.oom) {
 		t->oom = true;

@@ -82,6 +82,8 @@ struct parser {
 	struct nhrp_parse_error *err;
 	/* the indication owed for a malformed part (0 before it is known) */
 	uint16_t owed;
+	uint16_t afn;		/* what the addresses' lengths must fit */
+	uint16_t proto_type;
 };
 
 static int refuse(struct parser *p, const char *reason, size_t offset,
@@ -118,6 +120,30 @@ static int check_len(struct parser *p, size_t at, bool tl, uint8_t *len)
 	return 0;
 }
 
+/*
+ * An address's length must fit its family (a registration of an IPv4
+ * address under protocol type IPv6 is malformed, not an IPv4 one): 0 (no
+ * address) or the family's size.  Families we do not know are not checked.
+ */
+static size_t family_len(uint16_t family, bool nbma)
+{
+	if (nbma)
+		return family == NHRP_AFN_IPV4 ? 4 : family == NHRP_AFN_IPV6 ?
+		       16 : 0;
+	return family == NHRP_PROTO_IPV4 ? 4 : family == NHRP_PROTO_IPV6 ?
+	       16 : 0;
+}
+
+static int check_family(struct parser *p, size_t at, uint8_t len, bool nbma)
+{
+	size_t want = family_len(nbma ? p->afn : p->proto_type, nbma);
+
+	if (len && want && len != want)
+		return refuse(p, "address length does not fit its family", at,
+			      p->owed);
+	return 0;
+}
+
 static void take_addr(struct parser *p, size_t *off, struct nhrp_addr *a)
 {
 	memcpy(a->bytes, p->buf + *off, a->len);
@@ -140,7 +166,9 @@ static int parse_cie(struct parser *p, size_t *off, size_t end,
 	cie->holding_time = get16(h + 6);
 	if (check_len(p, at + 8, true, &cie->nbma.len) ||
 	    check_len(p, at + 9, true, &cie->nbma_sub.len) ||
-	    check_len(p, at + 10, false, &cie->proto.len))
+	    check_len(p, at + 10, false, &cie->proto.len) ||
+	    check_family(p, at + 8, cie->nbma.len, true) ||
+	    check_family(p, at + 10, cie->proto.len, false))
 		return -1;
 	cie->preference = h[11];
 	at += NHRP_CIE_HDR_LEN;
@@ -228,9 +256,13 @@ static int parse_known_ext(struct parser *p, uint16_t type, size_t off,
 		if (len < 4)
 			return refuse(p, "truncated authentication extension",
 				      len_at, p->owed);
-		if (len - 4 > NHRP_AUTH_SECRET_MAX)
-			return refuse(p, "authentication secret too long",
-				      len_at, p->owed);
+		/* Longer than any secret of ours: it matches none, which
+		 * is what an absent one does too; no error owed. */
+		if (len - 4 > NHRP_AUTH_SECRET_MAX) {
+			msg->ext_present &= ~NHRP_HAS_AUTH;
+			msg->ext_ignored++;
+			return 0;
+		}
 		msg->auth_type = get32(p->buf + off);
 		msg->auth_secret_len = len - 4;
 		memcpy(msg->auth_secret, p->buf + off + 4, len - 4);
@@ -239,9 +271,12 @@ static int parse_known_ext(struct parser *p, uint16_t type, size_t off,
 		if (len < 3)
 			return refuse(p, "truncated vendor extension", len_at,
 				      p->owed);
-		if (len - 3 > NHRP_VENDOR_DATA_MAX)
-			return refuse(p, "vendor data too long", len_at,
-				      p->owed);
+		/* Opaque to us either way: dropped, not refused. */
+		if (len - 3 > NHRP_VENDOR_DATA_MAX) {
+			msg->ext_present &= ~NHRP_HAS_VENDOR;
+			msg->ext_ignored++;
+			return 0;
+		}
 		memcpy(msg->vendor_oui, p->buf + off, 3);
 		msg->vendor_len = len - 3;
 		memcpy(msg->vendor_data, p->buf + off + 3, len - 3);
@@ -292,9 +327,13 @@ static int parse_extensions(struct parser *p, size_t off, size_t end,
 				return refuse(p, "unrecognized compulsory extension",
 					      at, is_error ? 0 :
 					      NHRP_ERR_UNRECOGNIZED_EXTENSION);
-			if (msg->unknown_count == NHRP_MAX_UNKNOWN_EXTS)
-				return refuse(p, "too many unknown extensions",
-					      at, p->owed);
+			/* Non-compulsory, so RFC 2332 5.3 lets us ignore
+			 * it; past the table, a transit NHS drops it. */
+			if (msg->unknown_count == NHRP_MAX_UNKNOWN_EXTS) {
+				msg->ext_ignored++;
+				off += len;
+				continue;
+			}
 			x = &msg->unknown[msg->unknown_count++];
 			x->type = type;
 			x->compulsory = false;
@@ -344,8 +383,8 @@ int nhrp_parse(const uint8_t *buf, size_t len, struct nhrp_msg *msg,
 	    buf[17] > NHRP_TRAFFIC_INDICATION)
 		return refuse(&p, "unknown packet type", 17, 0);
 
-	msg->afn = get16(buf);
-	msg->proto_type = get16(buf + 2);
+	msg->afn = p.afn = get16(buf);
+	msg->proto_type = p.proto_type = get16(buf + 2);
 	memcpy(msg->proto_snap, buf + 4, 5);
 	msg->hop_count = buf[9];
 	msg->type = buf[17];
@@ -359,7 +398,8 @@ int nhrp_parse(const uint8_t *buf, size_t len, struct nhrp_msg *msg,
 	p.owed = is_error ? 0 : NHRP_ERR_PROTOCOL_ERROR;
 
 	if (check_len(&p, 18, true, &msg->src_nbma.len) ||
-	    check_len(&p, 19, true, &msg->src_nbma_sub.len))
+	    check_len(&p, 19, true, &msg->src_nbma_sub.len) ||
+	    check_family(&p, 18, msg->src_nbma.len, true))
 		return -1;
 
 	/* The mandatory part */
@@ -372,7 +412,9 @@ int nhrp_parse(const uint8_t *buf, size_t len, struct nhrp_msg *msg,
 	if (extoff > pktsz)
 		return refuse(&p, "extension offset beyond packet", 14, p.owed);
 	if (check_len(&p, 20, false, &msg->src_proto.len) ||
-	    check_len(&p, 21, false, &msg->dst_proto.len))
+	    check_len(&p, 21, false, &msg->dst_proto.len) ||
+	    check_family(&p, 20, msg->src_proto.len, false) ||
+	    check_family(&p, 21, msg->dst_proto.len, false))
 		return -1;
 	msg->flags = get16(buf + 22);
 	switch (msg->type) {

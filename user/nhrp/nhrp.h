@@ -30,6 +30,9 @@
 /* ar$afn: address family numbers (IANA) of the NBMA address */
 #define NHRP_AFN_IPV4		1
 #define NHRP_AFN_IPV6		2
+/* ar$pro.type: the protocol (an EtherType) of the protocol addresses */
+#define NHRP_PROTO_IPV4		0x0800
+#define NHRP_PROTO_IPV6		0x86dd
 
 /* ar$op.type */
 enum nhrp_type {
@@ -183,6 +186,13 @@ struct nhrp_msg {
 	uint8_t vendor_data[NHRP_VENDOR_DATA_MAX];
 	unsigned int unknown_count;	/* other extensions, kept in order */
 	struct nhrp_raw_ext unknown[NHRP_MAX_UNKNOWN_EXTS];
+	/*
+	 * Extensions parsed over and dropped (RFC 2332 5.3 ignores the
+	 * non-compulsory ones it cannot use): unknown ones past
+	 * NHRP_MAX_UNKNOWN_EXTS, a secret or vendor data longer than we
+	 * hold (a secret we cannot hold matches none of ours).
+	 */
+	unsigned int ext_ignored;
 };
 
 /* Why a buffer was refused. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -941,6 +942,37 @@ START_TEST(test_load_errors)
 }
 END_TEST
 
+/* A secret in a file other users can read is flagged (issue 14). */
+START_TEST(test_load_secret_mode)
+{
+	struct errmsg err = { "" };
+	char path[64];
+	struct cfg cfg;
+
+	write_temp(path, MIN_HUB "auth s3cret\n", strlen(MIN_HUB) + 12);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	ck_assert_int_eq(cfg_load(path, IFNAME, &cfg, &err), 0);
+	ck_assert(!cfg.auth_file_exposed);
+	cfg_free(&cfg);
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	ck_assert_int_eq(cfg_load(path, IFNAME, &cfg, &err), 0);
+	ck_assert(cfg.auth_file_exposed);
+	cfg_free(&cfg);
+	ck_assert_int_eq(chmod(path, 0604), 0);
+	ck_assert_int_eq(cfg_load(path, IFNAME, &cfg, &err), 0);
+	ck_assert(cfg.auth_file_exposed);
+	cfg_free(&cfg);
+	unlink(path);
+	/* Without a secret there is nothing to expose. */
+	write_temp(path, MIN_HUB, strlen(MIN_HUB));
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(cfg_load(path, IFNAME, &cfg, &err), 0);
+	ck_assert(!cfg.auth_file_exposed);
+	cfg_free(&cfg);
+	unlink(path);
+}
+END_TEST
+
 /* Up to 1 MiB is read, whatever the buffer sizes on the way. */
 START_TEST(test_load_size)
 {
@@ -998,6 +1030,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_many_words);
 	tcase_add_test(tc, test_many_entries);
 	tcase_add_test(tc, test_load_size);
+	tcase_add_test(tc, test_load_secret_mode);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

@@ -5,14 +5,20 @@
  * expiry check is a timer) and the control socket's command words.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "dmvpnd/amap.h"
 #include "dmvpnd/ctlcmd.h"
 #include "dmvpnd/loop.h"
+#include "dmvpnd/notify.h"
 #include "dmvpnd/ratelimit.h"
 #include "testutil.h"
 
@@ -134,6 +140,122 @@ START_TEST(amap_ipv6_keys_use_all_bytes)
 	amap_key(&k, &p, 64);
 	ck_assert_ptr_null(amap_find(&m, &k));
 	amap_free(&m);
+}
+END_TEST
+
+/* The example of the SipHash paper (Aumasson, Bernstein, appendix A). */
+START_TEST(amap_siphash_matches_the_reference)
+{
+	const uint64_t key[2] = { 0x0706050403020100ULL,
+				  0x0f0e0d0c0b0a0908ULL };
+	uint8_t msg[15];
+
+	for (unsigned int i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	ck_assert_uint_eq(amap_siphash(key, msg, sizeof(msg)),
+			  0xa129ca6149be45e5ULL);
+	ck_assert_uint_eq(amap_siphash(key, msg, 0), 0x726fdb47dd0e0e31ULL);
+}
+END_TEST
+
+/*
+ * Buckets follow the map's key: one who knows the hash function but not
+ * the key cannot pick addresses that share a bucket (issue 14).
+ */
+START_TEST(amap_hash_depends_on_the_key)
+{
+	struct amap a = { .key = { 1, 2 }, .keyed = true };
+	struct amap b = { .key = { 1, 3 }, .keyed = true };
+	struct amap r1 = { 0 }, r2 = { 0 };
+	struct item x = { 0 }, y = { 0 };
+	unsigned int differ = 0;
+	char addr[32];
+
+	for (unsigned int i = 0; i < 64; i++) {
+		struct dmvpn_prefix k;
+
+		snprintf(addr, sizeof(addr), "10.0.%u.%u", i / 8, i % 8);
+		k = v4(addr, 32);
+		ck_assert_uint_eq(amap_hash(&a, &k), amap_hash(&a, &k));
+		differ += (amap_hash(&a, &k) & 63) != (amap_hash(&b, &k) & 63);
+	}
+	/* 64 buckets: equal by chance for about 1 address in 64. */
+	ck_assert_uint_gt(differ, 48);
+	/* A key set first stays; maps left alone get random ones. */
+	x.node.key = v4("10.0.0.1", 32);
+	ck_assert_int_eq(amap_insert(&a, &x.node), 0);
+	ck_assert_uint_eq(a.key[0], 1);
+	ck_assert_uint_eq(a.key[1], 2);
+	y.node.key = v4("10.0.0.1", 32);
+	ck_assert_int_eq(amap_insert(&r1, &y.node), 0);
+	x.node.key = v4("10.0.0.2", 32);
+	ck_assert_int_eq(amap_insert(&r2, &x.node), 0);
+	ck_assert(r1.keyed && r2.keyed);
+	ck_assert(r1.key[0] != r2.key[0] || r1.key[1] != r2.key[1]);
+	ck_assert_ptr_eq(amap_find(&r1, &y.node.key), &y.node);
+	amap_free(&a);
+	amap_free(&r1);
+	amap_free(&r2);
+}
+END_TEST
+
+/* ---- the service manager ---- */
+
+/* A datagram socket bound to @name (abstract when it starts with '@'). */
+static int notify_listener(const char *name)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len = strlen(name);
+	struct timeval tv = { .tv_sec = 2 };
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memcpy(sun.sun_path, name, len);
+	if (name[0] == '@')
+		sun.sun_path[0] = '\0';
+	else
+		unlink(name);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun,
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+					  len + (name[0] != '@'))), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				    sizeof(tv)), 0);
+	return fd;
+}
+
+START_TEST(notify_reaches_the_service_manager)
+{
+	char name[64], path[64], buf[64];
+	int fd;
+	ssize_t n;
+
+	/* Nobody to tell: nothing to do, no error. */
+	unsetenv("NOTIFY_SOCKET");
+	ck_assert_int_eq(notify_service_manager("READY=1"), 0);
+
+	snprintf(name, sizeof(name), "@dmvpnd-check-%d", (int)getpid());
+	fd = notify_listener(name);
+	setenv("NOTIFY_SOCKET", name, 1);
+	ck_assert_int_eq(notify_service_manager("READY=1"), 0);
+	n = recv(fd, buf, sizeof(buf), 0);
+	ck_assert_int_eq(n, 7);
+	ck_assert_mem_eq(buf, "READY=1", 7);
+	close(fd);
+
+	snprintf(path, sizeof(path), "/tmp/dmvpnd-check-%d", (int)getpid());
+	fd = notify_listener(path);
+	setenv("NOTIFY_SOCKET", path, 1);
+	ck_assert_int_eq(notify_service_manager("STOPPING=1"), 0);
+	n = recv(fd, buf, sizeof(buf), 0);
+	ck_assert_int_eq(n, 10);
+	ck_assert_mem_eq(buf, "STOPPING=1", 10);
+	close(fd);
+	unlink(path);
+
+	/* Neither a path nor an abstract name. */
+	setenv("NOTIFY_SOCKET", "relative", 1);
+	ck_assert_int_eq(notify_service_manager("READY=1"), -EINVAL);
+	unsetenv("NOTIFY_SOCKET");
 }
 END_TEST
 
@@ -328,6 +450,11 @@ static Suite *dmvpnd_suite(void)
 	tcase_add_test(tc, amap_prefix_length_is_part_of_the_key);
 	tcase_add_test(tc, amap_grows_and_shrinks);
 	tcase_add_test(tc, amap_ipv6_keys_use_all_bytes);
+	tcase_add_test(tc, amap_siphash_matches_the_reference);
+	tcase_add_test(tc, amap_hash_depends_on_the_key);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("notify");
+	tcase_add_test(tc, notify_reaches_the_service_manager);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("timers");
 	tcase_add_test(tc, timers_fire_in_order);

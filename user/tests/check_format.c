@@ -48,6 +48,27 @@ static const struct {
 	{ 86400, "1d00h" }, { 90000, "1d01h" }, { 4294967295ULL, "49710d06h" },
 };
 
+/* A cell from the wire reaches no terminal as an escape sequence. */
+START_TEST(test_table_escapes_cells)
+{
+	static const char *const headers[] = { "NAME", "X" };
+	struct table t;
+	struct sbuf out = { 0 };
+
+	table_init(&t, 2, headers, NULL);
+	ck_assert_int_eq(table_add_row(&t, (const char *const[]){
+		"a\x1b]0;owned\x07" "b\\c\n\xc3", "ok" }), 0);
+	table_render(&t, &out);
+	ck_assert_ptr_nonnull(out.buf);
+	ck_assert_ptr_null(strchr(out.buf, 0x1b));
+	ck_assert_ptr_null(strchr(out.buf, 0x07));
+	ck_assert_ptr_nonnull(strstr(out.buf,
+		"a\\x1b]0;owned\\x07b\\x5cc\\x0a\\xc3  ok"));
+	table_free(&t);
+	sbuf_free(&out);
+}
+END_TEST
+
 START_TEST(test_duration)
 {
 	format_duration(&out, durations[_i].secs);
@@ -518,6 +539,7 @@ static Suite *format_suite(void)
 	tcase_add_loop_test(tc, test_duration, 0, ARRAY_SIZE(durations));
 	tcase_add_loop_test(tc, test_bytes, 0, ARRAY_SIZE(sizes));
 	tcase_add_loop_test(tc, test_flags, 0, ARRAY_SIZE(flag_texts));
+	tcase_add_test(tc, test_table_escapes_cells);
 	tcase_add_test(tc, test_type);
 	tcase_add_test(tc, test_prefix_text);
 	tcase_add_test(tc, test_expires_used);

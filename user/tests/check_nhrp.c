@@ -876,6 +876,10 @@ END_TEST
 	10, 0, 0, 1
 #define CIE(nl, sl, pl)		0, 32, 0, 0, 0x05, 0x78, 0x1c, 0x20, nl, sl, pl, 0
 #define END			0x80, 0x00, 0x00, 0x00
+/* the fixed header of an IPv6-in-NHRP packet (ar$pro.type 0x86dd) */
+#define FIXED6(type)	0x00, 0x01, 0x86, 0xdd, 0, 0, 0, 0, 0, 0xff, 0, 0, 0, 0, \
+			0, 0, 1, type, 4, 0
+#define SIXTEEN		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16
 
 /* 17 empty CIEs in the mandatory part. */
 static size_t make_17_cies(uint8_t *buf)
@@ -990,6 +994,27 @@ static const struct bad_packet {
 	{ "extoff beyond the packet", RAW(BASE(1, 45), END),
 	  .reason = "extension offset beyond packet", .offset = 14,
 	  .error_code = NHRP_ERR_PROTOCOL_ERROR },
+	/* lengths that do not fit the family (issue 14) */
+	{ "IPv4 NBMA family, 16-byte source NBMA address",
+	  RAW(FIXED_V(1, 1, 0, 16, 0), MAND(0, 0), SIXTEEN),
+	  .reason = "address length does not fit its family", .offset = 18,
+	  .error_code = NHRP_ERR_PROTOCOL_ERROR },
+	{ "IPv4 protocol type, 16-byte source protocol address",
+	  RAW(FIXED(1, 0), MAND(16, 0), 192, 0, 2, 2, SIXTEEN),
+	  .reason = "address length does not fit its family", .offset = 20,
+	  .error_code = NHRP_ERR_PROTOCOL_ERROR },
+	{ "IPv6 protocol type, 4-byte destination protocol address",
+	  RAW(FIXED6(3), MAND(16, 4), 192, 0, 2, 2, SIXTEEN, 10, 0, 0, 1),
+	  .reason = "address length does not fit its family", .offset = 21,
+	  .error_code = NHRP_ERR_PROTOCOL_ERROR },
+	{ "IPv4 protocol type, CIE protocol address of 16 bytes",
+	  RAW(BASE(3, 0), CIE(0, 0, 16), SIXTEEN),
+	  .reason = "address length does not fit its family", .offset = 50,
+	  .error_code = NHRP_ERR_PROTOCOL_ERROR },
+	{ "IPv4 NBMA family, CIE NBMA address of 6 bytes",
+	  RAW(BASE(3, 0), CIE(6, 0, 0), 1, 2, 3, 4, 5, 6),
+	  .reason = "address length does not fit its family", .offset = 48,
+	  .error_code = NHRP_ERR_PROTOCOL_ERROR },
 	/* CIEs */
 	{ "truncated CIE", RAW(BASE(3, 0), 0, 32, 0, 0, 0),
 	  .reason = "truncated CIE", .offset = 40,
@@ -1054,28 +1079,14 @@ static const struct bad_packet {
 	  RAW(BASE(3, 40), 0x80, 0x07, 0, 3, 0, 0, 0, END),
 	  .reason = "truncated authentication extension", .offset = 42,
 	  .error_code = NHRP_ERR_INVALID_EXTENSION },
-	{ "9-byte secret",
-	  RAW(BASE(3, 40), 0x80, 0x07, 0, 13, 0, 0, 0, 1,
-	      '1', '2', '3', '4', '5', '6', '7', '8', '9', END),
-	  .reason = "authentication secret too long", .offset = 42,
-	  .error_code = NHRP_ERR_INVALID_EXTENSION },
 	{ "truncated vendor extension",
 	  RAW(BASE(3, 40), 0x00, 0x08, 0, 2, 0, 0, END),
 	  .reason = "truncated vendor extension", .offset = 42,
-	  .error_code = NHRP_ERR_INVALID_EXTENSION },
-	{ "65 bytes of vendor data", .make = make_vendor_too_long,
-	  .reason = "vendor data too long", .offset = 42,
 	  .error_code = NHRP_ERR_INVALID_EXTENSION },
 	{ "unknown compulsory extension",
 	  RAW(BASE(1, 40), 0x80, 0x42, 0, 2, 0, 0, END),
 	  .reason = "unrecognized compulsory extension", .offset = 40,
 	  .error_code = NHRP_ERR_UNRECOGNIZED_EXTENSION },
-	{ "9 unknown extensions",
-	  RAW(BASE(1, 40), 0, 0x42, 0, 0, 0, 0x42, 0, 0, 0, 0x42, 0, 0,
-	      0, 0x42, 0, 0, 0, 0x42, 0, 0, 0, 0x42, 0, 0, 0, 0x42, 0, 0,
-	      0, 0x42, 0, 0, 0, 0x42, 0, 0, END),
-	  .reason = "too many unknown extensions", .offset = 72,
-	  .error_code = NHRP_ERR_INVALID_EXTENSION },
 	/* nobody answers an error indication, whatever is wrong with it */
 	{ "error indication with an unknown compulsory extension",
 	  RAW(BASE(7, 40), 0x80, 0x42, 0, 0, END),
@@ -1184,6 +1195,69 @@ START_TEST(test_good_corners)
 	ck_assert(!m.unknown[0].compulsory);
 	ck_assert_uint_eq(m.unknown[0].len, 3);
 	ck_assert_mem_eq(m.unknown[0].data, "\x01\x02\x03", 3);
+}
+END_TEST
+
+/*
+ * RFC 2332 5.3: a non-compulsory extension we cannot use is ignored, not
+ * refused with an error indication (issue 14): the 9th unknown one, and a
+ * secret or vendor data longer than we hold.  The rest of the packet
+ * stands; a secret we cannot hold matches none of ours, like none at all.
+ */
+START_TEST(test_lenient_extensions)
+{
+	const struct {
+		const char *name;
+		const uint8_t *bytes;
+		size_t len;
+	} cases[] = {
+		{ "9 unknown extensions",
+		  RAW(BASE(1, 40), 0, 0x42, 0, 0, 0, 0x42, 0, 0, 0, 0x42, 0, 0,
+		      0, 0x42, 0, 0, 0, 0x42, 0, 0, 0, 0x42, 0, 0, 0, 0x42, 0, 0,
+		      0, 0x42, 0, 0, 0, 0x43, 0, 1, 7, 0x80, 0x03, 0, 0, END) },
+		{ "9-byte secret",
+		  RAW(BASE(3, 40), 0x80, 0x07, 0, 13, 0, 0, 0, 1,
+		      '1', '2', '3', '4', '5', '6', '7', '8', '9',
+		      0x80, 0x03, 0, 0, END) },
+	};
+	static uint8_t buf[BUF_MAX];
+	struct nhrp_parse_error err;
+	struct nhrp_msg m;
+	size_t len;
+	uint16_t sum;
+
+	for (unsigned int i = 0; i <= ARRAY_SIZE(cases); i++) {
+		if (i < ARRAY_SIZE(cases)) {
+			len = cases[i].len;
+			memcpy(buf, cases[i].bytes, len);
+		} else {
+			len = make_vendor_too_long(buf);
+		}
+		buf[10] = len >> 8;
+		buf[11] = len & 0xff;
+		buf[12] = buf[13] = 0;
+		sum = nhrp_checksum(buf, len);
+		buf[12] = sum >> 8;
+		buf[13] = sum & 0xff;
+		if (i == ARRAY_SIZE(cases)) {
+			save_seed("good", "65 bytes of vendor data", buf, len);
+			break;
+		}
+		save_seed("good", cases[i].name, buf, len);
+		ck_assert_msg(parse_exact(buf, len, &m, &err) == 0, "%s: %s",
+			      cases[i].name, err.reason);
+		ck_assert_uint_eq(m.ext_ignored, 1);
+		/* What follows the ignored one is still read. */
+		ck_assert(m.ext_present & NHRP_HAS_RESPONDER);
+		ck_assert(!(m.ext_present & NHRP_HAS_AUTH));
+		ck_assert_uint_eq(m.unknown_count, i == 0 ?
+				  NHRP_MAX_UNKNOWN_EXTS : 0);
+		ck_assert_uint_eq(m.auth_secret_len, 0);
+	}
+	ck_assert_int_eq(parse_exact(buf, len, &m, &err), 0);
+	ck_assert_uint_eq(m.ext_ignored, 1);
+	ck_assert(!(m.ext_present & NHRP_HAS_VENDOR));
+	ck_assert_uint_eq(m.vendor_len, 0);
 }
 END_TEST
 
@@ -1476,6 +1550,7 @@ static Suite *nhrp_suite(void)
 
 	tc = tcase_create("malformed");
 	tcase_add_loop_test(tc, test_bad_packet, 0, ARRAY_SIZE(bad_packets));
+	tcase_add_test(tc, test_lenient_extensions);
 	tcase_add_test(tc, test_good_corners);
 	tcase_add_loop_test(tc, test_bad_build, 0, ARRAY_SIZE(bad_builds));
 	tcase_add_test(tc, test_build_short_buffers);

@@ -33,7 +33,8 @@ got=$("$dmvpnctl" --version) || fail "dmvpnctl --version exits $?"
 # ---- --check: the examples pass as shipped, without a warning
 for role in hub spoke; do
 	mkdir -p "$tmp/$role"
-	cp "dmvpnd/examples/$role.conf" "$tmp/$role/$dev.conf"
+	# As an admin installs it: the file holds the NHRP secret.
+	install -m 600 "dmvpnd/examples/$role.conf" "$tmp/$role/$dev.conf"
 	"$dmvpnd" --check -c "$tmp/$role" >"$tmp/out" 2>"$tmp/err"
 	status=$?
 	[ "$status" -eq 0 ] || fail "--check $role example exits $status: $(cat "$tmp/err")"
@@ -41,6 +42,13 @@ for role in hub spoke; do
 	grep -q "^$dev: $tmp/$role/$dev.conf ok; no device $dev yet" "$tmp/out" ||
 		fail "--check $role example says: $(cat "$tmp/out")"
 done
+
+# ---- a secret other users may read is warned about
+install -m 644 dmvpnd/examples/spoke.conf "$tmp/spoke/$dev.conf"
+"$dmvpnd" --check -c "$tmp/spoke" >"$tmp/out" 2>"$tmp/err" ||
+	fail "--check of a mode 644 example exits $?"
+grep -q "holds the NHRP secret and other users may read it" "$tmp/err" ||
+	fail "--check of a mode 644 example does not warn: $(cat "$tmp/err")"
 
 # ---- --check: what cannot work
 mkdir -p "$tmp/bad"

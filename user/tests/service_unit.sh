@@ -30,6 +30,16 @@ grep -qx "ExecStart=$tmp/usr/sbin/dmvpnd --foreground --config /etc/dmvpn" \
 	grep '^ExecStart' "$unit"
 	exit 1
 }
+# The hardening issue 14 asks for, and readiness by sd_notify.
+for want in Type=notify RestrictAddressFamilies= SystemCallFilter= \
+	ProtectKernelTunables=yes ProtectKernelModules=yes \
+	ProtectKernelLogs=yes PrivateDevices=yes RestrictNamespaces=yes \
+	MemoryDenyWriteExecute=yes NoNewPrivileges=yes; do
+	grep -q "^$want" "$unit" || {
+		echo "service_unit: FAIL: no $want in the unit"
+		exit 1
+	}
+done
 if ! systemd-analyze verify --man=no "$unit" >"$tmp/verify" 2>&1 ||
 	[ -s "$tmp/verify" ]; then
 	echo "service_unit: FAIL: systemd-analyze verify:"

@@ -32,8 +32,10 @@
  *   --listen S        then print every GRE/NHRP packet this host receives
  *                     for S seconds, one line each:
  *     "rx src=A dst=A type=NAME id=N code=C plen=P hold=H nbma=A proto=A
- *      auth=SECRET|none ext=0xNN err=N len=N"
- *     (code..proto of the first CIE, "-" when there is none)
+ *      auth=SECRET|none ext=0xNN err=N len=N nat=NBMA,PROTO"
+ *     (code..proto of the first CIE, nat= of the first NAT extension
+ *     record, "-" when there is none)
+ *   --count 0 sends nothing: listen only
  *
  * Prints "sent=N" after sending.  Exit status 0, or 1 on a usage or
  * socket error.
@@ -159,7 +161,7 @@ static void listen_for(int fd, double secs)
 		memcpy(secret, m.auth_secret, m.auth_secret_len);
 		secret[m.auth_secret_len] = '\0';
 		printf("rx src=%s dst=%s type=%s id=%u code=%d plen=%d hold=%d "
-		       "nbma=%s proto=%s auth=%s ext=0x%x err=%u len=%zu\n",
+		       "nbma=%s proto=%s auth=%s ext=0x%x err=%u len=%zu",
 		       a, b, nhrp_type_name(m.type), m.request_id,
 		       c ? c->code : -1, c ? c->prefix_len : -1,
 		       c ? c->holding_time : -1,
@@ -167,6 +169,9 @@ static void listen_for(int fd, double secs)
 		       c ? addr_txt(&c->proto, p, sizeof(p)) : "-",
 		       m.ext_present & NHRP_HAS_AUTH ? secret : "none",
 		       m.ext_present, m.error_code, (size_t)len - off);
+		c = m.nat_address.count ? &m.nat_address.cie[0] : NULL;
+		printf(" nat=%s%s%s\n", c ? addr_txt(&c->nbma, n, sizeof(n)) : "-",
+		       c ? "," : "", c ? addr_txt(&c->proto, p, sizeof(p)) : "");
 		fflush(stdout);
 	}
 }
