@@ -3,7 +3,8 @@
 # make                 module (kmod/dmvpn.ko) for KVER, and everything in user/
 # make KVER=6.12...    the module for another installed kernel (or KDIR=...)
 # make C=1             the module, checked with sparse
-# make check           every test: unit tests, then the VM selftests on 6.1 and 6.12
+# make check           every test: unit tests, then the VM selftests on 6.1, 6.12
+#                      and the newest 7.x from Debian unstable (fetch-kernel)
 # make demo            hub and two spokes in a VM, traffic between their LANs
 # make bench           benchmarks in the VM, dmvpn against ip_gre and veth
 #                      (host clock, then instruction clock: bench/run),

@@ -7,6 +7,8 @@
 #define _DMVPN_COMPAT_H
 
 #include <linux/netdevice.h>
+#include <net/net_namespace.h>
+#include <net/rtnetlink.h>
 
 /* 6.12 moved lockless transmit from a feature bit to a device flag. */
 static inline void dmvpn_compat_set_lltx(struct net_device *dev)
@@ -24,6 +26,71 @@ static inline void dmvpn_compat_set_lltx(struct net_device *dev)
 	const struct sk_buff *skb, const struct net_device *dev, unsigned char *haddr
 #else
 #define DMVPN_HEADER_PARSE_ARGS const struct sk_buff *skb, unsigned char *haddr
+#endif
+
+/*
+ * 6.15 gathered newlink's arguments into struct rtnl_newlink_params.  The
+ * device's underlay namespace is what older kernels passed as src_net:
+ * IFLA_LINK_NETNSID's namespace if given, else the caller's.  A newlink
+ * callback is declared with DMVPN_NEWLINK_PROTO(name) and starts with
+ *	struct dmvpn_newlink_args args = DMVPN_NEWLINK_ARGS;
+ * (dev and extack are arguments on every kernel).
+ */
+struct dmvpn_newlink_args {
+	struct net *link_net;
+	struct nlattr **tb;
+	struct nlattr **data;
+};
+
+#ifdef DMVPN_HAVE_NEWLINK_PARAMS
+#define DMVPN_NEWLINK_PROTO(name)					\
+	int name(struct net_device *dev,				\
+		 struct rtnl_newlink_params *params,			\
+		 struct netlink_ext_ack *extack)
+#define DMVPN_NEWLINK_ARGS {						\
+	.link_net = rtnl_newlink_link_net(params),			\
+	.tb = params->tb,						\
+	.data = params->data,						\
+}
+#else
+#define DMVPN_NEWLINK_PROTO(name)					\
+	int name(struct net *src_net, struct net_device *dev,		\
+		 struct nlattr *tb[], struct nlattr *data[],		\
+		 struct netlink_ext_ack *extack)
+#define DMVPN_NEWLINK_ARGS {						\
+	.link_net = src_net,						\
+	.tb = tb,							\
+	.data = data,							\
+}
+#endif
+
+/*
+ * Since 6.14 (backported to Debian's 6.12) a dying namespace's devices are
+ * queued from pernet_operations->exit_rtnl, which runs under one RTNL hold
+ * for the whole batch of namespaces.  Before it, each namespace takes RTNL
+ * in pre_exit.  DMVPN_DEFINE_PERNET_OPS(name, kill) defines the
+ * pernet_operations @name around kill(net, dev_kill_list), called with
+ * RTNL held.
+ */
+#ifdef DMVPN_HAVE_PERNET_EXIT_RTNL
+#define DMVPN_DEFINE_PERNET_OPS(name, kill)				\
+static struct pernet_operations name = {				\
+	.exit_rtnl = kill,						\
+}
+#else
+#define DMVPN_DEFINE_PERNET_OPS(name, kill)				\
+static void name##_pre_exit(struct net *net)				\
+{									\
+	LIST_HEAD(dev_kill_list);					\
+									\
+	rtnl_lock();							\
+	kill(net, &dev_kill_list);					\
+	unregister_netdevice_many(&dev_kill_list);			\
+	rtnl_unlock();							\
+}									\
+static struct pernet_operations name = {				\
+	.pre_exit = name##_pre_exit,					\
+}
 #endif
 
 #ifndef DMVPN_HAVE_PCPU_STAT_TYPE

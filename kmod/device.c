@@ -134,10 +134,10 @@ static void dmvpn_apply_params(struct dmvpn_dev *dd,
 	dev->hw_features |= NETIF_F_GSO_SOFTWARE;
 }
 
-static int dmvpn_newlink(struct net *src_net, struct net_device *dev,
-			 struct nlattr *tb[], struct nlattr *data[],
-			 struct netlink_ext_ack *extack)
+/* args.link_net: the underlay's namespace, where GRE is sent and received. */
+static DMVPN_NEWLINK_PROTO(dmvpn_newlink)
 {
+	const struct dmvpn_newlink_args args = DMVPN_NEWLINK_ARGS;
 	struct dmvpn_dev *dd = netdev_priv(dev);
 	struct dmvpn_params *p;
 	int err;
@@ -146,14 +146,14 @@ static int dmvpn_newlink(struct net *src_net, struct net_device *dev,
 	if (!p)
 		return -ENOMEM;
 	dmvpn_params_defaults(p);
-	dmvpn_params_from_attrs(p, data);
+	dmvpn_params_from_attrs(p, args.data);
 	err = dmvpn_params_check(p, extack);
 	if (err)
 		goto free_params;
-	dd->net = src_net;
+	dd->net = args.link_net;
 	rcu_assign_pointer(dd->params, p);
 	dmvpn_apply_params(dd, p);
-	if (!tb[IFLA_MTU])
+	if (!args.tb[IFLA_MTU])
 		dev->mtu = dmvpn_default_mtu(p);
 
 	err = register_netdevice(dev);
@@ -350,6 +350,15 @@ static const struct header_ops dmvpn_header_ops = {
 };
 
 /*
+ * What neigh_direct_output() does; the kernel stopped exporting it (7.x),
+ * and the core never compares a neighbour's output with it.
+ */
+static int dmvpn_neigh_output(struct neighbour *n, struct sk_buff *skb)
+{
+	return dev_queue_xmit(skb);
+}
+
+/*
  * The header_ops are there for NHRP from packet sockets only: IP packets
  * carry no link header, and the cache, not the neighbour, picks their peer.
  * So IP neighbours on the device send straight to it, as they would on a
@@ -358,21 +367,21 @@ static const struct header_ops dmvpn_header_ops = {
  */
 static const struct neigh_ops dmvpn_neigh_ops4 = {
 	.family			= AF_INET,
-	.output			= neigh_direct_output,
-	.connected_output	= neigh_direct_output,
+	.output			= dmvpn_neigh_output,
+	.connected_output	= dmvpn_neigh_output,
 };
 
 static const struct neigh_ops dmvpn_neigh_ops6 = {
 	.family			= AF_INET6,
-	.output			= neigh_direct_output,
-	.connected_output	= neigh_direct_output,
+	.output			= dmvpn_neigh_output,
+	.connected_output	= dmvpn_neigh_output,
 };
 
 static int dmvpn_neigh_construct(struct net_device *dev, struct neighbour *n)
 {
 	n->ops = n->tbl->family == AF_INET6 ? &dmvpn_neigh_ops6 :
 					      &dmvpn_neigh_ops4;
-	n->output = neigh_direct_output;
+	n->output = dmvpn_neigh_output;
 	return 0;
 }
 
@@ -515,25 +524,21 @@ void dmvpn_counters_fold(struct dmvpn_dev *dd, u64 out[DMVPN_CTR_COUNT])
 
 /*
  * A device outlives neither the namespace of its underlay (its receive hook
- * and routes live there) nor, as usual, its own namespace.
+ * and routes live there) nor, as usual, its own namespace, which the core
+ * empties itself.  Called with RTNL held.
  */
-static void dmvpn_net_pre_exit(struct net *net)
+static void dmvpn_net_kill_devices(struct net *net,
+				   struct list_head *dev_kill_list)
 {
 	struct dmvpn_dev *dd, *tmp;
-	LIST_HEAD(kill);
 
-	rtnl_lock();
 	list_for_each_entry_safe(dd, tmp, &dmvpn_dev_list, dev_list) {
 		if (dd->net == net)
-			dmvpn_dellink(dd->dev, &kill);
+			dmvpn_dellink(dd->dev, dev_kill_list);
 	}
-	unregister_netdevice_many(&kill);
-	rtnl_unlock();
 }
 
-static struct pernet_operations dmvpn_net_ops = {
-	.pre_exit = dmvpn_net_pre_exit,
-};
+DMVPN_DEFINE_PERNET_OPS(dmvpn_net_ops, dmvpn_net_kill_devices);
 
 int dmvpn_device_init(void)
 {
