@@ -473,6 +473,8 @@ static bool dmvpn_selftest_account_fails(void)
 
 	if (!dd)
 		return false;
+	/* The earlier tests' entries are freed after a grace period. */
+	rcu_barrier();
 	entries = atomic_read(&dmvpn_debug_entries);
 	dmvpn_debug_fail_plens = true;
 	DMVPN_TEST(dmvpn_test_add(dd, AF_INET, &addr, 16, nbma,
