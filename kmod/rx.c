@@ -247,13 +247,17 @@ static unsigned int dmvpn_rx_gre(struct dmvpn_dev *dd,
 /*
  * ICMP "fragmentation needed" about GRE we sent: no GRE error handler sees
  * it (ip_gre owns that slot, or nobody does), so the path MTU to the peer
- * is updated here, which also invalidates the peer's cached route.  The
- * ICMP itself goes on to the stack.
+ * is updated here, which also invalidates the peer's cached route.  As
+ * icmp_rcv() and icmp_unreach() would: only with a valid ICMP checksum, and
+ * not when ip_no_pmtu_disc says to ignore these messages (GRE has no strict
+ * tag validation, so only 0 lets them in).  The ICMP itself goes on to the
+ * stack.
  */
 static void dmvpn_rx_icmp(struct dmvpn_dev *dd, const struct dmvpn_params *p,
 			  struct sk_buff *skb, struct net *net)
 {
-	unsigned int off = ip_hdrlen(skb) + sizeof(struct icmphdr);
+	unsigned int ihl = ip_hdrlen(skb);
+	unsigned int off = ihl + sizeof(struct icmphdr);
 	const struct icmphdr *icmph;
 	const struct iphdr *quoted;
 	u32 mtu;
@@ -261,13 +265,19 @@ static void dmvpn_rx_icmp(struct dmvpn_dev *dd, const struct dmvpn_params *p,
 	if (ip_is_fragment(ip_hdr(skb)) ||
 	    !pskb_may_pull(skb, off + sizeof(*quoted)))
 		return;
-	icmph = (const struct icmphdr *)(skb->data + ip_hdrlen(skb));
+	icmph = (const struct icmphdr *)(skb->data + ihl);
 	if (icmph->type != ICMP_DEST_UNREACH || icmph->code != ICMP_FRAG_NEEDED)
+		return;
+	if (READ_ONCE(net->ipv4.sysctl_ip_no_pmtu_disc))
 		return;
 	quoted = (const struct iphdr *)(skb->data + off);
 	if (quoted->protocol != IPPROTO_GRE ||
 	    (p->local && quoted->saddr != p->local) ||
 	    !dmvpn_peer_find(&dd->cache, quoted->daddr))
+		return;
+	/* Rare enough to check in full, leaving the skb's state to icmp_rcv(). */
+	if (!skb_csum_unnecessary(skb) &&
+	    csum_fold(skb_checksum(skb, ihl, skb->len - ihl, 0)))
 		return;
 	mtu = ntohs(icmph->un.frag.mtu);
 	/* ipv4_update_pmtu() reads the quoted header at skb->data. */

@@ -296,7 +296,8 @@ static bool dmvpn_is_multicast(const struct sk_buff *skb, u8 family,
 	if (ipv4_is_multicast(*(const __be32 *)daddr) ||
 	    ipv4_is_lbcast(*(const __be32 *)daddr))
 		return true;
-	rt = skb_rtable(skb);
+	/* A metadata dst (tc tunnel_key, BPF) is no route: no rt_type. */
+	rt = skb_valid_dst(skb) ? skb_rtable(skb) : NULL;
 	return rt && rt->rt_type == RTN_BROADCAST;
 }
 
@@ -329,6 +330,8 @@ static void dmvpn_xmit_multicast(struct dmvpn_tx *tx, struct sk_buff *skb)
 /* The gateway of the route that sent @skb here, if it has one. */
 static const void *dmvpn_next_hop(const struct sk_buff *skb, u8 family)
 {
+	if (!skb_valid_dst(skb))
+		return NULL;
 	return dmvpn_route_gateway(skb_dst(skb), family);
 }
 

@@ -56,6 +56,9 @@
 #     CHECKSUM_UNNECESSARY, csum_level 0): an inner UDP datagram with a bad
 #     checksum under a good GRE checksum is counted in Udp InCsumErrors,
 #     not taken as verified (NoPorts); with a good one, NoPorts
+#   - ICMP "fragmentation needed" (MTU 1300) about dmvpn0's GRE to
+#     192.0.2.2: with a bad ICMP checksum, or with ip_no_pmtu_disc=1, the
+#     route to 192.0.2.2 keeps its MTU; with neither, it gets MTU 1300
 #   - nothing suspicious in the kernel log
 #
 # Needs: root, iproute2 with the dmvpn plugin (IP_LIB_DIR), python3.
@@ -454,5 +457,30 @@ check "... Udp InCsumErrors +1: the inner checksum was checked" \
 check "... and not NoPorts" udp_moved 1 0
 check "... rx_packets +1, no answer" \
 	moved dmvpn0 "dmvpn/rx_packets=1 link/rx_packets=1"
+
+# --- ICMP "fragmentation needed" about our GRE ------------------------------------------
+
+# (Last: the MTU it leaves on the route to 192.0.2.2 would change how the
+# replies above are fragmented.)
+pmtu_is() {
+	ip -n "$rx" route get 192.0.2.2 | grep -q "mtu $1\b"
+}
+no_pmtu() {
+	! ip -n "$rx" route get 192.0.2.2 | grep -q "mtu "
+}
+FRAG=(frag-needed 192.0.2.1 --quote 192.0.2.1 192.0.2.2 --mtu 1300)
+# markers: an echo through dmvpn0 after each ICMP, which comes after it.
+check "frag needed, MTU 1300, bad ICMP checksum" craft "${FRAG[@]}" --bad-csum
+check "... (an echo after it is answered)" \
+	answered "$REPLY0" 192.0.2.1 --key "$KEY0" --csum good "${ECHO0[@]}"
+check "... the route to 192.0.2.2 has no MTU of its own" no_pmtu
+check "ip_no_pmtu_disc=1" ip netns exec "$rx" sysctl -qw net.ipv4.ip_no_pmtu_disc=1
+check "frag needed, MTU 1300, right checksum" craft "${FRAG[@]}"
+check "... (an echo after it is answered)" \
+	answered "$REPLY0" 192.0.2.1 --key "$KEY0" --csum good "${ECHO0[@]}"
+check "... ignored: the route to 192.0.2.2 has no MTU of its own" no_pmtu
+check "ip_no_pmtu_disc=0" ip netns exec "$rx" sysctl -qw net.ipv4.ip_no_pmtu_disc=0
+check "frag needed, MTU 1300, right checksum" craft "${FRAG[@]}"
+check "... the route to 192.0.2.2 gets MTU 1300" wait_until 5 pmtu_is 1300
 
 test_end
