@@ -248,10 +248,12 @@ static unsigned int dmvpn_rx_gre(struct dmvpn_dev *dd,
  * ICMP "fragmentation needed" about GRE we sent: no GRE error handler sees
  * it (ip_gre owns that slot, or nobody does), so the path MTU to the peer
  * is updated here, which also invalidates the peer's cached route.  As
- * icmp_rcv() and icmp_unreach() would: only with a valid ICMP checksum, and
- * not when ip_no_pmtu_disc says to ignore these messages (GRE has no strict
- * tag validation, so only 0 lets them in).  The ICMP itself goes on to the
- * stack.
+ * icmp_rcv() and icmp_unreach() would for ip_gre: only with a valid ICMP
+ * checksum, and as net.ipv4.ip_no_pmtu_disc says (ip-sysctl.rst): 0 takes
+ * the MTU the message gives; 1 lowers the path MTU to min_pmtu, locked (an
+ * MTU of 0 asks ipv4_update_pmtu() for that, as icmp_unreach() passes it);
+ * 2 ignores the message, and so does 3, because GRE has no strict tag
+ * validation.  The ICMP itself goes on to the stack.
  */
 static void dmvpn_rx_icmp(struct dmvpn_dev *dd, const struct dmvpn_params *p,
 			  struct sk_buff *skb, struct net *net)
@@ -268,8 +270,6 @@ static void dmvpn_rx_icmp(struct dmvpn_dev *dd, const struct dmvpn_params *p,
 	icmph = (const struct icmphdr *)(skb->data + ihl);
 	if (icmph->type != ICMP_DEST_UNREACH || icmph->code != ICMP_FRAG_NEEDED)
 		return;
-	if (READ_ONCE(net->ipv4.sysctl_ip_no_pmtu_disc))
-		return;
 	quoted = (const struct iphdr *)(skb->data + off);
 	if (quoted->protocol != IPPROTO_GRE ||
 	    (p->local && quoted->saddr != p->local) ||
@@ -279,7 +279,16 @@ static void dmvpn_rx_icmp(struct dmvpn_dev *dd, const struct dmvpn_params *p,
 	if (!skb_csum_unnecessary(skb) &&
 	    csum_fold(skb_checksum(skb, ihl, skb->len - ihl, 0)))
 		return;
-	mtu = ntohs(icmph->un.frag.mtu);
+	switch (READ_ONCE(net->ipv4.sysctl_ip_no_pmtu_disc)) {
+	case 0:
+		mtu = ntohs(icmph->un.frag.mtu);
+		break;
+	case 2:
+	case 3:
+		return;
+	default:
+		mtu = 0;
+	}
 	/* ipv4_update_pmtu() reads the quoted header at skb->data. */
 	__skb_pull(skb, off);
 	ipv4_update_pmtu(skb, net, mtu, p->link, IPPROTO_GRE);
