@@ -11,6 +11,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "tx.h"
 
 static const struct nla_policy dmvpn_entry_policy[DMVPN_ENTRY_A_MAX + 1] = {
 	[DMVPN_ENTRY_A_FAMILY]		= { .type = NLA_U8 },
@@ -184,6 +185,8 @@ static int dmvpn_nl_entry_new(struct sk_buff *skb, struct genl_info *info)
 	err = dmvpn_cache_add(dd, &spec,
 			      nla_get_flag(info->attrs[DMVPN_A_REPLACE]),
 			      info->extack);
+	if (!err && spec.type != DMVPN_ENTRY_NEGATIVE)
+		dmvpn_xmit_peer_added(dd, spec.nbma);
 	dev_put(dd->dev);
 	return err;
 }
