@@ -153,8 +153,14 @@ static int dmvpn_newlink(struct net *src_net, struct net_device *dev,
 	dd->net = src_net;
 	rcu_assign_pointer(dd->params, p);
 	dmvpn_apply_params(dd, p);
+	/*
+	 * An MTU given at creation was checked against the maximum without
+	 * key and checksum: clamp it to this device's, as ip_tunnel does.
+	 */
 	if (!tb[IFLA_MTU])
 		dev->mtu = dmvpn_default_mtu(p);
+	else if (dev->mtu > dev->max_mtu)
+		dev->mtu = dev->max_mtu;
 
 	err = register_netdevice(dev);
 	if (err) {

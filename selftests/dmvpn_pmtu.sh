@@ -30,8 +30,9 @@
 #
 # Checks, in order:
 #   - device MTU: 1476 by default, 1472 with key, 1468 with key and csum,
-#     1472 with csum alone; "mtu 9000" works, and so does the maximum
-#     (65535 - 20 - GRE header) but not one more; 68 but not 67; changing
+#     1472 with csum alone; "mtu 65511" at creation with key and csum is
+#     clamped to their maximum, 65503; "mtu 9000" works, and so does the
+#     maximum (65535 - 20 - GRE header) but not one more; 68 but not 67; changing
 #     the key of a device at its default MTU moves the MTU along, an MTU set
 #     by hand stays, unless over the new maximum
 #   - outer header with the defaults (pmtudisc, ttl 64): DF set when the
@@ -154,6 +155,12 @@ link_add_mtu_is() {
 	ip -n "$ns" link add "$dev" type dmvpn "$@" && mtu_is "$ns" "$dev" "$mtu"
 }
 
+# d4: the maximum without key asked for with key and csum.
+mtu_clamped_at_creation() {
+	ip -n "$mtu" link add d4 mtu 65511 type dmvpn key 5 csum &&
+	mtu_is "$mtu" d4 65503
+}
+
 # set_mtu NS DEV MTU: "ip link set DEV mtu MTU" and the MTU is MTU.
 set_mtu() {
 	ip -n "$1" link set dev "$2" mtu "$3" && mtu_is "$@"
@@ -204,6 +211,8 @@ check "MTU without key: 1476" link_add_mtu_is "$mtu" d0 1476
 check "MTU with key: 1472" link_add_mtu_is "$mtu" d1 1472 key 5
 check "MTU with key and csum: 1468" link_add_mtu_is "$mtu" d2 1468 key 5 csum
 check "MTU with csum alone: 1472" link_add_mtu_is "$mtu" d3 1472 csum
+check "mtu 65511 at creation with key and csum: clamped to their maximum, 65503" \
+	mtu_clamped_at_creation
 check "mtu 9000" set_mtu "$mtu" d1 9000
 check "mtu 65507, the maximum with key" set_mtu "$mtu" d1 65507
 check_fail "mtu 65508 refused with key" ip -n "$mtu" link set dev d1 mtu 65508
