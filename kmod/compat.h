@@ -7,6 +7,9 @@
 #define _DMVPN_COMPAT_H
 
 #include <linux/netdevice.h>
+#ifdef DMVPN_HAVE_NET_GSO_H
+#include <net/gso.h>
+#endif
 
 /* 6.12 moved lockless transmit from a feature bit to a device flag. */
 static inline void dmvpn_compat_set_lltx(struct net_device *dev)

@@ -24,6 +24,7 @@
 #include <net/ip_tunnels.h>
 #include <net/route.h>
 
+#include "compat.h"
 #include "device.h"
 #include "peer.h"
 #include "tx.h"
@@ -126,6 +127,11 @@ static u8 dmvpn_inner_tos(const struct sk_buff *skb)
 
 /*
  * Tell the inner sender when the packet cannot cross the underlay whole.
+ * A GSO packet (TCP from the device's own sockets, or merged by GRO on the
+ * way in) is judged by its segments, as ip_forward() judges one: let out
+ * whole, they would be dropped by the underlay, and the sender would learn
+ * the path MTU only from the single segment its retransmission timeout
+ * resends.
  * Return: 0 to send, or -E2BIG after the ICMP error was sent.
  */
 static int dmvpn_check_pmtu(struct sk_buff *skb, struct rtable *rt,
@@ -133,8 +139,12 @@ static int dmvpn_check_pmtu(struct sk_buff *skb, struct rtable *rt,
 {
 	int mtu = (int)dst_mtu(&rt->dst) - (int)outer_hlen;
 
-	if (skb_is_gso(skb) || skb->len <= mtu)
+	if (skb_is_gso(skb)) {
+		if (skb_gso_validate_network_len(skb, mtu))
+			return 0;
+	} else if (skb->len <= mtu) {
 		return 0;
+	}
 	if (skb_valid_dst(skb) && mtu >= IPV4_MIN_MTU)
 		skb_dst_update_pmtu_no_confirm(skb, mtu);
 	if (skb->protocol == htons(ETH_P_IP)) {
