@@ -9,6 +9,9 @@
 #include <linux/netdevice.h>
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
+#ifdef DMVPN_HAVE_NET_GSO_H
+#include <net/gso.h>
+#endif
 
 /* 6.12 moved lockless transmit from a feature bit to a device flag. */
 static inline void dmvpn_compat_set_lltx(struct net_device *dev)
@@ -90,6 +93,34 @@ static void name##_pre_exit(struct net *net)				\
 }									\
 static struct pernet_operations name = {				\
 	.pre_exit = name##_pre_exit,					\
+}
+#endif
+
+/*
+ * 6.5 added the lookups that allocate the reference's tracker; before, the
+ * tracker is allocated after the lookup, as they do.
+ */
+#ifndef DMVPN_HAVE_NETDEV_GET_BY_INDEX
+static inline struct net_device *
+netdev_get_by_index(struct net *net, int ifindex, netdevice_tracker *tracker,
+		    gfp_t gfp)
+{
+	struct net_device *dev = dev_get_by_index(net, ifindex);
+
+	if (dev)
+		netdev_tracker_alloc(dev, tracker, gfp);
+	return dev;
+}
+
+static inline struct net_device *
+netdev_get_by_name(struct net *net, const char *name,
+		   netdevice_tracker *tracker, gfp_t gfp)
+{
+	struct net_device *dev = dev_get_by_name(net, name);
+
+	if (dev)
+		netdev_tracker_alloc(dev, tracker, gfp);
+	return dev;
 }
 #endif
 

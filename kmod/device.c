@@ -153,8 +153,14 @@ static DMVPN_NEWLINK_PROTO(dmvpn_newlink)
 	dd->net = args.link_net;
 	rcu_assign_pointer(dd->params, p);
 	dmvpn_apply_params(dd, p);
+	/*
+	 * An MTU given at creation was checked against the maximum without
+	 * key and checksum: clamp it to this device's, as ip_tunnel does.
+	 */
 	if (!args.tb[IFLA_MTU])
 		dev->mtu = dmvpn_default_mtu(p);
+	else if (dev->mtu > dev->max_mtu)
+		dev->mtu = dev->max_mtu;
 
 	err = register_netdevice(dev);
 	if (err) {
@@ -443,10 +449,13 @@ struct rtnl_link_ops dmvpn_link_ops __read_mostly = {
 	.get_link_net	= dmvpn_get_link_net,
 };
 
-static struct dmvpn_dev *dmvpn_dev_from(struct net_device *dev)
+static struct dmvpn_dev *dmvpn_dev_from(struct net_device *dev,
+					netdevice_tracker *tracker)
 {
-	if (!dev || dev->rtnl_link_ops != &dmvpn_link_ops) {
-		dev_put(dev);
+	if (!dev)
+		return NULL;
+	if (dev->rtnl_link_ops != &dmvpn_link_ops) {
+		netdev_put(dev, tracker);
 		return NULL;
 	}
 	return netdev_priv(dev);
@@ -456,13 +465,16 @@ static struct dmvpn_dev *dmvpn_dev_from(struct net_device *dev)
  * dmvpn_dev_get_by_index - find a dmvpn device and hold it
  * @net: namespace the device lives in
  * @ifindex: its index
+ * @tracker: tracks the reference (netdev_put(dd->dev, tracker))
  *
- * Return: the device with a reference (dev_put(dd->dev)), or NULL if there
- * is no such device or it is not a dmvpn device.
+ * Return: the device with a reference, or NULL if there is no such device
+ * or it is not a dmvpn device.
  */
-struct dmvpn_dev *dmvpn_dev_get_by_index(struct net *net, int ifindex)
+struct dmvpn_dev *dmvpn_dev_get_by_index(struct net *net, int ifindex,
+					 netdevice_tracker *tracker)
 {
-	return dmvpn_dev_from(dev_get_by_index(net, ifindex));
+	return dmvpn_dev_from(netdev_get_by_index(net, ifindex, tracker,
+						  GFP_KERNEL), tracker);
 }
 
 /**
@@ -488,12 +500,15 @@ struct dmvpn_dev *dmvpn_dev_find_rcu(struct net *net, int ifindex)
  * dmvpn_dev_get_by_name - find a dmvpn device by name and hold it
  * @net: namespace the device lives in
  * @name: its name
+ * @tracker: as for dmvpn_dev_get_by_index()
  *
  * Return: as dmvpn_dev_get_by_index().
  */
-struct dmvpn_dev *dmvpn_dev_get_by_name(struct net *net, const char *name)
+struct dmvpn_dev *dmvpn_dev_get_by_name(struct net *net, const char *name,
+					netdevice_tracker *tracker)
 {
-	return dmvpn_dev_from(dev_get_by_name(net, name));
+	return dmvpn_dev_from(netdev_get_by_name(net, name, tracker,
+						 GFP_KERNEL), tracker);
 }
 
 /**

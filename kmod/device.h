@@ -76,8 +76,10 @@ extern struct rtnl_link_ops dmvpn_link_ops;
 
 int dmvpn_device_init(void);
 void dmvpn_device_uninit(void);
-struct dmvpn_dev *dmvpn_dev_get_by_index(struct net *net, int ifindex);
-struct dmvpn_dev *dmvpn_dev_get_by_name(struct net *net, const char *name);
+struct dmvpn_dev *dmvpn_dev_get_by_index(struct net *net, int ifindex,
+					 netdevice_tracker *tracker);
+struct dmvpn_dev *dmvpn_dev_get_by_name(struct net *net, const char *name,
+					netdevice_tracker *tracker);
 struct dmvpn_dev *dmvpn_dev_find_rcu(struct net *net, int ifindex);
 void dmvpn_counters_fold(struct dmvpn_dev *dd, u64 out[DMVPN_CTR_COUNT]);
 

@@ -11,6 +11,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "tx.h"
 
 static const struct nla_policy dmvpn_entry_policy[DMVPN_ENTRY_A_MAX + 1] = {
 	[DMVPN_ENTRY_A_FAMILY]		= { .type = NLA_U8 },
@@ -35,16 +36,20 @@ static const struct nla_policy dmvpn_genl_policy[DMVPN_A_MAX + 1] = {
 	[DMVPN_A_REPLACE]	= { .type = NLA_FLAG },
 };
 
+/* The request's device, held until netdev_put(dd->dev, tracker). */
 static struct dmvpn_dev *dmvpn_nl_dev(struct net *net, struct nlattr **attrs,
-				      struct netlink_ext_ack *extack)
+				      struct netlink_ext_ack *extack,
+				      netdevice_tracker *tracker)
 {
 	struct dmvpn_dev *dd = NULL;
 
 	if (attrs[DMVPN_A_IFINDEX])
 		dd = dmvpn_dev_get_by_index(net,
-					    nla_get_u32(attrs[DMVPN_A_IFINDEX]));
+					    nla_get_u32(attrs[DMVPN_A_IFINDEX]),
+					    tracker);
 	else if (attrs[DMVPN_A_IFNAME])
-		dd = dmvpn_dev_get_by_name(net, nla_data(attrs[DMVPN_A_IFNAME]));
+		dd = dmvpn_dev_get_by_name(net, nla_data(attrs[DMVPN_A_IFNAME]),
+					   tracker);
 	else
 		NL_SET_ERR_MSG(extack, "no device given (ifindex or ifname)");
 	if (!dd && (attrs[DMVPN_A_IFINDEX] || attrs[DMVPN_A_IFNAME]))
@@ -172,19 +177,23 @@ int dmvpn_nl_put_entry(struct sk_buff *skb, const struct dmvpn_entry *e)
 static int dmvpn_nl_entry_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dmvpn_entry_spec spec;
+	netdevice_tracker tracker;
 	struct dmvpn_dev *dd;
 	int err;
 
 	err = dmvpn_nl_parse_spec(info, &spec);
 	if (err)
 		return err;
-	dd = dmvpn_nl_dev(genl_info_net(info), info->attrs, info->extack);
+	dd = dmvpn_nl_dev(genl_info_net(info), info->attrs, info->extack,
+			  &tracker);
 	if (!dd)
 		return -ENODEV;
 	err = dmvpn_cache_add(dd, &spec,
 			      nla_get_flag(info->attrs[DMVPN_A_REPLACE]),
 			      info->extack);
-	dev_put(dd->dev);
+	if (!err && spec.type != DMVPN_ENTRY_NEGATIVE)
+		dmvpn_xmit_peer_added(dd, spec.nbma);
+	netdev_put(dd->dev, &tracker);
 	return err;
 }
 
@@ -193,7 +202,7 @@ static int dmvpn_nl_entry_new(struct sk_buff *skb, struct genl_info *info)
  * both need.  Return: 0, or an errno with extack set.
  */
 static int dmvpn_nl_key_dev(struct genl_info *info, struct dmvpn_key *key,
-			    struct dmvpn_dev **dd)
+			    struct dmvpn_dev **dd, netdevice_tracker *tracker)
 {
 	struct nlattr *tb[DMVPN_ENTRY_A_MAX + 1];
 	int err;
@@ -203,23 +212,25 @@ static int dmvpn_nl_key_dev(struct genl_info *info, struct dmvpn_key *key,
 		err = dmvpn_nl_parse_key(tb, key, info->extack);
 	if (err)
 		return err;
-	*dd = dmvpn_nl_dev(genl_info_net(info), info->attrs, info->extack);
+	*dd = dmvpn_nl_dev(genl_info_net(info), info->attrs, info->extack,
+			   tracker);
 	return *dd ? 0 : -ENODEV;
 }
 
 static int dmvpn_nl_entry_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dmvpn_key key;
+	netdevice_tracker tracker;
 	struct dmvpn_dev *dd;
 	int err;
 
-	err = dmvpn_nl_key_dev(info, &key, &dd);
+	err = dmvpn_nl_key_dev(info, &key, &dd, &tracker);
 	if (err)
 		return err;
 	err = dmvpn_cache_del(dd, &key);
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "no entry for this prefix");
-	dev_put(dd->dev);
+	netdev_put(dd->dev, &tracker);
 	return err;
 }
 
@@ -240,12 +251,13 @@ static int dmvpn_nl_entry_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dmvpn_entry *e;
 	struct dmvpn_key key;
+	netdevice_tracker tracker;
 	struct dmvpn_dev *dd;
 	struct sk_buff *msg;
 	void *hdr;
 	int err;
 
-	err = dmvpn_nl_key_dev(info, &key, &dd);
+	err = dmvpn_nl_key_dev(info, &key, &dd, &tracker);
 	if (err)
 		return err;
 	err = -ENOMEM;
@@ -265,13 +277,13 @@ static int dmvpn_nl_entry_get(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto free_msg;
 	genlmsg_end(msg, hdr);
-	dev_put(dd->dev);
+	netdev_put(dd->dev, &tracker);
 	return genlmsg_reply(msg, info);
 
 free_msg:
 	nlmsg_free(msg);
 put_dev:
-	dev_put(dd->dev);
+	netdev_put(dd->dev, &tracker);
 	return err;
 }
 
@@ -300,6 +312,7 @@ static int dmvpn_nl_dump_start(struct netlink_callback *cb)
 {
 	struct dmvpn_nl_dump *dump = dmvpn_nl_dump_ctx(cb);
 	struct nlattr *attrs[DMVPN_A_MAX + 1];
+	netdevice_tracker tracker;
 	struct dmvpn_dev *dd;
 	int err;
 
@@ -307,12 +320,12 @@ static int dmvpn_nl_dump_start(struct netlink_callback *cb)
 			    dmvpn_genl_policy, cb->extack);
 	if (err)
 		return err;
-	dd = dmvpn_nl_dev(sock_net(cb->skb->sk), attrs, cb->extack);
+	dd = dmvpn_nl_dev(sock_net(cb->skb->sk), attrs, cb->extack, &tracker);
 	if (!dd)
 		return -ENODEV;
 	memset(dump, 0, sizeof(*dump));
 	dump->ifindex = dd->dev->ifindex;
-	dev_put(dd->dev);
+	netdev_put(dd->dev, &tracker);
 	return 0;
 }
 
@@ -396,16 +409,18 @@ unlock:
 
 static int dmvpn_nl_entry_flush(struct sk_buff *skb, struct genl_info *info)
 {
+	netdevice_tracker tracker;
 	struct dmvpn_dev *dd;
 	u8 type = 0;
 
-	dd = dmvpn_nl_dev(genl_info_net(info), info->attrs, info->extack);
+	dd = dmvpn_nl_dev(genl_info_net(info), info->attrs, info->extack,
+			  &tracker);
 	if (!dd)
 		return -ENODEV;
 	if (info->attrs[DMVPN_A_FLUSH_TYPE])
 		type = nla_get_u8(info->attrs[DMVPN_A_FLUSH_TYPE]);
 	dmvpn_cache_flush(dd, type);
-	dev_put(dd->dev);
+	netdev_put(dd->dev, &tracker);
 	return 0;
 }
 
@@ -437,12 +452,14 @@ cancel:
 
 static int dmvpn_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 {
+	netdevice_tracker tracker;
 	struct dmvpn_dev *dd;
 	struct sk_buff *msg;
 	void *hdr;
 	int err = -ENOMEM;
 
-	dd = dmvpn_nl_dev(genl_info_net(info), info->attrs, info->extack);
+	dd = dmvpn_nl_dev(genl_info_net(info), info->attrs, info->extack,
+			  &tracker);
 	if (!dd)
 		return -ENODEV;
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -455,10 +472,10 @@ static int dmvpn_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 		goto put_dev;
 	}
 	genlmsg_end(msg, hdr);
-	dev_put(dd->dev);
+	netdev_put(dd->dev, &tracker);
 	return genlmsg_reply(msg, info);
 put_dev:
-	dev_put(dd->dev);
+	netdev_put(dd->dev, &tracker);
 	return err;
 }
 

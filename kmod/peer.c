@@ -140,10 +140,13 @@ void dmvpn_peer_route_set(struct dmvpn_peer *peer, struct rtable *rt,
 /**
  * dmvpn_peer_route_reset - forget the peer's cached route
  * @peer: the peer
+ *
+ * The next hop the new route leads to is resolved again, too.
  */
 void dmvpn_peer_route_reset(struct dmvpn_peer *peer)
 {
 	dmvpn_peer_route_replace(peer, NULL);
+	WRITE_ONCE(peer->nexthop_resolved, false);
 }
 
 static void dmvpn_peer_free_rcu(struct rcu_head *rcu)

@@ -40,6 +40,12 @@ struct dmvpn_peer {
 	bool route_cache_on;
 	struct dmvpn_route __rcu *route;
 	/*
+	 * Set once the underlay's next hop to nbma has answered (its neighbour
+	 * entry is valid); until then shortcuts to the peer send through the
+	 * NHS (see dmvpn_peer_or_nhs).
+	 */
+	bool nexthop_resolved;
+	/*
 	 * On cache->mcast_peers from the first multicast entry until the peer
 	 * is freed, never taken off and put back: a reader standing on the
 	 * node would follow it to the list's head and skip the peers after

@@ -247,13 +247,19 @@ static unsigned int dmvpn_rx_gre(struct dmvpn_dev *dd,
 /*
  * ICMP "fragmentation needed" about GRE we sent: no GRE error handler sees
  * it (ip_gre owns that slot, or nobody does), so the path MTU to the peer
- * is updated here, which also invalidates the peer's cached route.  The
- * ICMP itself goes on to the stack.
+ * is updated here, which also invalidates the peer's cached route.  As
+ * icmp_rcv() and icmp_unreach() would for ip_gre: only with a valid ICMP
+ * checksum, and as net.ipv4.ip_no_pmtu_disc says (ip-sysctl.rst): 0 takes
+ * the MTU the message gives; 1 lowers the path MTU to min_pmtu, locked (an
+ * MTU of 0 asks ipv4_update_pmtu() for that, as icmp_unreach() passes it);
+ * 2 ignores the message, and so does 3, because GRE has no strict tag
+ * validation.  The ICMP itself goes on to the stack.
  */
 static void dmvpn_rx_icmp(struct dmvpn_dev *dd, const struct dmvpn_params *p,
 			  struct sk_buff *skb, struct net *net)
 {
-	unsigned int off = ip_hdrlen(skb) + sizeof(struct icmphdr);
+	unsigned int ihl = ip_hdrlen(skb);
+	unsigned int off = ihl + sizeof(struct icmphdr);
 	const struct icmphdr *icmph;
 	const struct iphdr *quoted;
 	u32 mtu;
@@ -261,7 +267,7 @@ static void dmvpn_rx_icmp(struct dmvpn_dev *dd, const struct dmvpn_params *p,
 	if (ip_is_fragment(ip_hdr(skb)) ||
 	    !pskb_may_pull(skb, off + sizeof(*quoted)))
 		return;
-	icmph = (const struct icmphdr *)(skb->data + ip_hdrlen(skb));
+	icmph = (const struct icmphdr *)(skb->data + ihl);
 	if (icmph->type != ICMP_DEST_UNREACH || icmph->code != ICMP_FRAG_NEEDED)
 		return;
 	quoted = (const struct iphdr *)(skb->data + off);
@@ -269,7 +275,20 @@ static void dmvpn_rx_icmp(struct dmvpn_dev *dd, const struct dmvpn_params *p,
 	    (p->local && quoted->saddr != p->local) ||
 	    !dmvpn_peer_find(&dd->cache, quoted->daddr))
 		return;
-	mtu = ntohs(icmph->un.frag.mtu);
+	/* Rare enough to check in full, leaving the skb's state to icmp_rcv(). */
+	if (!skb_csum_unnecessary(skb) &&
+	    csum_fold(skb_checksum(skb, ihl, skb->len - ihl, 0)))
+		return;
+	switch (READ_ONCE(net->ipv4.sysctl_ip_no_pmtu_disc)) {
+	case 0:
+		mtu = ntohs(icmph->un.frag.mtu);
+		break;
+	case 2:
+	case 3:
+		return;
+	default:
+		mtu = 0;
+	}
 	/* ipv4_update_pmtu() reads the quoted header at skb->data. */
 	__skb_pull(skb, off);
 	ipv4_update_pmtu(skb, net, mtu, p->link, IPPROTO_GRE);

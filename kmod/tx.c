@@ -18,11 +18,13 @@
 #include <net/gre.h>
 #include <net/icmp.h>
 #include <net/inet_ecn.h>
+#include <net/neighbour.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ip_tunnels.h>
 #include <net/route.h>
 
+#include "compat.h"
 #include "device.h"
 #include "peer.h"
 #include "tx.h"
@@ -125,6 +127,11 @@ static u8 dmvpn_inner_tos(const struct sk_buff *skb)
 
 /*
  * Tell the inner sender when the packet cannot cross the underlay whole.
+ * A GSO packet (TCP from the device's own sockets, or merged by GRO on the
+ * way in) is judged by its segments, as ip_forward() judges one: let out
+ * whole, they would be dropped by the underlay, and the sender would learn
+ * the path MTU only from the single segment its retransmission timeout
+ * resends.
  * Return: 0 to send, or -E2BIG after the ICMP error was sent.
  */
 static int dmvpn_check_pmtu(struct sk_buff *skb, struct rtable *rt,
@@ -132,8 +139,12 @@ static int dmvpn_check_pmtu(struct sk_buff *skb, struct rtable *rt,
 {
 	int mtu = (int)dst_mtu(&rt->dst) - (int)outer_hlen;
 
-	if (skb_is_gso(skb) || skb->len <= mtu)
+	if (skb_is_gso(skb)) {
+		if (skb_gso_validate_network_len(skb, mtu))
+			return 0;
+	} else if (skb->len <= mtu) {
 		return 0;
+	}
 	if (skb_valid_dst(skb) && mtu >= IPV4_MIN_MTU)
 		skb_dst_update_pmtu_no_confirm(skb, mtu);
 	if (skb->protocol == htons(ETH_P_IP)) {
@@ -296,7 +307,8 @@ static bool dmvpn_is_multicast(const struct sk_buff *skb, u8 family,
 	if (ipv4_is_multicast(*(const __be32 *)daddr) ||
 	    ipv4_is_lbcast(*(const __be32 *)daddr))
 		return true;
-	rt = skb_rtable(skb);
+	/* A metadata dst (tc tunnel_key, BPF) is no route: no rt_type. */
+	rt = skb_valid_dst(skb) ? skb_rtable(skb) : NULL;
 	return rt && rt->rt_type == RTN_BROADCAST;
 }
 
@@ -329,6 +341,8 @@ static void dmvpn_xmit_multicast(struct dmvpn_tx *tx, struct sk_buff *skb)
 /* The gateway of the route that sent @skb here, if it has one. */
 static const void *dmvpn_next_hop(const struct sk_buff *skb, u8 family)
 {
+	if (!skb_valid_dst(skb))
+		return NULL;
 	return dmvpn_route_gateway(skb_dst(skb), family);
 }
 
@@ -340,6 +354,91 @@ static void dmvpn_no_route(struct dmvpn_dev *dd, struct sk_buff *skb,
 	else
 		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
 	dmvpn_tx_error(dd, skb, DMVPN_CTR_TX_NO_ROUTE);
+}
+
+/*
+ * Whether the underlay's next hop to @peer has answered.  Until it has, the
+ * stack queues what is sent there in the neighbour's small queue
+ * (unres_qlen_bytes, about 200 kB) and drops the oldest packets when a
+ * burst on a new shortcut (TCP GSO packets) overflows it.  The first look
+ * starts the resolution; once resolved, a peer is not looked at again.
+ * With IPsec the next hop is the SA's route to judge, and a local peer has
+ * none: both count as resolved.
+ *
+ * Context: RCU read side, BH disabled.
+ */
+static bool dmvpn_nexthop_resolved(struct dmvpn_dev *dd,
+				   const struct dmvpn_params *p,
+				   struct dmvpn_peer *peer)
+{
+	struct neighbour *neigh = NULL;
+	bool resolved = true;
+	struct rtable *rt;
+	__be32 saddr;
+
+	rt = dmvpn_route(dd, p, peer->nbma, dmvpn_peer_route_cache(peer),
+			 &saddr);
+	if (IS_ERR(rt))
+		return true;	/* dmvpn_xmit_one() counts the error */
+	if (rt->dst.xfrm || rt->rt_type == RTN_LOCAL)
+		goto out;
+	if (rt->rt_gw_family == AF_INET)
+		neigh = ip_neigh_gw4(rt->dst.dev, rt->rt_gw4);
+	else if (rt->rt_gw_family == AF_INET6)
+		neigh = ip_neigh_gw6(rt->dst.dev, &rt->rt_gw6);
+	else
+		neigh = ip_neigh_gw4(rt->dst.dev, peer->nbma);
+	if (IS_ERR_OR_NULL(neigh))
+		goto out;	/* the output path fails the same way */
+	resolved = READ_ONCE(neigh->nud_state) & NUD_VALID;
+	if (!resolved)
+		neigh_event_send(neigh, NULL);
+out:
+	ip_rt_put(rt);
+	if (resolved)
+		WRITE_ONCE(peer->nexthop_resolved, true);
+	return resolved;
+}
+
+/*
+ * Where a packet for a shortcut to @peer goes: to @peer once its underlay
+ * next hop is resolved, to the NHS before, so that the first packets to a
+ * new peer are relayed rather than queued and dropped.  A hub (no NHS) and
+ * the NHS itself send as they are.
+ */
+static struct dmvpn_peer *dmvpn_peer_or_nhs(struct dmvpn_tx *tx,
+					    struct dmvpn_peer *peer)
+{
+	struct dmvpn_peer *nhs;
+
+	if (likely(READ_ONCE(peer->nexthop_resolved)))
+		return peer;
+	nhs = rcu_dereference(tx->dd->cache.nhs);
+	if (!nhs || nhs == peer || dmvpn_nexthop_resolved(tx->dd, tx->p, peer))
+		return peer;
+	return nhs;
+}
+
+/**
+ * dmvpn_xmit_peer_added - start resolving a new peer's underlay next hop
+ * @dd: the device
+ * @nbma: the address of the peer an entry was added for
+ *
+ * So that, usually, its neighbour answers before the first packet needs it.
+ *
+ * Context: process context, no cache lock held.
+ */
+void dmvpn_xmit_peer_added(struct dmvpn_dev *dd, __be32 nbma)
+{
+	struct dmvpn_peer *peer;
+
+	rcu_read_lock();
+	local_bh_disable();
+	peer = dmvpn_peer_find(&dd->cache, nbma);
+	if (peer && !READ_ONCE(peer->nexthop_resolved))
+		dmvpn_nexthop_resolved(dd, rcu_dereference(dd->params), peer);
+	local_bh_enable();
+	rcu_read_unlock();
 }
 
 static void dmvpn_xmit_unicast(struct dmvpn_tx *tx, struct sk_buff *skb,
@@ -359,8 +458,9 @@ static void dmvpn_xmit_unicast(struct dmvpn_tx *tx, struct sk_buff *skb,
 	if (e && e->type != DMVPN_ENTRY_NEGATIVE) {
 		tx->entry = e;
 		dmvpn_entry_mark_used(e, skb->len);
-		dmvpn_count(dd, DMVPN_CTR_TX_SHORTCUT);
-		peer = e->peer;
+		peer = dmvpn_peer_or_nhs(tx, e->peer);
+		dmvpn_count(dd, peer == e->peer ? DMVPN_CTR_TX_SHORTCUT :
+						  DMVPN_CTR_TX_NHS);
 	} else {
 		if (!e) {
 			dmvpn_count(dd, DMVPN_CTR_MISSES);

@@ -9,6 +9,9 @@ only.
 Usage:
   dmvpn_gre_craft.py send DST [OPTIONS]
       one packet (or --count N of them) to DST.
+  dmvpn_gre_craft.py frag-needed DST --quote SRC QDST --mtu N [--bad-csum]
+      an ICMP "fragmentation needed" (MTU N) to DST about a GRE packet
+      SRC > QDST, with a right or wrong ICMP checksum.
   dmvpn_gre_craft.py fuzz DST --seed S --count N [--dev-key K] [--dev-csum]
       N pseudo-random GRE packets (flags, options, protocol, checksum and
       length all varied), then prints what the receiving dmvpn device
@@ -336,6 +339,19 @@ def do_fuzz(args):
     return 0
 
 
+def do_frag_needed(args):
+    quoted = ipv4_gre(args.quote[0], args.quote[1],
+                      gre_packet(0, 0x0800, bytes(24)))[:28]
+    icmp = struct.pack("!BBHHH", 3, 4, 0, 0, args.mtu) + quoted
+    value = csum16(icmp)
+    if args.bad_csum:
+        value ^= 0x5A5A
+    icmp = icmp[:2] + struct.pack("!H", value) + icmp[4:]
+    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    sock.sendto(icmp, (args.dst, 0))
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -368,8 +384,15 @@ def main():
     fuzz.add_argument("--count", type=int, required=True)
     fuzz.add_argument("--dev-key", type=lambda s: int(s, 0))
     fuzz.add_argument("--dev-csum", action="store_true")
+    frag = sub.add_parser("frag-needed")
+    frag.add_argument("dst")
+    frag.add_argument("--quote", nargs=2, metavar=("SRC", "QDST"),
+                      required=True)
+    frag.add_argument("--mtu", type=int, required=True)
+    frag.add_argument("--bad-csum", action="store_true")
     args = parser.parse_args()
-    return do_send(args) if args.cmd == "send" else do_fuzz(args)
+    return {"send": do_send, "fuzz": do_fuzz,
+            "frag-needed": do_frag_needed}[args.cmd](args)
 
 
 if __name__ == "__main__":

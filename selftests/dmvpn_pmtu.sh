@@ -30,8 +30,9 @@
 #
 # Checks, in order:
 #   - device MTU: 1476 by default, 1472 with key, 1468 with key and csum,
-#     1472 with csum alone; "mtu 9000" works, and so does the maximum
-#     (65535 - 20 - GRE header) but not one more; 68 but not 67; changing
+#     1472 with csum alone; "mtu 65511" at creation with key and csum is
+#     clamped to their maximum, 65503; "mtu 9000" works, and so does the
+#     maximum (65535 - 20 - GRE header) but not one more; 68 but not 67; changing
 #     the key of a device at its default MTU moves the MTU along, an MTU set
 #     by hand stays, unless over the new maximum
 #   - outer header with the defaults (pmtudisc, ttl 64): DF set when the
@@ -46,6 +47,10 @@
 #     -s 1329 fails in lan1
 #   - IPv4 without DF: "ping -M dont -s 1450" is answered; what leaves s1 for
 #     s2 is fragmented outer packets, none with DF
+#   - forwarded TCP, with the path MTUs learnt above flushed: lan1's GSO
+#     packets whose segments do not fit get "frag needed" from dmvpn0 at
+#     once, so 1 MB goes from lan1 to lan2 without a retransmission
+#     timeout (TcpExtTCPTimeouts), and lan1's route gets mtu 1376
 #   - "nopmtudisc" with a fixed ttl is refused; "nopmtudisc ttl inherit":
 #     no DF on the outer packets, IPv4 or IPv6, and their TTL is the inner
 #     one (64 - 1 = 63 after s1 forwarded them)
@@ -154,6 +159,12 @@ link_add_mtu_is() {
 	ip -n "$ns" link add "$dev" type dmvpn "$@" && mtu_is "$ns" "$dev" "$mtu"
 }
 
+# d4: the maximum without key asked for with key and csum.
+mtu_clamped_at_creation() {
+	ip -n "$mtu" link add d4 mtu 65511 type dmvpn key 5 csum &&
+	mtu_is "$mtu" d4 65503
+}
+
 # set_mtu NS DEV MTU: "ip link set DEV mtu MTU" and the MTU is MTU.
 set_mtu() {
 	ip -n "$1" link set dev "$2" mtu "$3" && mtu_is "$@"
@@ -177,6 +188,38 @@ mtu_set_by_hand_shrinks() {
 	mtu_is "$mtu" d1 65503
 }
 
+# no_route_mtu NS DEST: "ip route get DEST" shows no mtu.
+no_route_mtu() {
+	local out
+	out=$(ip -n "$1" route get "$2") || return 1
+	echo "$out"
+	[[ "$out" != *" mtu "* ]]
+}
+
+# tcp_timeouts NS: TcpExtTCPTimeouts of NS (retransmission timeouts).
+tcp_timeouts() {
+	# shellcheck disable=SC2016 # awk's own fields
+	nsx "$1" awk '$1 == "TcpExt:" && !seen { seen = 1
+			for (i = 2; i <= NF; i++) names[i] = $i; next }
+		$1 == "TcpExt:" { for (i = 2; i <= NF; i++)
+			if (names[i] == "TCPTimeouts") print $i }' /proc/net/netstat
+}
+
+iperf3_listening() {
+	nsx "$lan2" ss -Hltn 'sport = :5201' | grep -q LISTEN
+}
+
+# tcp_no_timeout: 1 MB of TCP from lan1 to lan2 without a retransmission
+# timeout in lan1.
+tcp_no_timeout() {
+	local before after
+	before=$(tcp_timeouts "$lan1") || return 1
+	nsx "$lan1" iperf3 -c 10.2.0.10 -n 1M || return 1
+	after=$(tcp_timeouts "$lan1") || return 1
+	echo "lan1 TcpExtTCPTimeouts: $before -> $after"
+	[ "$after" -eq "$before" ]
+}
+
 # shortcut_entries: s1 and s2 reach each other's LAN directly.
 shortcut_entries() {
 	lab_ctl s1 cache add 10.2.0.0/24 nbma "$S2" dev dmvpn0 type shortcut &&
@@ -187,7 +230,7 @@ shortcut_entries() {
 
 test_begin
 require_root
-require_cmd ip nsenter ping tcpdump insmod rmmod
+require_cmd ip nsenter ping tcpdump insmod rmmod iperf3 ss awk
 require_module
 
 CAPTURE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn-pmtu.XXXXXX") ||
@@ -204,6 +247,8 @@ check "MTU without key: 1476" link_add_mtu_is "$mtu" d0 1476
 check "MTU with key: 1472" link_add_mtu_is "$mtu" d1 1472 key 5
 check "MTU with key and csum: 1468" link_add_mtu_is "$mtu" d2 1468 key 5 csum
 check "MTU with csum alone: 1472" link_add_mtu_is "$mtu" d3 1472 csum
+check "mtu 65511 at creation with key and csum: clamped to their maximum, 65503" \
+	mtu_clamped_at_creation
 check "mtu 9000" set_mtu "$mtu" d1 9000
 check "mtu 65507, the maximum with key" set_mtu "$mtu" d1 65507
 check_fail "mtu 65508 refused with key" ip -n "$mtu" link set dev d1 mtu 65508
@@ -306,6 +351,28 @@ check "IPv6: ping -s 1328 ($TUNNEL_PMTU bytes) gets through" \
 phase_end
 check "IPv6: as one $ROUTE_MTU-byte outer packet" \
 	captured_is 1 "$S2_FULL"
+
+# --- forwarded TCP: GSO packets ------------------------------------------------------
+
+# A TCP stream forwarded by s1 comes in as GSO packets (lan1's veth does TSO,
+# as a LAN's GRO would merge them).  Those whose segments do not fit the
+# tunnel must get "frag needed" at once, as one-segment packets do: if they
+# leave whole, the underlay drops them, and lan1 learns the path MTU only
+# from its retransmission timeout's single segment.  The path MTUs learnt
+# above go first, or s1's forwarding would answer before dmvpn0.
+flush_route_caches() {
+	ip -n "$lan1" route flush cache &&
+	ip -n "$s1" route flush cache &&
+	no_route_mtu "$lan1" 10.2.0.10 &&
+	no_route_mtu "$s1" 10.2.0.10
+}
+check "TCP: learnt path MTUs flushed in lan1 and s1" flush_route_caches
+nsx "$lan2" iperf3 -s -1 -B 10.2.0.10 >/dev/null 2>&1 &
+defer kill "$!"
+check "TCP: iperf3 server on lan2" wait_until 60 iperf3_listening
+check "TCP: 1 MB lan1 -> lan2 without a retransmission timeout" tcp_no_timeout
+check "TCP: lan1's route to 10.2.0.10 has mtu $TUNNEL_PMTU" \
+	route_mtu_is "$lan1" $TUNNEL_PMTU 10.2.0.10
 
 # --- nopmtudisc ttl inherit ---------------------------------------------------------
 

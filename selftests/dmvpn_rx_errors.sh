@@ -56,6 +56,11 @@
 #     CHECKSUM_UNNECESSARY, csum_level 0): an inner UDP datagram with a bad
 #     checksum under a good GRE checksum is counted in Udp InCsumErrors,
 #     not taken as verified (NoPorts); with a good one, NoPorts
+#   - ICMP "fragmentation needed" (MTU 1300) about dmvpn0's GRE to
+#     192.0.2.2, with ip_gre unloaded (its error handler would act on the
+#     same messages): with a bad ICMP checksum, or with ip_no_pmtu_disc 2
+#     or 3, the route to 192.0.2.2 keeps its MTU; with 0 it gets MTU 1300;
+#     with 1, min_pmtu (552) locked, as ip-sysctl.rst says
 #   - nothing suspicious in the kernel log
 #
 # Needs: root, iproute2 with the dmvpn plugin (IP_LIB_DIR), python3.
@@ -454,5 +459,54 @@ check "... Udp InCsumErrors +1: the inner checksum was checked" \
 check "... and not NoPorts" udp_moved 1 0
 check "... rx_packets +1, no answer" \
 	moved dmvpn0 "dmvpn/rx_packets=1 link/rx_packets=1"
+
+# --- ICMP "fragmentation needed" about our GRE ------------------------------------------
+
+# (Last: the MTU it leaves on the route to 192.0.2.2 would change how the
+# replies above are fragmented.)
+# ip_gre, when loaded (by an earlier test of the suite), lowers the same
+# route from its own GRE error handler: gone, what the route shows is
+# dmvpn's doing alone.
+no_ip_gre() {
+	[ ! -d /sys/module/ip_gre ] || modprobe -r ip_gre
+}
+# route_mtu: "mtu N" or "mtu lock N" of the route to 192.0.2.2, "none".
+route_mtu() {
+	local route
+	route=$(ip -n "$rx" route get 192.0.2.2) || return 1
+	grep -o 'mtu \(lock \)\?[0-9]*' <<<"$route" || echo none
+}
+route_mtu_is() {
+	[ "$(route_mtu)" = "$1" ]
+}
+no_pmtu_disc() {
+	ip netns exec "$rx" sysctl -qw "net.ipv4.ip_no_pmtu_disc=$1"
+}
+FRAG=(frag-needed 192.0.2.1 --quote 192.0.2.1 192.0.2.2 --mtu 1300)
+# ignored_frag_needed ARGS...: the ICMP, then an echo through dmvpn0 as a
+# marker that the ICMP, sent before it, has been handled.
+ignored_frag_needed() {
+	craft "${FRAG[@]}" "$@" &&
+	answered "$REPLY0" 192.0.2.1 --key "$KEY0" --csum good "${ECHO0[@]}" &&
+	route_mtu_is none
+}
+check "ip_gre is not loaded" no_ip_gre
+check "frag needed, MTU 1300, bad ICMP checksum: the route to 192.0.2.2 has no MTU of its own" \
+	ignored_frag_needed --bad-csum
+check "ip_no_pmtu_disc=2" no_pmtu_disc 2
+check "frag needed, right checksum: ignored, no MTU of its own" \
+	ignored_frag_needed
+check "ip_no_pmtu_disc=3 (GRE has no strict tag validation)" no_pmtu_disc 3
+check "frag needed, right checksum: ignored, no MTU of its own" \
+	ignored_frag_needed
+check "ip_no_pmtu_disc=0" no_pmtu_disc 0
+check "frag needed, MTU 1300, right checksum" craft "${FRAG[@]}"
+check "... the route to 192.0.2.2 gets MTU 1300" wait_until 5 route_mtu_is "mtu 1300"
+MIN_PMTU=$(ip netns exec "$rx" sysctl -n net.ipv4.route.min_pmtu)
+check "ip_no_pmtu_disc=1" no_pmtu_disc 1
+check "frag needed, MTU 1300, right checksum" craft "${FRAG[@]}"
+check "... the route gets min_pmtu, locked (mtu lock $MIN_PMTU)" \
+	wait_until 5 route_mtu_is "mtu lock $MIN_PMTU"
+check "ip_no_pmtu_disc=0 again" no_pmtu_disc 0
 
 test_end
