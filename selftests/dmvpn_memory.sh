@@ -9,9 +9,8 @@
 #
 # Topology: one namespace, no peer answers (the underlay is a dummy).  The
 # spokes' NBMA addresses are behind a gateway, as Internet hosts are: one
-# neighbour entry, not 10,000 (on 7.2, 442 of those outlived a flush of
-# the neighbour table, and the memory the neighbour cache kept counted as
-# the module's in the check of what the flush gives back).
+# neighbour entry, not 10,000 that are the neighbour cache's memory, not
+# the module's.
 #
 #   netns mem-<run id>
 #   +-----------------------------------------------------------+
