@@ -20,8 +20,6 @@
 #include "events.h"
 #include "peer.h"
 
-#define DMVPN_GC_INTERVAL HZ
-
 static struct kmem_cache *dmvpn_entry_slab;
 
 #ifdef DEBUG
@@ -29,6 +27,8 @@ static struct kmem_cache *dmvpn_entry_slab;
 atomic_t dmvpn_debug_sleeps_in_rcu = ATOMIC_INIT(0);
 /* Entry objects allocated and not yet freed, for the self-tests. */
 atomic_t dmvpn_debug_entries = ATOMIC_INIT(0);
+/* Entries the expiry sweeps looked at, for the self-tests. */
+atomic_t dmvpn_debug_expiry_visits = ATOMIC_INIT(0);
 /* The self-tests set it to fail the next prefix-length list allocation. */
 bool dmvpn_debug_fail_plens;
 #endif
@@ -37,6 +37,13 @@ static inline void dmvpn_debug_entries_add(int n)
 {
 #ifdef DEBUG
 	atomic_add(n, &dmvpn_debug_entries);
+#endif
+}
+
+static inline void dmvpn_debug_expiry_visit(void)
+{
+#ifdef DEBUG
+	atomic_inc(&dmvpn_debug_expiry_visits);
 #endif
 }
 
@@ -220,10 +227,13 @@ static void dmvpn_cache_gc(struct work_struct *work);
 
 int dmvpn_cache_init(struct dmvpn_cache *cache)
 {
+	unsigned int i;
 	int err;
 
 	mutex_init(&cache->lock);
 	INIT_LIST_HEAD(&cache->mcast_peers);
+	for (i = 0; i < DMVPN_EXPIRY_SLOTS; i++)
+		INIT_HLIST_HEAD(&cache->expiry[i]);
 	INIT_DELAYED_WORK(&cache->gc_work, dmvpn_cache_gc);
 	atomic_set(&cache->count, 0);
 	err = rhashtable_init(&cache->table, &dmvpn_entry_params);
@@ -335,8 +345,10 @@ static void dmvpn_entry_release(struct dmvpn_cache *cache,
 	struct dmvpn_peer *peer = e->peer;
 
 	dmvpn_plen_unref(cache, &e->key);
-	if (e->expires)
+	if (e->expires) {
+		hlist_del(&e->expiry_node);
 		cache->expiring--;
+	}
 	atomic_dec(&cache->count);
 	WRITE_ONCE(cache->generation, cache->generation + 1);
 	if (peer) {
@@ -413,6 +425,36 @@ static struct dmvpn_entry *dmvpn_entry_create(struct dmvpn_cache *cache,
 	return e;
 }
 
+static unsigned long dmvpn_granule(unsigned long jiffies_value)
+{
+	return jiffies_value >> DMVPN_EXPIRY_SHIFT;
+}
+
+static struct hlist_head *dmvpn_expiry_slot(struct dmvpn_cache *cache,
+					    unsigned long granule)
+{
+	return &cache->expiry[granule % DMVPN_EXPIRY_SLOTS];
+}
+
+/* Jiffies from @now to the start of the next granule: 1 or more. */
+static unsigned long dmvpn_expiry_delay(unsigned long now)
+{
+	return ((dmvpn_granule(now) + 1) << DMVPN_EXPIRY_SHIFT) - now;
+}
+
+static void dmvpn_expiry_add(struct dmvpn_cache *cache, struct dmvpn_entry *e)
+{
+	unsigned long now = jiffies;
+
+	hlist_add_head(&e->expiry_node,
+		       dmvpn_expiry_slot(cache, dmvpn_granule(e->expires)));
+	if (cache->expiring++)
+		return;
+	/* The wheel was idle: nothing before this granule is in it. */
+	cache->expiry_next = dmvpn_granule(now);
+	mod_delayed_work(system_wq, &cache->gc_work, dmvpn_expiry_delay(now));
+}
+
 /* Account for a new entry; the reverse of dmvpn_entry_release(). */
 static int dmvpn_entry_account(struct dmvpn_cache *cache,
 			       struct dmvpn_entry *e)
@@ -423,8 +465,8 @@ static int dmvpn_entry_account(struct dmvpn_cache *cache,
 		return err;
 	atomic_inc(&cache->count);
 	WRITE_ONCE(cache->generation, cache->generation + 1);
-	if (e->expires && cache->expiring++ == 0)
-		mod_delayed_work(system_wq, &cache->gc_work, DMVPN_GC_INTERVAL);
+	if (e->expires)
+		dmvpn_expiry_add(cache, e);
 	if (!e->peer)
 		return 0;
 	if (e->flags & DMVPN_ENTRY_F_MULTICAST)
@@ -539,11 +581,11 @@ int dmvpn_cache_del(struct dmvpn_dev *dd, const struct dmvpn_key *key)
 	return err;
 }
 
-/* Entries removed per pass of dmvpn_cache_remove_if(). */
+/* Entries removed per pass of dmvpn_cache_remove_type(). */
 #define DMVPN_REMOVE_BATCH 64
 
 /*
- * Remove the entries @match selects.  The walk only collects them: removing
+ * Remove the entries of @type (0: all).  The walk only collects them: removing
  * an entry can sleep (a prefix length that goes rebuilds the list of
  * lengths, the NHS is elected again), which the walk's RCU read side does
  * not allow, and a large table is emptied in batches with a chance to
@@ -556,13 +598,9 @@ int dmvpn_cache_del(struct dmvpn_dev *dd, const struct dmvpn_key *key)
  * seen again, there or because the table resized, is either gone or did
  * not match; a batch takes each entry once.
  */
-static void dmvpn_cache_remove_if(struct dmvpn_dev *dd,
-				  bool (*match)(const struct dmvpn_entry *e,
-						unsigned long arg),
-				  unsigned long arg, bool notify)
+static void dmvpn_cache_remove_type(struct dmvpn_cache *cache, u8 type)
 {
 	struct dmvpn_entry *batch[DMVPN_REMOVE_BATCH];
-	struct dmvpn_cache *cache = &dd->cache;
 	struct rhashtable_iter iter;
 	struct dmvpn_entry *e;
 	unsigned int n, i;
@@ -574,7 +612,7 @@ static void dmvpn_cache_remove_if(struct dmvpn_dev *dd,
 		rhashtable_walk_start(&iter);
 		while (n < ARRAY_SIZE(batch) &&
 		       (e = rhashtable_walk_next(&iter)) != NULL) {
-			if (IS_ERR(e) || !match(e, arg))
+			if (IS_ERR(e) || (type && e->type != type))
 				continue;
 			for (i = 0; i < n && batch[i] != e; i++)
 				;
@@ -584,25 +622,11 @@ static void dmvpn_cache_remove_if(struct dmvpn_dev *dd,
 		rhashtable_walk_stop(&iter);
 		iter.p = NULL;
 		iter.skip = 0;
-		for (i = 0; i < n; i++) {
-			if (notify)
-				dmvpn_event_expired(dd, batch[i]);
+		for (i = 0; i < n; i++)
 			dmvpn_entry_unlink(cache, batch[i]);
-		}
 		cond_resched();
 	} while (n == ARRAY_SIZE(batch));
 	rhashtable_walk_exit(&iter);
-}
-
-static bool dmvpn_match_type(const struct dmvpn_entry *e, unsigned long type)
-{
-	return !type || e->type == type;
-}
-
-static bool dmvpn_match_expired(const struct dmvpn_entry *e,
-				unsigned long now)
-{
-	return e->expires && time_after_eq(now, e->expires);
 }
 
 /**
@@ -613,8 +637,61 @@ static bool dmvpn_match_expired(const struct dmvpn_entry *e,
 void dmvpn_cache_flush(struct dmvpn_dev *dd, u8 type)
 {
 	mutex_lock(&dd->cache.lock);
-	dmvpn_cache_remove_if(dd, dmvpn_match_type, type, false);
+	dmvpn_cache_remove_type(&dd->cache, type);
 	mutex_unlock(&dd->cache.lock);
+}
+
+/*
+ * Remove the expired entries of one wheel slot.  Removal may sleep, which
+ * the lock allows; only this loop changes the slot while it runs.
+ */
+static void dmvpn_expiry_sweep_slot(struct dmvpn_dev *dd,
+				    struct hlist_head *slot, unsigned long now)
+{
+	struct dmvpn_entry *e;
+	struct hlist_node *next;
+	unsigned int seen = 0;
+
+	hlist_for_each_entry_safe(e, next, slot, expiry_node) {
+		dmvpn_debug_expiry_visit();
+		if (time_after_eq(now, e->expires)) {
+			dmvpn_event_expired(dd, e);
+			dmvpn_entry_unlink(&dd->cache, e);
+		}
+		if (++seen % DMVPN_REMOVE_BATCH == 0)
+			cond_resched();
+	}
+}
+
+/**
+ * dmvpn_cache_expire - remove the entries whose holding time ran out
+ * @dd: the device
+ * @now: the time in jiffies; the self-tests pass times to come
+ *
+ * Sweeps the wheel slot of every granule that ended since the last sweep,
+ * at most every slot once, and notifies each expired entry.
+ *
+ * Context: process context, cache->lock held.
+ */
+void dmvpn_cache_expire(struct dmvpn_dev *dd, unsigned long now)
+{
+	struct dmvpn_cache *cache = &dd->cache;
+	unsigned long end = dmvpn_granule(now);
+	unsigned long granules = end - cache->expiry_next;
+	struct hlist_head *slot;
+	unsigned long i;
+
+	lockdep_assert_held(&cache->lock);
+	/* Already swept up to @now (a self-test ran ahead of the clock). */
+	if ((long)granules <= 0)
+		return;
+	for (i = 0; i < min_t(unsigned long, granules, DMVPN_EXPIRY_SLOTS);
+	     i++) {
+		slot = dmvpn_expiry_slot(cache, cache->expiry_next + i);
+		dmvpn_expiry_sweep_slot(dd, slot, now);
+		cond_resched();
+	}
+	cache->expiry_next = end;
 }
 
 static void dmvpn_cache_gc(struct work_struct *work)
@@ -622,12 +699,13 @@ static void dmvpn_cache_gc(struct work_struct *work)
 	struct dmvpn_cache *cache = container_of(to_delayed_work(work),
 						 struct dmvpn_cache, gc_work);
 	struct dmvpn_dev *dd = container_of(cache, struct dmvpn_dev, cache);
+	unsigned long now = jiffies;
 
 	mutex_lock(&cache->lock);
-	dmvpn_cache_remove_if(dd, dmvpn_match_expired, jiffies, true);
+	dmvpn_cache_expire(dd, now);
 	if (cache->expiring && !cache->dying)
 		queue_delayed_work(system_wq, &cache->gc_work,
-				   DMVPN_GC_INTERVAL);
+				   dmvpn_expiry_delay(now));
 	mutex_unlock(&cache->lock);
 }
 
@@ -640,11 +718,9 @@ static void dmvpn_cache_gc(struct work_struct *work)
  */
 void dmvpn_cache_flush_all(struct dmvpn_cache *cache)
 {
-	struct dmvpn_dev *dd = container_of(cache, struct dmvpn_dev, cache);
-
 	mutex_lock(&cache->lock);
 	cache->dying = true;
-	dmvpn_cache_remove_if(dd, dmvpn_match_type, 0, false);
+	dmvpn_cache_remove_type(cache, 0);
 	mutex_unlock(&cache->lock);
 	cancel_delayed_work_sync(&cache->gc_work);
 }

@@ -3,6 +3,8 @@
 #define _DMVPN_CACHE_H
 
 #include <linux/in6.h>
+#include <linux/list.h>
+#include <linux/log2.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
 #include <linux/workqueue.h>
@@ -36,6 +38,7 @@ struct dmvpn_entry {
 	u32 qos_mark;
 	struct dmvpn_peer *peer;	/* NULL for negative entries */
 	unsigned long expires;		/* jiffies; 0 = never */
+	struct hlist_node expiry_node;	/* in its expiry wheel slot */
 	unsigned long last_used;	/* jiffies; 0 = never */
 	atomic64_t tx_packets;
 	atomic64_t tx_bytes;
@@ -48,6 +51,16 @@ struct dmvpn_plens {
 	u8 len[129];
 	struct rcu_head rcu;
 };
+
+/*
+ * Entries with a holding time wait in a wheel of slots, one per granule of
+ * 2^DMVPN_EXPIRY_SHIFT jiffies (0.5 to 1 s, whatever HZ is), so the
+ * expiry work looks only at the slot of the granule that just ended, not
+ * at the whole table.  A slot also holds the entries of later turns of the
+ * wheel (about 2 minutes a turn), which it skips.
+ */
+#define DMVPN_EXPIRY_SHIFT ilog2(HZ)
+#define DMVPN_EXPIRY_SLOTS 256
 
 struct dmvpn_cache {
 	struct rhashtable table;
@@ -63,6 +76,8 @@ struct dmvpn_cache {
 	u32 generation;			/* bumped by every change, for dumps */
 	u32 expiring;			/* entries with a holding time */
 	bool dying;
+	unsigned long expiry_next;	/* first granule not swept yet */
+	struct hlist_head expiry[DMVPN_EXPIRY_SLOTS];
 	struct delayed_work gc_work;
 };
 
@@ -95,10 +110,12 @@ int dmvpn_cache_del(struct dmvpn_dev *dd, const struct dmvpn_key *key);
 void dmvpn_cache_flush(struct dmvpn_dev *dd, u8 type);
 void dmvpn_cache_peers_reset_routes(struct dmvpn_cache *cache);
 unsigned long dmvpn_entry_holdtime_left(const struct dmvpn_entry *e);
+void dmvpn_cache_expire(struct dmvpn_dev *dd, unsigned long now);
 
 #ifdef DEBUG
 extern atomic_t dmvpn_debug_sleeps_in_rcu;
 extern atomic_t dmvpn_debug_entries;
+extern atomic_t dmvpn_debug_expiry_visits;
 extern bool dmvpn_debug_fail_plens;
 #endif
 

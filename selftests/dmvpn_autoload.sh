@@ -16,6 +16,7 @@
 #   - with the module installed but not loaded, "ip link add dmvpn0 type
 #     dmvpn" succeeds and the module is loaded
 #   - unloaded again, "dmvpnctl stats" (a genl family lookup) loads it
+#   - unloaded again, "modprobe dmvpn" (README's DKMS install) loads it
 #   - dmesg is clean
 
 # shellcheck source-path=SCRIPTDIR
@@ -77,6 +78,9 @@ check "the module is loaded" module_is_loaded
 check "ip link del dmvpn0" ip link del dmvpn0
 check "rmmod dmvpn" module_unload
 check "dmvpnctl stats (genl family lookup) loads the module" "$DMVPNCTL" stats
+check "the module is loaded" module_is_loaded
+check "rmmod dmvpn, again" module_unload
+check "modprobe dmvpn" modprobe dmvpn
 check "the module is loaded" module_is_loaded
 
 test_end

@@ -27,6 +27,9 @@
 #     it warns once the hub's link lacks "redirect"
 #   - both agents start; the spoke registers with the hub (IPv4 and IPv6),
 #     with the example's NHRP group, which the hub maps to its QoS
+#   - README's per-spoke QoS commands (tc htb, fw filters), as printed there
+#     but on the hub's wan0: the hub's GRE to the spoke of group spoke-gold
+#     (mark 0x10) is sent through class 1:10, none through bronze's 1:20
 #   - dmvpnctl's words as the agent reads them: "sh dmvpn", "show dmvpn
 #     detail", an unknown device and an unknown word refused
 #   - reload --dry-run refuses "multicast nbma" (as reload and a start do)
@@ -132,6 +135,41 @@ check_warns() {
 	}
 }
 
+# readme_qos_up: the tc commands of README's per-spoke QoS example, on the
+# hub's underlay wan0 for its eth0.
+readme_qos_up() {
+	local line n=0
+	while read -r line; do
+		# shellcheck disable=SC2086 # README's words, split as a shell would
+		ip netns exec "$(lab_ns hub)" ${line//dev eth0/dev wan0} || return 1
+		n=$((n + 1))
+	done < <(awk '/^Per-spoke QoS/ { on = 1 }
+		on && /^```sh$/ { block = 1; next }
+		block && /^```$/ { exit }
+		block && /^tc / { print }' "$DMVPN_TOP/README.md")
+	[ "$n" -eq 6 ] || {
+		echo "README's QoS example has $n tc commands, expected 6"
+		return 1
+	}
+}
+
+# class_packets CLASSID: packets sent through a class of the hub's wan0.
+class_packets() {
+	ip netns exec "$(lab_ns hub)" tc -s class show dev wan0 |
+		awk -v id="$1" '$1 == "class" && $3 == id { found = 1 }
+			found && $1 == "Sent" { print $4; exit }'
+}
+
+# class_grew CLASSID BEFORE MIN [MAX]: the class carried MIN to MAX more
+# packets (MAX: no bound if left out).
+class_grew() {
+	local grown=$(($(class_packets "$1") - $2))
+	if [ "$grown" -lt "$3" ] || [ "$grown" -gt "${4:-$grown}" ]; then
+		echo "class $1 grew by $grown"
+		return 1
+	fi
+}
+
 # registrations: registration requests the hub's agent has received.
 registrations() {
 	agent hub -j show nhrp stats |
@@ -229,6 +267,14 @@ check "... and hub2.example.net waits for DNS" \
 	-j show nhrp nhs
 check "no warning in the hub's log" not logged hub "warning:"
 check "hub <-> spoke over the tunnel" ping_all spoke 10.255.0.1 3 0.2
+
+# ---- README's per-spoke QoS, with the example's qos-group spoke-gold
+check "README's QoS example on the hub's underlay" readme_qos_up
+gold=$(class_packets 1:10)
+bronze=$(class_packets 1:20)
+check "3 pings hub -> spoke" ping_all hub 10.255.0.7 3 0.2
+check "... their GRE went through gold's class 1:10" class_grew 1:10 "$gold" 3
+check "... none through bronze's 1:20" class_grew 1:20 "$bronze" 0 0
 
 # ---- the agent reads words as dmvpnctl does
 check "\"sh dmvpn\" works" shows hub "dynamic +203\.0\.113\.7" sh dmvpn

@@ -37,6 +37,8 @@
 #   - with "fwmark 0x77" on dmvpn0, the 4 GRE packets out carry mark 0x77
 #     in under (an nft output rule counts them): crossing from home to
 #     under must not wipe the mark
+#   - the entry replaced with a QoS mark 0x30 (a qos-group's): 4 more GRE
+#     packets out carry 0x30 in under, not the device's 0x77
 #   - home's sysfs has the counters: tx_shortcut +4, rx_packets +4
 #   - "ip netns del under" removes dmvpn0 from home
 #   - again with a new underlay netns under2: the peer reaches home over the
@@ -261,12 +263,13 @@ check_fail "home itself has no route to 198.51.100.2" \
 
 check "home: ip link set dmvpn0 type dmvpn fwmark 0x77" \
 	ip -n "$home" link set dmvpn0 type dmvpn fwmark 0x77
-check "under: an nft output rule counting GRE with mark 0x77" \
+check "under: nft output rules counting GRE with mark 0x77, 0x30" \
 	ip netns exec "$under" nft -f - <<-'EOF'
 	table ip dmvpn_mark {
 		chain output {
 			type filter hook output priority 0; policy accept;
 			ip protocol gre meta mark 0x77 counter
+			ip protocol gre meta mark 0x30 counter
 		}
 	}
 	EOF
@@ -275,13 +278,13 @@ take_snap before "$home"
 check "home: 4 pings over the tunnel to 10.255.0.2" ping_all "$home" 10.255.0.2 4
 take_snap after "$home"
 capture_stop
-# marked_count: what the rule above counted.
+# marked_count MARK: what the rule above for MARK (0x77 or 0x30) counted.
 marked_count() {
 	ip netns exec "$under" nft list table ip dmvpn_mark |
-		sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'
+		sed -n "s/.*mark 0x0*${1#0x} counter packets \([0-9]*\) .*/\1/p"
 }
 check "under: the 4 GRE packets out carry mark 0x77" \
-	test "$(marked_count)" = 4
+	test "$(marked_count 0x77)" = 4
 check "under: 4 GRE packets out of 198.51.100.1" \
 	captured_is 4 "ip proto 47 and src 198.51.100.1 and dst 198.51.100.2"
 check "under: 4 GRE packets into 198.51.100.1" \
@@ -291,6 +294,14 @@ check "home sysfs: tx_shortcut +4" \
 	delta_is 4 before after dmvpn0 dmvpn tx_shortcut
 check "home sysfs: rx_packets +4" \
 	delta_is 4 before after dmvpn0 dmvpn rx_packets
+
+check "home: the entry replaced, with QoS mark 0x30" \
+	nsx "$home" "$DMVPNCTL" cache replace 10.255.0.2 nbma 198.51.100.2 \
+	dev dmvpn0 type static mark 0x30
+check "home: 4 more pings over the tunnel" ping_all "$home" 10.255.0.2 4
+check "under: those 4 GRE packets carry the entry's mark 0x30" \
+	test "$(marked_count 0x30)" = 4
+check "under: ... and not the device's 0x77" test "$(marked_count 0x77)" = 4
 
 check "ip netns del under (the underlay's netns)" ip netns del "$under"
 check "deleting under removed dmvpn0 from home" \

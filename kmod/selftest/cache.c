@@ -2,10 +2,11 @@
 /*
  * Self-tests of the NHRP cache, run at module load in debug builds
  * (make DMVPN_DEBUG=y): longest-prefix match against a brute-force
- * reference, local entries, replace, peer sharing, NHS election and the
- * entry limit.  With cache_bench=1 it also times lookups at 1, 1k, 100k
+ * reference, local entries, replace, peer sharing, NHS election, the
+ * entry limit and the expiry wheel.  With cache_bench=1 it also times lookups at 1, 1k, 100k
  * and 1M entries and reports the memory an entry costs.
  */
+#include <linux/etherdevice.h>
 #include <linux/inetdevice.h>
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
@@ -494,6 +495,83 @@ static bool dmvpn_selftest_account_fails(void)
 	return ok;
 }
 
+static int dmvpn_test_add_expiring(struct dmvpn_dev *dd, __be32 addr,
+				   u32 holdtime)
+{
+	struct dmvpn_entry_spec spec = {
+		.nbma = ip4(192, 0, 2, 1),
+		.type = DMVPN_ENTRY_DYNAMIC,
+		.holdtime = holdtime,
+	};
+	int err = dmvpn_key_set(&spec.key, AF_INET, &addr, 32);
+
+	return err ?: dmvpn_cache_add(dd, &spec, false, NULL);
+}
+
+/*
+ * Entries the expiry sweep up to @now looked at, counted under the lock:
+ * the device's own expiry work may sweep in between.
+ */
+static int dmvpn_test_expire(struct dmvpn_dev *dd, unsigned long now)
+{
+	int visits;
+
+	mutex_lock(&dd->cache.lock);
+	visits = atomic_read(&dmvpn_debug_expiry_visits);
+	dmvpn_cache_expire(dd, now);
+	visits = atomic_read(&dmvpn_debug_expiry_visits) - visits;
+	mutex_unlock(&dd->cache.lock);
+	return visits;
+}
+
+/*
+ * The expiry sweep looks only at the entries due in the granules that
+ * passed, not at the whole table: 2000 entries that live an hour cost the
+ * sweeps of the next seconds nothing.  Entries expire in order of their
+ * holding times, those of later turns of the wheel included, and entries
+ * without a holding time never.  The sweeps run ahead of the clock.
+ */
+static bool dmvpn_selftest_expiry(void)
+{
+	struct dmvpn_dev *dd = dmvpn_test_dev_create(DMVPN_DEFAULT_MAX_ENTRIES);
+	struct net_device *dev;
+	unsigned long now;
+	bool ok = true;
+	int i, visits;
+
+	dev = alloc_netdev(0, "dmvpnt%d", NET_NAME_UNKNOWN, ether_setup);
+	if (!dd || !dev) {
+		if (dd)
+			dmvpn_test_dev_destroy(dd);
+		free_netdev(dev);
+		return false;
+	}
+	/* Expiry notifies listeners, which are looked up in its netns. */
+	dd->dev = dev;
+	now = jiffies;
+	for (i = 0; i < 2000; i++)
+		DMVPN_TEST(!dmvpn_test_add_expiring(dd, ip4(10, 1, i >> 8, i), 3600));
+	for (i = 0; i < 10; i++) {
+		DMVPN_TEST(!dmvpn_test_add_expiring(dd, ip4(10, 2, 0, i), 1));
+		DMVPN_TEST(!dmvpn_test_add_expiring(dd, ip4(10, 3, 0, i), 300));
+		DMVPN_TEST(!dmvpn_test_add_expiring(dd, ip4(10, 4, 0, i), 0));
+	}
+	visits = dmvpn_test_expire(dd, now + 3 * HZ);
+	DMVPN_TEST(atomic_read(&dd->cache.count) == 2020);
+	DMVPN_TEST(visits >= 10 && visits < 100);
+	/* More than a turn of the wheel later: each slot swept once. */
+	visits = dmvpn_test_expire(dd, now + 302 * HZ);
+	DMVPN_TEST(atomic_read(&dd->cache.count) == 2010);
+	DMVPN_TEST(visits == 2010);	/* the 10 without a holding time: none */
+	DMVPN_TEST(dmvpn_test_expire(dd, now + 303 * HZ) < 100);
+	dmvpn_test_expire(dd, now + 3602 * HZ);
+	DMVPN_TEST(atomic_read(&dd->cache.count) == 10);
+	DMVPN_TEST(!dd->cache.expiring);
+	dmvpn_test_dev_destroy(dd);
+	free_netdev(dev);
+	return ok;
+}
+
 static bool dmvpn_selftest_basic(void)
 {
 	struct dmvpn_dev *dd = dmvpn_test_dev_create(DMVPN_DEFAULT_MAX_ENTRIES);
@@ -586,6 +664,7 @@ bool dmvpn_selftest_cache(void)
 	ok &= dmvpn_selftest_random();
 	ok &= dmvpn_selftest_remove_many();
 	ok &= dmvpn_selftest_account_fails();
+	ok &= dmvpn_selftest_expiry();
 	if (ok && cache_bench)
 		for (i = 0; i < ARRAY_SIZE(sizes); i++)
 			dmvpn_bench_one(sizes[i]);
