@@ -9,16 +9,24 @@
 # agent_lab_begin CMD...    after test_begin: the requirements, CONF, the
 #                           module loaded and the lab up
 # agent_conf NODE TEXT      writes NODE's configuration
-# agent_start NODE [TEXT]   dmvpnd on NODE (with TEXT as its configuration)
+# agent_start NODE [TEXT]   dmvpnd on NODE (with TEXT as its configuration),
+#                           with $AGENT_VERBOSITY (default -v)
 # agent_stop NODE [SIGNAL]  stops it (SIGTERM: it purges its registrations)
 # agents_stop SIGNAL        stops every agent started
 # agent_logs_keep DIR       copies the logs to $DMVPN_VM_OUTDIR/DIR, where
 #                           the VM run keeps its files (for cleanup traps)
 # agent NODE ARGS...        dmvpnctl talking to NODE's agent
+# evil_up ADDR...           a hostile host on the lab's underlay: netns
+#                           $evil (setup_ns evil first), ADDR.../24
+# craft ARGS...             nhrp-craft ($CRAFT) on the hostile host
 # The checks print what they saw when they fail; see each one below.
 
 CONF=
 declare -A AGENT_PID=()
+# dmvpnd's verbosity: -v logs every NHRP packet, decoded.
+AGENT_VERBOSITY=-v
+# Hand-made NHRP, for the tests that play a hostile peer.
+CRAFT=$DMVPN_TOP/user/tools/nhrp-craft
 # What no_relay_during watches: a command printing a packet count.
 RELAY_COUNT=hub_relayed
 
@@ -43,8 +51,9 @@ agent_conf() {
 
 agent_start() {
 	[ $# -lt 2 ] || agent_conf "$1" "$2" || return 1
-	ip netns exec "$(lab_ns "$1")" "$DMVPND" -f -v -c "$CONF/$1" dmvpn0 \
-		>>"$CONF/$1.log" 2>&1 &
+	# shellcheck disable=SC2086 # empty: no word at all
+	ip netns exec "$(lab_ns "$1")" "$DMVPND" -f $AGENT_VERBOSITY \
+		-c "$CONF/$1" dmvpn0 >>"$CONF/$1.log" 2>&1 &
 	AGENT_PID[$1]=$!
 }
 
@@ -204,4 +213,21 @@ no_relay_during() {
 		echo "$RELAY_COUNT: $((after - before)) packets relayed"
 		return 1
 	}
+}
+
+# $evil and $wan are assigned by setup_ns.
+# shellcheck disable=SC2154
+evil_up() {
+	local addr
+	ip link add wan0 netns "$evil" type veth peer name p-evil netns "$wan" &&
+	ip -n "$wan" link set p-evil master br0 up || return 1
+	for addr in "$@"; do
+		ip -n "$evil" addr add "$addr/24" dev wan0 || return 1
+	done
+	ip -n "$evil" link set wan0 up
+}
+
+# shellcheck disable=SC2154
+craft() {
+	ip netns exec "$evil" "$CRAFT" "$@"
 }
