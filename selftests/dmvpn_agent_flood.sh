@@ -73,6 +73,15 @@ hub_entries() {
 	lab_ctl hub -j cache show dev dmvpn0 | grep -o '"prefix"' | wc -l
 }
 
+# count_entries_until FILE: the hub's entry count, a line every 0.5 s,
+# until FILE exists.
+count_entries_until() {
+	until [ -e "$1" ]; do
+		hub_entries
+		sleep 0.5
+	done
+}
+
 # The hub's control socket, asked "show dmvpn" every 50 ms until the file
 # $1 exists: one line per answer, its time in ms.  Timed around the
 # socket alone, not a dmvpnctl process start.
@@ -82,26 +91,35 @@ stop = sys.argv[1]
 while not os.path.exists(stop):
     t0 = time.monotonic()
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect("\0dmvpnd")
-    s.sendall(b"- show dmvpn\n")
-    s.shutdown(socket.SHUT_WR)
-    reply = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        reply += chunk
+    s.settimeout(30)
+    try:
+        s.connect("\0dmvpnd")
+        s.sendall(b"- show dmvpn\n")
+        s.shutdown(socket.SHUT_WR)
+        reply = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+        state = "ok" if reply.startswith(b"ok\n") else "bad %r" % reply[:40]
+    except OSError as e:
+        state = "error %s" % e
     s.close()
     ms = (time.monotonic() - t0) * 1000
-    print("%.1f %s" % (ms, "ok" if reply.startswith(b"ok\n") else "bad"), flush=True)
+    print("%.1f %s" % (ms, state), flush=True)
     time.sleep(0.05)
+print("stopped", flush=True)
 '
 
 # answers_ok FILE: every probe answered "ok", the slowest under 1000 ms.
 answers_ok() {
 	local n bad worst median
+	grep -qx stopped "$1" || { echo "the probe did not finish:"; cat "$1"; }
+	sed -i '/^stopped$/d' "$1"
 	n=$(wc -l <"$1")
 	bad=$(grep -vc ' ok$' "$1")
+	grep -v ' ok$' "$1" | head -n 5
 	worst=$(sort -n "$1" | tail -n 1 | cut -d' ' -f1)
 	median=$(sort -n "$1" | sed -n "$(((n + 1) / 2))p" | cut -d' ' -f1)
 	echo "$n answers: median $median ms, slowest $worst ms, $bad not ok"
@@ -200,6 +218,8 @@ hub_ping=$!
 ip netns exec "$hub" python3 -c "$probe_script" "$CONF/probe.stop" \
 	>"$CONF/probe" 2>&1 &
 probe=$!
+count_entries_until "$CONF/probe.stop" >"$CONF/entries" &
+counter=$!
 sleep 1
 started=$SECONDS
 check "20,000 hostile packets sent" flood
@@ -212,6 +232,7 @@ check "... and s1 -> hub pings" kill -0 "$hub_ping"
 sleep 3
 touch "$CONF/probe.stop"
 wait "$probe"
+wait "$counter"
 wait "$lan_ping"
 wait "$hub_ping"
 check "lan1 -> lan2: no ping lost" no_loss "$CONF/lan.ping"
@@ -223,11 +244,13 @@ check "the hub's agent answered every 50 ms probe, each within 1 s" \
 check "s1 and s2 still registered (renewed under the flood)" \
 	eval "entry_is hub 10.255.0.2 dynamic 192.0.2.2 &&
 	      entry_is hub 10.255.0.3 dynamic 192.0.2.3"
-entries=$(hub_entries)
+entries=$(sort -n "$CONF/entries" | tail -n 1)
 rss1=$(rss hub)
-echo "# hub: $entries0 -> $entries kernel entries, agent RSS $rss0 -> $rss1 kB"
+echo "# hub: $entries0 kernel entries before, at most $entries during the flood; agent RSS $rss0 -> $rss1 kB"
 check "the hub's cache: at most 16 entries more per flooding address" \
 	test "$entries" -le $((entries0 + 16 * ${#FLOODERS[@]}))
+check "... and the flooders did make some" \
+	test "$entries" -gt "$entries0"
 check "the hub's agent grew by less than 8 MB" \
 	test $((rss1 - rss0)) -lt 8192
 check "all agents alive" \
