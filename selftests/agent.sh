@@ -6,9 +6,12 @@
 # makes CONF, a scratch directory: each node's configuration goes to
 # CONF/NODE/dmvpn0.conf and its agent's log to CONF/NODE.log.
 #
-# agent_lab_begin CMD...    after test_begin: the requirements, CONF, the
-#                           module loaded and the lab up
+# agent_begin CMD...        after test_begin: the requirements, CONF, the
+#                           module loaded
+# agent_lab_begin CMD...    the same, and the lab up
 # agent_conf NODE TEXT      writes NODE's configuration
+# agent_spoke_conf NODE [TEXT]  a spoke of the lab's hub (network 7,
+#                           secret s3cret, holdtime $HOLD), then TEXT
 # agent_start NODE [TEXT]   dmvpnd on NODE (with TEXT as its configuration),
 #                           with $AGENT_VERBOSITY (default -v)
 # agent_stop NODE [SIGNAL]  stops it (SIGTERM: it purges its registrations)
@@ -30,10 +33,10 @@ CRAFT=$DMVPN_TOP/user/tools/nhrp-craft
 # What no_relay_during watches: a command printing a packet count.
 RELAY_COUNT=hub_relayed
 
-# agent_lab_begin CMD...: needs root, the commands CMD..., the module and
+# agent_begin CMD...: needs root, the commands CMD..., the module and
 # dmvpnd (else skips the test); makes CONF, removed at cleanup; loads the
-# module and builds the lab (else bails out).
-agent_lab_begin() {
+# module (else bails out).  agent_lab_begin builds the lab too.
+agent_begin() {
 	require_root
 	require_cmd "$@"
 	require_module
@@ -42,11 +45,26 @@ agent_lab_begin() {
 		bail_out "mktemp failed"
 	defer rm -rf "$CONF"
 	check "insmod" module_load || bail_out "the module does not load"
+}
+
+agent_lab_begin() {
+	agent_begin "$@"
 	check "lab up" lab_up || bail_out "no lab"
 }
 
 agent_conf() {
 	mkdir -p "$CONF/$1" && printf '%s\n' "$2" >"$CONF/$1/dmvpn0.conf"
+}
+
+# agent_spoke_conf NODE [TEXT]: a spoke of network 7 with the secret s3cret
+# and the holding time $HOLD, registering with the lab's hub; TEXT after.
+agent_spoke_conf() {
+	agent_conf "$1" "role spoke
+network-id 7
+holdtime $HOLD
+auth s3cret
+nhs 10.255.0.1 nbma 192.0.2.1
+${2:-}"
 }
 
 agent_start() {
@@ -215,18 +233,15 @@ no_relay_during() {
 	}
 }
 
-# $evil and $wan are assigned by setup_ns.
-# shellcheck disable=SC2154
 evil_up() {
-	local addr
-	ip link add wan0 netns "$evil" type veth peer name p-evil netns "$wan" &&
-	ip -n "$wan" link set p-evil master br0 up || return 1
+	local addr addrs=()
 	for addr in "$@"; do
-		ip -n "$evil" addr add "$addr/24" dev wan0 || return 1
+		addrs+=("$addr/24")
 	done
-	ip -n "$evil" link set wan0 up
+	lab_wan_join evil "${addrs[@]}"
 }
 
+# $evil is assigned by setup_ns.
 # shellcheck disable=SC2154
 craft() {
 	ip netns exec "$evil" "$CRAFT" "$@"

@@ -56,14 +56,6 @@ cleanup() {
 trap cleanup EXIT
 set -u
 
-spoke_conf() {
-	agent_conf "$1" "role spoke
-network-id 7
-holdtime $HOLD
-auth s3cret
-nhs 10.255.0.1 nbma 192.0.2.1"
-}
-
 # rss NODE: resident memory of NODE's agent, kB.
 rss() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/${AGENT_PID[$1]}/status"
@@ -197,8 +189,8 @@ agent_conf hub "role hub
 network-id 7
 holdtime $HOLD
 auth s3cret"
-spoke_conf s1
-spoke_conf s2
+agent_spoke_conf s1
+agent_spoke_conf s2
 # As in production: not every packet decoded into the log.
 AGENT_VERBOSITY='' agent_start hub
 agent_start s1

@@ -147,15 +147,6 @@ not_logged() {
 	}
 }
 
-spoke_conf() {
-	agent_conf "$1" "role spoke
-network-id 7
-holdtime $HOLD
-auth s3cret
-nhs 10.255.0.1 nbma 192.0.2.1
-${2:-}"
-}
-
 test_begin
 agent_lab_begin ip ping
 [ -x "$CRAFT" ] || bail_out "$CRAFT not built"
@@ -168,8 +159,8 @@ network-id 7
 holdtime $HOLD
 auth s3cret
 map 10.255.0.50/32 nbma 192.0.2.50"
-spoke_conf s1 "map 10.8.0.5/32 nbma 192.0.2.3"
-spoke_conf s2
+agent_spoke_conf s1 "map 10.8.0.5/32 nbma 192.0.2.3"
+agent_spoke_conf s2
 agent_start hub
 agent_start s1
 agent_start s2

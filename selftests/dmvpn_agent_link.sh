@@ -66,22 +66,13 @@ holdtime 60
 nhs 10.255.0.1 nbma 198.51.100.1 multicast
 nhs fd00::1 nbma 198.51.100.1"
 
-# node_up NODE NBMA: NODE's namespace with wan0 on the bridge, no dmvpn0.
-node_up() {
-	local ns
-	ns=$(lab_ns "$1")
-	ip link add wan0 netns "$ns" type veth peer name "p-$1" netns "$wan" &&
-	ip -n "$wan" link set "p-$1" master br0 up &&
-	ip -n "$ns" addr add "$2/24" dev wan0 &&
-	ip -n "$ns" link set wan0 up
-}
-
+# No dmvpn0 anywhere: the agents make them.
 topology_up() {
 	setup_ns wan hub spoke &&
 	ip -n "$wan" link add br0 type bridge &&
 	ip -n "$wan" link set br0 up &&
-	node_up hub 198.51.100.1 &&
-	node_up spoke 198.51.100.7
+	lab_wan_join hub 198.51.100.1/24 &&
+	lab_wan_join spoke 198.51.100.7/24
 }
 
 # link_shows NODE PATTERN...: "ip -d link show dmvpn0" on NODE matches
@@ -132,14 +123,7 @@ refused() {
 }
 
 test_begin
-require_root
-require_cmd ip ping
-require_module
-[ -x "$DMVPND" ] || skip_all "dmvpnd not built ($DMVPND)"
-CONF=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn_agent_link.XXXXXX") ||
-	bail_out "mktemp failed"
-defer rm -rf "$CONF"
-check "insmod" module_load || bail_out "the module does not load"
+agent_begin ip ping
 check "namespaces, no dmvpn device" topology_up || bail_out "no topology"
 
 agent_conf hub "$HUB_FILE"
