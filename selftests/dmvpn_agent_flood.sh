@@ -16,7 +16,7 @@
 #                              |                   |
 #                          lan1 10.1.0.0/24    lan2 10.2.0.0/24
 #
-# The flood, all at once from evil: registrations with a wrong secret,
+# The flood, all at once from evil, 1,000 packets a second: registrations with a wrong secret,
 # without one, and with the right one from four addresses (each a stream
 # of new tunnel addresses), resolution requests and replies, purges,
 # error and traffic indications, malformed packets (an unknown compulsory
@@ -34,6 +34,10 @@
 #   - the hub's kernel cache holds at most 16 entries per flooding address
 #     (the per-address cap) on top of what it had; the agent's resident
 #     memory grows by less than 8 MB; both reported
+#   - a backlog: the hub's agent stopped (SIGSTOP) while 6,000 more
+#     packets fill its NHRP socket's queue, a control request waiting;
+#     continued, it answers the request while most of the backlog still
+#     waits (the queue is not empty yet), rather than after all of it
 #   - all agents alive; dmesg is clean
 
 # The lab's namespace variables are assigned by setup_ns.
@@ -46,6 +50,8 @@ source "$(dirname "$0")/agent.sh"
 
 HOLD=30
 FLOODERS=(192.0.2.66 192.0.2.67 192.0.2.68 192.0.2.69)
+FLOOD_SECS=20
+SENDERS=()
 
 cleanup() {
 	agents_stop KILL
@@ -125,57 +131,105 @@ no_loss() {
 	grep -qE ' 0% packet loss' "$1"
 }
 
-# flood: the 20,000 packets, every sender at once; waits for them all.
+# flood: the 20,000 packets, every sender at once, each paced so that
+# the whole lasts FLOOD_SECS (1,000 a second); waits for them all.  Paced,
+# because the hostile host shares the VM's one CPU with its victims: at
+# full speed the senders and the softirqs they cause starve every process
+# in the guest, the hub's agent and ping included, which says nothing of
+# the agent.
 flood() {
 	local reg=(registration-request --dst-proto 10.255.0.1 --vary)
-	local pids=() i src
+	local i src
 
-	craft --to 192.0.2.1 "${reg[@]}" --src-proto 10.255.0.66 \
-		--cie 0,255,600,192.0.2.66,10.255.1.0 --auth wrong --count 2500 &
-	pids+=($!)
-	craft --to 192.0.2.1 "${reg[@]}" --src-proto 10.255.0.66 \
-		--cie 0,255,600,192.0.2.66,10.255.2.0 --count 1500 &
-	pids+=($!)
+	send 2500 "${reg[@]}" --src-proto 10.255.0.66 \
+		--cie 0,255,600,192.0.2.66,10.255.1.0 --auth wrong
+	send 1500 "${reg[@]}" --src-proto 10.255.0.66 \
+		--cie 0,255,600,192.0.2.66,10.255.2.0
 	for i in "${!FLOODERS[@]}"; do
 		src=${FLOODERS[$i]}
-		craft --to 192.0.2.1 --from "$src" "${reg[@]}" --auth s3cret \
+		send 1000 --from "$src" "${reg[@]}" --auth s3cret \
 			--src-proto "10.255.0.$((100 + 16 * i))" \
-			--cie "0,255,65535,$src,10.255.0.$((100 + 16 * i))" \
-			--count 1000 &
-		pids+=($!)
+			--cie "0,255,65535,$src,10.255.0.$((100 + 16 * i))"
 	done
-	craft --to 192.0.2.1 resolution-request --auth s3cret --vary \
+	send 3000 resolution-request --auth s3cret --vary \
 		--src-proto 10.255.0.66 --dst-proto 10.2.0.10 --flags 0xc000 \
-		--cie 0,255,600,, --count 3000 &
-	pids+=($!)
-	craft --to 192.0.2.1 resolution-reply --auth s3cret --vary \
+		--cie 0,255,600,,
+	send 1500 resolution-reply --auth s3cret --vary \
 		--src-proto 10.255.0.66 --dst-proto 10.255.0.2 \
-		--cie 0,24,600,192.0.2.66,10.2.0.0 --count 1500 &
-	pids+=($!)
-	craft --to 192.0.2.1 purge-request --auth s3cret --vary \
+		--cie 0,24,600,192.0.2.66,10.2.0.0
+	send 2000 purge-request --auth s3cret --vary \
 		--src-proto 10.255.0.2 --dst-proto 10.255.0.1 \
-		--cie 0,32,0,192.0.2.2,10.255.0.2 --count 2000 &
-	pids+=($!)
-	craft --to 192.0.2.1 error-indication --auth s3cret --vary \
-		--src-proto 10.255.0.66 --dst-proto 10.255.0.1 --count 1500 &
-	pids+=($!)
-	craft --to 192.0.2.1 traffic-indication --auth s3cret --vary \
+		--cie 0,32,0,192.0.2.2,10.255.0.2
+	send 1500 error-indication --auth s3cret --vary \
+		--src-proto 10.255.0.66 --dst-proto 10.255.0.1
+	send 1500 traffic-indication --auth s3cret --vary \
 		--src-proto 10.255.0.66 --dst-proto 10.255.0.1 \
-		--inner 10.1.0.10,10.2.0.10 --count 1500 &
-	pids+=($!)
-	craft --to 192.0.2.1 "${reg[@]}" --src-proto 10.255.0.66 \
-		--cie 0,255,600,192.0.2.66,10.255.3.0 --auth s3cret --bad-ext \
-		--count 1500 &
-	pids+=($!)
-	craft --to 192.0.2.1 "${reg[@]}" --src-proto 10.255.0.66 \
-		--cie 0,255,600,192.0.2.66,10.255.4.0 --auth s3cret --bad-csum \
-		--count 1000 &
-	pids+=($!)
+		--inner 10.1.0.10,10.2.0.10
+	send 1500 "${reg[@]}" --src-proto 10.255.0.66 \
+		--cie 0,255,600,192.0.2.66,10.255.3.0 --auth s3cret --bad-ext
+	send 1000 "${reg[@]}" --src-proto 10.255.0.66 \
+		--cie 0,255,600,192.0.2.66,10.255.4.0 --auth s3cret --bad-csum
 	# 2500 + 1500 + 4 * 1000 + 3000 + 1500 + 2000 + 1500 + 1500 + 1500
 	# + 1000 = 20,000
-	for i in "${pids[@]}"; do
+	for i in "${SENDERS[@]}"; do
 		wait "$i" || return 1
 	done
+}
+
+# send COUNT ARGS...: COUNT packets of nhrp-craft ARGS to the hub, in the
+# background (SENDERS), paced over FLOOD_SECS.
+send() {
+	local count=$1
+	shift
+	craft --to 192.0.2.1 "$@" --count "$count" \
+		--rate "$((count / FLOOD_SECS))" >/dev/null &
+	SENDERS+=("$!")
+}
+
+# One request to the hub's control socket, sent at once and answered when
+# the agent gets to it; then the bytes still queued on the hub's NHRP
+# socket (/proc/net/packet, protocol 2001): "MS QUEUED".
+backlog_probe='
+import socket, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect("\0dmvpnd")
+s.sendall(b"- show dmvpn\n")
+s.shutdown(socket.SHUT_WR)
+t0 = time.monotonic()
+reply = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    reply += chunk
+ms = (time.monotonic() - t0) * 1000
+queued = [int(l.split()[6]) for l in open("/proc/net/packet").readlines()[1:]
+          if l.split()[3] == "2001"]
+print("%.1f %d %s" % (ms, sum(queued), "ok" if reply.startswith(b"ok\n") else "bad"), flush=True)
+'
+
+# nhrp_queued: bytes queued on the hub's NHRP socket; drained: none.
+nhrp_queued() {
+	# shellcheck disable=SC2016 # awk's fields
+	ip netns exec "$hub" awk 'NR > 1 && $4 == "2001" { q += $7 } END { print q + 0 }' \
+		/proc/net/packet
+}
+drained() {
+	[ "$(nhrp_queued)" -eq 0 ]
+}
+
+# answered_mid_backlog FILE: the probe's answer came while packets were
+# still queued behind it.
+answered_mid_backlog() {
+	local ms queued state
+	read -r ms queued state <"$1" || { echo "no answer"; return 1; }
+	echo "answered after $ms ms, $queued bytes still queued"
+	[ "$state" = ok ] && [ "$queued" -gt 0 ]
+}
+
+# first_answer FILE: the probe has answered once.
+first_answer() {
+	grep -q ' ok$' "$1"
 }
 
 test_begin
@@ -212,7 +266,8 @@ ip netns exec "$hub" python3 -c "$probe_script" "$CONF/probe.stop" \
 probe=$!
 count_entries_until "$CONF/probe.stop" >"$CONF/entries" &
 counter=$!
-sleep 1
+check "the probe of the hub's control socket answers" \
+	wait_until 30 first_answer "$CONF/probe"
 started=$SECONDS
 check "20,000 hostile packets sent" flood
 flood_s=$((SECONDS - started))
@@ -245,6 +300,27 @@ check "... and the flooders did make some" \
 	test "$entries" -gt "$entries0"
 check "the hub's agent grew by less than 8 MB" \
 	test $((rss1 - rss0)) -lt 8192
+# ---- a backlog: the agent busy (stopped) while a burst queues up
+kill -STOP "${AGENT_PID[hub]}"
+craft --to 192.0.2.1 registration-request --dst-proto 10.255.0.1 --vary \
+	--src-proto 10.255.0.66 --cie 0,255,600,192.0.2.66,10.255.1.0 \
+	--auth wrong --count 3000 >/dev/null
+craft --to 192.0.2.1 resolution-request --auth s3cret --vary \
+	--src-proto 10.255.0.66 --dst-proto 10.2.0.10 --flags 0xc000 \
+	--cie 0,255,600,, --count 3000 >/dev/null
+queued=$(nhrp_queued)
+echo "# backlog: $queued bytes queued on the hub's NHRP socket"
+check "a burst of 6,000 packets queued while the hub's agent is stopped" \
+	test "$queued" -gt 0
+ip netns exec "$hub" python3 -c "$backlog_probe" >"$CONF/backlog" 2>&1 &
+probe=$!
+sleep 1
+kill -CONT "${AGENT_PID[hub]}"
+wait "$probe"
+check "continued, it answers a waiting control request mid-backlog" \
+	answered_mid_backlog "$CONF/backlog"
+check "... and drains the rest" wait_until 60 drained
+
 check "all agents alive" \
 	eval "agent_alive hub && agent_alive s1 && agent_alive s2"
 
