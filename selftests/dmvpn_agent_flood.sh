@@ -26,9 +26,9 @@
 #   - lan1 -> lan2 (100 pings a second) and s1 -> hub (50 a second) lose
 #     nothing while the flood lasts, and cover all of it
 #   - the hub's agent answers its control socket throughout: probed every
-#     50 ms, the slowest answer is under 1 s (a flood that backs the loop
-#     up, as issue 14 saw, holds answers for tens of seconds); the
-#     median and slowest are reported
+#     50 ms, the slowest answer within 10 s (the VM's CPU is shared with
+#     the senders; a loop held by the flood answers nothing for all of
+#     it); the median and slowest are reported
 #   - the spokes stay registered, renewing meanwhile (holding time 30 s,
 #     less than the pings last)
 #   - the hub's kernel cache holds at most 16 entries per flooding address
@@ -110,7 +110,11 @@ while not os.path.exists(stop):
 print("stopped", flush=True)
 '
 
-# answers_ok FILE: every probe answered "ok", the slowest under 1000 ms.
+# answers_ok FILE: every probe answered "ok", the slowest within 10 s.
+# Under TCG the hostile host's senders and the softirqs they cause share
+# the VM's one CPU with the agent and the probe, so single answers take
+# seconds (4.9 s seen, median 140 ms); a loop held by the flood, as issue
+# 14 saw, answers nothing for the whole of it (20 s and more).
 answers_ok() {
 	local n bad worst median
 	grep -qx stopped "$1" || { echo "the probe did not finish:"; cat "$1"; }
@@ -122,7 +126,7 @@ answers_ok() {
 	median=$(sort -n "$1" | sed -n "$(((n + 1) / 2))p" | cut -d' ' -f1)
 	echo "$n answers: median $median ms, slowest $worst ms, $bad not ok"
 	[ "$n" -ge 20 ] && [ "$bad" -eq 0 ] &&
-		awk -v w="$worst" 'BEGIN { exit !(w < 1000) }'
+		awk -v w="$worst" 'BEGIN { exit !(w < 10000) }'
 }
 
 # no_loss FILE: ping's summary in FILE says nothing was lost.
@@ -186,15 +190,17 @@ send() {
 	SENDERS+=("$!")
 }
 
-# One request to the hub's control socket, sent at once and answered when
-# the agent gets to it; then the bytes still queued on the hub's NHRP
-# socket (/proc/net/packet, protocol 2001): "MS QUEUED".
+# One request to the hub's control socket, sent at once (then the file
+# $1 is made) and answered when the agent gets to it; then the bytes still
+# queued on the hub's NHRP socket (/proc/net/packet, protocol 2001):
+# "MS QUEUED ok".
 backlog_probe='
-import socket, time
+import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect("\0dmvpnd")
 s.sendall(b"- show dmvpn\n")
 s.shutdown(socket.SHUT_WR)
+open(sys.argv[1], "w").close()
 t0 = time.monotonic()
 reply = b""
 while True:
@@ -284,7 +290,7 @@ wait "$lan_ping"
 wait "$hub_ping"
 check "lan1 -> lan2: no ping lost" no_loss "$CONF/lan.ping"
 check "s1 -> hub: no ping lost" no_loss "$CONF/hub.ping"
-check "the hub's agent answered every 50 ms probe, each within 1 s" \
+check "the hub's agent answered every 50 ms probe, each within 10 s" \
 	answers_ok "$CONF/probe"
 # The pings took 40 s and more, longer than the holding time: the
 # registrations are still there because they were renewed under the flood.
@@ -312,9 +318,11 @@ queued=$(nhrp_queued)
 echo "# backlog: $queued bytes queued on the hub's NHRP socket"
 check "a burst of 6,000 packets queued while the hub's agent is stopped" \
 	test "$queued" -gt 0
-ip netns exec "$hub" python3 -c "$backlog_probe" >"$CONF/backlog" 2>&1 &
+ip netns exec "$hub" python3 -c "$backlog_probe" "$CONF/backlog.sent" \
+	>"$CONF/backlog" 2>&1 &
 probe=$!
-sleep 1
+check "a control request waits behind them" \
+	wait_until 30 test -e "$CONF/backlog.sent"
 kill -CONT "${AGENT_PID[hub]}"
 wait "$probe"
 check "continued, it answers a waiting control request mid-backlog" \
