@@ -16,7 +16,7 @@
 #                              |                   |
 #                          lan1 10.1.0.0/24    lan2 10.2.0.0/24
 #
-# The flood, all at once from evil, 1,000 packets a second: registrations with a wrong secret,
+# The flood, all at once from evil, over 30 s: registrations with a wrong secret,
 # without one, and with the right one from four addresses (each a stream
 # of new tunnel addresses), resolution requests and replies, purges,
 # error and traffic indications, malformed packets (an unknown compulsory
@@ -50,7 +50,7 @@ source "$(dirname "$0")/agent.sh"
 
 HOLD=30
 FLOODERS=(192.0.2.66 192.0.2.67 192.0.2.68 192.0.2.69)
-FLOOD_SECS=20
+FLOOD_SECS=30
 SENDERS=()
 
 cleanup() {
@@ -136,11 +136,11 @@ no_loss() {
 }
 
 # flood: the 20,000 packets, every sender at once, each paced so that
-# the whole lasts FLOOD_SECS (1,000 a second); waits for them all.  Paced,
-# because the hostile host shares the VM's one CPU with its victims: at
-# full speed the senders and the softirqs they cause starve every process
-# in the guest, the hub's agent and ping included, which says nothing of
-# the agent.
+# the whole lasts FLOOD_SECS (about 670 a second); waits for them all.
+# The hostile host shares the VM's one CPU with its victims, which on the
+# Internet it does not: its senders are paced and niced, as at full speed
+# they and the softirqs they cause starved every process in the guest
+# (the hub's agent, the spokes', ping), which says nothing of the agent.
 flood() {
 	local reg=(registration-request --dst-proto 10.255.0.1 --vary)
 	local i src
@@ -185,8 +185,8 @@ flood() {
 send() {
 	local count=$1
 	shift
-	craft --to 192.0.2.1 "$@" --count "$count" \
-		--rate "$((count / FLOOD_SECS))" >/dev/null &
+	ip netns exec "$evil" nice -n 19 "$CRAFT" --to 192.0.2.1 "$@" \
+		--count "$count" --rate "$((count / FLOOD_SECS))" >/dev/null &
 	SENDERS+=("$!")
 }
 
@@ -261,10 +261,10 @@ check "lan1 -> lan2" ping_all lan1 10.2.0.10 10 0.1
 
 entries0=$(hub_entries)
 rss0=$(rss hub)
-ip netns exec "$lan1" ping -n -q -i 0.01 -c 4000 -W 2 10.2.0.10 \
+ip netns exec "$lan1" ping -n -q -i 0.01 -c 6000 -W 2 10.2.0.10 \
 	>"$CONF/lan.ping" 2>&1 &
 lan_ping=$!
-ip netns exec "$s1" ping -n -q -i 0.02 -c 2000 -W 2 10.255.0.1 \
+ip netns exec "$s1" ping -n -q -i 0.02 -c 3000 -W 2 10.255.0.1 \
 	>"$CONF/hub.ping" 2>&1 &
 hub_ping=$!
 ip netns exec "$hub" python3 -c "$probe_script" "$CONF/probe.stop" \
@@ -292,7 +292,7 @@ check "lan1 -> lan2: no ping lost" no_loss "$CONF/lan.ping"
 check "s1 -> hub: no ping lost" no_loss "$CONF/hub.ping"
 check "the hub's agent answered every 50 ms probe, each within 10 s" \
 	answers_ok "$CONF/probe"
-# The pings took 40 s and more, longer than the holding time: the
+# The pings took 60 s and more, longer than the holding time: the
 # registrations are still there because they were renewed under the flood.
 check "s1 and s2 still registered (renewed under the flood)" \
 	eval "entry_is hub 10.255.0.2 dynamic 192.0.2.2 &&
