@@ -6,26 +6,37 @@
 # makes CONF, a scratch directory: each node's configuration goes to
 # CONF/NODE/dmvpn0.conf and its agent's log to CONF/NODE.log.
 #
-# agent_lab_begin CMD...    after test_begin: the requirements, CONF, the
-#                           module loaded and the lab up
+# agent_begin CMD...        after test_begin: the requirements, CONF, the
+#                           module loaded
+# agent_lab_begin CMD...    the same, and the lab up
 # agent_conf NODE TEXT      writes NODE's configuration
-# agent_start NODE [TEXT]   dmvpnd on NODE (with TEXT as its configuration)
+# agent_spoke_conf NODE [TEXT]  a spoke of the lab's hub (network 7,
+#                           secret s3cret, holdtime $HOLD), then TEXT
+# agent_start NODE [TEXT]   dmvpnd on NODE (with TEXT as its configuration),
+#                           with $AGENT_VERBOSITY (default -v)
 # agent_stop NODE [SIGNAL]  stops it (SIGTERM: it purges its registrations)
 # agents_stop SIGNAL        stops every agent started
 # agent_logs_keep DIR       copies the logs to $DMVPN_VM_OUTDIR/DIR, where
 #                           the VM run keeps its files (for cleanup traps)
 # agent NODE ARGS...        dmvpnctl talking to NODE's agent
+# evil_up ADDR...           a hostile host on the lab's underlay: netns
+#                           $evil (setup_ns evil first), ADDR.../24
+# craft ARGS...             nhrp-craft ($CRAFT) on the hostile host
 # The checks print what they saw when they fail; see each one below.
 
 CONF=
 declare -A AGENT_PID=()
+# dmvpnd's verbosity: -v logs every NHRP packet, decoded.
+AGENT_VERBOSITY=-v
+# Hand-made NHRP, for the tests that play a hostile peer.
+CRAFT=$DMVPN_TOP/user/tools/nhrp-craft
 # What no_relay_during watches: a command printing a packet count.
 RELAY_COUNT=hub_relayed
 
-# agent_lab_begin CMD...: needs root, the commands CMD..., the module and
+# agent_begin CMD...: needs root, the commands CMD..., the module and
 # dmvpnd (else skips the test); makes CONF, removed at cleanup; loads the
-# module and builds the lab (else bails out).
-agent_lab_begin() {
+# module (else bails out).  agent_lab_begin builds the lab too.
+agent_begin() {
 	require_root
 	require_cmd "$@"
 	require_module
@@ -34,6 +45,10 @@ agent_lab_begin() {
 		bail_out "mktemp failed"
 	defer rm -rf "$CONF"
 	check "insmod" module_load || bail_out "the module does not load"
+}
+
+agent_lab_begin() {
+	agent_begin "$@"
 	check "lab up" lab_up || bail_out "no lab"
 }
 
@@ -41,10 +56,22 @@ agent_conf() {
 	mkdir -p "$CONF/$1" && printf '%s\n' "$2" >"$CONF/$1/dmvpn0.conf"
 }
 
+# agent_spoke_conf NODE [TEXT]: a spoke of network 7 with the secret s3cret
+# and the holding time $HOLD, registering with the lab's hub; TEXT after.
+agent_spoke_conf() {
+	agent_conf "$1" "role spoke
+network-id 7
+holdtime $HOLD
+auth s3cret
+nhs 10.255.0.1 nbma 192.0.2.1
+${2:-}"
+}
+
 agent_start() {
 	[ $# -lt 2 ] || agent_conf "$1" "$2" || return 1
-	ip netns exec "$(lab_ns "$1")" "$DMVPND" -f -v -c "$CONF/$1" dmvpn0 \
-		>>"$CONF/$1.log" 2>&1 &
+	# shellcheck disable=SC2086 # empty: no word at all
+	ip netns exec "$(lab_ns "$1")" "$DMVPND" -f $AGENT_VERBOSITY \
+		-c "$CONF/$1" dmvpn0 >>"$CONF/$1.log" 2>&1 &
 	AGENT_PID[$1]=$!
 }
 
@@ -204,4 +231,18 @@ no_relay_during() {
 		echo "$RELAY_COUNT: $((after - before)) packets relayed"
 		return 1
 	}
+}
+
+evil_up() {
+	local addr addrs=()
+	for addr in "$@"; do
+		addrs+=("$addr/24")
+	done
+	lab_wan_join evil "${addrs[@]}"
+}
+
+# $evil is assigned by setup_ns.
+# shellcheck disable=SC2154
+craft() {
+	ip netns exec "$evil" "$CRAFT" "$@"
 }

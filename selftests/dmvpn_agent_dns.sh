@@ -38,7 +38,6 @@ source "$(dirname "$0")/lab.sh"
 source "$(dirname "$0")/agent.sh"
 
 SINK_PID=
-CRAFT=$DMVPN_TOP/user/tools/nhrp-craft
 # A look-up that blocked the loop would hold an answer up to its 6 s
 # (timeout 3, attempts 2).  Under TCG dmvpnctl itself (a process, libnl, a
 # netns) takes tens to hundreds of ms, and over a second with more VMs

@@ -53,7 +53,6 @@ source "$(dirname "$0")/lab.sh"
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/agent.sh"
 
-CRAFT=$DMVPN_TOP/user/tools/nhrp-craft
 HOLD=30
 
 cleanup() {
@@ -64,19 +63,6 @@ cleanup() {
 }
 trap cleanup EXIT
 set -u
-
-evil_up() {
-	ip link add wan0 netns "$evil" type veth peer name p-evil netns "$wan" &&
-	ip -n "$wan" link set p-evil master br0 up &&
-	ip -n "$evil" addr add 192.0.2.66/24 dev wan0 &&
-	ip -n "$evil" addr add 192.0.2.77/24 dev wan0 &&
-	ip -n "$evil" link set wan0 up
-}
-
-# craft ARGS...: nhrp-craft on the hostile host.
-craft() {
-	ip netns exec "$evil" "$CRAFT" "$@"
-}
 
 # stat NODE NAME [N]: one counter of NODE's "show nhrp stats -j", the Nth
 # of that name (message counters: 1 received, 2 sent).
@@ -161,28 +147,20 @@ not_logged() {
 	}
 }
 
-spoke_conf() {
-	agent_conf "$1" "role spoke
-network-id 7
-holdtime $HOLD
-auth s3cret
-nhs 10.255.0.1 nbma 192.0.2.1
-${2:-}"
-}
-
 test_begin
 agent_lab_begin ip ping
 [ -x "$CRAFT" ] || bail_out "$CRAFT not built"
 setup_ns evil
-check "the hostile host joins the underlay" evil_up || bail_out "no evil"
+check "the hostile host joins the underlay" evil_up 192.0.2.66 192.0.2.77 ||
+	bail_out "no evil"
 
 agent_conf hub "role hub
 network-id 7
 holdtime $HOLD
 auth s3cret
 map 10.255.0.50/32 nbma 192.0.2.50"
-spoke_conf s1 "map 10.8.0.5/32 nbma 192.0.2.3"
-spoke_conf s2
+agent_spoke_conf s1 "map 10.8.0.5/32 nbma 192.0.2.3"
+agent_spoke_conf s2
 agent_start hub
 agent_start s1
 agent_start s2

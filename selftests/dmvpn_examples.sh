@@ -73,10 +73,7 @@ node_up() {
 		echo "no ip link line in $node.conf"
 		return 1
 	}
-	ip link add wan0 netns "$ns" type veth peer name "p-$node" netns "$wan" &&
-	ip -n "$wan" link set "p-$node" master br0 up &&
-	ip -n "$ns" addr add "$nbma" dev wan0 &&
-	ip -n "$ns" link set wan0 up &&
+	lab_wan_join "$node" "$nbma" &&
 	ip -n "$ns" route add "$other" dev wan0 &&
 	ip -n "$ns" "${words[@]:1}" &&
 	ip -n "$ns" addr add "$(example_value "$node" '^protocol-address \(.*\)$')" \

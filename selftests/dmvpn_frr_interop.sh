@@ -85,13 +85,8 @@ set -u
 
 # underlay_up NODE INDEX: NODE on the "Internet" as 192.0.2.INDEX.
 underlay_up() {
-	local ns
-	ns=$(lab_ns "$1")
-	ip link add wan0 netns "$ns" type veth peer name "p-$1" netns "$wan" &&
-	ip -n "$wan" link set "p-$1" master br0 up &&
-	ip -n "$ns" addr add "192.0.2.$2/24" dev wan0 &&
-	ip -n "$ns" link set wan0 up &&
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+	lab_wan_join "$1" "192.0.2.$2/24" &&
+	ip netns exec "$(lab_ns "$1")" sysctl -qw net.ipv4.ip_forward=1
 }
 
 # dmvpn_up NODE INDEX: dmvpn0 with 10.255.0.INDEX/24.

@@ -23,7 +23,8 @@
 #
 # Checks:
 #   - dpkg -i of dmvpn-dkms and dmvpnd succeeds; DKMS built and installed
-#     dmvpn.ko for this kernel; the module is not loaded yet
+#     dmvpn.ko for this kernel; the module is not loaded yet; the group
+#     dmvpn exists (sysusers.d)
 #   - "ip link add hub0 type dmvpn ..." loads it; "ip -d link show" prints
 #     the options through /usr/lib/x86_64-linux-gnu/ip/link_dmvpn.so
 #   - the packaged dmvpnd (hub and spoke, files in /etc/dmvpn/): the spoke
@@ -175,6 +176,7 @@ check "dpkg -i dmvpn-dkms dmvpnd (DKMS builds the module)" install_packages ||
 check "DKMS installed dmvpn.ko for $KVER" installed_module
 check "modprobe finds the DKMS module" modprobe_finds_dkms_module
 check "not loaded yet" not module_is_loaded
+check "the group dmvpn (read-only dmvpnctl) exists" getent group dmvpn
 
 ip link add wan0 netns "$hub" type veth peer name wan0 netns "$spoke"
 ip -n "$hub" addr add 192.0.2.1/24 dev wan0

@@ -60,14 +60,25 @@ lab_counter() {
 	ip netns exec "$(lab_ns "$1")" cat "/sys/class/net/dmvpn0/dmvpn/$2"
 }
 
+# lab_wan_join NODE ADDR/LEN...: NODE's wan0 on the "Internet" (bridge br0
+# in netns $wan) with the addresses ADDR/LEN..., up.
+lab_wan_join() {
+	local node=$1 ns addr
+	shift
+	ns=$(lab_ns "$node")
+	ip link add wan0 netns "$ns" type veth peer name "p-$node" netns "$wan" &&
+	ip -n "$wan" link set "p-$node" master br0 up || return 1
+	for addr in "$@"; do
+		ip -n "$ns" addr add "$addr" dev wan0 || return 1
+	done
+	ip -n "$ns" link set wan0 up
+}
+
 lab_node_up() {
 	local node=$1 index=$2 ns
 	shift 2
 	ns=$(lab_ns "$node")
-	ip link add wan0 netns "$ns" type veth peer name "p-$node" netns "$wan" &&
-	ip -n "$wan" link set "p-$node" master br0 up &&
-	ip -n "$ns" addr add "192.0.2.$index/24" dev wan0 &&
-	ip -n "$ns" link set wan0 up &&
+	lab_wan_join "$node" "192.0.2.$index/24" &&
 	ip -n "$ns" link add dmvpn0 type dmvpn local "192.0.2.$index" "$@" &&
 	ip -n "$ns" addr add "10.255.0.$index/24" dev dmvpn0 &&
 	ip -n "$ns" addr add "fd00::$index/64" dev dmvpn0 nodad &&

@@ -50,11 +50,14 @@ struct parser {
 	unsigned int group_line;
 	unsigned int registration_timeout_line;
 	unsigned int unique_line;
+	unsigned int link_line;
+	unsigned int address_line;		/* the first one */
 
 	unsigned int nhs_cap;
 	unsigned int map_cap;
 	unsigned int mcast_nbma_cap;
 	unsigned int qos_group_cap;
+	unsigned int address_cap;
 	/* The line of each cfg->mcast_nbma[], for "given twice". */
 	unsigned int *mcast_nbma_lines;
 
@@ -720,6 +723,54 @@ static int do_qos_group(struct parser *p, char **w, int nw)
 	return 0;
 }
 
+/* The words after "link" are ip's, and so are its messages. */
+static int do_link(struct parser *p, char **w, int nw)
+{
+	struct dmvpn_link_error err;
+
+	if (nw < 2)
+		return fail(p, "link: expected the device's options (as for "
+			    "\"ip link add %s type dmvpn\")", p->cfg->ifname);
+	switch (dmvpn_link_parse(nw - 1, w + 1, &p->cfg->link, &err)) {
+	case DMVPN_LINK_OK:
+		break;
+	case DMVPN_LINK_HELP:
+		return fail(p, "link: \"help\" is not an option here; "
+			    "\"ip link add DEV type dmvpn help\" lists them");
+	default:
+		return fail(p, "link: %s", err.text);
+	}
+	p->cfg->has_link = true;
+	return once(p, w[0], &p->link_line);
+}
+
+static int do_address(struct parser *p, char **w, int nw)
+{
+	static const char what[] = "an IPv4 or IPv6 address/LEN";
+	struct cfg *cfg = p->cfg;
+	struct cfg_prefix a, *arr;
+	unsigned int i;
+
+	if (nw < 2 || parse_prefix_word(w[1], true, &a))
+		return expected(p, w[0], what, nw < 2 ? NULL : w[1]);
+	if (no_more(p, w, nw, 2))
+		return -1;
+	for (i = 0; i < cfg->address_count; i++)
+		if (cfg->addresses[i].family == a.family &&
+		    !memcmp(cfg->addresses[i].addr.bytes, a.addr.bytes,
+			    sizeof(a.addr.bytes)))
+			return fail(p, "address %s given twice", w[1]);
+	arr = grow(cfg->addresses, &p->address_cap, cfg->address_count,
+		   sizeof(*arr));
+	if (!arr)
+		return nomem(p);
+	cfg->addresses = arr;
+	cfg->addresses[cfg->address_count++] = a;
+	if (!p->address_line)
+		p->address_line = p->line;
+	return 0;
+}
+
 static const struct directive {
 	const char *name;
 	int (*parse)(struct parser *p, char **w, int nw);
@@ -738,6 +789,8 @@ static const struct directive {
 	{ "qos-group",			do_qos_group },
 	{ "registration-timeout",	do_registration_timeout },
 	{ "unique",			do_unique },
+	{ "link",			do_link },
+	{ "address",			do_address },
 };
 
 /* ---- lines ---- */
@@ -827,6 +880,14 @@ static void warn_role(struct parser *p)
 		if (p->shortcut_line)
 			warn_at(p, p->shortcut_line,
 				"shortcut is for a spoke; a hub ignores it");
+		/* Without it the device reports no hairpinned traffic. */
+		if (cfg->redirect && cfg->has_link &&
+		    !(dmvpn_link_has(&cfg->link, IFLA_DMVPN_REDIRECT) &&
+		      cfg->link.value[IFLA_DMVPN_REDIRECT]))
+			warn_at(p, p->link_line, "link: without \"redirect\" "
+				"this hub sends no traffic indication (redirect "
+				"is on%s)", p->redirect_line ? "" :
+				" by default for a hub");
 		if (cfg->nhs_count)
 			return;
 		if (p->unique_line)
@@ -853,6 +914,12 @@ static int check_file(struct parser *p)
 		return fail_at(p, 0, "role missing (expected \"role hub\" or \"role spoke\")");
 	if (!p->network_id_line)
 		return fail_at(p, 0, "network-id missing (expected \"network-id 1..4294967295\")");
+
+	if (cfg->address_count && !p->link_line)
+		return fail_at(p, p->address_line,
+			       "address is for a device dmvpnd makes: add a "
+			       "\"link\" line with its options, or give the "
+			       "device its address with ip");
 
 	role = cfg->role == CFG_ROLE_HUB ? "hub" : "spoke";
 	if (cfg->role == CFG_ROLE_HUB) {
@@ -1044,6 +1111,7 @@ void cfg_free(struct cfg *cfg)
 	free(cfg->maps);
 	free(cfg->mcast_nbma);
 	free(cfg->qos_groups);
+	free(cfg->addresses);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -36,6 +36,13 @@
  *                                       NHS does not answer (default 5)
  *   unique on|off                       spoke: register with the unique
  *                                       flag (default on)
+ *   link OPTION...                      the device's link options, as for
+ *                                       "ip link add DEV type dmvpn":
+ *                                       dmvpnd creates the device with
+ *                                       them when it is missing, and sets
+ *                                       them when it is there
+ *   address A.B.C.D/N | X:X::X/N        with "link": an address dmvpnd
+ *                                       gives the device; several allowed
  */
 #ifndef DMVPND_CONFIG_H
 #define DMVPND_CONFIG_H
@@ -46,6 +53,7 @@
 #include <stdint.h>
 
 #include "errmsg.h"
+#include "link_opts.h"
 
 #define CFG_NAME_MAX		64	/* DNS names, group names */
 #define CFG_AUTH_MAX		8
@@ -119,6 +127,12 @@ struct cfg {
 	struct cfg_qos_group *qos_groups;
 	unsigned int qos_group_count;
 	unsigned int mcast_nbma_line;		/* the first one, 0 = none */
+
+	/* "link": dmvpnd makes the device itself, as wg-quick does. */
+	bool has_link;
+	struct dmvpn_link_opts link;
+	struct cfg_prefix *addresses;
+	unsigned int address_count;
 
 	/*
 	 * What parses but cannot work as written ("path:line: why"): a

@@ -263,6 +263,16 @@ int route_src_for(struct in_addr dst, struct in_addr *src);
 int route_link_local(uint32_t ifindex, struct in_addr *local);
 /* Whether the link reports hub hairpin traffic (link option "redirect"). */
 int route_link_redirect(uint32_t ifindex, bool *redirect);
+/* Whether @ifindex is of kind dmvpn (asked of rtnetlink, not the module). */
+int route_link_is_dmvpn(uint32_t ifindex, bool *dmvpn);
+
+/* ---- link.c: a device made from its configuration's "link" line ---- */
+/*
+ * Without "link" in @cfg, nothing.  Else creates @name with the link
+ * options (loading the module), or sets them on the one there, gives it
+ * the "address" lines and sets it up.  0, or -errno and why in @err.
+ */
+int link_ensure(const struct cfg *cfg, const char *name, struct errmsg *err);
 /* Watch the host's links, addresses and routes: devices that go and come
  * back (agent_check_devices), our NBMA address moving (nhc_nbma_changed). */
 int route_watch_addresses(void);

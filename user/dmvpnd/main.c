@@ -137,6 +137,31 @@ static void warn_link(const struct dev *dev)
 			 dev->name);
 }
 
+/*
+ * A "link" line: the agent makes the device, or sets its options, before
+ * anything looks for it, so that a boot needs only the service enabled.
+ * Asked of rtnetlink: the module may load only with the device.
+ */
+static int dev_make(const char *name, const struct cfg *cfg)
+{
+	uint32_t ifindex = if_nametoindex(name);
+	struct errmsg err;
+	bool dmvpn;
+
+	if (!cfg->has_link)
+		return 0;
+	if (ifindex && (route_link_is_dmvpn(ifindex, &dmvpn) || !dmvpn)) {
+		log_err("%s: a device of that name exists and is not a dmvpn "
+			"device; %s describes one", name, cfg->path);
+		return -1;
+	}
+	if (link_ensure(cfg, name, &err)) {
+		log_err("%s: %s", name, err.text);
+		return -1;
+	}
+	return 0;
+}
+
 /* What a start checks on the device, before it opens anything. */
 static int dev_inspect(struct dev *dev)
 {
@@ -392,6 +417,9 @@ static void dev_apply(struct dev *dev, struct cfg *fresh)
 {
 	struct cfg old = dev->cfg;
 
+	/* Changed link options apply; a device gone is made again. */
+	dev_make(dev->name, fresh);
+
 	/* A device that is gone takes the new configuration when it is
 	 * adopted again. */
 	if (!dev->ifindex) {
@@ -576,8 +604,9 @@ static int check_only(void)
 
 	for (struct dev *d = devices; d; d = d->next) {
 		if (!if_nametoindex(d->name)) {
-			printf("%s: %s ok; no device %s yet, its link not "
-			       "checked\n", d->name, d->cfg.path, d->name);
+			printf("%s: %s ok; no device %s yet, %s\n", d->name,
+			       d->cfg.path, d->name, d->cfg.has_link ?
+			       "a start makes it" : "its link not checked");
 			continue;
 		}
 		if (dev_inspect(d))
@@ -647,6 +676,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	seed_request_id();
+	for (struct dev *d = devices; d; d = d->next)
+		if (dev_make(d->name, &d->cfg) && named)
+			goto out;
 	errno = 0;
 	if (start_step(loop_init(), "event loop") ||
 	    start_step(watch_signals(), "signals") ||

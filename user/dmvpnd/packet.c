@@ -14,13 +14,21 @@
 
 #include "dmvpnd.h"
 
+/*
+ * Packets taken a turn of the loop.  Reading until the socket is empty let
+ * a flood keep the loop here, with the timers, the control socket and the
+ * kernel's events starved (issue 14): the socket is level-triggered, so
+ * what is left waits a turn while the others get theirs.
+ */
+#define PACKETS_PER_TURN	64
+
 static void on_readable(struct loop_fd *lfd, uint32_t revents)
 {
 	struct dev *dev = amap_entry(lfd, struct dev, pkt);
 	uint8_t buf[65536];
 
 	(void)revents;
-	for (;;) {
+	for (unsigned int turn = 0; turn < PACKETS_PER_TURN; turn++) {
 		struct sockaddr_ll sll;
 		socklen_t slen = sizeof(sll);
 		struct in_addr from;

@@ -208,6 +208,7 @@ int route_src_for(struct in_addr dst, struct in_addr *src)
 
 /* What the agent reads of a dmvpn link's IFLA_LINKINFO/IFLA_INFO_DATA. */
 struct link_attrs {
+	bool dmvpn;			/* IFLA_INFO_KIND "dmvpn" */
 	struct in_addr local;
 	bool redirect;
 };
@@ -217,6 +218,9 @@ static void find_attrs(struct rtattr *rta, int len, struct link_attrs *la)
 	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		if (rta->rta_type == IFLA_LINKINFO) {
 			find_attrs(RTA_DATA(rta), (int)RTA_PAYLOAD(rta), la);
+		} else if (rta->rta_type == IFLA_INFO_KIND) {
+			la->dmvpn = RTA_PAYLOAD(rta) >= sizeof("dmvpn") &&
+				    !strcmp(RTA_DATA(rta), "dmvpn");
 		} else if (rta->rta_type == IFLA_INFO_DATA) {
 			struct rtattr *d = RTA_DATA(rta);
 			int dlen = (int)RTA_PAYLOAD(rta);
@@ -285,6 +289,15 @@ int route_link_local(uint32_t ifindex, struct in_addr *local)
 	int ret = link_query(ifindex, &la);
 
 	*local = la.local;
+	return ret;
+}
+
+int route_link_is_dmvpn(uint32_t ifindex, bool *dmvpn)
+{
+	struct link_attrs la;
+	int ret = link_query(ifindex, &la);
+
+	*dmvpn = la.dmvpn;
 	return ret;
 }
 

@@ -594,6 +594,29 @@ static const struct {
 	  PATH ":4: multicast dynamic is for a hub (role spoke on line 1)" },
 	{ "multicast dynamic\nnetwork-id 1\nrole spoke\n",
 	  PATH ":1: multicast dynamic is for a hub (role spoke on line 3)" },
+	/* link, address */
+	{ MIN_HUB "link\n",
+	  PATH ":3: link: expected the device's options (as for \"ip link add dmvpn0 type dmvpn\")" },
+	{ MIN_HUB "link local 192.0.2.1 bogus\n",
+	  PATH ":3: link: Error: unknown option \"bogus\" for type dmvpn" },
+	{ MIN_HUB "link key\n",
+	  PATH ":3: link: Error: \"key\" needs a value: a number or a dotted quad" },
+	{ MIN_HUB "link ttl 256\n",
+	  PATH ":3: link: Error: argument \"256\" is wrong: \"ttl\" must be 1..255 or \"inherit\"" },
+	{ MIN_HUB "link help\n",
+	  PATH ":3: link: \"help\" is not an option here; \"ip link add DEV type dmvpn help\" lists them" },
+	{ MIN_HUB "link key 1 redirect\nlink key 2 redirect\n",
+	  PATH ":4: link given twice (first on line 3)" },
+	{ MIN_HUB "address 10.255.0.1/24\n",
+	  PATH ":3: address is for a device dmvpnd makes: add a \"link\" line with its options, or give the device its address with ip" },
+	{ MIN_HUB "link redirect\naddress\n",
+	  PATH ":4: address: expected an IPv4 or IPv6 address/LEN" },
+	{ MIN_HUB "link redirect\naddress 10.255.0.1/33\n",
+	  PATH ":4: address: expected an IPv4 or IPv6 address/LEN, got \"10.255.0.1/33\"" },
+	{ MIN_HUB "link redirect\naddress 10.255.0.1/24 up\n",
+	  PATH ":4: address: unexpected \"up\"" },
+	{ MIN_HUB "link redirect\naddress 10.255.0.1/24\naddress 10.255.0.1/16\n",
+	  PATH ":5: address 10.255.0.1/16 given twice" },
 	/* a line error comes before what the whole file lacks */
 	{ "holdtime 0\n", PATH ":1: holdtime: expected seconds 1..65535, got \"0\"" },
 };
@@ -638,6 +661,8 @@ static const char *const accepted[] = {
 	MIN_SPOKE "nhs 10.0.0.2 nbma 1.2.3.4.example\n",
 	/* dual stack: one hub, an NHS for each protocol */
 	MIN_SPOKE "nhs fd00::1 nbma 192.0.2.1\n",
+	MIN_SPOKE "link local any\naddress 10.255.0.2/24\naddress fd00::2/64\n",
+	MIN_SPOKE "address 10.255.0.2\nlink nokey\n",
 };
 
 START_TEST(test_accepted)
@@ -821,7 +846,45 @@ static const struct {
 	  "registration-timeout 9\n", NULL },
 	{ MIN_HUB "redirect off\n", NULL },
 	{ MIN_SPOKE "shortcut off\nunique off\nregistration-timeout 9\n", NULL },
+	{ MIN_HUB "link local 192.0.2.1 key 5\n",
+	  PATH ":3: link: without \"redirect\" this hub sends no traffic "
+	  "indication (redirect is on by default for a hub)" },
+	{ MIN_HUB "redirect on\nlink noredirect\n",
+	  PATH ":4: link: without \"redirect\" this hub sends no traffic "
+	  "indication (redirect is on)" },
+	{ MIN_HUB "link local 192.0.2.1 redirect\n", NULL },
+	{ MIN_HUB "redirect off\nlink key 5\n", NULL },
+	{ MIN_SPOKE "link key 5\n", NULL },
 };
+
+/* The link options and addresses as the agent gives them to the kernel. */
+START_TEST(test_link)
+{
+	struct cfg cfg;
+
+	parse_ok(MIN_SPOKE "link local 192.0.2.2 dev wan0 key 42 ttl 64\n"
+		 "address 10.255.0.2/24\naddress fd00::2/64\n", &cfg);
+	ck_assert(cfg.has_link);
+	ck_assert(dmvpn_link_has(&cfg.link, IFLA_DMVPN_LOCAL));
+	assert_v4((struct in_addr){ cfg.link.value[IFLA_DMVPN_LOCAL] },
+		  "192.0.2.2");
+	ck_assert(dmvpn_link_has(&cfg.link, IFLA_DMVPN_LINK));
+	ck_assert_str_eq(cfg.link.link_name, "wan0");
+	ck_assert_uint_eq(cfg.link.value[IFLA_DMVPN_KEY], 42);
+	ck_assert_uint_eq(cfg.link.value[IFLA_DMVPN_KEY_ON], 1);
+	ck_assert_uint_eq(cfg.link.value[IFLA_DMVPN_TTL], 64);
+	ck_assert(!dmvpn_link_has(&cfg.link, IFLA_DMVPN_REDIRECT));
+	ck_assert_uint_eq(cfg.address_count, 2);
+	assert_prefix(&cfg.addresses[0], AF_INET, "10.255.0.2", 24);
+	assert_prefix(&cfg.addresses[1], AF_INET6, "fd00::2", 64);
+	cfg_free(&cfg);
+
+	parse_ok(MIN_SPOKE, &cfg);
+	ck_assert(!cfg.has_link);
+	ck_assert_uint_eq(cfg.address_count, 0);
+	cfg_free(&cfg);
+}
+END_TEST
 
 START_TEST(test_warnings)
 {
@@ -1015,6 +1078,7 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_layout, 0, ARRAY_SIZE(layouts));
 	tcase_add_test(tc, test_line_numbers);
 	tcase_add_test(tc, test_examples);
+	tcase_add_test(tc, test_link);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

@@ -6,6 +6,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 #include <stddef.h>
 #include <check.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 
 #include "dmvpnd/amap.h"
 #include "dmvpnd/ctlcmd.h"
+#include "dmvpnd/linkmsg.h"
 #include "dmvpnd/loop.h"
 #include "dmvpnd/notify.h"
 #include "dmvpnd/ratelimit.h"
@@ -441,6 +445,221 @@ START_TEST(ctl_commands)
 }
 END_TEST
 
+/* ---- linkmsg: the requests that make a device from its "link" line ---- */
+
+/* The attribute of @type among those from @rta on (@len bytes), or NULL. */
+static const struct rtattr *find_rta(const struct rtattr *rta, size_t len,
+				     unsigned short type)
+{
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == type)
+			return rta;
+	return NULL;
+}
+
+/* Walks a nest: each attribute ends inside it, the last one at its end. */
+static size_t nest_count(const struct rtattr *nest)
+{
+	const struct rtattr *rta = RTA_DATA(nest);
+	size_t len = RTA_PAYLOAD(nest), n = 0;
+
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		n++;
+	ck_assert_uint_eq(len, 0);
+	return n;
+}
+
+static uint32_t rta_u32(const struct rtattr *rta)
+{
+	uint32_t v;
+
+	ck_assert_ptr_nonnull(rta);
+	ck_assert_uint_eq(RTA_PAYLOAD(rta), 4);
+	memcpy(&v, RTA_DATA(rta), 4);
+	return v;
+}
+
+static uint8_t rta_u8(const struct rtattr *rta)
+{
+	ck_assert_ptr_nonnull(rta);
+	ck_assert_uint_eq(RTA_PAYLOAD(rta), 1);
+	return *(const uint8_t *)RTA_DATA(rta);
+}
+
+static void parse_link_words(const char *words, struct dmvpn_link_opts *opts)
+{
+	char buf[256], *argv[16];
+	struct dmvpn_link_error err;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", words);
+	for (char *w = strtok(buf, " "); w; w = strtok(NULL, " "))
+		argv[argc++] = w;
+	ck_assert_int_eq(dmvpn_link_parse(argc, argv, opts, &err),
+			 DMVPN_LINK_OK);
+}
+
+START_TEST(linkmsg_newlink_carries_kind_and_options)
+{
+	const struct rtattr *attrs, *info, *data, *rta;
+	struct dmvpn_link_opts opts;
+	struct linkmsg m;
+	size_t len;
+
+	parse_link_words("local 192.0.2.2 dev wan0 key 42 redirect", &opts);
+	ck_assert_int_eq(linkmsg_newlink(&m, "dmvpn0", true, &opts, 7), 0);
+	ck_assert_uint_eq(m.nh.nlmsg_type, RTM_NEWLINK);
+	ck_assert_uint_eq(m.nh.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK |
+			  NLM_F_CREATE | NLM_F_EXCL);
+	attrs = IFLA_RTA(NLMSG_DATA(&m.nh));
+	len = IFLA_PAYLOAD(&m.nh);
+	rta = find_rta(attrs, len, IFLA_IFNAME);
+	ck_assert_ptr_nonnull(rta);
+	ck_assert_str_eq(RTA_DATA(rta), "dmvpn0");
+	info = find_rta(attrs, len, IFLA_LINKINFO);
+	ck_assert_ptr_nonnull(info);
+	ck_assert_uint_eq(nest_count(info), 2);
+	rta = find_rta(RTA_DATA(info), RTA_PAYLOAD(info), IFLA_INFO_KIND);
+	ck_assert_ptr_nonnull(rta);
+	ck_assert_str_eq(RTA_DATA(rta), "dmvpn");
+	data = find_rta(RTA_DATA(info), RTA_PAYLOAD(info), IFLA_INFO_DATA);
+	ck_assert_ptr_nonnull(data);
+	/* What was given and nothing else: the kernel keeps its defaults. */
+	ck_assert_uint_eq(nest_count(data), 5);
+	len = RTA_PAYLOAD(data);
+	ck_assert_uint_eq(rta_u32(find_rta(RTA_DATA(data), len,
+					   IFLA_DMVPN_LOCAL)),
+			  inet_addr("192.0.2.2"));
+	ck_assert_uint_eq(rta_u32(find_rta(RTA_DATA(data), len,
+					   IFLA_DMVPN_LINK)), 7);
+	ck_assert_uint_eq(rta_u32(find_rta(RTA_DATA(data), len,
+					   IFLA_DMVPN_KEY)), 42);
+	ck_assert_uint_eq(rta_u8(find_rta(RTA_DATA(data), len,
+					  IFLA_DMVPN_KEY_ON)), 1);
+	ck_assert_uint_eq(rta_u8(find_rta(RTA_DATA(data), len,
+					  IFLA_DMVPN_REDIRECT)), 1);
+	ck_assert_uint_eq(m.nh.nlmsg_len,
+			  NLMSG_ALIGN(m.nh.nlmsg_len));
+
+	/* The device there: its options change, nothing is created. */
+	parse_link_words("noredirect", &opts);
+	ck_assert_int_eq(linkmsg_newlink(&m, "dmvpn0", false, &opts, 0), 0);
+	ck_assert_uint_eq(m.nh.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	info = find_rta(IFLA_RTA(NLMSG_DATA(&m.nh)), IFLA_PAYLOAD(&m.nh),
+			IFLA_LINKINFO);
+	data = find_rta(RTA_DATA(info), RTA_PAYLOAD(info), IFLA_INFO_DATA);
+	ck_assert_uint_eq(nest_count(data), 1);
+	ck_assert_uint_eq(rta_u8(find_rta(RTA_DATA(data), RTA_PAYLOAD(data),
+					  IFLA_DMVPN_REDIRECT)), 0);
+}
+END_TEST
+
+START_TEST(linkmsg_newaddr_and_up)
+{
+	struct cfg_prefix a4 = { .family = AF_INET, .len = 24 };
+	struct cfg_prefix a6 = { .family = AF_INET6, .len = 64 };
+	const struct ifaddrmsg *ifa;
+	const struct ifinfomsg *ifi;
+	const struct rtattr *rta;
+	struct linkmsg m;
+
+	inet_pton(AF_INET, "10.255.0.2", a4.addr.bytes);
+	inet_pton(AF_INET6, "fd00::2", a6.addr.bytes);
+	ck_assert_int_eq(linkmsg_newaddr(&m, 9, &a4), 0);
+	ck_assert_uint_eq(m.nh.nlmsg_type, RTM_NEWADDR);
+	/* An address already there is no error: a restart adds it again. */
+	ck_assert_uint_eq(m.nh.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK |
+			  NLM_F_CREATE | NLM_F_REPLACE);
+	ifa = NLMSG_DATA(&m.nh);
+	ck_assert_uint_eq(ifa->ifa_family, AF_INET);
+	ck_assert_uint_eq(ifa->ifa_prefixlen, 24);
+	ck_assert_uint_eq(ifa->ifa_index, 9);
+	ck_assert_uint_eq(ifa->ifa_flags, 0);
+	rta = find_rta(IFA_RTA(ifa), IFA_PAYLOAD(&m.nh), IFA_LOCAL);
+	ck_assert_uint_eq(rta_u32(rta), inet_addr("10.255.0.2"));
+
+	ck_assert_int_eq(linkmsg_newaddr(&m, 9, &a6), 0);
+	ifa = NLMSG_DATA(&m.nh);
+	ck_assert_uint_eq(ifa->ifa_family, AF_INET6);
+	ck_assert_uint_eq(ifa->ifa_prefixlen, 64);
+	ck_assert_uint_eq(ifa->ifa_flags, IFA_F_NODAD);
+	rta = find_rta(IFA_RTA(ifa), IFA_PAYLOAD(&m.nh), IFA_LOCAL);
+	ck_assert_ptr_nonnull(rta);
+	ck_assert_uint_eq(RTA_PAYLOAD(rta), 16);
+	ck_assert_mem_eq(RTA_DATA(rta), a6.addr.bytes, 16);
+
+	ck_assert_int_eq(linkmsg_up(&m, 9), 0);
+	ck_assert_uint_eq(m.nh.nlmsg_type, RTM_NEWLINK);
+	ifi = NLMSG_DATA(&m.nh);
+	ck_assert_int_eq(ifi->ifi_index, 9);
+	ck_assert_uint_eq(ifi->ifi_flags, IFF_UP);
+	ck_assert_uint_eq(ifi->ifi_change, IFF_UP);
+}
+END_TEST
+
+/*
+ * An NLMSG_ERROR answer to request @seq: @error, and @text as the extended
+ * ack's message after the echoed header (@capped) or the whole request.
+ */
+static size_t make_ack(char *buf, uint32_t seq, int error, const char *text,
+		       bool capped)
+{
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	struct nlmsgerr *e = NLMSG_DATA(nh);
+	size_t request = NLMSG_LENGTH(sizeof(struct ifinfomsg)) + 40;
+	size_t off = NLMSG_LENGTH(sizeof(*e));
+	struct rtattr *rta;
+
+	memset(buf, 0, 1024);
+	nh->nlmsg_type = NLMSG_ERROR;
+	nh->nlmsg_seq = seq;
+	e->error = error;
+	e->msg.nlmsg_len = (uint32_t)request;
+	e->msg.nlmsg_seq = seq;
+	if (!capped)
+		off += NLMSG_ALIGN(request) - NLMSG_HDRLEN;
+	if (text) {
+		nh->nlmsg_flags = NLM_F_ACK_TLVS | (capped ? NLM_F_CAPPED : 0);
+		rta = (struct rtattr *)(buf + off);
+		rta->rta_type = NLMSGERR_ATTR_MSG;
+		rta->rta_len = (unsigned short)RTA_LENGTH(strlen(text) + 1);
+		strcpy(RTA_DATA(rta), text);
+		off += RTA_ALIGN(rta->rta_len);
+	} else if (capped) {
+		nh->nlmsg_flags = NLM_F_CAPPED;
+	}
+	nh->nlmsg_len = (uint32_t)off;
+	return off;
+}
+
+START_TEST(linkmsg_ack_says_why)
+{
+	struct errmsg err = { "" };
+	char buf[1024];
+	size_t len;
+
+	len = make_ack(buf, 5, 0, NULL, true);
+	ck_assert_int_eq(linkmsg_ack(buf, len, 5, &err), 0);
+	/* Another request's answer is not this one's. */
+	ck_assert_int_eq(linkmsg_ack(buf, len, 6, &err), 1);
+	len = make_ack(buf, 5, -EINVAL, "NBMA address must be a unicast address",
+		       true);
+	ck_assert_int_eq(linkmsg_ack(buf, len, 5, &err), -EINVAL);
+	ck_assert_str_eq(err.text, "NBMA address must be a unicast address");
+	len = make_ack(buf, 5, -EEXIST, "device exists", false);
+	ck_assert_int_eq(linkmsg_ack(buf, len, 5, &err), -EEXIST);
+	ck_assert_str_eq(err.text, "device exists");
+	len = make_ack(buf, 5, -EOPNOTSUPP, NULL, true);
+	ck_assert_int_eq(linkmsg_ack(buf, len, 5, &err), -EOPNOTSUPP);
+	ck_assert_str_eq(err.text, strerror(EOPNOTSUPP));
+	/* Cut short: no answer in it, nothing read past its end. */
+	len = make_ack(buf, 5, -EINVAL, "x", true);
+	ck_assert_int_eq(linkmsg_ack(buf, NLMSG_HDRLEN + 2, 5, &err), 1);
+	((struct nlmsghdr *)buf)->nlmsg_len = NLMSG_HDRLEN + 2;
+	ck_assert_int_eq(linkmsg_ack(buf, len, 5, &err), 1);
+}
+END_TEST
+
 static Suite *dmvpnd_suite(void)
 {
 	Suite *s = suite_create("dmvpnd");
@@ -461,6 +680,11 @@ static Suite *dmvpnd_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ratelimit");
 	tcase_add_test(tc, ratelimit_is_per_source_and_global);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("linkmsg");
+	tcase_add_test(tc, linkmsg_newlink_carries_kind_and_options);
+	tcase_add_test(tc, linkmsg_newaddr_and_up);
+	tcase_add_test(tc, linkmsg_ack_says_why);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("control commands");
 	tcase_add_loop_test(tc, ctl_commands, 0,

@@ -29,6 +29,8 @@
  *                     last 32 bits of the first CIE's protocol address, to
  *                     the request ID and to --inner's destination
  *   --vary            as above
+ *   --rate N          at most N packets a second (default: as fast as the
+ *                     socket takes them), paced from the first one
  *   --listen S        then print every GRE/NHRP packet this host receives
  *                     for S seconds, one line each:
  *     "rx src=A dst=A type=NAME id=N code=C plen=P hold=H nbma=A proto=A
@@ -57,6 +59,21 @@
 
 #define GRE_HDR_LEN	4
 #define PKT_MAX		2048
+
+/* Sleep until packet @i of a stream of @rate a second from @start is due. */
+static void pace(const struct timespec *start, unsigned long i, double rate)
+{
+	double at = (double)start->tv_sec + (double)start->tv_nsec / 1e9 +
+		    (double)i / rate;
+	struct timespec due = {
+		.tv_sec = (time_t)at,
+		.tv_nsec = (long)((at - (double)(time_t)at) * 1e9),
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) ==
+	       EINTR)
+		;
+}
 
 static void die(const char *what)
 {
@@ -197,6 +214,7 @@ int main(int argc, char **argv)
 		{ "bad-ext", no_argument, NULL, 'x' },
 		{ "count", required_argument, NULL, 'C' },
 		{ "vary", no_argument, NULL, 'v' },
+		{ "rate", required_argument, NULL, 'R' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ 0 }
 	};
@@ -205,7 +223,8 @@ int main(int argc, char **argv)
 	uint8_t inner[20] = { 0 };
 	bool bad_csum = false, vary = false;
 	unsigned long count = 1;
-	double listen_secs = 0;
+	double listen_secs = 0, rate = 0;
+	struct timespec start;
 	struct nhrp_msg m;
 	int opt, fd, one = 1, type;
 
@@ -300,6 +319,9 @@ int main(int argc, char **argv)
 		case 'v':
 			vary = true;
 			break;
+		case 'R':
+			rate = strtod(optarg, NULL);
+			break;
 		case 'l':
 			listen_secs = strtod(optarg, NULL);
 			break;
@@ -337,6 +359,7 @@ int main(int argc, char **argv)
 		memcpy(m.src_nbma.bytes, &from, 4);
 	}
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (unsigned long i = 0; i < count; i++) {
 		struct nhrp_msg one_msg = m;
 		uint8_t pkt[PKT_MAX];
@@ -347,6 +370,9 @@ int main(int argc, char **argv)
 		int len;
 
 		uint8_t one_inner[sizeof(inner)];
+
+		if (rate > 0)
+			pace(&start, i, rate);
 
 		if (vary) {
 			uint32_t d;

@@ -1,0 +1,335 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dmvpn_agent_flood.sh: issue 14's acceptance run.  20,000 hostile NHRP
+# packets of every kind hit the hub, with and without the secret, from
+# several sources, while the spokes' traffic and registrations go on.
+#
+#                       netns wan: bridge br0 (the "Internet")
+#          +-------------------+-------------------+-------------------+
+#          | 192.0.2.1         | 192.0.2.2         | 192.0.2.3         | 192.0.2.66-69
+#      +---+----+          +---+----+          +---+----+          +---+----+
+#      |  hub   |          |   s1   |          |   s2   |          |  evil  |
+#      | dmvpnd |          | dmvpnd |          | dmvpnd |          | craft  |
+#      +--------+          +---+----+          +---+----+          +--------+
+#      10.255.0.1          10.255.0.2          10.255.0.3
+#                              |                   |
+#                          lan1 10.1.0.0/24    lan2 10.2.0.0/24
+#
+# The flood, all at once from evil, over 30 s: registrations with a wrong secret,
+# without one, and with the right one from four addresses (each a stream
+# of new tunnel addresses), resolution requests and replies, purges,
+# error and traffic indications, malformed packets (an unknown compulsory
+# extension) and bad checksums.
+#
+# Checks:
+#   - lan1 -> lan2 (100 pings a second) and s1 -> hub (50 a second) lose
+#     nothing while the flood lasts, and cover all of it
+#   - the hub's agent answers its control socket throughout: probed every
+#     50 ms, the slowest answer within 10 s (the VM's CPU is shared with
+#     the senders; a loop held by the flood answers nothing for all of
+#     it); the median and slowest are reported
+#   - the spokes stay registered, renewing meanwhile (holding time 30 s,
+#     less than the pings last)
+#   - the hub's kernel cache holds at most 16 entries per flooding address
+#     (the per-address cap) on top of what it had; the agent's resident
+#     memory grows by less than 8 MB; both reported
+#   - a backlog: the hub's agent stopped (SIGSTOP) while 6,000 more
+#     packets fill its NHRP socket's queue, a control request waiting;
+#     continued, it answers the request while most of the backlog still
+#     waits (the queue is not empty yet), rather than after all of it
+#   - all agents alive; dmesg is clean
+
+# The lab's namespace variables are assigned by setup_ns.
+# shellcheck source-path=SCRIPTDIR disable=SC2154
+source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/lab.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/agent.sh"
+
+HOLD=30
+FLOODERS=(192.0.2.66 192.0.2.67 192.0.2.68 192.0.2.69)
+FLOOD_SECS=30
+SENDERS=()
+
+cleanup() {
+	agents_stop KILL
+	wait 2>/dev/null
+	agent_logs_keep agent-flood-logs
+	dmvpn_cleanup
+}
+trap cleanup EXIT
+set -u
+
+# rss NODE: resident memory of NODE's agent, kB.
+rss() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/${AGENT_PID[$1]}/status"
+}
+
+hub_entries() {
+	lab_ctl hub -j cache show dev dmvpn0 | grep -o '"prefix"' | wc -l
+}
+
+# count_entries_until FILE: the hub's entry count, a line every 0.5 s,
+# until FILE exists.
+count_entries_until() {
+	until [ -e "$1" ]; do
+		hub_entries
+		sleep 0.5
+	done
+}
+
+# The hub's control socket, asked "show dmvpn" every 50 ms until the file
+# $1 exists: one line per answer, its time in ms.  Timed around the
+# socket alone, not a dmvpnctl process start.
+probe_script='
+import os, socket, sys, time
+stop = sys.argv[1]
+while not os.path.exists(stop):
+    t0 = time.monotonic()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    try:
+        s.connect("\0dmvpnd")
+        s.sendall(b"- show dmvpn\n")
+        s.shutdown(socket.SHUT_WR)
+        reply = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+        state = "ok" if reply.startswith(b"ok\n") else "bad %r" % reply[:40]
+    except OSError as e:
+        state = "error %s" % e
+    s.close()
+    ms = (time.monotonic() - t0) * 1000
+    print("%.1f %s" % (ms, state), flush=True)
+    time.sleep(0.05)
+print("stopped", flush=True)
+'
+
+# answers_ok FILE: every probe answered "ok", the slowest within 10 s.
+# Under TCG the hostile host's senders and the softirqs they cause share
+# the VM's one CPU with the agent and the probe, so single answers take
+# seconds (4.9 s seen, median 140 ms); a loop held by the flood, as issue
+# 14 saw, answers nothing for the whole of it (20 s and more).
+answers_ok() {
+	local n bad worst median
+	grep -qx stopped "$1" || { echo "the probe did not finish:"; cat "$1"; }
+	sed -i '/^stopped$/d' "$1"
+	n=$(wc -l <"$1")
+	bad=$(grep -vc ' ok$' "$1")
+	grep -v ' ok$' "$1" | head -n 5
+	worst=$(sort -n "$1" | tail -n 1 | cut -d' ' -f1)
+	median=$(sort -n "$1" | sed -n "$(((n + 1) / 2))p" | cut -d' ' -f1)
+	echo "$n answers: median $median ms, slowest $worst ms, $bad not ok"
+	[ "$n" -ge 20 ] && [ "$bad" -eq 0 ] &&
+		awk -v w="$worst" 'BEGIN { exit !(w < 10000) }'
+}
+
+# no_loss FILE: ping's summary in FILE says nothing was lost.
+no_loss() {
+	grep -E 'packets transmitted' "$1"
+	grep -qE ' 0% packet loss' "$1"
+}
+
+# flood: the 20,000 packets, every sender at once, each paced so that
+# the whole lasts FLOOD_SECS (about 670 a second); waits for them all.
+# The hostile host shares the VM's one CPU with its victims, which on the
+# Internet it does not: its senders are paced and niced, as at full speed
+# they and the softirqs they cause starved every process in the guest
+# (the hub's agent, the spokes', ping), which says nothing of the agent.
+flood() {
+	local reg=(registration-request --dst-proto 10.255.0.1 --vary)
+	local i src
+
+	send 2500 "${reg[@]}" --src-proto 10.255.0.66 \
+		--cie 0,255,600,192.0.2.66,10.255.1.0 --auth wrong
+	send 1500 "${reg[@]}" --src-proto 10.255.0.66 \
+		--cie 0,255,600,192.0.2.66,10.255.2.0
+	for i in "${!FLOODERS[@]}"; do
+		src=${FLOODERS[$i]}
+		send 1000 --from "$src" "${reg[@]}" --auth s3cret \
+			--src-proto "10.255.0.$((100 + 16 * i))" \
+			--cie "0,255,65535,$src,10.255.0.$((100 + 16 * i))"
+	done
+	send 3000 resolution-request --auth s3cret --vary \
+		--src-proto 10.255.0.66 --dst-proto 10.2.0.10 --flags 0xc000 \
+		--cie 0,255,600,,
+	send 1500 resolution-reply --auth s3cret --vary \
+		--src-proto 10.255.0.66 --dst-proto 10.255.0.2 \
+		--cie 0,24,600,192.0.2.66,10.2.0.0
+	send 2000 purge-request --auth s3cret --vary \
+		--src-proto 10.255.0.2 --dst-proto 10.255.0.1 \
+		--cie 0,32,0,192.0.2.2,10.255.0.2
+	send 1500 error-indication --auth s3cret --vary \
+		--src-proto 10.255.0.66 --dst-proto 10.255.0.1
+	send 1500 traffic-indication --auth s3cret --vary \
+		--src-proto 10.255.0.66 --dst-proto 10.255.0.1 \
+		--inner 10.1.0.10,10.2.0.10
+	send 1500 "${reg[@]}" --src-proto 10.255.0.66 \
+		--cie 0,255,600,192.0.2.66,10.255.3.0 --auth s3cret --bad-ext
+	send 1000 "${reg[@]}" --src-proto 10.255.0.66 \
+		--cie 0,255,600,192.0.2.66,10.255.4.0 --auth s3cret --bad-csum
+	# 2500 + 1500 + 4 * 1000 + 3000 + 1500 + 2000 + 1500 + 1500 + 1500
+	# + 1000 = 20,000
+	for i in "${SENDERS[@]}"; do
+		wait "$i" || return 1
+	done
+}
+
+# send COUNT ARGS...: COUNT packets of nhrp-craft ARGS to the hub, in the
+# background (SENDERS), paced over FLOOD_SECS.
+send() {
+	local count=$1
+	shift
+	ip netns exec "$evil" nice -n 19 "$CRAFT" --to 192.0.2.1 "$@" \
+		--count "$count" --rate "$((count / FLOOD_SECS))" >/dev/null &
+	SENDERS+=("$!")
+}
+
+# One request to the hub's control socket, sent at once (then the file
+# $1 is made) and answered when the agent gets to it; then the bytes still
+# queued on the hub's NHRP socket (/proc/net/packet, protocol 2001):
+# "MS QUEUED ok".
+backlog_probe='
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect("\0dmvpnd")
+s.sendall(b"- show dmvpn\n")
+s.shutdown(socket.SHUT_WR)
+open(sys.argv[1], "w").close()
+t0 = time.monotonic()
+reply = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    reply += chunk
+ms = (time.monotonic() - t0) * 1000
+queued = [int(l.split()[6]) for l in open("/proc/net/packet").readlines()[1:]
+          if l.split()[3] == "2001"]
+print("%.1f %d %s" % (ms, sum(queued), "ok" if reply.startswith(b"ok\n") else "bad"), flush=True)
+'
+
+# nhrp_queued: bytes queued on the hub's NHRP socket; drained: none.
+nhrp_queued() {
+	# shellcheck disable=SC2016 # awk's fields
+	ip netns exec "$hub" awk 'NR > 1 && $4 == "2001" { q += $7 } END { print q + 0 }' \
+		/proc/net/packet
+}
+drained() {
+	[ "$(nhrp_queued)" -eq 0 ]
+}
+
+# answered_mid_backlog FILE: the probe's answer came while packets were
+# still queued behind it.
+answered_mid_backlog() {
+	local ms queued state
+	read -r ms queued state <"$1" || { echo "no answer"; return 1; }
+	echo "answered after $ms ms, $queued bytes still queued"
+	[ "$state" = ok ] && [ "$queued" -gt 0 ]
+}
+
+# first_answer FILE: the probe has answered once.
+first_answer() {
+	grep -q ' ok$' "$1"
+}
+
+test_begin
+agent_lab_begin ip ping python3
+[ -x "$CRAFT" ] || bail_out "$CRAFT not built"
+setup_ns evil
+check "the hostile host joins the underlay" evil_up "${FLOODERS[@]}" ||
+	bail_out "no evil"
+
+agent_conf hub "role hub
+network-id 7
+holdtime $HOLD
+auth s3cret"
+agent_spoke_conf s1
+agent_spoke_conf s2
+# As in production: not every packet decoded into the log.
+AGENT_VERBOSITY='' agent_start hub
+agent_start s1
+agent_start s2
+check "s1 registers" wait_until 20 entry_is hub 10.255.0.2 dynamic 192.0.2.2
+check "s2 registers" wait_until 20 entry_is hub 10.255.0.3 dynamic 192.0.2.3
+check "lan1 -> lan2" ping_all lan1 10.2.0.10 10 0.1
+
+entries0=$(hub_entries)
+rss0=$(rss hub)
+ip netns exec "$lan1" ping -n -q -i 0.01 -c 6000 -W 2 10.2.0.10 \
+	>"$CONF/lan.ping" 2>&1 &
+lan_ping=$!
+ip netns exec "$s1" ping -n -q -i 0.02 -c 3000 -W 2 10.255.0.1 \
+	>"$CONF/hub.ping" 2>&1 &
+hub_ping=$!
+ip netns exec "$hub" python3 -c "$probe_script" "$CONF/probe.stop" \
+	>"$CONF/probe" 2>&1 &
+probe=$!
+count_entries_until "$CONF/probe.stop" >"$CONF/entries" &
+counter=$!
+check "the probe of the hub's control socket answers" \
+	wait_until 30 first_answer "$CONF/probe"
+started=$SECONDS
+check "20,000 hostile packets sent" flood
+flood_s=$((SECONDS - started))
+echo "# the flood took ${flood_s} s"
+check "... while lan1 -> lan2 pings still run (they cover it)" \
+	kill -0 "$lan_ping"
+check "... and s1 -> hub pings" kill -0 "$hub_ping"
+# A few more seconds of traffic after the flood, then the totals.
+sleep 3
+touch "$CONF/probe.stop"
+wait "$probe"
+wait "$counter"
+wait "$lan_ping"
+wait "$hub_ping"
+check "lan1 -> lan2: no ping lost" no_loss "$CONF/lan.ping"
+check "s1 -> hub: no ping lost" no_loss "$CONF/hub.ping"
+check "the hub's agent answered every 50 ms probe, each within 10 s" \
+	answers_ok "$CONF/probe"
+# The pings took 60 s and more, longer than the holding time: the
+# registrations are still there because they were renewed under the flood.
+check "s1 and s2 still registered (renewed under the flood)" \
+	eval "entry_is hub 10.255.0.2 dynamic 192.0.2.2 &&
+	      entry_is hub 10.255.0.3 dynamic 192.0.2.3"
+entries=$(sort -n "$CONF/entries" | tail -n 1)
+rss1=$(rss hub)
+echo "# hub: $entries0 kernel entries before, at most $entries during the flood; agent RSS $rss0 -> $rss1 kB"
+check "the hub's cache: at most 16 entries more per flooding address" \
+	test "$entries" -le $((entries0 + 16 * ${#FLOODERS[@]}))
+check "... and the flooders did make some" \
+	test "$entries" -gt "$entries0"
+check "the hub's agent grew by less than 8 MB" \
+	test $((rss1 - rss0)) -lt 8192
+# ---- a backlog: the agent busy (stopped) while a burst queues up
+kill -STOP "${AGENT_PID[hub]}"
+craft --to 192.0.2.1 registration-request --dst-proto 10.255.0.1 --vary \
+	--src-proto 10.255.0.66 --cie 0,255,600,192.0.2.66,10.255.1.0 \
+	--auth wrong --count 3000 >/dev/null
+craft --to 192.0.2.1 resolution-request --auth s3cret --vary \
+	--src-proto 10.255.0.66 --dst-proto 10.2.0.10 --flags 0xc000 \
+	--cie 0,255,600,, --count 3000 >/dev/null
+queued=$(nhrp_queued)
+echo "# backlog: $queued bytes queued on the hub's NHRP socket"
+check "a burst of 6,000 packets queued while the hub's agent is stopped" \
+	test "$queued" -gt 0
+ip netns exec "$hub" python3 -c "$backlog_probe" "$CONF/backlog.sent" \
+	>"$CONF/backlog" 2>&1 &
+probe=$!
+check "a control request waits behind them" \
+	wait_until 30 test -e "$CONF/backlog.sent"
+kill -CONT "${AGENT_PID[hub]}"
+wait "$probe"
+check "continued, it answers a waiting control request mid-backlog" \
+	answered_mid_backlog "$CONF/backlog"
+check "... and drains the rest" wait_until 60 drained
+
+check "all agents alive" \
+	eval "agent_alive hub && agent_alive s1 && agent_alive s2"
+
+test_end
