@@ -736,6 +736,7 @@ static int do_ipsec(struct parser *p, char **w, int nw)
 		if (no_more(p, w, nw, 3))
 			return -1;
 		strcpy(p->cfg->ipsec_profile, arg);
+		p->cfg->ipsec_line = p->line;
 		return once(p, "ipsec profile", &p->ipsec_profile_line);
 	}
 	if (!arg || arg[0] != '/' || strlen(arg) >= sizeof(p->cfg->vici_path))

@@ -113,6 +113,7 @@ struct cfg {
 	uint32_t registration_timeout;
 	char group[CFG_NAME_MAX];		/* "" = none */
 	char ipsec_profile[CFG_NAME_MAX];	/* "" = no IPsec */
+	unsigned int ipsec_line;		/* where it was given */
 	char vici_path[CFG_PATH_MAX];
 
 	struct cfg_nhs *nhs;		/* sorted by priority, stable */

@@ -46,6 +46,7 @@ enum nhs_state {
 };
 
 struct dev;
+struct ipsec;
 
 /* A spoke's view of one of its hubs. */
 struct nhs {
@@ -145,6 +146,7 @@ struct dev {
 	struct ratelimit err_rl;	/* error indications, per source */
 	struct ratelimit log_rl;	/* log lines about strangers */
 	struct ratelimit indication_rl;	/* traffic indications acted on */
+	struct ipsec *ipsec;		/* NULL without "ipsec profile" */
 };
 
 /*
@@ -257,6 +259,8 @@ void nhc_rx_reply(struct dev *dev, struct in_addr from,
 		  const struct nhrp_msg *m);
 void nhc_nbma_changed(struct dev *dev);
 struct nhs *nhc_active(struct dev *dev, uint8_t family);
+void nhc_ipsec_up(struct dev *dev, struct in_addr nbma);
+bool nhc_uses_nbma(struct dev *dev, struct in_addr nbma);
 const char *nhs_state_name(enum nhs_state s);
 
 /* ---- nhs.c: hub ---- */
@@ -290,6 +294,25 @@ void resolve_expired(struct dev *dev, const struct dmvpn_entry *e);
 void resolve_adopt(struct dev *dev, const struct dmvpn_entry *e);
 int resolve_purge(struct dev *dev, const struct dmvpn_prefix *p);
 size_t resolve_flush(struct dev *dev);
+/* The SA to @nbma went away: its shortcuts go, traffic takes the hub. */
+void resolve_ipsec_down(struct dev *dev, struct in_addr nbma);
+
+/* ---- ipsec.c: SAs per peer through charon's VICI ---- */
+int ipsec_start(struct dev *dev);
+void ipsec_stop(struct dev *dev);
+bool ipsec_enabled(const struct dev *dev);
+/* True when packets to @nbma may go: no IPsec, or its SA is installed.
+ * Otherwise starts bringing the SA up (nhc_ipsec_up() says when). */
+bool ipsec_ready(struct dev *dev, struct in_addr nbma);
+/* The same without starting anything. */
+bool ipsec_is_up(struct dev *dev, struct in_addr nbma);
+/* Keep the NHRP packet @raw from @from and take it again (nhrp_rx) once
+ * the SA to @nbma is up; @initiate: bring it up ourselves now, else only
+ * if the peer has not within a few seconds. */
+int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
+	       const uint8_t *raw, size_t len, bool initiate);
+/* Nothing needs @nbma any more: its SA goes. */
+void ipsec_release(struct dev *dev, struct in_addr nbma);
 
 /* ---- ctl.c: the control socket ---- */
 #define DMVPND_CTL_SOCKET	"@dmvpnd"
