@@ -102,17 +102,21 @@ struct peer_row {
 	bool unique;
 	bool nat;
 	const char *group;
+	struct dev *dev;		/* for its IPsec state */
 };
 
 static const char *const peer_headers[] = {
 	"TYPE", "PEER NBMA", "PEER TUNNEL", "STATE", "UPTIME", "EXPIRES",
-	"ATTR",
+	"ATTR", "IPSEC",
 };
 
 static void peer_emit(struct reply *r, struct table *t,
 		      const struct peer_row *p)
 {
 	char nbma[INET_ADDRSTRLEN], tun[64], up[32], exp[32], attr[96];
+	char spi_in[12] = "", spi_out[12] = "", ipsec[48];
+	const char *sa = p->dev ? ipsec_peer_state(p->dev, p->nbma, spi_in,
+						   spi_out) : NULL;
 
 	nbma_str(p->nbma, nbma, sizeof(nbma));
 	addr_str(p->tunnel, tun, sizeof(tun));
@@ -131,6 +135,16 @@ static void peer_emit(struct reply *r, struct table *t,
 		json_bool(&r->j, "nat", p->nat);
 		json_string(&r->j, "group", p->group && p->group[0] ?
 			    p->group : NULL);
+		if (sa) {
+			json_open_object(&r->j, "ipsec");
+			json_string(&r->j, "state", sa);
+			json_string(&r->j, "spi_in", spi_in[0] ? spi_in : NULL);
+			json_string(&r->j, "spi_out",
+				    spi_out[0] ? spi_out : NULL);
+			json_close_object(&r->j);
+		} else {
+			json_null(&r->j, "ipsec");
+		}
 		json_close_object(&r->j);
 		return;
 	}
@@ -144,8 +158,11 @@ static void peer_emit(struct reply *r, struct table *t,
 		 p->group ? p->group : "");
 	if (!attr[0])
 		snprintf(attr, sizeof(attr), "-");
+	/* The SA's state, and its SPIs (in/out) while it is up. */
+	snprintf(ipsec, sizeof(ipsec), "%s%s%s%s%s", sa ? sa : "",
+		 spi_in[0] ? " " : "", spi_in, spi_in[0] ? "/" : "", spi_out);
 	table_add_row(t, (const char *const[]){ p->type, nbma, tun, p->state,
-						up, exp, attr });
+						up, exp, attr, ipsec });
 }
 
 struct show_ctx {
@@ -163,7 +180,7 @@ static void show_reg(struct amap_node *n, void *arg)
 		.has_expires = true, .expires = secs_until(g->expires),
 		.unique = g->unique,
 		.nat = g->nbma.s_addr != g->claimed_nbma.s_addr,
-		.group = g->group,
+		.group = g->group, .dev = g->dev,
 	};
 
 	peer_emit(c->r, c->t, &p);
@@ -178,7 +195,7 @@ static void show_shortcut(struct amap_node *n, void *arg)
 		.type = s->negative ? "negative" : "shortcut", .nbma = s->nbma,
 		.tunnel = &s->node.key, .state = s->negative ? "refused" : "up",
 		.up_secs = secs_since(s->since), .has_expires = true,
-		.expires = secs_until(left),
+		.expires = secs_until(left), .dev = s->negative ? NULL : s->dev,
 	};
 
 	peer_emit(c->r, c->t, &p);
@@ -192,11 +209,41 @@ static void show_nhs_peers(struct reply *r, struct table *t, struct dev *dev)
 			.type = "nhs", .nbma = n->nbma, .tunnel = &n->proto,
 			.state = nhs_state_name(n->state),
 			.up_secs = secs_since(n->state_since),
-			.nat = n->nat_nbma.s_addr != 0,
+			.nat = n->nat_nbma.s_addr != 0, .dev = dev,
 		};
 
 		peer_emit(r, t, &p);
 	}
+}
+
+/* The device's IPsec: its profile, charon, and what IKE has done. */
+static void show_ipsec_summary(struct reply *r, struct dev *dev)
+{
+	struct ipsec_stats st;
+
+	if (!ipsec_summary(dev, &st)) {
+		if (r->j.out)
+			json_null(&r->j, "ipsec");
+		return;
+	}
+	if (r->j.out) {
+		json_open_object(&r->j, "ipsec");
+		json_string(&r->j, "profile", dev->cfg.ipsec_profile);
+		json_bool(&r->j, "charon", st.connected);
+		json_bool(&r->j, "profile_ok", st.profile_ok);
+		json_u64(&r->j, "initiations", st.initiations);
+		json_u64(&r->j, "failures", st.failures);
+		json_u64(&r->j, "rekeys", st.rekeys);
+		json_close_object(&r->j);
+		return;
+	}
+	sbuf_printf(&r->out, "IPsec profile %s, charon %s%s: %llu initiations, %llu failed, %llu rekeys\n",
+		    dev->cfg.ipsec_profile,
+		    st.connected ? "connected" : "unreachable",
+		    st.connected && !st.profile_ok ? " (profile unusable)" : "",
+		    (unsigned long long)st.initiations,
+		    (unsigned long long)st.failures,
+		    (unsigned long long)st.rekeys);
 }
 
 static void show_dmvpn_dev(struct reply *r, struct dev *dev)
@@ -221,16 +268,19 @@ static void show_dmvpn_dev(struct reply *r, struct dev *dev)
 			    dev->name, role_name(dev), addr,
 			    dev->proto6.family ? ", " : "",
 			    dev->proto6.family ? addr6 : "");
-		table_init(&t, 7, peer_headers, NULL);
+		/* The IPSEC column only where there is IPsec. */
+		table_init(&t, ipsec_enabled(dev) ? 8 : 7, peer_headers, NULL);
 	}
 	show_nhs_peers(r, &t, dev);
 	amap_each(&dev->regs, show_reg, &c);
 	amap_each(&dev->shortcuts, show_shortcut, &c);
 	if (r->j.out) {
 		json_close_array(&r->j);
+		show_ipsec_summary(r, dev);
 		json_close_object(&r->j);
 		return;
 	}
+	show_ipsec_summary(r, dev);
 	if (t.nrows)
 		table_render(&t, &r->out);
 	else

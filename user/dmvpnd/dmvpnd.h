@@ -311,6 +311,19 @@ bool ipsec_is_up(struct dev *dev, struct in_addr nbma);
  * if the peer has not within a few seconds. */
 int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 	       const uint8_t *raw, size_t len, bool initiate);
+/* "up", "connecting" or "down" for the SA to @nbma, with its SPIs (hex,
+ * "" unless up) in @spi_in/@spi_out (12 bytes each); NULL without IPsec. */
+const char *ipsec_peer_state(struct dev *dev, struct in_addr nbma,
+			     char *spi_in, char *spi_out);
+struct ipsec_stats {
+	bool connected;			/* to charon */
+	bool profile_ok;
+	uint64_t initiations;		/* initiate requests sent */
+	uint64_t failures;		/* ... that failed */
+	uint64_t rekeys;		/* CHILD_SAs rekeyed */
+};
+/* false without IPsec */
+bool ipsec_summary(struct dev *dev, struct ipsec_stats *st);
 /* Nothing needs @nbma any more: its SA goes. */
 void ipsec_release(struct dev *dev, struct in_addr nbma);
 

@@ -41,6 +41,7 @@
 
 #include "dmvpnd.h"
 #include "vici.h"
+#include "vici_charon.h"
 
 #define IPSEC_FRAME_MAX		(64 * 1024)	/* largest frame we take */
 #define IPSEC_BACKOFF_MIN	500		/* ms before reconnecting */
@@ -67,25 +68,6 @@ static const char *const events[] = {
 	"control-log",
 };
 
-/* What list-conns told us about the profile. */
-struct ipsec_template {
-	bool found;
-	bool transport;
-	bool gre;
-	char version[8];
-	char rekey_time[24];
-	char reauth_time[24];
-	char dpd_delay[24];
-	char dpd_timeout[24];
-	char local_auth[16];
-	char local_id[256];
-	char remote_auth[16];
-	char remote_id[256];
-	char child[VICI_NAME_MAX + 1];
-	char child_rekey_time[24];
-	char problem[128];	/* why it cannot be used */
-};
-
 struct ipsec {
 	struct dev *dev;
 	struct loop_fd lfd;		/* fd -1 while not connected */
@@ -95,7 +77,7 @@ struct ipsec {
 	bool template_ok;
 	char template_error[160];	/* the last reason logged */
 	bool told_down;			/* "cannot reach charon" logged */
-	struct ipsec_template tmpl;
+	struct vici_profile tmpl;
 
 	/* The request in flight. */
 	enum vici_req req;
@@ -115,6 +97,7 @@ struct ipsec {
 	size_t wlen, woff;
 
 	struct amap peers;
+	struct ipsec_stats stats;
 };
 
 #define PEER_CHILDREN_MAX	4
@@ -262,7 +245,7 @@ static void send_frame(struct ipsec *ip, struct vici_builder *b,
 static void build_load_conn(struct ipsec *ip, struct ipsec_peer *p,
 			    struct vici_builder *b)
 {
-	const struct ipsec_template *t = &ip->tmpl;
+	const struct vici_profile *t = &ip->tmpl;
 	char name[80], a[INET_ADDRSTRLEN];
 	struct in_addr local = our_nbma(ip->dev, p->nbma);
 
@@ -385,6 +368,7 @@ static void kick(struct ipsec *ip)
 		if (p->need_initiate && !p->need_load && ip->template_ok) {
 			p->need_initiate = false;
 			p->initiating = true;
+			ip->stats.initiations++;
 			vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX,
 				   VICI_CMD_REQUEST, "initiate");
 			vici_kv_str(&b, "child", ip->tmpl.child);
@@ -518,106 +502,9 @@ static void child_del(struct ipsec_peer *p, uint32_t child, uint32_t ike)
 		peer_now_down(p);
 }
 
-/* The fields of an SA event or list-sa entry that matter to us. */
-struct sa_info {
-	bool up;
-	char ike_name[VICI_NAME_MAX + 1];
-	uint32_t ike_id;
-	struct in_addr local, remote;
-	bool have_remote;
-	/* the first CHILD_SA in it, or its "new" one after a rekey */
-	uint32_t child_id, old_child_id;
-	bool child_installed;
-	bool transport;
-	char spi_in[12], spi_out[12];
-};
-
-static uint32_t to_u32(const char *s)
-{
-	return (uint32_t)strtoul(s, NULL, 10);
-}
-
-/*
- * Walk an SA message: depth 0 holds "up" and one section per IKE_SA, with
- * its keys at depth 1, "child-sas" at depth 1 with one section per child
- * at depth 2 (after a rekey: a section with "old" and "new" in it).
- * @fn is called once per IKE_SA.
- */
-static void walk_sas(struct ipsec *ip, const struct vici_packet *pkt,
-		     void (*fn)(struct ipsec *ip, struct sa_info *s))
-{
-	char sec[VICI_DEPTH_MAX][VICI_NAME_MAX + 1];
-	struct vici_reader r;
-	struct vici_elem e;
-	struct sa_info s;
-	bool up = false, in_ike = false;
-	char v[64];
-
-	memset(&s, 0, sizeof(s));
-	vici_reader_init(&r, pkt->body, pkt->body_len);
-	while (vici_next(&r, &e) > 0) {
-		if (e.type == VICI_SECTION_START) {
-			strcpy(sec[e.depth], e.name);
-			if (e.depth == 0) {
-				memset(&s, 0, sizeof(s));
-				strcpy(s.ike_name, e.name);
-				in_ike = true;
-			}
-			continue;
-		}
-		if (e.type == VICI_SECTION_END && e.depth == 0 && in_ike) {
-			s.up = up;
-			fn(ip, &s);
-			in_ike = false;
-			continue;
-		}
-		if (e.type != VICI_KEY_VALUE || !vici_value_str(&e, v, sizeof(v)))
-			continue;
-		if (e.depth == 0) {
-			if (!strcmp(e.name, "up"))
-				up = !strcmp(v, "yes");
-			continue;
-		}
-		if (e.depth == 1) {
-			if (!strcmp(e.name, "uniqueid"))
-				s.ike_id = to_u32(v);
-			else if (!strcmp(e.name, "local-host"))
-				inet_pton(AF_INET, v, &s.local);
-			else if (!strcmp(e.name, "remote-host"))
-				s.have_remote = inet_pton(AF_INET, v,
-							  &s.remote) == 1;
-			continue;
-		}
-		if (strcmp(sec[1], "child-sas"))
-			continue;
-		/* A child rekeyed: child-sas.NAME.old / .new. */
-		if (e.depth == 4 && !strcmp(sec[3], "old")) {
-			if (!strcmp(e.name, "uniqueid"))
-				s.old_child_id = to_u32(v);
-			continue;
-		}
-		if (e.depth == 4 && strcmp(sec[3], "new"))
-			continue;
-		if (e.depth != 3 && e.depth != 4)
-			continue;
-		if (s.child_id && strcmp(e.name, "uniqueid") == 0)
-			continue;	/* the first child only */
-		if (!strcmp(e.name, "uniqueid"))
-			s.child_id = to_u32(v);
-		else if (!strcmp(e.name, "state"))
-			s.child_installed = !strcmp(v, "INSTALLED");
-		else if (!strcmp(e.name, "mode"))
-			s.transport = !strcmp(v, "TRANSPORT");
-		else if (!strcmp(e.name, "spi-in"))
-			snprintf(s.spi_in, sizeof(s.spi_in), "%.11s", v);
-		else if (!strcmp(e.name, "spi-out"))
-			snprintf(s.spi_out, sizeof(s.spi_out), "%.11s", v);
-	}
-}
-
 /* Is this IKE_SA one of this device's: the profile or one of our copies,
  * from our local address? */
-static struct ipsec_peer *sa_peer(struct ipsec *ip, const struct sa_info *s,
+static struct ipsec_peer *sa_peer(struct ipsec *ip, const struct vici_sa *s,
 				  bool create)
 {
 	char prefix[48];
@@ -633,8 +520,9 @@ static struct ipsec_peer *sa_peer(struct ipsec *ip, const struct sa_info *s,
 	return create ? peer_get(ip, s->remote) : peer_find(ip, s->remote);
 }
 
-static void on_child_updown(struct ipsec *ip, struct sa_info *s)
+static void on_child_updown(void *arg, struct vici_sa *s)
 {
+	struct ipsec *ip = arg;
 	struct ipsec_peer *p = sa_peer(ip, s, s->up);
 
 	if (!p || !s->child_id)
@@ -649,8 +537,9 @@ static void on_child_updown(struct ipsec *ip, struct sa_info *s)
 	}
 }
 
-static void on_ike_updown(struct ipsec *ip, struct sa_info *s)
+static void on_ike_updown(void *arg, struct vici_sa *s)
 {
+	struct ipsec *ip = arg;
 	struct ipsec_peer *p = sa_peer(ip, s, false);
 
 	if (p && !s->up) {
@@ -659,13 +548,15 @@ static void on_ike_updown(struct ipsec *ip, struct sa_info *s)
 	}
 }
 
-static void on_child_rekey(struct ipsec *ip, struct sa_info *s)
+static void on_child_rekey(void *arg, struct vici_sa *s)
 {
+	struct ipsec *ip = arg;
 	struct ipsec_peer *p = sa_peer(ip, s, false);
 	unsigned int i;
 
 	if (!p || !s->old_child_id || !s->child_id)
 		return;
+	ip->stats.rekeys++;
 	for (i = 0; i < p->children; i++)
 		if (p->child_id[i] == s->old_child_id) {
 			p->child_id[i] = s->child_id;
@@ -676,136 +567,20 @@ static void on_child_rekey(struct ipsec *ip, struct sa_info *s)
 }
 
 /* list-sa after a (re)connect: like an up event for what is installed. */
-static void on_list_sa(struct ipsec *ip, struct sa_info *s)
+static void on_list_sa(void *arg, struct vici_sa *s)
 {
+	struct ipsec *ip = arg;
 	s->up = true;
 	if (s->child_installed)
 		on_child_updown(ip, s);
 }
 
-static void template_key(struct ipsec_template *t, unsigned int depth,
-			 char sec[][VICI_NAME_MAX + 1], const char *key,
-			 const char *v)
-{
-	if (depth == 1) {
-		if (!strcmp(key, "version"))
-			snprintf(t->version, sizeof(t->version), "%s",
-				 !strcmp(v, "IKEv1") ? "1" :
-				 !strcmp(v, "IKEv2") ? "2" : "0");
-		else if (!strcmp(key, "rekey_time"))
-			snprintf(t->rekey_time, sizeof(t->rekey_time), "%s", v);
-		else if (!strcmp(key, "reauth_time"))
-			snprintf(t->reauth_time, sizeof(t->reauth_time), "%s",
-				 v);
-		else if (!strcmp(key, "dpd_delay"))
-			snprintf(t->dpd_delay, sizeof(t->dpd_delay), "%s", v);
-		else if (!strcmp(key, "dpd_timeout"))
-			snprintf(t->dpd_timeout, sizeof(t->dpd_timeout), "%s",
-				 v);
-		return;
-	}
-	if (depth == 2 && (!strcmp(sec[1], "local-1") ||
-			   !strcmp(sec[1], "remote-1"))) {
-		bool local = sec[1][0] == 'l';
-		char *auth = local ? t->local_auth : t->remote_auth;
-		char *id = local ? t->local_id : t->remote_id;
-
-		if (!strcmp(key, "class")) {
-			if (!strcmp(v, "pre-shared key"))
-				strcpy(auth, "psk");
-			else if (!strcmp(v, "public key"))
-				strcpy(auth, "pubkey");
-			else
-				snprintf(t->problem, sizeof(t->problem),
-					 "its %s authentication is %.40s, not a pre-shared key or public key",
-					 local ? "local" : "remote", v);
-		} else if (!strcmp(key, "id")) {
-			snprintf(id, sizeof(t->local_id), "%s", v);
-		}
-		return;
-	}
-	if (depth == 3 && !strcmp(sec[1], "children") &&
-	    !strcmp(sec[2], t->child)) {
-		if (!strcmp(key, "mode"))
-			t->transport = !strcmp(v, "TRANSPORT");
-		else if (!strcmp(key, "rekey_time"))
-			snprintf(t->child_rekey_time,
-				 sizeof(t->child_rekey_time), "%s", v);
-	}
-}
-
-static bool ts_is_gre(const char *v)
-{
-	size_t n = strlen(v);
-
-	return (n > 5 && !strcmp(v + n - 5, "[gre]")) ||
-	       (n > 4 && !strcmp(v + n - 4, "[47]"));
-}
-
-static void on_list_conn(struct ipsec *ip, const struct vici_packet *pkt)
-{
-	char sec[VICI_DEPTH_MAX][VICI_NAME_MAX + 1];
-	struct ipsec_template *t = &ip->tmpl;
-	struct vici_reader r;
-	struct vici_elem e;
-	char v[256], list[VICI_NAME_MAX + 1] = "";
-	int ts_seen = 0, ts_gre = 0;
-
-	vici_reader_init(&r, pkt->body, pkt->body_len);
-	while (vici_next(&r, &e) > 0) {
-		switch (e.type) {
-		case VICI_SECTION_START:
-			strcpy(sec[e.depth], e.name);
-			if (e.depth == 0) {
-				if (strcmp(e.name, ip->dev->cfg.ipsec_profile))
-					return;
-				t->found = true;
-			}
-			/* The first child is the one we copy. */
-			if (e.depth == 2 && !strcmp(sec[1], "children") &&
-			    !t->child[0])
-				strcpy(t->child, e.name);
-			break;
-		case VICI_KEY_VALUE:
-			if (vici_value_str(&e, v, sizeof(v)))
-				template_key(t, e.depth, sec, e.name, v);
-			break;
-		case VICI_LIST_START:
-			strcpy(list, e.name);
-			break;
-		case VICI_LIST_ITEM:
-			if (e.depth == 3 && !strcmp(sec[2], t->child) &&
-			    (!strcmp(list, "local-ts") ||
-			     !strcmp(list, "remote-ts"))) {
-				ts_seen++;
-				if (vici_value_str(&e, v, sizeof(v)) &&
-				    ts_is_gre(v))
-					ts_gre++;
-			}
-			break;
-		}
-	}
-	t->gre = ts_seen >= 2 && ts_gre == ts_seen;
-}
-
 static void template_checked(struct ipsec *ip)
 {
-	struct ipsec_template *t = &ip->tmpl;
+	struct vici_profile *t = &ip->tmpl;
 	struct dev *dev = ip->dev;
-	const char *why = NULL;
+	const char *why = vici_profile_problem(t);
 
-	if (!t->found)
-		why = "charon has no such connection (swanctl --load-conns?)";
-	else if (t->problem[0])
-		why = t->problem;
-	else if (!t->child[0])
-		why = "it has no CHILD_SA";
-	else if (!t->transport)
-		why = "its CHILD_SA is not in transport mode";
-	else if (!t->gre)
-		why = "its CHILD_SA is not for GRE (local_ts and remote_ts dynamic[gre])";
-	else if (!t->local_auth[0] || !t->remote_auth[0])
-		why = "it has no authentication";
 	if (why) {
 		/* Once per reason, not at every look. */
 		if (strcmp(why, ip->template_error))
@@ -879,6 +654,7 @@ static void on_response(struct ipsec *ip, const struct vici_packet *pkt)
 			break;
 		p->initiating = false;
 		if (strcmp(success, "yes")) {
+			ip->stats.failures++;
 			log_err("%s: IPsec to %s failed: %s%s%s%s",
 				ip->dev->name, peer_str(p, a, sizeof(a)),
 				errmsg, ip->last_log[0] ? " (charon: " : "",
@@ -969,15 +745,16 @@ static void on_packet(struct ipsec *ip, const uint8_t *frame, size_t len)
 		return;
 	}
 	if (!strcmp(pkt.name, "child-updown"))
-		walk_sas(ip, &pkt, on_child_updown);
+		vici_sa_walk(pkt.body, pkt.body_len, on_child_updown, ip);
 	else if (!strcmp(pkt.name, "ike-updown"))
-		walk_sas(ip, &pkt, on_ike_updown);
+		vici_sa_walk(pkt.body, pkt.body_len, on_ike_updown, ip);
 	else if (!strcmp(pkt.name, "child-rekey"))
-		walk_sas(ip, &pkt, on_child_rekey);
+		vici_sa_walk(pkt.body, pkt.body_len, on_child_rekey, ip);
 	else if (!strcmp(pkt.name, "list-sa"))
-		walk_sas(ip, &pkt, on_list_sa);
+		vici_sa_walk(pkt.body, pkt.body_len, on_list_sa, ip);
 	else if (!strcmp(pkt.name, "list-conn") && ip->req == REQ_LIST_CONNS)
-		on_list_conn(ip, &pkt);
+		vici_profile_parse(pkt.body, pkt.body_len,
+				   ip->dev->cfg.ipsec_profile, &ip->tmpl);
 	else if (!strcmp(pkt.name, "control-log"))
 		on_control_log(ip, &pkt);
 }
@@ -1210,6 +987,35 @@ int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 		timer_arm(&p->timer, IPSEC_HOLD_WAIT);
 	}
 	return 0;
+}
+
+bool ipsec_summary(struct dev *dev, struct ipsec_stats *st)
+{
+	if (!dev->ipsec)
+		return false;
+	*st = dev->ipsec->stats;
+	st->connected = dev->ipsec->connected;
+	st->profile_ok = dev->ipsec->template_ok;
+	return true;
+}
+
+const char *ipsec_peer_state(struct dev *dev, struct in_addr nbma,
+			     char *spi_in, char *spi_out)
+{
+	struct ipsec_peer *p;
+
+	if (!dev->ipsec)
+		return NULL;
+	p = peer_find(dev->ipsec, nbma);
+	if (p && peer_up(p)) {
+		snprintf(spi_in, 12, "%s", p->spi_in);
+		snprintf(spi_out, 12, "%s", p->spi_out);
+		return "up";
+	}
+	if (p && (p->initiating || p->need_initiate || p->held ||
+		  (p->wanted && timer_armed(&p->timer))))
+		return "connecting";
+	return "down";
 }
 
 void ipsec_release(struct dev *dev, struct in_addr nbma)

@@ -53,6 +53,21 @@ static void shortcut_free(struct shortcut *s)
 	free(s);
 }
 
+static void release_if_unused(struct dev *dev, struct in_addr nbma);
+
+/* A shortcut taken out (purge, flush): its peer's SA goes with the last. */
+static void shortcut_drop(struct shortcut *s)
+{
+	struct dev *dev = s->dev;
+	struct in_addr nbma = s->nbma;
+	bool negative = s->negative;
+
+	kernel_entry_del(dev, &s->node.key);
+	shortcut_free(s);
+	if (!negative)
+		release_if_unused(dev, nbma);
+}
+
 static void send_request(struct pending *p)
 {
 	struct dev *dev = p->dev;
@@ -910,8 +925,7 @@ static void purge_by_nbma(struct amap_node *n, void *arg)
 
 	if (s->negative || s->nbma.s_addr != pc->nbma.s_addr)
 		return;
-	kernel_entry_del(s->dev, &s->node.key);
-	shortcut_free(s);
+	shortcut_drop(s);
 	pc->removed++;
 }
 
@@ -1080,8 +1094,7 @@ int resolve_purge(struct dev *dev, const struct dmvpn_prefix *p)
 
 	if (!s)
 		return -1;
-	kernel_entry_del(dev, &s->node.key);
-	shortcut_free(s);
+	shortcut_drop(s);
 	return 0;
 }
 
@@ -1089,8 +1102,7 @@ static void flush_one(struct amap_node *n, void *arg)
 {
 	struct shortcut *s = amap_entry(n, struct shortcut, node);
 
-	kernel_entry_del(s->dev, &s->node.key);
-	shortcut_free(s);
+	shortcut_drop(s);
 	(*(size_t *)arg)++;
 }
 

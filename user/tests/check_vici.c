@@ -4,11 +4,13 @@
  * frames captured from charon 5.9.8 parsed, and every class of malformed
  * frame or message refused with its reason.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "vici/vici.h"
+#include "vici/vici_charon.h"
 #include "testutil.h"
 #include "vici_frames.h"
 
@@ -376,6 +378,182 @@ START_TEST(test_value_str)
 }
 END_TEST
 
+
+/* ---- what the messages mean (vici_charon.c) ---- */
+
+static struct vici_packet charon_frame(const unsigned char *bytes, size_t len)
+{
+	struct vici_packet p;
+
+	parse_frame(bytes, len, &p);
+	return p;
+}
+
+START_TEST(test_profile_psk)
+{
+	struct vici_packet p = charon_frame(list_conn_bin, list_conn_bin_len);
+	struct vici_profile t;
+
+	memset(&t, 0, sizeof(t));
+	vici_profile_parse(p.body, p.body_len, "dmvpn", &t);
+	ck_assert(t.found && t.transport && t.gre);
+	ck_assert_str_eq(t.version, "0");	/* IKEv1/2: either */
+	ck_assert_str_eq(t.rekey_time, "14400");
+	ck_assert_str_eq(t.reauth_time, "0");
+	ck_assert_str_eq(t.dpd_delay, "");
+	ck_assert_str_eq(t.local_auth, "psk");
+	ck_assert_str_eq(t.remote_auth, "psk");
+	ck_assert_str_eq(t.local_id, "");
+	ck_assert_str_eq(t.child, "gre");
+	ck_assert_str_eq(t.child_rekey_time, "3600");
+	ck_assert_ptr_null(vici_profile_problem(&t));
+}
+END_TEST
+
+START_TEST(test_profile_refused)
+{
+	struct vici_packet p;
+	struct vici_profile t;
+
+	p = charon_frame(list_conn_bin, list_conn_bin_len);
+	memset(&t, 0, sizeof(t));
+	vici_profile_parse(p.body, p.body_len, "other", &t);
+	ck_assert_str_eq(vici_profile_problem(&t),
+			 "charon has no such connection (swanctl --load-conns?)");
+
+	p = charon_frame(list_conn_tun_bin, list_conn_tun_bin_len);
+	memset(&t, 0, sizeof(t));
+	vici_profile_parse(p.body, p.body_len, "tun", &t);
+	ck_assert(t.found);
+	ck_assert_str_eq(vici_profile_problem(&t),
+			 "its CHILD_SA is not in transport mode");
+
+	p = charon_frame(list_conn_anyproto_bin, list_conn_anyproto_bin_len);
+	memset(&t, 0, sizeof(t));
+	vici_profile_parse(p.body, p.body_len, "anyproto", &t);
+	ck_assert(t.found && t.transport && !t.gre);
+	ck_assert_str_eq(vici_profile_problem(&t),
+			 "its CHILD_SA is not for GRE (local_ts and remote_ts dynamic[gre])");
+}
+END_TEST
+
+struct seen {
+	struct vici_sa sa[4];
+	int n;
+};
+
+static void collect(void *arg, struct vici_sa *s)
+{
+	struct seen *seen = arg;
+
+	ck_assert_int_lt(seen->n, 4);
+	seen->sa[seen->n++] = *s;
+}
+
+START_TEST(test_sa_ike_updown)
+{
+	struct vici_packet p = charon_frame(ike_updown_bin, ike_updown_bin_len);
+	struct seen seen = { .n = 0 };
+	char a[INET_ADDRSTRLEN];
+
+	vici_sa_walk(p.body, p.body_len, collect, &seen);
+	ck_assert_int_eq(seen.n, 1);
+	ck_assert(seen.sa[0].up);
+	ck_assert_str_eq(seen.sa[0].ike_name, "dmvpn-d0-192.0.2.2");
+	ck_assert_uint_eq(seen.sa[0].ike_id, 1);
+	ck_assert(seen.sa[0].have_remote);
+	ck_assert_str_eq(inet_ntop(AF_INET, &seen.sa[0].remote, a, sizeof(a)),
+			 "192.0.2.2");
+	ck_assert_str_eq(inet_ntop(AF_INET, &seen.sa[0].local, a, sizeof(a)),
+			 "192.0.2.1");
+	ck_assert_uint_eq(seen.sa[0].child_id, 0);
+}
+END_TEST
+
+/* A child-updown and a child-rekey laid out as charon 5.9.8's
+ * vici_query.c raises them (child_updown(), child_rekey(), list_child()). */
+static long child_event(uint8_t *buf, size_t cap, const char *event,
+			bool up, bool rekey)
+{
+	struct vici_builder b;
+
+	vici_begin(&b, buf, cap, VICI_EVENT, event);
+	if (up)
+		vici_kv_str(&b, "up", "yes");
+	vici_section(&b, "dmvpn");
+	vici_kv_str(&b, "uniqueid", "7");
+	vici_kv_str(&b, "local-host", "192.0.2.2");
+	vici_kv_str(&b, "remote-host", "192.0.2.3");
+	vici_list(&b, "tasks-active");
+	vici_item_str(&b, "CHILD_CREATE");
+	vici_end_list(&b);
+	vici_section(&b, "child-sas");
+	if (rekey) {
+		vici_section(&b, "gre");
+		vici_section(&b, "old");
+		vici_kv_str(&b, "uniqueid", "8");
+		vici_kv_str(&b, "state", "REKEYED");
+		vici_end_section(&b);
+		vici_section(&b, "new");
+	} else {
+		vici_section(&b, "gre-8");
+	}
+	vici_kv_str(&b, "name", "gre");
+	vici_kv_str(&b, "uniqueid", rekey ? "9" : "8");
+	vici_kv_str(&b, "state", "INSTALLED");
+	vici_kv_str(&b, "mode", "TRANSPORT");
+	vici_kv_str(&b, "protocol", "ESP");
+	vici_kv_str(&b, "spi-in", rekey ? "c0000003" : "c0000001");
+	vici_kv_str(&b, "spi-out", rekey ? "c0000004" : "c0000002");
+	vici_list(&b, "local-ts");
+	vici_item_str(&b, "192.0.2.2/32[gre]");
+	vici_end_list(&b);
+	vici_end_section(&b);
+	if (rekey)
+		vici_end_section(&b);
+	vici_end_section(&b);
+	vici_end_section(&b);
+	return vici_finish(&b);
+}
+
+START_TEST(test_sa_child_events)
+{
+	static uint8_t buf[2048];
+	struct vici_packet p;
+	struct seen seen = { .n = 0 };
+	long n;
+
+	n = child_event(buf, sizeof(buf), "child-updown", true, false);
+	ck_assert_int_gt(n, 0);
+	p = charon_frame(buf, (size_t)n);
+	vici_sa_walk(p.body, p.body_len, collect, &seen);
+	ck_assert_int_eq(seen.n, 1);
+	ck_assert(seen.sa[0].up && seen.sa[0].child_installed &&
+		  seen.sa[0].transport);
+	ck_assert_uint_eq(seen.sa[0].ike_id, 7);
+	ck_assert_uint_eq(seen.sa[0].child_id, 8);
+	ck_assert_str_eq(seen.sa[0].spi_in, "c0000001");
+	ck_assert_str_eq(seen.sa[0].spi_out, "c0000002");
+
+	n = child_event(buf, sizeof(buf), "child-updown", false, false);
+	p = charon_frame(buf, (size_t)n);
+	vici_sa_walk(p.body, p.body_len, collect, &seen);
+	ck_assert_int_eq(seen.n, 2);
+	ck_assert(!seen.sa[1].up);
+	ck_assert_uint_eq(seen.sa[1].child_id, 8);
+
+	/* After a rekey: the new child's id and SPIs, the old one's id. */
+	n = child_event(buf, sizeof(buf), "child-rekey", false, true);
+	p = charon_frame(buf, (size_t)n);
+	vici_sa_walk(p.body, p.body_len, collect, &seen);
+	ck_assert_int_eq(seen.n, 3);
+	ck_assert_uint_eq(seen.sa[2].old_child_id, 8);
+	ck_assert_uint_eq(seen.sa[2].child_id, 9);
+	ck_assert_str_eq(seen.sa[2].spi_in, "c0000003");
+	ck_assert(seen.sa[2].child_installed);
+}
+END_TEST
+
 static Suite *vici_suite(void)
 {
 	Suite *s = suite_create("vici");
@@ -396,6 +574,12 @@ static Suite *vici_suite(void)
 	tcase_add_test(tc, test_too_deep);
 	tcase_add_test(tc, test_bad_frames);
 	tcase_add_test(tc, test_value_str);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("meaning");
+	tcase_add_test(tc, test_profile_psk);
+	tcase_add_test(tc, test_profile_refused);
+	tcase_add_test(tc, test_sa_ike_updown);
+	tcase_add_test(tc, test_sa_child_events);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,12 +6,15 @@
  * crash, and must give a reason when it refuses.  A frame that parses and
  * validates must build again into the same bytes, and building it into one
  * byte less room must fail.  The input is also tried as a bare message.
+ * What dmvpnd reads from a valid message (vici_charon.c) must not crash
+ * either, and a profile it finds must name a child it found.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vici.h"
+#include "vici_charon.h"
 
 static void fail(const char *what, const char *why)
 {
@@ -46,6 +49,24 @@ static long rebuild(const struct vici_packet *p, uint8_t *out, size_t cap)
 	return vici_finish(&b);
 }
 
+static void count_sa(void *arg, struct vici_sa *s)
+{
+	(void)s;
+	(*(int *)arg)++;
+}
+
+static void meaning(const struct vici_packet *p)
+{
+	struct vici_profile t;
+	int sas = 0;
+
+	memset(&t, 0, sizeof(t));
+	vici_profile_parse(p->body, p->body_len, "dmvpn", &t);
+	if (!vici_profile_problem(&t) && !t.child[0])
+		fail("a usable profile without a child", NULL);
+	vici_sa_walk(p->body, p->body_len, count_sa, &sas);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t out[VICI_PACKET_MAX + VICI_HDR_LEN];
@@ -64,6 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (vici_validate(p.body, p.body_len, &why))
 		return 0;
+	meaning(&p);
 	n = rebuild(&p, out, sizeof(out));
 	if (n != (long)size || memcmp(out, data, size))
 		fail("a parsed frame does not build to the same bytes", NULL);
