@@ -53,6 +53,28 @@ static void shortcut_free(struct shortcut *s)
 	free(s);
 }
 
+static void release_if_unused(struct dev *dev, struct in_addr nbma);
+
+/* A shortcut gone from the kernel (expired, or its expiry event lost):
+ * its peer's SA goes with the last. */
+static void shortcut_forget(struct shortcut *s)
+{
+	struct dev *dev = s->dev;
+	struct in_addr nbma = s->nbma;
+	bool negative = s->negative;
+
+	shortcut_free(s);
+	if (!negative)
+		release_if_unused(dev, nbma);
+}
+
+/* A shortcut taken out (purge, flush): the same, the kernel's entry too. */
+static void shortcut_drop(struct shortcut *s)
+{
+	kernel_entry_del(s->dev, &s->node.key);
+	shortcut_forget(s);
+}
+
 static void send_request(struct pending *p)
 {
 	struct dev *dev = p->dev;
@@ -208,7 +230,7 @@ static void shortcut_timer(struct timer *t)
 		       DMVPN_ENTRY_SHORTCUT;
 
 	if (kernel_entry_get(s->dev, &s->node.key, &e) || e.type != type) {
-		shortcut_free(s);
+		shortcut_forget(s);
 		return;
 	}
 	arm_expiry_check(s, e.holdtime ? e.holdtime : s->holdtime);
@@ -432,6 +454,17 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 	}
 	if (plen < (target.family == AF_INET6 ? 16U : 8U))
 		plen = dmvpn_family_bits(target.family);
+	/*
+	 * A shortcut enters the kernel only once the SA to its peer is
+	 * installed; until then traffic keeps riding the hub.  The
+	 * responder initiated it before answering, so it is normally up
+	 * already or about to be reported: keep the reply until it is.
+	 */
+	if (c->code == NHRP_CODE_SUCCESS && ipsec_enabled(dev) &&
+	    !ipsec_is_up(dev, reply_nbma(m, c, from))) {
+		ipsec_hold(dev, reply_nbma(m, c, from), from, raw, len, false);
+		return;
+	}
 	pending_free(p);
 	if (c->code != NHRP_CODE_SUCCESS) {
 		uint16_t hold = c->holding_time && c->holding_time <
@@ -752,6 +785,29 @@ static bool upper_nhs(struct dev *dev, uint8_t family, struct in_addr avoid,
 	return true;
 }
 
+/*
+ * A spoke answers a vouched request straight to the requester (see
+ * answer()); with IPsec that needs the SA to it first, which we bring up
+ * now and answer once it is installed.  Only a request our NHS vouched
+ * for makes us initiate: a stranger is answered through where it came
+ * from, which has an SA already or gets nothing with require-ipsec.
+ */
+static bool answer_path_ready(struct dev *dev, struct in_addr from,
+			      const struct nhrp_msg *m, bool trusted,
+			      const uint8_t *raw, size_t len)
+{
+	struct in_addr via;
+
+	if (!ipsec_enabled(dev) || dev->cfg.role != CFG_ROLE_SPOKE ||
+	    !trusted || behind_nat(m, &m->src_proto, &m->src_nbma))
+		return true;
+	via = requester_nbma(m, from);
+	if (via.s_addr == from.s_addr || ipsec_is_up(dev, via))
+		return true;
+	ipsec_hold(dev, via, from, raw, len, true);
+	return false;
+}
+
 void resolve_rx_request(struct dev *dev, struct in_addr from,
 			struct nhrp_msg *m, const uint8_t *raw, size_t len)
 {
@@ -768,6 +824,8 @@ void resolve_rx_request(struct dev *dev, struct in_addr from,
 	trusted = vouched(dev, from, m);
 	if (!trusted)
 		dev->stats.rx_not_vouched++;
+	if (!answer_path_ready(dev, from, m, trusted, raw, len))
+		return;
 	if (!m->cies.count) {
 		m->cies.count = 1;
 		memset(&m->cies.cie[0], 0, sizeof(m->cies.cie[0]));
@@ -888,8 +946,7 @@ static void purge_by_nbma(struct amap_node *n, void *arg)
 
 	if (s->negative || s->nbma.s_addr != pc->nbma.s_addr)
 		return;
-	kernel_entry_del(s->dev, &s->node.key);
-	shortcut_free(s);
+	shortcut_drop(s);
 	pc->removed++;
 }
 
@@ -922,8 +979,7 @@ void resolve_rx_purge(struct dev *dev, struct in_addr from,
 			amap_key(&p, &p, c->prefix_len);
 		s = find_shortcut(dev, &p);
 		if (s && (nhs || s->nbma.s_addr == from.s_addr)) {
-			kernel_entry_del(dev, &s->node.key);
-			shortcut_free(s);
+			shortcut_drop(s);
 			pc.removed++;
 			vouched = true;
 		}
@@ -949,6 +1005,33 @@ void resolve_rx_purge(struct dev *dev, struct in_addr from,
 	packet_send(dev, from, m);
 }
 
+struct nbma_use {
+	struct in_addr nbma;
+	bool used;
+};
+
+static void find_nbma_use(struct amap_node *n, void *arg)
+{
+	struct shortcut *s = amap_entry(n, struct shortcut, node);
+	struct nbma_use *u = arg;
+
+	if (!s->negative && s->nbma.s_addr == u->nbma.s_addr)
+		u->used = true;
+}
+
+/* The last shortcut to a peer went: so does its SA, unless an NHS is
+ * there too. */
+static void release_if_unused(struct dev *dev, struct in_addr nbma)
+{
+	struct nbma_use u = { .nbma = nbma };
+
+	if (!ipsec_enabled(dev) || nhc_uses_nbma(dev, nbma))
+		return;
+	amap_each(&dev->shortcuts, find_nbma_use, &u);
+	if (!u.used)
+		ipsec_release(dev, nbma);
+}
+
 void resolve_expired(struct dev *dev, const struct dmvpn_entry *e)
 {
 	struct shortcut *s = find_shortcut(dev, &e->prefix);
@@ -959,7 +1042,33 @@ void resolve_expired(struct dev *dev, const struct dmvpn_entry *e)
 	if (!s->negative)
 		log_info("%s: shortcut %s expired", dev->name,
 			 addr_str(&e->prefix, a, sizeof(a)));
+	shortcut_forget(s);
+}
+
+struct ipsec_down {
+	struct dev *dev;
+	struct in_addr nbma;
+};
+
+static void drop_via(struct amap_node *n, void *arg)
+{
+	struct shortcut *s = amap_entry(n, struct shortcut, node);
+	struct ipsec_down *d = arg;
+	char a[INET6_ADDRSTRLEN];
+
+	if (s->negative || s->nbma.s_addr != d->nbma.s_addr)
+		return;
+	log_info("%s: shortcut %s withdrawn: its SA is down", d->dev->name,
+		 addr_str(&s->node.key, a, sizeof(a)));
+	kernel_entry_del(d->dev, &s->node.key);
 	shortcut_free(s);
+}
+
+void resolve_ipsec_down(struct dev *dev, struct in_addr nbma)
+{
+	struct ipsec_down d = { .dev = dev, .nbma = nbma };
+
+	amap_each(&dev->shortcuts, drop_via, &d);
 }
 
 /* A restarted spoke takes over the shortcuts the kernel still holds. */
@@ -1013,7 +1122,7 @@ static void drop_unseen(struct amap_node *n, void *arg)
 		log_info("%s: shortcut %s expired (the kernel's word of it "
 			 "was lost)", s->dev->name,
 			 addr_str(&s->node.key, a, sizeof(a)));
-	shortcut_free(s);
+	shortcut_forget(s);
 }
 
 /* After lost kernel events: forget what the kernel no longer holds. */
@@ -1062,8 +1171,7 @@ int resolve_purge(struct dev *dev, const struct dmvpn_prefix *p)
 
 	if (!s)
 		return -1;
-	kernel_entry_del(dev, &s->node.key);
-	shortcut_free(s);
+	shortcut_drop(s);
 	return 0;
 }
 
@@ -1071,8 +1179,7 @@ static void flush_one(struct amap_node *n, void *arg)
 {
 	struct shortcut *s = amap_entry(n, struct shortcut, node);
 
-	kernel_entry_del(s->dev, &s->node.key);
-	shortcut_free(s);
+	shortcut_drop(s);
 	(*(size_t *)arg)++;
 }
 
