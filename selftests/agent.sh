@@ -179,6 +179,21 @@ hub_relayed() {
 	lab_counter hub rx_packets
 }
 
+# refused_with NODE PATTERN ARGS...: the agent refuses ARGS, saying PATTERN.
+refused_with() {
+	local node=$1 pattern=$2 out
+	shift 2
+	if out=$(agent "$node" "$@" 2>&1); then
+		echo "accepted: $*"
+		echo "$out"
+		return 1
+	fi
+	grep -qE -- "$pattern" <<<"$out" || {
+		echo "no /$pattern/ in: $out"
+		return 1
+	}
+}
+
 # no_relay_during CMD...: CMD succeeds and $RELAY_COUNT does not move.
 no_relay_during() {
 	local before after

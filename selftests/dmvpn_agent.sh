@@ -90,20 +90,6 @@ entry_json_has() {
 	}
 }
 
-# refused_with NODE PATTERN ARGS...: the agent refuses ARGS, saying PATTERN.
-refused_with() {
-	local node=$1 pattern=$2 out
-	shift 2
-	if out=$(agent "$node" "$@" 2>&1); then
-		echo "accepted: $*"
-		return 1
-	fi
-	grep -qE -- "$pattern" <<<"$out" || {
-		echo "no /$pattern/ in: $out"
-		return 1
-	}
-}
-
 no_entry() {
 	! lab_ctl "$1" cache get "$2" dev dmvpn0 >/dev/null 2>&1
 }

@@ -132,21 +132,6 @@ check_warns() {
 	}
 }
 
-# refused_with NODE PATTERN ARGS...: the agent refuses ARGS, saying PATTERN.
-refused_with() {
-	local node=$1 pattern=$2 out
-	shift 2
-	if out=$(agent "$node" "$@" 2>&1); then
-		echo "accepted: $*"
-		echo "$out"
-		return 1
-	fi
-	grep -qE -- "$pattern" <<<"$out" || {
-		echo "no /$pattern/ in: $out"
-		return 1
-	}
-}
-
 # registrations: registration requests the hub's agent has received.
 registrations() {
 	agent hub -j show nhrp stats |

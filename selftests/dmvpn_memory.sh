@@ -24,7 +24,7 @@
 #     CPU, scaled to 64 possible CPUs: the VM has fewer) is at most 512
 #     bytes per spoke
 #   - the default max-entries is 65536
-#   - flushing gives the memory back (within 64 bytes a spoke)
+#   - flushing gives the memory back (within 128 bytes a spoke: slab pages stay partly used)
 #   - nothing suspicious in the kernel log
 #
 # Needs: root, iproute2 with the dmvpn plugin, python3.
@@ -140,11 +140,18 @@ check "at most $TARGET bytes of kernel memory a spoke (with $CPUS_TARGET CPUs)" 
 	within_target
 
 check "flush" ip netns exec "$mem" "$DMVPNCTL" cache flush dev dmvpn0
+# The underlay's neighbour entries for the spokes are the neighbour
+# cache's, reclaimed by its own GC: not the module's memory.
+ip -n "$mem" neigh flush dev under0 nud all
 settle
 freed=$(kernel_bytes)
+# Freed objects leave partly used slab pages behind, which Slab still
+# counts: 66-70 bytes a spoke with nothing leaked (6.1 and 6.12), so 64
+# failed now and then.  128 still catches a leaked entry (104 bytes) or
+# peer on top of that.
 given_back() {
 	local left=$(( (freed - before) / SPOKES ))
-	[ "$left" -le 64 ] && return 0
+	[ "$left" -le 128 ] && return 0
 	echo "$left bytes a spoke still held after the flush"
 	return 1
 }

@@ -289,6 +289,20 @@ ns_ipv6_off() {
 		net.ipv6.conf.default.disable_ipv6=1
 }
 
+# iperf3_completed JSON: the iperf3 run whose "--json" report is JSON
+# carried data and reported no error.
+iperf3_completed() {
+	python3 - "$1" <<'EOF'
+import json, sys
+report = json.load(open(sys.argv[1]))
+if "error" in report:
+    sys.exit(f"iperf3: {report['error']}")
+received = report["end"]["sum_received"]["bytes"]
+print(f"{received} bytes received")
+sys.exit(0 if received > 0 else 1)
+EOF
+}
+
 # ns_exec NS CMD [ARG...]: run CMD inside netns NS.
 ns_exec() {
 	local ns=$1
