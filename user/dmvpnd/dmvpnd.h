@@ -27,6 +27,7 @@
 #define DMVPND_RESOLVE_RETRIES	3
 #define DMVPND_RESOLVE_TIMEOUT	1000	/* ms before a resolution is resent */
 #define DMVPND_NEGATIVE_HOLD	10	/* s a NAK keeps a destination away */
+#define DMVPND_IKE_TIMEOUT	20000	/* ms charon may take to bring an SA up */
 #define DMVPND_PENDING_MAX	128	/* resolutions in flight per device */
 #define DMVPND_REG_BACKOFF_MAX	60	/* s between retries to a dead NHS */
 /*
@@ -112,6 +113,7 @@ struct pending {
 	struct dev *dev;
 	uint32_t request_id;
 	unsigned int tries;
+	bool ike_wait;		/* given the responder's IKE time too */
 	struct timer timer;
 };
 
@@ -348,7 +350,8 @@ bool ipsec_ready(struct dev *dev, struct in_addr nbma);
 bool ipsec_is_up(struct dev *dev, struct in_addr nbma);
 /* Keep the NHRP packet @raw from @from and take it again (nhrp_rx) once
  * the SA to @nbma is up; @initiate: bring it up ourselves now, else only
- * if the peer has not within a few seconds. */
+ * if the peer has not within a few seconds.  The latest packet of each
+ * kind is kept: a reply (@initiate false) and a request (@initiate true). */
 int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 	       const uint8_t *raw, size_t len, bool initiate);
 /* "up", "connecting" or "down" for the SA to @nbma, with its SPIs (hex,

@@ -45,10 +45,10 @@
 
 #define IPSEC_FRAME_MAX		(64 * 1024)	/* largest frame we take */
 #define IPSEC_BACKOFF_MIN	500		/* ms before reconnecting */
-#define IPSEC_BACKOFF_MAX	10000
+#define IPSEC_BACKOFF_MAX	4000
 #define IPSEC_RETRY_MIN		1000		/* ms before initiating again */
 #define IPSEC_RETRY_MAX		30000
-#define IPSEC_INITIATE_TIMEOUT	20000		/* ms charon may take */
+#define IPSEC_INITIATE_TIMEOUT	DMVPND_IKE_TIMEOUT	/* ms charon may take */
 #define IPSEC_HOLD_WAIT		3000		/* ms a held reply waits for
 						 * the peer to initiate */
 
@@ -124,11 +124,31 @@ struct ipsec_peer {
 	unsigned int children;
 	char spi_in[12], spi_out[12];
 	uint64_t since;
-	/* One NHRP packet to take again once the SA is up. */
-	uint8_t *held;
-	size_t held_len;
-	struct in_addr held_from;
+	/* NHRP packets to take again once the SA is up: the latest reply
+	 * we got from the peer and the latest request it wants answered.
+	 * Both arrive while the SA forms (each spoke resolves the other),
+	 * and one must not push the other out. */
+	struct held_pkt {
+		uint8_t *raw;
+		size_t len;
+		struct in_addr from;
+	} held[2];
 };
+
+enum { HELD_REPLY, HELD_REQUEST };
+
+static bool peer_holds(const struct ipsec_peer *p)
+{
+	return p->held[HELD_REPLY].raw || p->held[HELD_REQUEST].raw;
+}
+
+static void held_drop(struct ipsec_peer *p)
+{
+	for (unsigned int i = 0; i < 2; i++) {
+		free(p->held[i].raw);
+		p->held[i].raw = NULL;
+	}
+}
 
 static void ipsec_disconnect(struct ipsec *ip);
 static void kick(struct ipsec *ip);
@@ -204,14 +224,14 @@ static void peer_free(struct ipsec_peer *p)
 		ip->req_peer = NULL;
 	timer_cancel(&p->timer);
 	amap_remove(&ip->peers, &p->node);
-	free(p->held);
+	held_drop(p);
 	free(p);
 }
 
 /* A peer nothing needs and charon holds nothing of goes away. */
 static void peer_maybe_free(struct ipsec_peer *p)
 {
-	if (!p->wanted && !p->loaded && !p->children && !p->held &&
+	if (!p->wanted && !p->loaded && !p->children && !peer_holds(p) &&
 	    !p->on_work && !p->nterm && p->ip->req_peer != p)
 		peer_free(p);
 }
@@ -416,7 +436,7 @@ static void peer_timer(struct timer *t)
 		return;
 	/* A held reply waited long enough for the other side to initiate:
 	 * do it ourselves. */
-	if (p->held)
+	if (peer_holds(p))
 		p->wanted = true;
 	if (p->wanted)
 		peer_start(p);
@@ -424,16 +444,19 @@ static void peer_timer(struct timer *t)
 
 /* ---- what charon says ---- */
 
+/* @p may be gone when this returns. */
 static void run_held(struct ipsec_peer *p)
 {
 	struct dev *dev = p->ip->dev;
-	struct in_addr from = p->held_from;
-	uint8_t *held = p->held;
-	size_t len = p->held_len;
+	struct held_pkt h[2];
 
-	p->held = NULL;
-	nhrp_rx(dev, from, held, len);
-	free(held);
+	memcpy(h, p->held, sizeof(h));
+	memset(p->held, 0, sizeof(p->held));
+	for (unsigned int i = 0; i < 2; i++) {
+		if (h[i].raw)
+			nhrp_rx(dev, h[i].from, h[i].raw, h[i].len);
+		free(h[i].raw);
+	}
 }
 
 static void peer_now_up(struct ipsec_peer *p)
@@ -447,7 +470,7 @@ static void peer_now_up(struct ipsec_peer *p)
 	p->since = loop_now();
 	p->retry = 0;
 	timer_cancel(&p->timer);
-	if (p->held)
+	if (peer_holds(p))
 		run_held(p);
 	/* @p may not survive what the NHRP modules do now: look it up by
 	 * address where needed. */
@@ -966,6 +989,7 @@ int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 	       const uint8_t *raw, size_t len, bool initiate)
 {
 	struct ipsec_peer *p = peer_get(dev->ipsec, nbma);
+	struct held_pkt *h;
 	uint8_t *copy;
 
 	if (!p || len > DMVPND_MTU)
@@ -974,11 +998,12 @@ int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 	if (!copy)
 		return -1;
 	memcpy(copy, raw, len);
-	/* The latest packet only: it supersedes what was held. */
-	free(p->held);
-	p->held = copy;
-	p->held_len = len;
-	p->held_from = from;
+	/* The latest of its kind only: it supersedes what was held. */
+	h = &p->held[initiate ? HELD_REQUEST : HELD_REPLY];
+	free(h->raw);
+	h->raw = copy;
+	h->len = len;
+	h->from = from;
 	if (initiate) {
 		p->wanted = true;
 		if (!timer_armed(&p->timer))
@@ -1012,7 +1037,7 @@ const char *ipsec_peer_state(struct dev *dev, struct in_addr nbma,
 		snprintf(spi_out, 12, "%s", p->spi_out);
 		return "up";
 	}
-	if (p && (p->initiating || p->need_initiate || p->held ||
+	if (p && (p->initiating || p->need_initiate || peer_holds(p) ||
 		  (p->wanted && timer_armed(&p->timer))))
 		return "connecting";
 	return "down";
@@ -1028,8 +1053,7 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 	log_info("%s: IPsec to %s no longer needed", dev->name,
 		 peer_str(p, a, sizeof(a)));
 	p->wanted = false;
-	free(p->held);
-	p->held = NULL;
+	held_drop(p);
 	timer_cancel(&p->timer);
 	p->need_load = p->need_initiate = false;
 	p->nterm = 0;

@@ -121,6 +121,20 @@ static void pending_timer(struct timer *t)
 		timer_arm(&p->timer, DMVPND_RESOLVE_TIMEOUT << p->tries);
 		return;
 	}
+	/*
+	 * With IPsec a responder answers only once its SA to us is up (see
+	 * answer_path_ready()), and we take its answer only once ours is:
+	 * an IKE exchange can outlast our retries (a hub and two spokes
+	 * negotiating at once on a slow CPU took 15 s).  Giving up then
+	 * would drop the answer when it comes and keep the destination on
+	 * the hub until traffic asks again after the NAK.  Wait as long as
+	 * charon may take, once, without asking again.
+	 */
+	if (ipsec_enabled(p->dev) && !p->ike_wait) {
+		p->ike_wait = true;
+		timer_arm(&p->timer, DMVPND_IKE_TIMEOUT);
+		return;
+	}
 	/* Nobody answers: stop asking for a while; the packets keep going
 	 * through the NHS meanwhile. */
 	log_info("%s: no resolution for %s", p->dev->name,
