@@ -113,6 +113,9 @@ struct ipsec_peer {
 	uint32_t term_ids[PEER_CHILDREN_MAX];
 	unsigned int nterm;
 	bool on_work;
+	/* Kept while the NHRP modules hear of it going down: what they do
+	 * (ipsec_release()) must not free it under its caller. */
+	bool pinned;
 	struct ipsec_peer *work_next;
 	bool initiating;
 	uint32_t retry;			/* ms */
@@ -232,7 +235,7 @@ static void peer_free(struct ipsec_peer *p)
 static void peer_maybe_free(struct ipsec_peer *p)
 {
 	if (!p->wanted && !p->loaded && !p->children && !peer_holds(p) &&
-	    !p->on_work && !p->nterm && p->ip->req_peer != p)
+	    !p->on_work && !p->nterm && !p->pinned && p->ip->req_peer != p)
 		peer_free(p);
 }
 
@@ -484,7 +487,9 @@ static void peer_now_down(struct ipsec_peer *p)
 
 	log_info("%s: IPsec to %s down", ip->dev->name,
 		 peer_str(p, a, sizeof(a)));
+	p->pinned = true;
 	resolve_ipsec_down(ip->dev, p->nbma);
+	p->pinned = false;
 	if (p->wanted && ip->connected) {
 		p->retry = 0;
 		peer_retry_later(p);
@@ -1050,8 +1055,9 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 
 	if (!p)
 		return;
-	log_info("%s: IPsec to %s no longer needed", dev->name,
-		 peer_str(p, a, sizeof(a)));
+	if (p->wanted || p->loaded)
+		log_info("%s: IPsec to %s no longer needed", dev->name,
+			 peer_str(p, a, sizeof(a)));
 	p->wanted = false;
 	held_drop(p);
 	timer_cancel(&p->timer);

@@ -1083,6 +1083,15 @@ void resolve_ipsec_down(struct dev *dev, struct in_addr nbma)
 	struct ipsec_down d = { .dev = dev, .nbma = nbma };
 
 	amap_each(&dev->shortcuts, drop_via, &d);
+	/*
+	 * Nothing of ours leads there any more, unless it is an NHS: let the
+	 * SA go rather than initiate again.  The peer may have terminated it
+	 * because its own last shortcut to us expired first; bringing it back
+	 * would keep an SA nobody uses up for good.  Traffic that still wants
+	 * the peer takes the hub, which redirects it, and a new resolution
+	 * brings the SA up again.
+	 */
+	release_if_unused(dev, nbma);
 }
 
 /* A restarted spoke takes over the shortcuts the kernel still holds. */
