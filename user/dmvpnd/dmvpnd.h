@@ -28,6 +28,7 @@
 #define DMVPND_RESOLVE_TIMEOUT	1000	/* ms before a resolution is resent */
 #define DMVPND_NEGATIVE_HOLD	10	/* s a NAK keeps a destination away */
 #define DMVPND_IKE_TIMEOUT	20000	/* ms charon may take to bring an SA up */
+#define DMVPND_IKE_RETRY	3000	/* ms between resolutions meanwhile */
 #define DMVPND_PENDING_MAX	128	/* resolutions in flight per device */
 #define DMVPND_REG_BACKOFF_MAX	60	/* s between retries to a dead NHS */
 /*
@@ -113,7 +114,7 @@ struct pending {
 	struct dev *dev;
 	uint32_t request_id;
 	unsigned int tries;
-	bool ike_wait;		/* given the responder's IKE time too */
+	uint64_t ike_until;	/* ms: asking on while IKE may take */
 	struct timer timer;
 };
 

@@ -127,13 +127,26 @@ static void pending_timer(struct timer *t)
 	 * an IKE exchange can outlast our retries (a hub and two spokes
 	 * negotiating at once on a slow CPU took 15 s).  Giving up then
 	 * would drop the answer when it comes and keep the destination on
-	 * the hub until traffic asks again after the NAK.  Wait as long as
-	 * charon may take, once, without asking again.
+	 * the hub until traffic asks again after the NAK.  And the first
+	 * answer sent over a new SA can be lost: the side that reports its
+	 * SA first may send before the other has installed its inbound half.
+	 * So keep asking, every few seconds, for as long as charon may take;
+	 * the responder holds the latest request and answers it at once
+	 * when its SA is up.
 	 */
-	if (ipsec_enabled(p->dev) && !p->ike_wait) {
-		p->ike_wait = true;
-		timer_arm(&p->timer, DMVPND_IKE_TIMEOUT);
-		return;
+	if (ipsec_enabled(p->dev)) {
+		uint64_t now = loop_now();
+
+		if (!p->ike_until)
+			p->ike_until = now + DMVPND_IKE_TIMEOUT;
+		if (now < p->ike_until) {
+			uint64_t left = p->ike_until - now;
+
+			send_request(p);
+			timer_arm(&p->timer, left < DMVPND_IKE_RETRY ?
+					     left : DMVPND_IKE_RETRY);
+			return;
+		}
 	}
 	/* Nobody answers: stop asking for a while; the packets keep going
 	 * through the NHS meanwhile. */
