@@ -47,7 +47,7 @@
 #define IPSEC_BACKOFF_MIN	500		/* ms before reconnecting */
 #define IPSEC_BACKOFF_MAX	4000
 #define IPSEC_RETRY_MIN		1000		/* ms before initiating again */
-#define IPSEC_RETRY_MAX		30000
+#define IPSEC_RETRY_MAX		8000		/* as often as IOS asks again */
 #define IPSEC_INITIATE_TIMEOUT	DMVPND_IKE_TIMEOUT	/* ms charon may take */
 #define IPSEC_HOLD_WAIT		3000		/* ms a held reply waits for
 						 * the peer to initiate */
