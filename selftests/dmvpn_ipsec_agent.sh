@@ -4,9 +4,9 @@
 # dmvpn_ipsec_agent.sh: dmvpnd drives stock strongSwan over VICI (issue
 # 11): every tunnel protected, nothing in clear, nothing lost.
 #
-# Its one VM run so far passed 34 checks on 6.12, then met the default
-# limit of 300 s:
-# selftests: timeout 600
+# About 3 minutes under TCG; the first IKE_SA after boot is slow (crypto
+# warm-up), so it is given more than the default:
+# selftests: timeout 400
 #
 #                       netns wan: bridge br0, tcpdump from start to stop
 #          +-------------------+-------------------+
@@ -58,6 +58,10 @@ source "$(dirname "$0")/capture.sh"
 
 HOLD=12			# short: the idle shortcut's expiry fits in the test
 CHARON=${CHARON:-/usr/sbin/charon-systemd}
+# CHARON_OPENSSL=no: the gmp plugin's MODP groups only, as without
+# libstrongswan-standard-plugins; IKE then takes many seconds under TCG,
+# longer than a resolution's retries (the requester must wait for it).
+CHARON_OPENSSL=${CHARON_OPENSSL:-yes}
 declare -A CHARON_PID=()
 
 cleanup() {
@@ -66,7 +70,9 @@ cleanup() {
 	for node in "${!CHARON_PID[@]}"; do
 		kill -TERM "${CHARON_PID[$node]}" 2>/dev/null
 	done
-	wait 2>/dev/null
+	# The charons only: a bare wait would wait for tcpdump and the
+	# swanctl --log readers too, which the deferred kills below stop.
+	[ "${#CHARON_PID[@]}" -eq 0 ] || wait "${CHARON_PID[@]}" 2>/dev/null
 	agent_logs_keep ipsec-agent-logs
 	dmvpn_cleanup
 }
@@ -81,6 +87,8 @@ vici() {
 charon_start() {
 	local node=$1 psk=$2 dir=$CONF/$1
 	mkdir -p "$dir"
+	# A charon that was killed leaves its socket behind.
+	rm -f "$dir/charon.vici"
 	cat >"$dir/strongswan.conf" <<-EOF
 	charon-systemd {
 		load_modular = yes
@@ -89,6 +97,9 @@ charon_start() {
 			include /etc/strongswan.d/charon/*.conf
 			vici {
 				socket = unix://$dir/charon.vici
+			}
+			openssl {
+				load = $CHARON_OPENSSL
 			}
 		}
 		journal {
@@ -171,20 +182,32 @@ sa_between() {
 	! no_sa_between "$@"
 }
 
-# only_ike_and_esp: every IPv4 packet captured is ESP (50) or UDP (17,
-# IKE: nothing else speaks UDP on this underlay), and there were some.
-only_ike_and_esp() {
-	local pkt esp=0
-	for pkt in "${PKTS[@]}"; do
-		[[ $pkt == *" proto=50 "* ]] && esp=$((esp + 1))
-		[[ $pkt == *" proto=50 "* || $pkt == *" proto=17 "* ]] || {
-			echo "in clear: $pkt"
-			return 1
-		}
-	done
-	[ "$esp" -gt 0 ] || { echo "no ESP at all (${#PKTS[@]} packets)"; return 1; }
-	echo "${#PKTS[@]} packets, $esp ESP"
+# captured_since MARK FILTER: how many packets the capture holds, taken
+# after MARK, that the pcap FILTER matches.  tcpdump filters and awk
+# counts: a bash loop over every packet of the run takes minutes under TCG.
+captured_since() {
+	tcpdump -tt -n -r "$CAPTURE_DIR/pcap" "$2" 2>/dev/null |
+		awk -v mark="$1" '{ sub(/\./, "", $1) } $1 + 0 > mark + 0 { n++ }
+				  END { print n + 0 }'
 }
+
+# none_captured_since MARK FILTER: not one such packet.
+none_captured_since() {
+	local n
+	n=$(captured_since "$1" "$2")
+	[ "$n" -eq 0 ] || {
+		echo "$n packets match '$2':"
+		tcpdump -tt -n -r "$CAPTURE_DIR/pcap" "$2" 2>/dev/null | head -n 5
+		return 1
+	}
+}
+
+# some_captured_since MARK FILTER: at least one such packet.
+some_captured_since() {
+	[ "$(captured_since "$1" "$2")" -gt 0 ]
+}
+
+IKE='udp port 500 or udp port 4500'
 
 test_begin
 agent_lab_begin ip ping tcpdump swanctl "$CHARON"
@@ -243,16 +266,16 @@ check "Phase 3: routes via the hub" \
 	eval "ip -n '$s1' route replace 10.2.0.0/24 via 10.255.0.1 &&
 	      ip -n '$s2' route replace 10.1.0.0/24 via 10.255.0.1"
 PING_LOG=$CONF/ping.log
-ip netns exec "$lan1" ping -n -q -c 1500 -i 0.005 -W 2 10.2.0.10 >"$PING_LOG" 2>&1 &
+ip netns exec "$lan1" ping -n -q -c 2000 -i 0.005 -W 2 10.2.0.10 >"$PING_LOG" 2>&1 &
 PING_PID=$!
 check "... s1 gets 10.2.0.0/24 via 192.0.2.3" \
 	wait_until 60 entry_is s1 10.2.0.0/24 shortcut 192.0.2.3
 check "... s2 gets 10.1.0.0/24 via 192.0.2.2" \
 	wait_until 10 entry_is s2 10.1.0.0/24 shortcut 192.0.2.2
 wait "$PING_PID"
-check "... not one of 1500 echoes (5 ms apart) lost meanwhile" \
-	grep -q " 1500 received" "$PING_LOG"
-grep -q " 1500 received" "$PING_LOG" || diag "$(cat "$PING_LOG")"
+check "... not one of 2000 echoes (5 ms apart) lost meanwhile" \
+	grep -q " 2000 received" "$PING_LOG"
+grep -q " 2000 received" "$PING_LOG" || diag "$(cat "$PING_LOG")"
 check "... s1 put its shortcut in only once its SA to s2 was up" \
 	logged_before s1 "IPsec to 192.0.2.3 up" "shortcut 10.2.0.0/24 via 192.0.2.3"
 check "... and so did s2" \
@@ -271,9 +294,10 @@ check "... and lan1 still reaches lan2 through the hub" \
 	ping_all lan1 10.2.0.10 5 0.2
 
 # What went over the underlay so far, with charon up everywhere.
-capture_read "$START"
-check "the run so far on the underlay: IKE and ESP only" only_ike_and_esp
-check "... 0 GRE (and so 0 NHRP) in clear" captured_is 0 " proto=47 "
+check "the run so far on the underlay: ESP ..." some_captured_since "$START" esp
+check "... and nothing but IKE and ESP" \
+	none_captured_since "$START" "ip and not esp and not ($IKE)"
+check "... 0 GRE (and so 0 NHRP) in clear" none_captured_since "$START" "ip proto 47"
 
 # ---- charon restarts under dmvpnd
 check "s1's charon stopped (its SAs go with it)" \
@@ -288,13 +312,11 @@ check "... and is registered with the hub" \
 	wait_until 30 entry_is hub 10.255.0.2 dynamic 192.0.2.2
 
 check "all agents alive" eval "agent_alive hub && agent_alive s1 && agent_alive s2"
-sleep 1
 # While s1's charon was away, a peer's IKE to it may have drawn an ICMP
 # port unreachable; that is all that may be added.
-capture_read "$START"
 check "the whole run, charon's restart included: 0 GRE in clear" \
-	captured_is 0 " proto=47 "
+	none_captured_since "$START" "ip proto 47"
 check "... nothing but IKE, ESP and ICMP" \
-	captured_is 0 " proto=([02-9]|1[0-68-9]|[2-46-9][0-9]|5[1-9]|[0-9]{3}) "
+	none_captured_since "$START" "ip and not esp and not ($IKE) and not icmp"
 
 test_end
