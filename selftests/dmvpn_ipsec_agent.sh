@@ -185,7 +185,12 @@ sa_between() {
 # captured_since MARK FILTER: how many packets the capture holds, taken
 # after MARK, that the pcap FILTER matches.  tcpdump filters and awk
 # counts: a bash loop over every packet of the run takes minutes under TCG.
+# A filter tcpdump cannot compile counts -1, never a vacuous 0.
 captured_since() {
+	tcpdump -d -r "$CAPTURE_DIR/pcap" "$2" >/dev/null 2>&1 || {
+		echo -1
+		return
+	}
 	tcpdump -tt -n -r "$CAPTURE_DIR/pcap" "$2" 2>/dev/null |
 		awk -v mark="$1" '{ sub(/\./, "", $1) } $1 + 0 > mark + 0 { n++ }
 				  END { print n + 0 }'
