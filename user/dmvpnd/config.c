@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -52,6 +53,8 @@ struct parser {
 	unsigned int unique_line;
 	unsigned int link_line;
 	unsigned int address_line;		/* the first one */
+	unsigned int ipsec_profile_line;
+	unsigned int ipsec_vici_line;
 
 	unsigned int nhs_cap;
 	unsigned int map_cap;
@@ -771,6 +774,46 @@ static int do_address(struct parser *p, char **w, int nw)
 	return 0;
 }
 
+/*
+ * ipsec profile NAME | ipsec vici PATH.  NAME ends up in charon's
+ * connection names and VICI messages: letters, digits, '-', '_' and '.'
+ * only, so that nothing in it can be mistaken for swanctl syntax.
+ */
+static int do_ipsec(struct parser *p, char **w, int nw)
+{
+	const char *arg = nw > 2 ? w[2] : NULL;
+	size_t i, len;
+
+	if (nw < 2 || (strcmp(w[1], "profile") && strcmp(w[1], "vici")))
+		return expected(p, w[0], "profile NAME or vici PATH",
+				nw < 2 ? NULL : w[1]);
+	if (!strcmp(w[1], "profile")) {
+		len = arg ? strlen(arg) : 0;
+		for (i = 0; i < len; i++)
+			if (!isalnum((unsigned char)arg[i]) &&
+			    !strchr("-_.", arg[i]))
+				break;
+		/* Room for "dmvpn-IFNAME-ADDR" names built from it too. */
+		if (!len || i < len || len > 32)
+			return expected(p, "ipsec profile",
+					"a connection name of 1..32 letters, digits, '-', '_' or '.'",
+					arg);
+		if (no_more(p, w, nw, 3))
+			return -1;
+		strcpy(p->cfg->ipsec_profile, arg);
+		p->cfg->ipsec_line = p->line;
+		return once(p, "ipsec profile", &p->ipsec_profile_line);
+	}
+	if (!arg || arg[0] != '/' || strlen(arg) >= sizeof(p->cfg->vici_path))
+		return expected(p, "ipsec vici",
+				"an absolute path of a unix socket (at most 107 bytes)",
+				arg);
+	if (no_more(p, w, nw, 3))
+		return -1;
+	strcpy(p->cfg->vici_path, arg);
+	return once(p, "ipsec vici", &p->ipsec_vici_line);
+}
+
 static const struct directive {
 	const char *name;
 	int (*parse)(struct parser *p, char **w, int nw);
@@ -791,6 +834,7 @@ static const struct directive {
 	{ "unique",			do_unique },
 	{ "link",			do_link },
 	{ "address",			do_address },
+	{ "ipsec",			do_ipsec },
 };
 
 /* ---- lines ---- */
@@ -920,6 +964,9 @@ static int check_file(struct parser *p)
 			       "address is for a device dmvpnd makes: add a "
 			       "\"link\" line with its options, or give the "
 			       "device its address with ip");
+	if (p->ipsec_vici_line && !p->ipsec_profile_line)
+		return fail_at(p, p->ipsec_vici_line,
+			       "ipsec vici without ipsec profile (expected \"ipsec profile NAME\")");
 
 	role = cfg->role == CFG_ROLE_HUB ? "hub" : "spoke";
 	if (cfg->role == CFG_ROLE_HUB) {
@@ -989,6 +1036,7 @@ int cfg_parse(const char *path, const char *text, const char *ifname,
 	cfg->shortcut = true;
 	cfg->redirect = true;
 	cfg->unique = true;
+	strcpy(cfg->vici_path, CFG_VICI_DEFAULT);
 
 	while (*line) {
 		const char *end = strchr(line, '\n');

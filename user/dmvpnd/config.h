@@ -43,6 +43,12 @@
  *                                       them when it is there
  *   address A.B.C.D/N | X:X::X/N        with "link": an address dmvpnd
  *                                       gives the device; several allowed
+ *   ipsec profile NAME                  protect every tunnel with IPsec:
+ *                                       NAME is a connection in charon's
+ *                                       swanctl.conf, the template of
+ *                                       every peer's SA (see ipsec.c)
+ *   ipsec vici PATH                     charon's VICI socket (default
+ *                                       /var/run/charon.vici)
  */
 #ifndef DMVPND_CONFIG_H
 #define DMVPND_CONFIG_H
@@ -57,6 +63,8 @@
 
 #define CFG_NAME_MAX		64	/* DNS names, group names */
 #define CFG_AUTH_MAX		8
+#define CFG_PATH_MAX		108	/* sun_path */
+#define CFG_VICI_DEFAULT	"/var/run/charon.vici"
 
 enum cfg_role {
 	CFG_ROLE_NONE,
@@ -117,6 +125,9 @@ struct cfg {
 	bool unique;
 	uint32_t registration_timeout;
 	char group[CFG_NAME_MAX];		/* "" = none */
+	char ipsec_profile[CFG_NAME_MAX];	/* "" = no IPsec */
+	unsigned int ipsec_line;		/* where it was given */
+	char vici_path[CFG_PATH_MAX];
 
 	struct cfg_nhs *nhs;		/* sorted by priority, stable */
 	unsigned int nhs_count;

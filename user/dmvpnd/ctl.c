@@ -109,6 +109,7 @@ struct peer_row {
 	bool nat;
 	bool is_static;
 	const char *group;
+	struct dev *dev;		/* for its IPsec state; NULL: none */
 	/* show dmvpn detail */
 	const struct reg *reg;
 	const struct shortcut *shortcut;
@@ -117,7 +118,7 @@ struct peer_row {
 
 static const char *const peer_headers[] = {
 	"TYPE", "PEER NBMA", "PEER TUNNEL", "STATE", "UPTIME", "EXPIRES",
-	"NETWORK", "ATTR",
+	"NETWORK", "ATTR", "IPSEC",
 };
 
 static void peer_detail_json(struct reply *r, const struct peer_row *p)
@@ -197,6 +198,9 @@ static void peer_emit(struct reply *r, struct table *t,
 {
 	char nbma[INET_ADDRSTRLEN], tun[64] = "-", net[64] = "-", up[32];
 	char exp[32], attr[96];
+	char spi_in[12] = "", spi_out[12] = "", ipsec[48];
+	const char *sa = p->dev ? ipsec_peer_state(p->dev, p->nbma, spi_in,
+						   spi_out) : NULL;
 
 	nbma_str(p->nbma, nbma, sizeof(nbma));
 	if (p->tunnel && p->tunnel->family)
@@ -221,6 +225,16 @@ static void peer_emit(struct reply *r, struct table *t,
 		json_string(&r->j, "group", p->group && p->group[0] ?
 			    p->group : NULL);
 		json_string(&r->j, "network", p->network ? net : NULL);
+		if (sa) {
+			json_open_object(&r->j, "ipsec");
+			json_string(&r->j, "state", sa);
+			json_string(&r->j, "spi_in", spi_in[0] ? spi_in : NULL);
+			json_string(&r->j, "spi_out",
+				    spi_out[0] ? spi_out : NULL);
+			json_close_object(&r->j);
+		} else {
+			json_null(&r->j, "ipsec");
+		}
 		if (detail)
 			peer_detail_json(r, p);
 		json_close_object(&r->j);
@@ -228,6 +242,10 @@ static void peer_emit(struct reply *r, struct table *t,
 	}
 	if (detail) {
 		peer_detail_text(r, p, nbma, tun, net);
+		if (sa)
+			sbuf_printf(&r->out, "    IPsec %s%s%s%s%s\n", sa,
+				    spi_in[0] ? ", SPI in " : "", spi_in,
+				    spi_in[0] ? " out " : "", spi_out);
 		return;
 	}
 	duration(up, sizeof(up), p->up_secs);
@@ -240,8 +258,11 @@ static void peer_emit(struct reply *r, struct table *t,
 		 p->group && p->group[0] ? " " : "", p->group ? p->group : "");
 	if (!attr[0])
 		snprintf(attr, sizeof(attr), "-");
+	/* The SA's state, and its SPIs (in/out) while it is up. */
+	snprintf(ipsec, sizeof(ipsec), "%s%s%s%s%s", sa ? sa : "",
+		 spi_in[0] ? " " : "", spi_in, spi_in[0] ? "/" : "", spi_out);
 	table_add_row(t, (const char *const[]){ p->type, nbma, tun, p->state,
-						up, exp, net, attr });
+						up, exp, net, attr, ipsec });
 }
 
 struct show_ctx {
@@ -260,7 +281,7 @@ static void show_reg(struct amap_node *n, void *arg)
 		.has_expires = true, .expires = secs_until(g->expires),
 		.unique = g->unique,
 		.nat = g->nbma.s_addr != g->claimed_nbma.s_addr,
-		.group = g->group, .reg = g,
+		.group = g->group, .reg = g, .dev = g->dev,
 	};
 
 	peer_emit(c->r, c->t, &p, c->detail);
@@ -279,6 +300,7 @@ static void show_shortcut(struct amap_node *n, void *arg)
 		.state = s->negative ? "refused" : "up",
 		.up_secs = secs_since(s->since), .has_expires = true,
 		.expires = secs_until(left), .shortcut = s,
+		.dev = s->negative ? NULL : s->dev,
 	};
 
 	peer_emit(c->r, c->t, &p, c->detail);
@@ -298,6 +320,7 @@ static void show_nhs_peers(struct reply *r, struct table *t, struct dev *dev,
 			.has_expires = n->state == NHS_UP && n->expires,
 			.expires = secs_until(n->expires),
 			.nat = n->nat_nbma.s_addr != 0, .nhs = n,
+			.dev = dev,
 		};
 
 		peer_emit(r, t, &p, detail);
@@ -319,12 +342,44 @@ static void show_static_peers(struct reply *r, struct table *t,
 				  &pfx : NULL,
 			.network = &pfx, .state = "up",
 			.up_secs = secs_since(dev->started), .is_static = true,
+			.dev = dev,
 		};
 
 		memcpy(pfx.addr.bytes, m->proto.addr.bytes,
 		       sizeof(pfx.addr.bytes));
 		peer_emit(r, t, &p, detail);
 	}
+}
+
+/* The device's IPsec: its profile, charon, and what IKE has done. */
+static void show_ipsec_summary(struct reply *r, struct dev *dev)
+{
+	struct ipsec_stats st;
+
+	if (!ipsec_summary(dev, &st)) {
+		if (r->j.out)
+			json_null(&r->j, "ipsec");
+		return;
+	}
+	if (r->j.out) {
+		json_open_object(&r->j, "ipsec");
+		json_string(&r->j, "profile", dev->cfg.ipsec_profile);
+		json_bool(&r->j, "charon", st.connected);
+		json_bool(&r->j, "profile_ok", st.profile_ok);
+		json_u64(&r->j, "initiations", st.initiations);
+		json_u64(&r->j, "failures", st.failures);
+		json_u64(&r->j, "rekeys", st.rekeys);
+		json_close_object(&r->j);
+		return;
+	}
+	sbuf_printf(&r->out, "  IPsec profile %s, charon %s%s: %llu "
+		    "initiations, %llu failed, %llu rekeys\n",
+		    dev->cfg.ipsec_profile,
+		    st.connected ? "connected" : "unreachable",
+		    st.connected && !st.profile_ok ? " (profile unusable)" : "",
+		    (unsigned long long)st.initiations,
+		    (unsigned long long)st.failures,
+		    (unsigned long long)st.rekeys);
 }
 
 static void show_dmvpn_dev(struct reply *r, struct dev *dev, bool detail)
@@ -362,11 +417,13 @@ static void show_dmvpn_dev(struct reply *r, struct dev *dev, bool detail)
 				    (dev->cfg.role == CFG_ROLE_HUB ?
 				     dev->cfg.redirect : dev->cfg.shortcut) ?
 				    "on" : "off");
+		show_ipsec_summary(r, dev);
 		sbuf_printf(&r->out, "  %zu peer%s%s\n", peers,
 			    peers == 1 ? "" : "s", peers && !detail ?
 			    "; ATTR: S static, U unique, N behind NAT, "
 			    "then the NHRP group" : "");
-		table_init(&t, 8, peer_headers, NULL);
+		/* The IPSEC column only where there is IPsec. */
+		table_init(&t, ipsec_enabled(dev) ? 9 : 8, peer_headers, NULL);
 	}
 	show_nhs_peers(r, &t, dev, detail);
 	show_static_peers(r, &t, dev, detail);
@@ -374,6 +431,7 @@ static void show_dmvpn_dev(struct reply *r, struct dev *dev, bool detail)
 	amap_each(&dev->shortcuts, show_shortcut, &c);
 	if (r->j.out) {
 		json_close_array(&r->j);
+		show_ipsec_summary(r, dev);
 		json_close_object(&r->j);
 		return;
 	}

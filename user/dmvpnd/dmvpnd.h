@@ -27,6 +27,8 @@
 #define DMVPND_RESOLVE_RETRIES	3
 #define DMVPND_RESOLVE_TIMEOUT	1000	/* ms before a resolution is resent */
 #define DMVPND_NEGATIVE_HOLD	10	/* s a NAK keeps a destination away */
+#define DMVPND_IKE_TIMEOUT	20000	/* ms charon may take to bring an SA up */
+#define DMVPND_IKE_RETRY	3000	/* ms between resolutions meanwhile */
 #define DMVPND_PENDING_MAX	128	/* resolutions in flight per device */
 #define DMVPND_REG_BACKOFF_MAX	60	/* s between retries to a dead NHS */
 /*
@@ -48,6 +50,7 @@ enum nhs_state {
 
 struct dev;
 struct lookup;
+struct ipsec;
 
 /* A spoke's view of one of its hubs. */
 struct nhs {
@@ -111,6 +114,7 @@ struct pending {
 	struct dev *dev;
 	uint32_t request_id;
 	unsigned int tries;
+	uint64_t ike_until;	/* ms: asking on while IKE may take */
 	struct timer timer;
 };
 
@@ -155,6 +159,7 @@ struct dev {
 	struct ratelimit log_rl;	/* log lines about strangers */
 	struct ratelimit indication_rl;	/* traffic indications acted on */
 	uint32_t resync_gen;		/* of the last resync */
+	struct ipsec *ipsec;		/* NULL without "ipsec profile" */
 };
 
 /*
@@ -305,6 +310,8 @@ void nhc_rx_reply(struct dev *dev, struct in_addr from,
 		  const struct nhrp_msg *m);
 void nhc_nbma_changed(struct dev *dev);
 struct nhs *nhc_active(struct dev *dev, uint8_t family);
+void nhc_ipsec_up(struct dev *dev, struct in_addr nbma);
+bool nhc_uses_nbma(struct dev *dev, struct in_addr nbma);
 const char *nhs_state_name(enum nhs_state s);
 
 /* ---- nhs.c: hub ---- */
@@ -340,6 +347,39 @@ void resolve_adopt(struct dev *dev, const struct dmvpn_entry *e);
 int resolve_purge(struct dev *dev, const struct dmvpn_prefix *p);
 size_t resolve_flush(struct dev *dev);
 int resolve_resync(struct dev *dev);
+/* The SA to @nbma went away: its shortcuts go, traffic takes the hub. */
+void resolve_ipsec_down(struct dev *dev, struct in_addr nbma);
+
+/* ---- ipsec.c: SAs per peer through charon's VICI ---- */
+int ipsec_start(struct dev *dev);
+void ipsec_stop(struct dev *dev);
+bool ipsec_enabled(const struct dev *dev);
+/* True when packets to @nbma may go: no IPsec, or its SA is installed.
+ * Otherwise starts bringing the SA up (nhc_ipsec_up() says when). */
+bool ipsec_ready(struct dev *dev, struct in_addr nbma);
+/* The same without starting anything. */
+bool ipsec_is_up(struct dev *dev, struct in_addr nbma);
+/* Keep the NHRP packet @raw from @from and take it again (nhrp_rx) once
+ * the SA to @nbma is up; @initiate: bring it up ourselves now, else only
+ * if the peer has not within a few seconds.  The latest packet of each
+ * kind is kept: a reply (@initiate false) and a request (@initiate true). */
+int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
+	       const uint8_t *raw, size_t len, bool initiate);
+/* "up", "connecting" or "down" for the SA to @nbma, with its SPIs (hex,
+ * "" unless up) in @spi_in/@spi_out (12 bytes each); NULL without IPsec. */
+const char *ipsec_peer_state(struct dev *dev, struct in_addr nbma,
+			     char *spi_in, char *spi_out);
+struct ipsec_stats {
+	bool connected;			/* to charon */
+	bool profile_ok;
+	uint64_t initiations;		/* initiate requests sent */
+	uint64_t failures;		/* ... that failed */
+	uint64_t rekeys;		/* CHILD_SAs rekeyed */
+};
+/* false without IPsec */
+bool ipsec_summary(struct dev *dev, struct ipsec_stats *st);
+/* Nothing needs @nbma any more: its SA goes. */
+void ipsec_release(struct dev *dev, struct in_addr nbma);
 
 /* ---- ctl.c: the control socket ---- */
 #define DMVPND_CTL_SOCKET	"@dmvpnd"

@@ -224,6 +224,8 @@ static int dev_start(struct dev *dev)
 {
 	dev->started = loop_now();
 	install_maps(dev);
+	if (ipsec_start(dev))
+		return -1;
 	/* A hub may register with a hub above it (hierarchical NHRP). */
 	if (dev->cfg.role == CFG_ROLE_HUB)
 		return nhs_start(dev) || (dev->cfg.nhs_count && nhc_start(dev));
@@ -245,6 +247,7 @@ static void dev_stop(struct dev *dev, bool purge)
 		nhc_stop(dev, purge);
 		resolve_stop(dev);
 	}
+	ipsec_stop(dev);
 	packet_close(dev);
 }
 
@@ -416,6 +419,7 @@ static bool map_configured(const struct cfg *cfg, const struct cfg_map *m)
 static void dev_apply(struct dev *dev, struct cfg *fresh)
 {
 	struct cfg old = dev->cfg;
+	bool ipsec_changed;
 
 	/* Changed link options apply; a device gone is made again. */
 	dev_make(dev->name, fresh);
@@ -436,9 +440,15 @@ static void dev_apply(struct dev *dev, struct cfg *fresh)
 		}
 	}
 	nhc_stop(dev, false);
+	ipsec_changed = strcmp(old.ipsec_profile, fresh->ipsec_profile) ||
+			strcmp(old.vici_path, fresh->vici_path);
+	if (ipsec_changed)
+		ipsec_stop(dev);
 	dev->cfg = *fresh;
 	set_proto_addresses(dev);
 	install_maps(dev);
+	if (ipsec_changed && ipsec_start(dev))
+		log_err("%s: ipsec: out of memory", dev->name);
 	if (dev->cfg.nhs_count)
 		nhc_start(dev);
 	cfg_free(&old);

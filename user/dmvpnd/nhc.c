@@ -270,6 +270,10 @@ static void send_registration(struct nhs *n)
 	struct in_addr src = our_nbma(dev, n->nbma);
 	struct nhrp_msg m;
 
+	/* NHRP rides the GRE that the SA protects: nothing before it is
+	 * up (nhc_ipsec_up() sends as soon as it is). */
+	if (!ipsec_ready(dev, n->nbma))
+		return;
 	msg_start(dev, &m, NHRP_REGISTRATION_REQUEST, src,
 		  n->proto.family ? &n->proto : dev_proto(dev, AF_INET));
 	m.flags = (unique ? NHRP_FLAG_REG_U : 0) | NHRP_FLAG_NAT;
@@ -538,4 +542,26 @@ struct nhs *nhc_active(struct dev *dev, uint8_t family)
 			fallback = n;
 	}
 	return fallback;
+}
+
+/* The SA to @nbma is installed: register with the NHSs there now. */
+void nhc_ipsec_up(struct dev *dev, struct in_addr nbma)
+{
+	for (unsigned int i = 0; dev->nhs && i < dev->cfg.nhs_count; i++) {
+		struct nhs *n = &dev->nhs[i];
+
+		if (n->nbma.s_addr != nbma.s_addr || n->state == NHS_UP ||
+		    n->state == NHS_RESOLVING)
+			continue;
+		send_registration(n);
+		timer_arm(&n->timer, retry_delay(n));
+	}
+}
+
+bool nhc_uses_nbma(struct dev *dev, struct in_addr nbma)
+{
+	for (unsigned int i = 0; dev->nhs && i < dev->cfg.nhs_count; i++)
+		if (dev->nhs[i].nbma.s_addr == nbma.s_addr)
+			return true;
+	return false;
 }

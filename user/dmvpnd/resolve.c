@@ -53,6 +53,28 @@ static void shortcut_free(struct shortcut *s)
 	free(s);
 }
 
+static void release_if_unused(struct dev *dev, struct in_addr nbma);
+
+/* A shortcut gone from the kernel (expired, or its expiry event lost):
+ * its peer's SA goes with the last. */
+static void shortcut_forget(struct shortcut *s)
+{
+	struct dev *dev = s->dev;
+	struct in_addr nbma = s->nbma;
+	bool negative = s->negative;
+
+	shortcut_free(s);
+	if (!negative)
+		release_if_unused(dev, nbma);
+}
+
+/* A shortcut taken out (purge, flush): the same, the kernel's entry too. */
+static void shortcut_drop(struct shortcut *s)
+{
+	kernel_entry_del(s->dev, &s->node.key);
+	shortcut_forget(s);
+}
+
 static void send_request(struct pending *p)
 {
 	struct dev *dev = p->dev;
@@ -98,6 +120,33 @@ static void pending_timer(struct timer *t)
 		send_request(p);
 		timer_arm(&p->timer, DMVPND_RESOLVE_TIMEOUT << p->tries);
 		return;
+	}
+	/*
+	 * With IPsec a responder answers only once its SA to us is up (see
+	 * answer_path_ready()), and we take its answer only once ours is:
+	 * an IKE exchange can outlast our retries (a hub and two spokes
+	 * negotiating at once on a slow CPU took 15 s).  Giving up then
+	 * would drop the answer when it comes and keep the destination on
+	 * the hub until traffic asks again after the NAK.  And the first
+	 * answer sent over a new SA can be lost: the side that reports its
+	 * SA first may send before the other has installed its inbound half.
+	 * So keep asking, every few seconds, for as long as charon may take;
+	 * the responder holds the latest request and answers it at once
+	 * when its SA is up.
+	 */
+	if (ipsec_enabled(p->dev)) {
+		uint64_t now = loop_now();
+
+		if (!p->ike_until)
+			p->ike_until = now + DMVPND_IKE_TIMEOUT;
+		if (now < p->ike_until) {
+			uint64_t left = p->ike_until - now;
+
+			send_request(p);
+			timer_arm(&p->timer, left < DMVPND_IKE_RETRY ?
+					     left : DMVPND_IKE_RETRY);
+			return;
+		}
 	}
 	/* Nobody answers: stop asking for a while; the packets keep going
 	 * through the NHS meanwhile. */
@@ -208,7 +257,7 @@ static void shortcut_timer(struct timer *t)
 		       DMVPN_ENTRY_SHORTCUT;
 
 	if (kernel_entry_get(s->dev, &s->node.key, &e) || e.type != type) {
-		shortcut_free(s);
+		shortcut_forget(s);
 		return;
 	}
 	arm_expiry_check(s, e.holdtime ? e.holdtime : s->holdtime);
@@ -432,6 +481,17 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 	}
 	if (plen < (target.family == AF_INET6 ? 16U : 8U))
 		plen = dmvpn_family_bits(target.family);
+	/*
+	 * A shortcut enters the kernel only once the SA to its peer is
+	 * installed; until then traffic keeps riding the hub.  The
+	 * responder initiated it before answering, so it is normally up
+	 * already or about to be reported: keep the reply until it is.
+	 */
+	if (c->code == NHRP_CODE_SUCCESS && ipsec_enabled(dev) &&
+	    !ipsec_is_up(dev, reply_nbma(m, c, from))) {
+		ipsec_hold(dev, reply_nbma(m, c, from), from, raw, len, false);
+		return;
+	}
 	pending_free(p);
 	if (c->code != NHRP_CODE_SUCCESS) {
 		uint16_t hold = c->holding_time && c->holding_time <
@@ -752,6 +812,29 @@ static bool upper_nhs(struct dev *dev, uint8_t family, struct in_addr avoid,
 	return true;
 }
 
+/*
+ * A spoke answers a vouched request straight to the requester (see
+ * answer()); with IPsec that needs the SA to it first, which we bring up
+ * now and answer once it is installed.  Only a request our NHS vouched
+ * for makes us initiate: a stranger is answered through where it came
+ * from, which has an SA already or gets nothing with require-ipsec.
+ */
+static bool answer_path_ready(struct dev *dev, struct in_addr from,
+			      const struct nhrp_msg *m, bool trusted,
+			      const uint8_t *raw, size_t len)
+{
+	struct in_addr via;
+
+	if (!ipsec_enabled(dev) || dev->cfg.role != CFG_ROLE_SPOKE ||
+	    !trusted || behind_nat(m, &m->src_proto, &m->src_nbma))
+		return true;
+	via = requester_nbma(m, from);
+	if (via.s_addr == from.s_addr || ipsec_is_up(dev, via))
+		return true;
+	ipsec_hold(dev, via, from, raw, len, true);
+	return false;
+}
+
 void resolve_rx_request(struct dev *dev, struct in_addr from,
 			struct nhrp_msg *m, const uint8_t *raw, size_t len)
 {
@@ -768,6 +851,8 @@ void resolve_rx_request(struct dev *dev, struct in_addr from,
 	trusted = vouched(dev, from, m);
 	if (!trusted)
 		dev->stats.rx_not_vouched++;
+	if (!answer_path_ready(dev, from, m, trusted, raw, len))
+		return;
 	if (!m->cies.count) {
 		m->cies.count = 1;
 		memset(&m->cies.cie[0], 0, sizeof(m->cies.cie[0]));
@@ -888,8 +973,7 @@ static void purge_by_nbma(struct amap_node *n, void *arg)
 
 	if (s->negative || s->nbma.s_addr != pc->nbma.s_addr)
 		return;
-	kernel_entry_del(s->dev, &s->node.key);
-	shortcut_free(s);
+	shortcut_drop(s);
 	pc->removed++;
 }
 
@@ -922,8 +1006,7 @@ void resolve_rx_purge(struct dev *dev, struct in_addr from,
 			amap_key(&p, &p, c->prefix_len);
 		s = find_shortcut(dev, &p);
 		if (s && (nhs || s->nbma.s_addr == from.s_addr)) {
-			kernel_entry_del(dev, &s->node.key);
-			shortcut_free(s);
+			shortcut_drop(s);
 			pc.removed++;
 			vouched = true;
 		}
@@ -949,6 +1032,33 @@ void resolve_rx_purge(struct dev *dev, struct in_addr from,
 	packet_send(dev, from, m);
 }
 
+struct nbma_use {
+	struct in_addr nbma;
+	bool used;
+};
+
+static void find_nbma_use(struct amap_node *n, void *arg)
+{
+	struct shortcut *s = amap_entry(n, struct shortcut, node);
+	struct nbma_use *u = arg;
+
+	if (!s->negative && s->nbma.s_addr == u->nbma.s_addr)
+		u->used = true;
+}
+
+/* The last shortcut to a peer went: so does its SA, unless an NHS is
+ * there too. */
+static void release_if_unused(struct dev *dev, struct in_addr nbma)
+{
+	struct nbma_use u = { .nbma = nbma };
+
+	if (!ipsec_enabled(dev) || nhc_uses_nbma(dev, nbma))
+		return;
+	amap_each(&dev->shortcuts, find_nbma_use, &u);
+	if (!u.used)
+		ipsec_release(dev, nbma);
+}
+
 void resolve_expired(struct dev *dev, const struct dmvpn_entry *e)
 {
 	struct shortcut *s = find_shortcut(dev, &e->prefix);
@@ -959,7 +1069,42 @@ void resolve_expired(struct dev *dev, const struct dmvpn_entry *e)
 	if (!s->negative)
 		log_info("%s: shortcut %s expired", dev->name,
 			 addr_str(&e->prefix, a, sizeof(a)));
+	shortcut_forget(s);
+}
+
+struct ipsec_down {
+	struct dev *dev;
+	struct in_addr nbma;
+};
+
+static void drop_via(struct amap_node *n, void *arg)
+{
+	struct shortcut *s = amap_entry(n, struct shortcut, node);
+	struct ipsec_down *d = arg;
+	char a[INET6_ADDRSTRLEN];
+
+	if (s->negative || s->nbma.s_addr != d->nbma.s_addr)
+		return;
+	log_info("%s: shortcut %s withdrawn: its SA is down", d->dev->name,
+		 addr_str(&s->node.key, a, sizeof(a)));
+	kernel_entry_del(d->dev, &s->node.key);
 	shortcut_free(s);
+}
+
+void resolve_ipsec_down(struct dev *dev, struct in_addr nbma)
+{
+	struct ipsec_down d = { .dev = dev, .nbma = nbma };
+
+	amap_each(&dev->shortcuts, drop_via, &d);
+	/*
+	 * Nothing of ours leads there any more, unless it is an NHS: let the
+	 * SA go rather than initiate again.  The peer may have terminated it
+	 * because its own last shortcut to us expired first; bringing it back
+	 * would keep an SA nobody uses up for good.  Traffic that still wants
+	 * the peer takes the hub, which redirects it, and a new resolution
+	 * brings the SA up again.
+	 */
+	release_if_unused(dev, nbma);
 }
 
 /* A restarted spoke takes over the shortcuts the kernel still holds. */
@@ -1013,7 +1158,7 @@ static void drop_unseen(struct amap_node *n, void *arg)
 		log_info("%s: shortcut %s expired (the kernel's word of it "
 			 "was lost)", s->dev->name,
 			 addr_str(&s->node.key, a, sizeof(a)));
-	shortcut_free(s);
+	shortcut_forget(s);
 }
 
 /* After lost kernel events: forget what the kernel no longer holds. */
@@ -1062,8 +1207,7 @@ int resolve_purge(struct dev *dev, const struct dmvpn_prefix *p)
 
 	if (!s)
 		return -1;
-	kernel_entry_del(dev, &s->node.key);
-	shortcut_free(s);
+	shortcut_drop(s);
 	return 0;
 }
 
@@ -1071,8 +1215,7 @@ static void flush_one(struct amap_node *n, void *arg)
 {
 	struct shortcut *s = amap_entry(n, struct shortcut, node);
 
-	kernel_entry_del(s->dev, &s->node.key);
-	shortcut_free(s);
+	shortcut_drop(s);
 	(*(size_t *)arg)++;
 }
 

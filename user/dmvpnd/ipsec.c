@@ -1,0 +1,1132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IPsec for every tunnel: dmvpnd drives stock strongSwan (charon) over its
+ * VICI socket, with the codec in user/vici/.
+ *
+ * The operator's swanctl.conf holds one connection, the profile: a
+ * transport-mode CHILD_SA for GRE with remote_addrs = %any.  charon
+ * answers any peer's IKE with it, so a hub needs nothing more.  To
+ * initiate, charon needs a remote address, and stock charon ignores the
+ * my-host/other-host keys FRR's patched one takes; so for each peer we
+ * initiate to, we load a copy of the profile for that one address
+ * ("dmvpn-IFNAME-A.B.C.D", load-conn) and initiate it.  list-conns shows
+ * what the copy can take over: IKE version, lifetimes, DPD, the auth
+ * classes and identities of the first round, the child's name and
+ * lifetime.  It does not show proposals: copies propose charon's defaults.
+ *
+ * The point of doing this in the agent is ordering: a spoke registers
+ * with an NHS only once its SA to it is installed (nhc.c asks
+ * ipsec_ready()), a shortcut enters the kernel only once the SA to its
+ * peer is (resolve.c holds the reply, and a responder holds its answer,
+ * until then), and a shortcut whose SA goes away is taken out, so traffic
+ * falls back to the hub.  With require-ipsec on the device nothing leaves
+ * in clear meanwhile.
+ *
+ * The VICI connection never blocks the loop: a non-blocking socket, one
+ * request in flight (charon answers a connection's requests in order),
+ * whole frames gathered in a bounded buffer, and a reconnect with backoff
+ * when charon is absent or restarts.  Its events (child-updown,
+ * ike-updown, child-rekey) say which SAs are installed; list-sas after a
+ * (re)connect says the same about SAs that came up before.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dmvpnd.h"
+#include "vici.h"
+#include "vici_charon.h"
+
+#define IPSEC_FRAME_MAX		(64 * 1024)	/* largest frame we take */
+#define IPSEC_BACKOFF_MIN	500		/* ms before reconnecting */
+#define IPSEC_BACKOFF_MAX	4000
+#define IPSEC_RETRY_MIN		1000		/* ms before initiating again */
+#define IPSEC_RETRY_MAX		8000		/* as often as IOS asks again */
+#define IPSEC_INITIATE_TIMEOUT	DMVPND_IKE_TIMEOUT	/* ms charon may take */
+#define IPSEC_HOLD_WAIT		3000		/* ms a held reply waits for
+						 * the peer to initiate */
+
+enum vici_req {
+	REQ_NONE,
+	REQ_REGISTER,		/* one per event, see events[] */
+	REQ_LIST_CONNS,
+	REQ_LIST_SAS,
+	REQ_LOAD_CONN,
+	REQ_INITIATE,
+	REQ_TERMINATE,
+	REQ_UNLOAD_CONN,
+};
+
+static const char *const events[] = {
+	"child-updown", "ike-updown", "child-rekey", "list-conn", "list-sa",
+	"control-log",
+};
+
+struct ipsec {
+	struct dev *dev;
+	struct loop_fd lfd;		/* fd -1 while not connected */
+	bool connected;
+	uint32_t backoff;		/* ms, for the next reconnect */
+	struct timer reconnect;
+	bool template_ok;
+	char template_error[160];	/* the last reason logged */
+	bool told_down;			/* "cannot reach charon" logged */
+	struct vici_profile tmpl;
+
+	/* The request in flight. */
+	enum vici_req req;
+	struct ipsec_peer *req_peer;
+	char last_log[256];		/* charon's best word on it */
+	int last_log_score;
+
+	/* Work queued while a request is in flight. */
+	unsigned int next_event;	/* registrations still to send */
+	bool want_list_conns;
+	bool want_list_sas;
+	struct ipsec_peer *work;	/* peers with requests to send */
+
+	uint8_t *rbuf;
+	size_t rlen;
+	uint8_t *wbuf;
+	size_t wlen, woff;
+
+	struct amap peers;
+	struct ipsec_stats stats;
+};
+
+#define PEER_CHILDREN_MAX	4
+
+struct ipsec_peer {
+	struct amap_node node;		/* key: the NBMA address, /32 */
+	struct ipsec *ip;
+	struct in_addr nbma;
+	bool wanted;			/* we initiate and keep it up */
+	bool loaded;			/* our copy is in charon */
+	bool need_load, need_initiate, need_terminate, need_unload;
+	/* IKE_SAs still to terminate (ours and any the peer initiated) */
+	uint32_t term_ids[PEER_CHILDREN_MAX];
+	unsigned int nterm;
+	bool on_work;
+	/* Kept while the NHRP modules hear of it going down: what they do
+	 * (ipsec_release()) must not free it under its caller. */
+	bool pinned;
+	struct ipsec_peer *work_next;
+	bool initiating;
+	uint32_t retry;			/* ms */
+	struct timer timer;
+	/* Installed CHILD_SAs to this peer (two after a simultaneous
+	 * initiation), by unique id, with their IKE_SA's. */
+	uint32_t child_id[PEER_CHILDREN_MAX];
+	uint32_t ike_id[PEER_CHILDREN_MAX];
+	unsigned int children;
+	char spi_in[12], spi_out[12];
+	uint64_t since;
+	/* NHRP packets to take again once the SA is up: the latest reply
+	 * we got from the peer and the latest request it wants answered.
+	 * Both arrive while the SA forms (each spoke resolves the other),
+	 * and one must not push the other out. */
+	struct held_pkt {
+		uint8_t *raw;
+		size_t len;
+		struct in_addr from;
+	} held[2];
+};
+
+enum { HELD_REPLY, HELD_REQUEST };
+
+static bool peer_holds(const struct ipsec_peer *p)
+{
+	return p->held[HELD_REPLY].raw || p->held[HELD_REQUEST].raw;
+}
+
+static void held_drop(struct ipsec_peer *p)
+{
+	for (unsigned int i = 0; i < 2; i++) {
+		free(p->held[i].raw);
+		p->held[i].raw = NULL;
+	}
+}
+
+static void ipsec_disconnect(struct ipsec *ip);
+static void kick(struct ipsec *ip);
+
+static const char *peer_str(const struct ipsec_peer *p, char *buf,
+			    size_t len)
+{
+	return nbma_str(p->nbma, buf, len);
+}
+
+static void conn_name(const struct ipsec_peer *p, char *out, size_t size)
+{
+	char a[INET_ADDRSTRLEN];
+
+	snprintf(out, size, "dmvpn-%s-%s", p->ip->dev->name,
+		 peer_str(p, a, sizeof(a)));
+}
+
+static struct ipsec_peer *peer_find(struct ipsec *ip, struct in_addr nbma)
+{
+	struct dmvpn_prefix k = { .family = AF_INET, .len = 32 };
+	struct amap_node *n;
+
+	memcpy(k.addr.bytes, &nbma, 4);
+	n = amap_find(&ip->peers, &k);
+	return n ? amap_entry(n, struct ipsec_peer, node) : NULL;
+}
+
+static void peer_timer(struct timer *t);
+
+static struct ipsec_peer *peer_get(struct ipsec *ip, struct in_addr nbma)
+{
+	struct ipsec_peer *p = peer_find(ip, nbma);
+
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->ip = ip;
+	p->nbma = nbma;
+	p->node.key.family = AF_INET;
+	p->node.key.len = 32;
+	memcpy(p->node.key.addr.bytes, &nbma, 4);
+	timer_init(&p->timer, peer_timer);
+	if (amap_insert(&ip->peers, &p->node)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void work_add(struct ipsec_peer *p)
+{
+	if (p->on_work)
+		return;
+	p->on_work = true;
+	p->work_next = p->ip->work;
+	p->ip->work = p;
+}
+
+static void peer_free(struct ipsec_peer *p)
+{
+	struct ipsec *ip = p->ip;
+	struct ipsec_peer **pp;
+
+	for (pp = &ip->work; *pp; pp = &(*pp)->work_next)
+		if (*pp == p) {
+			*pp = p->work_next;
+			break;
+		}
+	if (ip->req_peer == p)
+		ip->req_peer = NULL;
+	timer_cancel(&p->timer);
+	amap_remove(&ip->peers, &p->node);
+	held_drop(p);
+	free(p);
+}
+
+/* A peer nothing needs and charon holds nothing of goes away. */
+static void peer_maybe_free(struct ipsec_peer *p)
+{
+	if (!p->wanted && !p->loaded && !p->children && !peer_holds(p) &&
+	    !p->on_work && !p->nterm && !p->pinned && p->ip->req_peer != p)
+		peer_free(p);
+}
+
+static bool peer_up(const struct ipsec_peer *p)
+{
+	return p->children > 0;
+}
+
+/* ---- sending ---- */
+
+static void send_frame(struct ipsec *ip, struct vici_builder *b,
+		       enum vici_req req, struct ipsec_peer *peer)
+{
+	long n = vici_finish(b);
+
+	if (n < 0) {
+		log_err("%s: ipsec: cannot build a VICI request: %s",
+			ip->dev->name, b->error);
+		return;
+	}
+	ip->wlen = (size_t)n;
+	ip->woff = 0;
+	ip->req = req;
+	ip->req_peer = peer;
+	ip->last_log[0] = '\0';
+	ip->last_log_score = 0;
+	loop_watch_fd(&ip->lfd, EPOLLIN | EPOLLOUT);
+}
+
+static void build_load_conn(struct ipsec *ip, struct ipsec_peer *p,
+			    struct vici_builder *b)
+{
+	const struct vici_profile *t = &ip->tmpl;
+	char name[80], a[INET_ADDRSTRLEN];
+	struct in_addr local = our_nbma(ip->dev, p->nbma);
+
+	conn_name(p, name, sizeof(name));
+	vici_begin(b, ip->wbuf, IPSEC_FRAME_MAX, VICI_CMD_REQUEST, "load-conn");
+	vici_section(b, name);
+	vici_kv_str(b, "version", t->version);
+	if (local.s_addr) {
+		vici_list(b, "local_addrs");
+		vici_item_str(b, nbma_str(local, a, sizeof(a)));
+		vici_end_list(b);
+	}
+	vici_list(b, "remote_addrs");
+	vici_item_str(b, peer_str(p, a, sizeof(a)));
+	vici_end_list(b);
+	if (t->rekey_time[0])
+		vici_kv_str(b, "rekey_time", t->rekey_time);
+	if (t->reauth_time[0])
+		vici_kv_str(b, "reauth_time", t->reauth_time);
+	if (t->dpd_delay[0])
+		vici_kv_str(b, "dpd_delay", t->dpd_delay);
+	if (t->dpd_timeout[0])
+		vici_kv_str(b, "dpd_timeout", t->dpd_timeout);
+	vici_section(b, "local");
+	vici_kv_str(b, "auth", t->local_auth);
+	if (t->local_id[0])
+		vici_kv_str(b, "id", t->local_id);
+	vici_end_section(b);
+	vici_section(b, "remote");
+	vici_kv_str(b, "auth", t->remote_auth);
+	if (t->remote_id[0])
+		vici_kv_str(b, "id", t->remote_id);
+	vici_end_section(b);
+	vici_section(b, "children");
+	vici_section(b, t->child);
+	vici_kv_str(b, "mode", "transport");
+	vici_list(b, "local_ts");
+	vici_item_str(b, "dynamic[gre]");
+	vici_end_list(b);
+	vici_list(b, "remote_ts");
+	vici_item_str(b, "dynamic[gre]");
+	vici_end_list(b);
+	if (t->child_rekey_time[0])
+		vici_kv_str(b, "rekey_time", t->child_rekey_time);
+	/* We decide when it comes up and when it goes. */
+	vici_kv_str(b, "start_action", "none");
+	vici_kv_str(b, "close_action", "none");
+	vici_kv_str(b, "dpd_action", "clear");
+	vici_end_section(b);
+	vici_end_section(b);
+	vici_end_section(b);
+}
+
+/* Send the next queued request, if none is in flight. */
+static void kick(struct ipsec *ip)
+{
+	struct vici_builder b;
+	struct ipsec_peer *p;
+	char name[80], timeout[16];
+
+	if (!ip->connected || ip->req != REQ_NONE)
+		return;
+	if (ip->next_event < sizeof(events) / sizeof(events[0])) {
+		vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX, VICI_EVENT_REGISTER,
+			   events[ip->next_event]);
+		send_frame(ip, &b, REQ_REGISTER, NULL);
+		return;
+	}
+	if (ip->want_list_conns) {
+		ip->want_list_conns = false;
+		memset(&ip->tmpl, 0, sizeof(ip->tmpl));
+		vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX, VICI_CMD_REQUEST,
+			   "list-conns");
+		vici_kv_str(&b, "ike", ip->dev->cfg.ipsec_profile);
+		send_frame(ip, &b, REQ_LIST_CONNS, NULL);
+		return;
+	}
+	if (ip->want_list_sas) {
+		ip->want_list_sas = false;
+		vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX, VICI_CMD_REQUEST,
+			   "list-sas");
+		vici_kv_str(&b, "noblock", "yes");
+		send_frame(ip, &b, REQ_LIST_SAS, NULL);
+		return;
+	}
+	while ((p = ip->work)) {
+		conn_name(p, name, sizeof(name));
+		if (p->nterm || p->need_terminate) {
+			vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX,
+				   VICI_CMD_REQUEST, "terminate");
+			if (p->nterm) {
+				snprintf(timeout, sizeof(timeout), "%u",
+					 p->term_ids[--p->nterm]);
+				vici_kv_str(&b, "ike-id", timeout);
+			} else {
+				/* Ours, in case it is not up yet. */
+				p->need_terminate = false;
+				vici_kv_str(&b, "ike", name);
+			}
+			vici_kv_str(&b, "timeout", "-1");
+			send_frame(ip, &b, REQ_TERMINATE, p);
+			return;
+		}
+		if (p->need_unload) {
+			p->need_unload = false;
+			vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX,
+				   VICI_CMD_REQUEST, "unload-conn");
+			vici_kv_str(&b, "name", name);
+			send_frame(ip, &b, REQ_UNLOAD_CONN, p);
+			return;
+		}
+		if (peer_up(p))
+			p->need_load = p->need_initiate = false;
+		if (p->need_load && ip->template_ok) {
+			p->need_load = false;
+			build_load_conn(ip, p, &b);
+			send_frame(ip, &b, REQ_LOAD_CONN, p);
+			return;
+		}
+		if (p->need_initiate && !p->need_load && ip->template_ok) {
+			p->need_initiate = false;
+			p->initiating = true;
+			ip->stats.initiations++;
+			vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX,
+				   VICI_CMD_REQUEST, "initiate");
+			vici_kv_str(&b, "child", ip->tmpl.child);
+			vici_kv_str(&b, "ike", name);
+			snprintf(timeout, sizeof(timeout), "%d",
+				 IPSEC_INITIATE_TIMEOUT);
+			vici_kv_str(&b, "timeout", timeout);
+			send_frame(ip, &b, REQ_INITIATE, p);
+			return;
+		}
+		/* Nothing (more) to send for it now. */
+		ip->work = p->work_next;
+		p->on_work = false;
+		p->work_next = NULL;
+		if (p->need_load || p->need_initiate)
+			continue;	/* waits for the template */
+		peer_maybe_free(p);
+	}
+}
+
+/* Bring the SA to @p up: our copy of the profile, then initiate. */
+static void peer_start(struct ipsec_peer *p)
+{
+	if (peer_up(p) || p->initiating)
+		return;
+	p->need_load = !p->loaded;
+	p->need_initiate = true;
+	work_add(p);
+	kick(p->ip);
+}
+
+static void peer_retry_later(struct ipsec_peer *p)
+{
+	p->retry = p->retry ? p->retry * 2 : IPSEC_RETRY_MIN;
+	if (p->retry > IPSEC_RETRY_MAX)
+		p->retry = IPSEC_RETRY_MAX;
+	timer_arm(&p->timer, p->retry);
+}
+
+static void peer_timer(struct timer *t)
+{
+	struct ipsec_peer *p = amap_entry(t, struct ipsec_peer, timer);
+
+	if (peer_up(p))
+		return;
+	/* A held reply waited long enough for the other side to initiate:
+	 * do it ourselves. */
+	if (peer_holds(p))
+		p->wanted = true;
+	if (p->wanted)
+		peer_start(p);
+}
+
+/* ---- what charon says ---- */
+
+/* @p may be gone when this returns. */
+static void run_held(struct ipsec_peer *p)
+{
+	struct dev *dev = p->ip->dev;
+	struct held_pkt h[2];
+
+	memcpy(h, p->held, sizeof(h));
+	memset(p->held, 0, sizeof(p->held));
+	for (unsigned int i = 0; i < 2; i++) {
+		if (h[i].raw)
+			nhrp_rx(dev, h[i].from, h[i].raw, h[i].len);
+		free(h[i].raw);
+	}
+}
+
+static void peer_now_up(struct ipsec_peer *p)
+{
+	struct ipsec *ip = p->ip;
+	char a[INET_ADDRSTRLEN];
+	struct in_addr nbma = p->nbma;
+
+	log_info("%s: IPsec to %s up (SPI in %s, out %s)", ip->dev->name,
+		 peer_str(p, a, sizeof(a)), p->spi_in, p->spi_out);
+	p->since = loop_now();
+	p->retry = 0;
+	timer_cancel(&p->timer);
+	if (peer_holds(p))
+		run_held(p);
+	/* @p may not survive what the NHRP modules do now: look it up by
+	 * address where needed. */
+	nhc_ipsec_up(ip->dev, nbma);
+}
+
+static void peer_now_down(struct ipsec_peer *p)
+{
+	struct ipsec *ip = p->ip;
+	char a[INET_ADDRSTRLEN];
+
+	log_info("%s: IPsec to %s down", ip->dev->name,
+		 peer_str(p, a, sizeof(a)));
+	p->pinned = true;
+	resolve_ipsec_down(ip->dev, p->nbma);
+	p->pinned = false;
+	if (p->wanted && ip->connected) {
+		p->retry = 0;
+		peer_retry_later(p);
+	}
+}
+
+static void child_add(struct ipsec_peer *p, uint32_t child, uint32_t ike)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->children; i++)
+		if (p->child_id[i] == child)
+			return;
+	if (p->children == PEER_CHILDREN_MAX)
+		return;
+	p->child_id[p->children] = child;
+	p->ike_id[p->children++] = ike;
+	if (p->children == 1)
+		peer_now_up(p);
+}
+
+/* Forget @child (or every child of IKE_SA @ike, when @child is 0). */
+static void child_del(struct ipsec_peer *p, uint32_t child, uint32_t ike)
+{
+	unsigned int i = 0;
+	bool was_up = peer_up(p);
+
+	while (i < p->children) {
+		if (child ? p->child_id[i] == child : p->ike_id[i] == ike) {
+			p->children--;
+			p->child_id[i] = p->child_id[p->children];
+			p->ike_id[i] = p->ike_id[p->children];
+			continue;
+		}
+		i++;
+	}
+	if (was_up && !peer_up(p))
+		peer_now_down(p);
+}
+
+/* Is this IKE_SA one of this device's: the profile or one of our copies,
+ * from our local address? */
+static struct ipsec_peer *sa_peer(struct ipsec *ip, const struct vici_sa *s,
+				  bool create)
+{
+	char prefix[48];
+	struct dev *dev = ip->dev;
+
+	snprintf(prefix, sizeof(prefix), "dmvpn-%s-", dev->name);
+	if (strcmp(s->ike_name, dev->cfg.ipsec_profile) &&
+	    strncmp(s->ike_name, prefix, strlen(prefix)))
+		return NULL;
+	if (!s->have_remote || (dev->local_nbma.s_addr &&
+				dev->local_nbma.s_addr != s->local.s_addr))
+		return NULL;
+	return create ? peer_get(ip, s->remote) : peer_find(ip, s->remote);
+}
+
+static void on_child_updown(void *arg, struct vici_sa *s)
+{
+	struct ipsec *ip = arg;
+	struct ipsec_peer *p = sa_peer(ip, s, s->up);
+
+	if (!p || !s->child_id)
+		return;
+	if (s->up && s->child_installed && s->transport) {
+		snprintf(p->spi_in, sizeof(p->spi_in), "%s", s->spi_in);
+		snprintf(p->spi_out, sizeof(p->spi_out), "%s", s->spi_out);
+		child_add(p, s->child_id, s->ike_id);
+	} else if (!s->up) {
+		child_del(p, s->child_id, 0);
+		peer_maybe_free(p);
+	}
+}
+
+static void on_ike_updown(void *arg, struct vici_sa *s)
+{
+	struct ipsec *ip = arg;
+	struct ipsec_peer *p = sa_peer(ip, s, false);
+
+	if (p && !s->up) {
+		child_del(p, 0, s->ike_id);
+		peer_maybe_free(p);
+	}
+}
+
+static void on_child_rekey(void *arg, struct vici_sa *s)
+{
+	struct ipsec *ip = arg;
+	struct ipsec_peer *p = sa_peer(ip, s, false);
+	unsigned int i;
+
+	if (!p || !s->old_child_id || !s->child_id)
+		return;
+	ip->stats.rekeys++;
+	for (i = 0; i < p->children; i++)
+		if (p->child_id[i] == s->old_child_id) {
+			p->child_id[i] = s->child_id;
+			snprintf(p->spi_in, sizeof(p->spi_in), "%s", s->spi_in);
+			snprintf(p->spi_out, sizeof(p->spi_out), "%s",
+				 s->spi_out);
+		}
+}
+
+/* list-sa after a (re)connect: like an up event for what is installed. */
+static void on_list_sa(void *arg, struct vici_sa *s)
+{
+	struct ipsec *ip = arg;
+	s->up = true;
+	if (s->child_installed)
+		on_child_updown(ip, s);
+}
+
+static void template_checked(struct ipsec *ip)
+{
+	struct vici_profile *t = &ip->tmpl;
+	struct dev *dev = ip->dev;
+	const char *why = vici_profile_problem(t);
+
+	if (why) {
+		/* Once per reason, not at every look. */
+		if (strcmp(why, ip->template_error))
+			log_err("%s: ipsec profile %s (%s:%u): %s; nothing is sent until it is fixed",
+				dev->name, dev->cfg.ipsec_profile,
+				dev->cfg.path, dev->cfg.ipsec_line, why);
+		snprintf(ip->template_error, sizeof(ip->template_error),
+			 "%s", why);
+		ip->template_ok = false;
+		/* Look again later: the operator may load it meanwhile. */
+		ipsec_disconnect(ip);
+		return;
+	}
+	ip->template_error[0] = '\0';
+	if (!ip->template_ok)
+		log_info("%s: ipsec profile %s: transport mode for GRE, child %s",
+			 dev->name, dev->cfg.ipsec_profile, t->child);
+	ip->template_ok = true;
+	ip->backoff = IPSEC_BACKOFF_MIN;
+}
+
+static void on_response(struct ipsec *ip, const struct vici_packet *pkt)
+{
+	enum vici_req req = ip->req;
+	struct ipsec_peer *p = ip->req_peer;
+	char success[8] = "", errmsg[256] = "", a[INET_ADDRSTRLEN];
+	struct vici_reader r;
+	struct vici_elem e;
+
+	ip->req = REQ_NONE;
+	ip->req_peer = NULL;
+	vici_reader_init(&r, pkt->body, pkt->body_len);
+	while (vici_next(&r, &e) > 0) {
+		if (e.type != VICI_KEY_VALUE || e.depth)
+			continue;
+		if (!strcmp(e.name, "success"))
+			vici_value_str(&e, success, sizeof(success));
+		else if (!strcmp(e.name, "errmsg"))
+			vici_value_str(&e, errmsg, sizeof(errmsg));
+	}
+	switch (req) {
+	case REQ_REGISTER:
+		if (pkt->op != VICI_EVENT_CONFIRM) {
+			log_err("%s: ipsec: charon does not know the event %s",
+				ip->dev->name, events[ip->next_event]);
+			ipsec_disconnect(ip);
+			return;
+		}
+		ip->next_event++;
+		break;
+	case REQ_LIST_CONNS:
+		template_checked(ip);
+		if (!ip->connected)
+			return;
+		break;
+	case REQ_LOAD_CONN:
+		if (!p)
+			break;
+		if (strcmp(success, "yes")) {
+			log_err("%s: IPsec to %s: charon refused our copy of %s: %s",
+				ip->dev->name, peer_str(p, a, sizeof(a)),
+				ip->dev->cfg.ipsec_profile, errmsg);
+			p->need_initiate = false;
+			peer_retry_later(p);
+			break;
+		}
+		p->loaded = true;
+		break;
+	case REQ_INITIATE:
+		if (!p)
+			break;
+		p->initiating = false;
+		if (strcmp(success, "yes")) {
+			ip->stats.failures++;
+			log_err("%s: IPsec to %s failed: %s%s%s%s",
+				ip->dev->name, peer_str(p, a, sizeof(a)),
+				errmsg, ip->last_log[0] ? " (charon: " : "",
+				ip->last_log, ip->last_log[0] ? ")" : "");
+			peer_retry_later(p);
+		} else if (!peer_up(p)) {
+			/* Established, but no child-updown seen: look
+			 * again later rather than trust it. */
+			peer_retry_later(p);
+		}
+		break;
+	case REQ_UNLOAD_CONN:
+		if (p)
+			p->loaded = false;
+		break;
+	default:
+		break;
+	}
+	if (p) {
+		work_add(p);
+		peer_maybe_free(p);
+	}
+	kick(ip);
+}
+
+/* How well a log line of charon's says why an initiation failed: a
+ * notify from the peer or a credential problem beats "... failed", which
+ * beats anything else. */
+static int log_score(const char *msg)
+{
+	static const char *const reasons[] = {
+		"AUTHENTICATION_FAILED", "MAC mismatched", "NO_PROPOSAL",
+		"no shared key", "no private key", "no trusted",
+		"constraint check failed", "TS_UNACCEPTABLE",
+	};
+
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (strstr(msg, reasons[i]))
+			return 2;
+	return strstr(msg, "fail") || strstr(msg, "timeout") ||
+	       strstr(msg, "giving up") ? 1 : 0;
+}
+
+/* charon's log lines about the request in flight: keep the one that says
+ * best why it failed. */
+static void on_control_log(struct ipsec *ip, const struct vici_packet *pkt)
+{
+	struct vici_reader r;
+	struct vici_elem e;
+	char msg[256];
+	int score;
+
+	vici_reader_init(&r, pkt->body, pkt->body_len);
+	while (vici_next(&r, &e) > 0) {
+		if (e.type != VICI_KEY_VALUE || e.depth ||
+		    strcmp(e.name, "msg") || !vici_value_str(&e, msg,
+							     sizeof(msg)))
+			continue;
+		score = log_score(msg);
+		if (score >= ip->last_log_score) {
+			snprintf(ip->last_log, sizeof(ip->last_log), "%s",
+				 msg);
+			ip->last_log_score = score;
+		}
+	}
+}
+
+static void on_packet(struct ipsec *ip, const uint8_t *frame, size_t len)
+{
+	struct vici_packet pkt;
+	const char *why;
+
+	if (vici_packet_parse(frame, len, &pkt, &why) ||
+	    vici_validate(pkt.body, pkt.body_len, &why)) {
+		log_err("%s: ipsec: malformed VICI packet from charon: %s",
+			ip->dev->name, why);
+		ipsec_disconnect(ip);
+		return;
+	}
+	if (pkt.op != VICI_EVENT) {
+		if (ip->req == REQ_NONE) {
+			log_err("%s: ipsec: an answer from charon to no question",
+				ip->dev->name);
+			ipsec_disconnect(ip);
+			return;
+		}
+		on_response(ip, &pkt);
+		return;
+	}
+	if (!strcmp(pkt.name, "child-updown"))
+		vici_sa_walk(pkt.body, pkt.body_len, on_child_updown, ip);
+	else if (!strcmp(pkt.name, "ike-updown"))
+		vici_sa_walk(pkt.body, pkt.body_len, on_ike_updown, ip);
+	else if (!strcmp(pkt.name, "child-rekey"))
+		vici_sa_walk(pkt.body, pkt.body_len, on_child_rekey, ip);
+	else if (!strcmp(pkt.name, "list-sa"))
+		vici_sa_walk(pkt.body, pkt.body_len, on_list_sa, ip);
+	else if (!strcmp(pkt.name, "list-conn") && ip->req == REQ_LIST_CONNS)
+		vici_profile_parse(pkt.body, pkt.body_len,
+				   ip->dev->cfg.ipsec_profile, &ip->tmpl);
+	else if (!strcmp(pkt.name, "control-log"))
+		on_control_log(ip, &pkt);
+}
+
+/* ---- the socket ---- */
+
+static void on_readable(struct ipsec *ip)
+{
+	/* A bounded share of the loop per wakeup: epoll calls again. */
+	for (int rounds = 0; rounds < 16; rounds++) {
+		ssize_t n = recv(ip->lfd.fd, ip->rbuf + ip->rlen,
+				 IPSEC_FRAME_MAX - ip->rlen, MSG_DONTWAIT);
+		size_t off = 0;
+		long flen;
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			log_warn("%s: ipsec: charon closed its VICI socket",
+				 ip->dev->name);
+			ipsec_disconnect(ip);
+			return;
+		}
+		if (n < 0)
+			return;
+		ip->rlen += (size_t)n;
+		while ((flen = vici_frame_len(ip->rbuf + off, ip->rlen - off,
+					      IPSEC_FRAME_MAX - VICI_HDR_LEN)) > 0 &&
+		       (size_t)flen <= ip->rlen - off) {
+			on_packet(ip, ip->rbuf + off, (size_t)flen);
+			if (!ip->connected)
+				return;
+			off += (size_t)flen;
+		}
+		if (flen < 0) {
+			log_err("%s: ipsec: a VICI packet from charon longer than %u bytes",
+				ip->dev->name, IPSEC_FRAME_MAX - VICI_HDR_LEN);
+			ipsec_disconnect(ip);
+			return;
+		}
+		memmove(ip->rbuf, ip->rbuf + off, ip->rlen - off);
+		ip->rlen -= off;
+	}
+}
+
+static void on_writable(struct ipsec *ip)
+{
+	while (ip->woff < ip->wlen) {
+		ssize_t n = send(ip->lfd.fd, ip->wbuf + ip->woff,
+				 ip->wlen - ip->woff,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			log_warn("%s: ipsec: writing to charon: %s",
+				 ip->dev->name, strerror(errno));
+			ipsec_disconnect(ip);
+			return;
+		}
+		ip->woff += (size_t)n;
+	}
+	loop_watch_fd(&ip->lfd, EPOLLIN);
+}
+
+static void on_fd(struct loop_fd *lfd, uint32_t events)
+{
+	struct ipsec *ip = amap_entry(lfd, struct ipsec, lfd);
+
+	if (lfd->fd < 0)
+		return;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		on_readable(ip);
+	if (ip->connected && (events & EPOLLOUT))
+		on_writable(ip);
+}
+
+static void forget_peer(struct amap_node *n, void *arg)
+{
+	struct ipsec_peer *p = amap_entry(n, struct ipsec_peer, node);
+
+	(void)arg;
+	p->loaded = false;
+	p->initiating = false;
+	p->need_load = p->need_initiate = false;
+	p->need_terminate = p->need_unload = false;
+	p->nterm = 0;
+	if (peer_up(p)) {
+		p->children = 0;
+		peer_now_down(p);
+	}
+	timer_cancel(&p->timer);
+}
+
+static void restart_peer(struct amap_node *n, void *arg)
+{
+	struct ipsec_peer *p = amap_entry(n, struct ipsec_peer, node);
+
+	(void)arg;
+	if (p->wanted)
+		peer_start(p);
+}
+
+static void ipsec_connect(struct ipsec *ip)
+{
+	const char *path = ip->dev->cfg.vici_path;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		if (!ip->told_down)
+			log_warn("%s: ipsec: cannot reach charon at %s: %s; retrying (nothing is sent meanwhile)",
+				 ip->dev->name, path, strerror(errno));
+		ip->told_down = true;
+		if (fd >= 0)
+			close(fd);
+		timer_arm(&ip->reconnect, ip->backoff);
+		ip->backoff = ip->backoff * 2 > IPSEC_BACKOFF_MAX ?
+			      IPSEC_BACKOFF_MAX : ip->backoff * 2;
+		return;
+	}
+	ip->lfd.fd = fd;
+	if (loop_add_fd(&ip->lfd)) {
+		close(fd);
+		ip->lfd.fd = -1;
+		timer_arm(&ip->reconnect, IPSEC_BACKOFF_MAX);
+		return;
+	}
+	/* Quiet when only looking again at a profile that was wrong. */
+	log_msg(ip->template_error[0] ? 7 : 6,
+		"%s: ipsec: connected to charon at %s", ip->dev->name, path);
+	ip->told_down = false;
+	ip->connected = true;
+	ip->rlen = 0;
+	ip->req = REQ_NONE;
+	ip->next_event = 0;
+	ip->want_list_conns = true;
+	ip->want_list_sas = true;
+	kick(ip);
+	amap_each(&ip->peers, restart_peer, NULL);
+}
+
+static void on_reconnect(struct timer *t)
+{
+	struct ipsec *ip = amap_entry(t, struct ipsec, reconnect);
+
+	ipsec_connect(ip);
+}
+
+static void ipsec_disconnect(struct ipsec *ip)
+{
+	if (ip->lfd.fd >= 0) {
+		loop_del_fd(&ip->lfd);
+		close(ip->lfd.fd);
+	}
+	ip->lfd.fd = -1;
+	ip->connected = false;
+	ip->req = REQ_NONE;
+	ip->req_peer = NULL;
+	ip->wlen = ip->woff = ip->rlen = 0;
+	while (ip->work) {
+		ip->work->on_work = false;
+		ip->work = ip->work->work_next;
+	}
+	/* What charon held, it holds no more, or we cannot tell: every SA
+	 * counts as down until list-sas says otherwise. */
+	amap_each(&ip->peers, forget_peer, NULL);
+	timer_arm(&ip->reconnect, ip->backoff);
+	ip->backoff = ip->backoff * 2 > IPSEC_BACKOFF_MAX ?
+		      IPSEC_BACKOFF_MAX : ip->backoff * 2;
+}
+
+/* ---- the NHRP side ---- */
+
+bool ipsec_enabled(const struct dev *dev)
+{
+	return dev->ipsec != NULL;
+}
+
+bool ipsec_ready(struct dev *dev, struct in_addr nbma)
+{
+	struct ipsec_peer *p;
+
+	if (!dev->ipsec)
+		return true;
+	p = peer_get(dev->ipsec, nbma);
+	if (!p)
+		return false;
+	if (peer_up(p))
+		return true;
+	p->wanted = true;
+	/* After a failure the retry timer decides when to try again. */
+	if (!timer_armed(&p->timer))
+		peer_start(p);
+	return false;
+}
+
+bool ipsec_is_up(struct dev *dev, struct in_addr nbma)
+{
+	struct ipsec_peer *p;
+
+	if (!dev->ipsec)
+		return true;
+	p = peer_find(dev->ipsec, nbma);
+	return p && peer_up(p);
+}
+
+int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
+	       const uint8_t *raw, size_t len, bool initiate)
+{
+	struct ipsec_peer *p = peer_get(dev->ipsec, nbma);
+	struct held_pkt *h;
+	uint8_t *copy;
+
+	if (!p || len > DMVPND_MTU)
+		return -1;
+	copy = malloc(len);
+	if (!copy)
+		return -1;
+	memcpy(copy, raw, len);
+	/* The latest of its kind only: it supersedes what was held. */
+	h = &p->held[initiate ? HELD_REQUEST : HELD_REPLY];
+	free(h->raw);
+	h->raw = copy;
+	h->len = len;
+	h->from = from;
+	if (initiate) {
+		p->wanted = true;
+		if (!timer_armed(&p->timer))
+			peer_start(p);
+	} else if (!timer_armed(&p->timer)) {
+		timer_arm(&p->timer, IPSEC_HOLD_WAIT);
+	}
+	return 0;
+}
+
+bool ipsec_summary(struct dev *dev, struct ipsec_stats *st)
+{
+	if (!dev->ipsec)
+		return false;
+	*st = dev->ipsec->stats;
+	st->connected = dev->ipsec->connected;
+	st->profile_ok = dev->ipsec->template_ok;
+	return true;
+}
+
+const char *ipsec_peer_state(struct dev *dev, struct in_addr nbma,
+			     char *spi_in, char *spi_out)
+{
+	struct ipsec_peer *p;
+
+	if (!dev->ipsec)
+		return NULL;
+	p = peer_find(dev->ipsec, nbma);
+	if (p && peer_up(p)) {
+		snprintf(spi_in, 12, "%s", p->spi_in);
+		snprintf(spi_out, 12, "%s", p->spi_out);
+		return "up";
+	}
+	if (p && (p->initiating || p->need_initiate || peer_holds(p) ||
+		  (p->wanted && timer_armed(&p->timer))))
+		return "connecting";
+	return "down";
+}
+
+void ipsec_release(struct dev *dev, struct in_addr nbma)
+{
+	struct ipsec_peer *p = dev->ipsec ? peer_find(dev->ipsec, nbma) : NULL;
+	char a[INET_ADDRSTRLEN];
+
+	if (!p)
+		return;
+	if (p->wanted || p->loaded)
+		log_info("%s: IPsec to %s no longer needed", dev->name,
+			 peer_str(p, a, sizeof(a)));
+	p->wanted = false;
+	held_drop(p);
+	timer_cancel(&p->timer);
+	p->need_load = p->need_initiate = false;
+	p->nterm = 0;
+	for (unsigned int i = 0; i < p->children; i++) {
+		unsigned int j;
+
+		for (j = 0; j < p->nterm; j++)
+			if (p->term_ids[j] == p->ike_id[i])
+				break;
+		if (j == p->nterm)
+			p->term_ids[p->nterm++] = p->ike_id[i];
+	}
+	p->need_terminate = p->loaded && !p->nterm;
+	p->need_unload = p->loaded;
+	work_add(p);
+	kick(dev->ipsec);
+}
+
+int ipsec_start(struct dev *dev)
+{
+	struct ipsec *ip;
+
+	if (!dev->cfg.ipsec_profile[0])
+		return 0;
+	ip = calloc(1, sizeof(*ip));
+	if (!ip)
+		return -1;
+	ip->rbuf = malloc(IPSEC_FRAME_MAX);
+	ip->wbuf = malloc(IPSEC_FRAME_MAX);
+	if (!ip->rbuf || !ip->wbuf) {
+		free(ip->rbuf);
+		free(ip->wbuf);
+		free(ip);
+		return -1;
+	}
+	ip->dev = dev;
+	ip->lfd.fd = -1;
+	ip->lfd.fn = on_fd;
+	ip->backoff = IPSEC_BACKOFF_MIN;
+	timer_init(&ip->reconnect, on_reconnect);
+	dev->ipsec = ip;
+	ipsec_connect(ip);
+	return 0;
+}
+
+static void free_peer(struct amap_node *n, void *arg)
+{
+	(void)arg;
+	peer_free(amap_entry(n, struct ipsec_peer, node));
+}
+
+void ipsec_stop(struct dev *dev)
+{
+	struct ipsec *ip = dev->ipsec;
+
+	if (!ip)
+		return;
+	if (ip->lfd.fd >= 0) {
+		loop_del_fd(&ip->lfd);
+		close(ip->lfd.fd);
+	}
+	timer_cancel(&ip->reconnect);
+	ip->work = NULL;
+	amap_each(&ip->peers, free_peer, NULL);
+	amap_free(&ip->peers);
+	free(ip->rbuf);
+	free(ip->wbuf);
+	free(ip);
+	dev->ipsec = NULL;
+}
