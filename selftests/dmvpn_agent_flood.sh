@@ -16,11 +16,11 @@
 #                              |                   |
 #                          lan1 10.1.0.0/24    lan2 10.2.0.0/24
 #
-# The flood, all at once from evil, 500 a second: registrations with a wrong secret,
-# without one, and with the right one from four addresses (each a stream
-# of new tunnel addresses), resolution requests and replies, purges,
-# error and traffic indications, malformed packets (an unknown compulsory
-# extension) and bad checksums.
+# The flood, all at once from evil, 500 a second: registrations with a
+# wrong secret, without one, and with the right one from four addresses
+# (each a stream of new tunnel addresses), resolution requests and
+# replies, purges, error and traffic indications, malformed packets (an
+# unknown compulsory extension) and bad checksums.
 #
 # Checks:
 #   - lan1 -> lan2 (100 pings a second) and s1 -> hub (50 a second) lose
