@@ -16,21 +16,21 @@
 #                              |                   |
 #                          lan1 10.1.0.0/24    lan2 10.2.0.0/24
 #
-# The flood, all at once from evil, 1,000 a second: registrations with a wrong secret,
-# without one, and with the right one from four addresses (each a stream
-# of new tunnel addresses), resolution requests and replies, purges,
-# error and traffic indications, malformed packets (an unknown compulsory
-# extension) and bad checksums.
+# The flood, all at once from evil, 500 a second: registrations with a
+# wrong secret, without one, and with the right one from four addresses
+# (each a stream of new tunnel addresses), resolution requests and
+# replies, purges, error and traffic indications, malformed packets (an
+# unknown compulsory extension) and bad checksums.
 #
 # Checks:
 #   - lan1 -> lan2 (100 pings a second) and s1 -> hub (50 a second) lose
-#     nothing while the flood lasts, and cover all of it
+#     nothing from before the flood to after it
 #   - the hub's agent answers its control socket throughout: probed every
 #     50 ms, the slowest answer within 10 s (the VM's CPU is shared with
 #     the senders; a loop held by the flood answers nothing for all of
 #     it); the median and slowest are reported
 #   - the spokes stay registered, renewing meanwhile (holding time 30 s,
-#     less than the pings last)
+#     less than the flood lasts)
 #   - the hub's kernel cache holds at most 16 entries per flooding address
 #     (the per-address cap) on top of what it had; the agent's resident
 #     memory grows by less than 8 MB; both reported
@@ -54,7 +54,7 @@ source "$(dirname "$0")/agent.sh"
 
 HOLD=30
 FLOODERS=(192.0.2.66 192.0.2.67 192.0.2.68 192.0.2.69)
-FLOOD_SECS=20
+FLOOD_SECS=40
 SENDERS=()
 # The hostile host is another machine: in the VM it gets a CPU of its own
 # (its senders, and the softirqs of what they send, run there), and its
@@ -141,14 +141,30 @@ answers_ok() {
 		awk -v w="$worst" 'BEGIN { exit !(w < 10000) }'
 }
 
-# no_loss FILE: ping's summary in FILE says nothing was lost.
+# pinger NODE DEST INTERVAL FILE: echoes from NODE to DEST every INTERVAL
+# s, in batches of 500 that each wait for their last answers, until the
+# file $CONF/probe.stop exists (however long the flood takes); each
+# batch's summary goes to FILE.
+pinger() {
+	until [ -e "$CONF/probe.stop" ]; do
+		ip netns exec "$(lab_ns "$1")" taskset -c "$HOME_CPU" \
+			ping -n -q -i "$3" -c 500 -W 2 "$2" >>"$4" 2>&1 ||
+			echo "ping failed" >>"$4"
+	done
+}
+
+# no_loss FILE: the batches' summaries in FILE add up to every echo
+# answered, and there were some.
 no_loss() {
-	grep -E 'packets transmitted' "$1"
-	grep -qE ' 0% packet loss' "$1"
+	awk '/packets transmitted/ { sent += $1; got += $4; n++ }
+		/ping failed/ { bad++ }
+		END { printf "%d batches: %d sent, %d answered\n", n, sent, got
+		      exit !(n > 0 && !bad && sent == got) }' "$1"
 }
 
 # flood: the 20,000 packets, every sender at once, each paced so that
-# the whole lasts FLOOD_SECS (1,000 a second); waits for them all.
+# the whole lasts FLOOD_SECS (500 a second, or as fast as the hostile
+# host's vCPU can send, about 340 a second here); waits for them all.
 flood() {
 	local reg=(registration-request --dst-proto 10.255.0.1 --vary)
 	local i src
@@ -276,11 +292,9 @@ rss0=$(rss hub)
 for node in hub s1 s2; do
 	taskset -pc "$HOME_CPU" "${AGENT_PID[$node]}" >/dev/null
 done
-ip netns exec "$lan1" taskset -c "$HOME_CPU" \
-	ping -n -q -i 0.01 -c 4000 -W 2 10.2.0.10 >"$CONF/lan.ping" 2>&1 &
+pinger lan1 10.2.0.10 0.01 "$CONF/lan.ping" &
 lan_ping=$!
-ip netns exec "$s1" taskset -c "$HOME_CPU" \
-	ping -n -q -i 0.02 -c 2000 -W 2 10.255.0.1 >"$CONF/hub.ping" 2>&1 &
+pinger s1 10.255.0.1 0.02 "$CONF/hub.ping" &
 hub_ping=$!
 ip netns exec "$hub" taskset -c "$HOME_CPU" \
 	python3 -c "$probe_script" "$CONF/probe.stop" >"$CONF/probe" 2>&1 &
@@ -293,9 +307,6 @@ started=$SECONDS
 check "20,000 hostile packets sent" flood
 flood_s=$((SECONDS - started))
 echo "# the flood took ${flood_s} s"
-check "... while lan1 -> lan2 pings still run (they cover it)" \
-	kill -0 "$lan_ping"
-check "... and s1 -> hub pings" kill -0 "$hub_ping"
 # A few more seconds of traffic after the flood, then the totals.
 sleep 3
 touch "$CONF/probe.stop"
@@ -307,8 +318,9 @@ check "lan1 -> lan2: no ping lost" no_loss "$CONF/lan.ping"
 check "s1 -> hub: no ping lost" no_loss "$CONF/hub.ping"
 check "the hub's agent answered every 50 ms probe, each within 10 s" \
 	answers_ok "$CONF/probe"
-# The pings took 40 s and more, longer than the holding time: the
-# registrations are still there because they were renewed under the flood.
+# The flood took longer than the holding time (30 s): the registrations
+# are still there because they were renewed under it.
+check "the flood lasted longer than the holding time" test "$flood_s" -gt "$HOLD"
 check "s1 and s2 still registered (renewed under the flood)" \
 	eval "entry_is hub 10.255.0.2 dynamic 192.0.2.2 &&
 	      entry_is hub 10.255.0.3 dynamic 192.0.2.3"
