@@ -28,7 +28,8 @@
 #define DMVPND_RESOLVE_TIMEOUT	1000	/* ms before a resolution is resent */
 #define DMVPND_NEGATIVE_HOLD	10	/* s a NAK keeps a destination away */
 #define DMVPND_PENDING_MAX	128	/* resolutions in flight per device */
-#define DMVPND_REG_BACKOFF_MAX	60	/* s between retries to a dead NHS */
+#define DMVPND_REG_MISSES	3	/* unanswered requests: NHS down */
+#define DMVPND_LOOKUP_RETRY	5	/* s between look-ups of an NHS name */
 /*
  * What one host may make a hub hold (issue 14): IOS, nhrpd and we send one
  * CIE per registration, so a few per packet is plenty; a NAT's outside
@@ -64,6 +65,7 @@ struct nhs {
 	struct in_addr reg_nbma;	/* the NBMA address we registered */
 	struct in_addr nat_nbma;	/* our address as it sees us, if NATed */
 	struct lookup *lookup;		/* of its NBMA name, while under way */
+	uint64_t looked_up;		/* loop_now() of the last look-up */
 	struct timer timer;
 };
 
