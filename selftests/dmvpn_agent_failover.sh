@@ -20,9 +20,9 @@
 #   - both hubs have both spokes; on the spokes, hub (priority 1) is the
 #     NHS entry and hub2's entry is static
 #   - lan1 -> lan2 goes through hub
-#   - hub goes away: at the next renewal (holdtime/3) and three unanswered
-#     retries the spokes call it down and hub2 becomes their NHS; lan1 ->
-#     lan2 goes through hub2
+#   - hub goes away: at the next registration (registration-timeout) and
+#     three unanswered requests the spokes call it down and hub2 becomes
+#     their NHS; lan1 -> lan2 goes through hub2
 #   - hub returns: the spokes register again and go back to it
 #   - dmesg is clean
 

@@ -32,6 +32,7 @@
 
 #define DEFAULT_HOLDTIME	7200
 #define DEFAULT_REG_TIMEOUT	5
+#define DEFAULT_REG_RETRY	1
 
 struct parser {
 	const char *path;
@@ -50,6 +51,7 @@ struct parser {
 	unsigned int multicast_dynamic_line;
 	unsigned int group_line;
 	unsigned int registration_timeout_line;
+	unsigned int registration_retry_line;
 	unsigned int unique_line;
 	unsigned int link_line;
 	unsigned int address_line;		/* the first one */
@@ -392,6 +394,12 @@ static int do_registration_timeout(struct parser *p, char **w, int nw)
 {
 	return do_seconds(p, w, nw, &p->cfg->registration_timeout,
 			  &p->registration_timeout_line);
+}
+
+static int do_registration_retry(struct parser *p, char **w, int nw)
+{
+	return do_seconds(p, w, nw, &p->cfg->registration_retry,
+			  &p->registration_retry_line);
 }
 
 static int do_network_id(struct parser *p, char **w, int nw)
@@ -831,6 +839,7 @@ static const struct directive {
 	{ "group",			do_group },
 	{ "qos-group",			do_qos_group },
 	{ "registration-timeout",	do_registration_timeout },
+	{ "registration-retry",		do_registration_retry },
 	{ "unique",			do_unique },
 	{ "link",			do_link },
 	{ "address",			do_address },
@@ -941,6 +950,10 @@ static void warn_role(struct parser *p)
 			warn_at(p, p->registration_timeout_line,
 				"registration-timeout is for registering with "
 				"an nhs; this hub has none");
+		if (p->registration_retry_line)
+			warn_at(p, p->registration_retry_line,
+				"registration-retry is for registering with "
+				"an nhs; this hub has none");
 		return;
 	}
 	if (p->redirect_line)
@@ -1033,6 +1046,7 @@ int cfg_parse(const char *path, const char *text, const char *ifname,
 	strcpy(cfg->path, path);
 	cfg->holdtime = DEFAULT_HOLDTIME;
 	cfg->registration_timeout = DEFAULT_REG_TIMEOUT;
+	cfg->registration_retry = DEFAULT_REG_RETRY;
 	cfg->shortcut = true;
 	cfg->redirect = true;
 	cfg->unique = true;

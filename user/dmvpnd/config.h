@@ -32,8 +32,14 @@
  *   group NAME                          spoke: NHRP group sent with the
  *                                       registration (QoS on the hub)
  *   qos-group NAME [priority N] [mark N]  hub: what a group maps to
- *   registration-timeout SECONDS        spoke: retry interval while an
- *                                       NHS does not answer (default 5)
+ *   registration-timeout SECONDS        spoke: interval of registrations
+ *                                       with an NHS that answers (IOS
+ *                                       "ip nhrp registration timeout";
+ *                                       default 5, at most a third of
+ *                                       the holding time granted)
+ *   registration-retry SECONDS          spoke: interval of requests to an
+ *                                       NHS that does not answer, also
+ *                                       while it is down (default 1)
  *   unique on|off                       spoke: register with the unique
  *                                       flag (default on)
  *   link OPTION...                      the device's link options, as for
@@ -124,6 +130,7 @@ struct cfg {
 	bool multicast_dynamic;
 	bool unique;
 	uint32_t registration_timeout;
+	uint32_t registration_retry;
 	char group[CFG_NAME_MAX];		/* "" = none */
 	char ipsec_profile[CFG_NAME_MAX];	/* "" = no IPsec */
 	unsigned int ipsec_line;		/* where it was given */

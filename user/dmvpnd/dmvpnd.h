@@ -30,7 +30,8 @@
 #define DMVPND_IKE_TIMEOUT	20000	/* ms charon may take to bring an SA up */
 #define DMVPND_IKE_RETRY	3000	/* ms between resolutions meanwhile */
 #define DMVPND_PENDING_MAX	128	/* resolutions in flight per device */
-#define DMVPND_REG_BACKOFF_MAX	60	/* s between retries to a dead NHS */
+#define DMVPND_REG_MISSES	3	/* unanswered requests: NHS down */
+#define DMVPND_LOOKUP_RETRY	5	/* s between look-ups of an NHS name */
 /*
  * What one host may make a hub hold (issue 14): IOS, nhrpd and we send one
  * CIE per registration, so a few per packet is plenty; a NAT's outside
@@ -67,6 +68,7 @@ struct nhs {
 	struct in_addr reg_nbma;	/* the NBMA address we registered */
 	struct in_addr nat_nbma;	/* our address as it sees us, if NATed */
 	struct lookup *lookup;		/* of its NBMA name, while under way */
+	uint64_t looked_up;		/* loop_now() of the last look-up */
 	struct timer timer;
 };
 

@@ -208,15 +208,31 @@ static void nhc_reelect(struct dev *dev)
 			install_nhs_entry(&dev->nhs[i]);
 }
 
-static uint64_t retry_delay(struct nhs *n)
+/*
+ * How long an unanswered request waits before the next one: fixed and
+ * short (registration-retry), also for an NHS we called down, so that a
+ * hub that comes back is registered with within that time instead of
+ * after a back-off of up to a minute (issue 16).  A dead NHS costs one
+ * small packet per interval per spoke.
+ */
+static uint64_t retry_delay(const struct nhs *n)
 {
-	uint64_t secs = n->dev->cfg.registration_timeout;
+	return (uint64_t)n->dev->cfg.registration_retry * 1000;
+}
 
-	for (unsigned int i = 1; i < n->attempts && secs < DMVPND_REG_BACKOFF_MAX; i++)
-		secs *= 2;
-	if (secs > DMVPND_REG_BACKOFF_MAX)
-		secs = DMVPND_REG_BACKOFF_MAX;
-	return secs * 1000;
+/*
+ * When to register again with an NHS that answered: every
+ * registration-timeout seconds, IOS's "ip nhrp registration timeout", as
+ * each registration doubles as the probe that finds a dead NHS; never
+ * later than a third of the holding time @granted (RFC 2332 5.2.3).
+ */
+static uint64_t renew_delay(const struct nhs *n, uint64_t granted)
+{
+	uint64_t ms = (uint64_t)n->dev->cfg.registration_timeout * 1000;
+
+	if (ms > granted * 1000 / 3)
+		ms = granted * 1000 / 3;
+	return ms ? ms : 1;
 }
 
 static void fill_own_cie(struct dev *dev, struct nhrp_cie *c,
@@ -307,10 +323,8 @@ static void lookup_finished(struct lookup *l)
 	if (l->gai) {
 		log_warn("%s: NHS %s: %s", n->dev->name, n->cfg->nbma_name,
 			 gai_strerror(l->gai));
-		if (n->state == NHS_RESOLVING) {
-			n->attempts++;
-			timer_arm(&n->timer, retry_delay(n));
-		}
+		if (n->state == NHS_RESOLVING)
+			timer_arm(&n->timer, DMVPND_LOOKUP_RETRY * 1000);
 		return;
 	}
 	if (n->state == NHS_RESOLVING) {
@@ -341,12 +355,20 @@ static void nhs_timer(struct timer *t)
 		nhs_resolved(n);
 		return;
 	}
-	/* Three unanswered requests in a row: call the NHS down (the
-	 * kernel keeps sending misses its way; nothing better is known). */
-	if (n->attempts >= 3 && n->state != NHS_DOWN)
+	/* DMVPND_REG_MISSES unanswered requests in a row: call the NHS down
+	 * (the kernel keeps sending misses its way while no other NHS is up;
+	 * nothing better is known).  The first was the periodic one, so a
+	 * dead NHS is noticed within registration-timeout plus that many
+	 * registration-retry intervals. */
+	if (n->attempts >= DMVPND_REG_MISSES && n->state != NHS_DOWN)
 		set_state(n, NHS_DOWN);
-	if (n->state == NHS_DOWN && !nbma_literal(n))
+	/* A name may point elsewhere now; asked again now and then, not at
+	 * every probe. */
+	if (n->state == NHS_DOWN && !nbma_literal(n) &&
+	    loop_now() - n->looked_up >= DMVPND_LOOKUP_RETRY * 1000) {
+		n->looked_up = loop_now();
 		lookup_start(n);
+	}
 	send_registration(n);
 	timer_arm(&n->timer, retry_delay(n));
 }
@@ -483,7 +505,9 @@ void nhc_rx_reply(struct dev *dev, struct in_addr from,
 		log_warn("%s: NHS %s refused the registration: %s", dev->name,
 			 nbma_str(from, a, sizeof(a)), nhrp_cie_code_name(code));
 		set_state(n, NHS_DOWN);
-		timer_arm(&n->timer, retry_delay(n));
+		/* Not at registration-retry's pace: it said no, and asking
+		 * every second would not change its mind. */
+		timer_arm(&n->timer, renew_delay(n, hold));
 		return;
 	}
 	n->attempts = 0;
@@ -498,7 +522,7 @@ void nhc_rx_reply(struct dev *dev, struct in_addr from,
 	if (m->cies.cie[0].holding_time && m->cies.cie[0].holding_time < hold)
 		hold = m->cies.cie[0].holding_time;
 	n->expires = loop_now() + (uint64_t)hold * 1000;
-	timer_arm(&n->timer, hold * 1000 / 3);
+	timer_arm(&n->timer, renew_delay(n, hold));
 }
 
 /* Our underlay address moved (DHCP, PPPoE): tell every NHS at once. */

@@ -227,6 +227,30 @@ static bool may_register(struct dev *dev, const struct dmvpn_prefix *p)
 	return true;
 }
 
+/*
+ * @proto at @from is one of our own NHSs: two hubs of one cloud that are
+ * each other's NHS (issue 16), so that a hub sends what it has no mapping
+ * for through the other one.  Our entry for it is the NHS (or static) entry
+ * made from its nhs line, which a registration may not replace; it says
+ * what the registration would, so the registration is answered, not
+ * refused, and the peer hub sees us up.  Only at the NBMA address we know
+ * it by: anyone else claiming that address is refused as before.
+ */
+static bool is_own_nhs(const struct dev *dev, const struct dmvpn_prefix *proto,
+		       struct in_addr from)
+{
+	for (unsigned int i = 0; dev->nhs && i < dev->cfg.nhs_count; i++) {
+		const struct nhs *n = &dev->nhs[i];
+
+		if (n->state != NHS_RESOLVING && n->nbma.s_addr == from.s_addr &&
+		    n->proto.family == proto->family &&
+		    !memcmp(&n->proto.addr, &proto->addr,
+			    dmvpn_family_bytes(proto->family)))
+			return true;
+	}
+	return false;
+}
+
 /* One CIE of a registration: accept it, or say why not. */
 static uint8_t register_cie(struct dev *dev, struct in_addr from,
 			    const struct nhrp_msg *m, const struct nhrp_cie *c,
@@ -254,6 +278,8 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 	}
 	if (!nbma_from_addr(&claimed, c->nbma.len ? &c->nbma : &m->src_nbma))
 		claimed = from;
+	if (is_own_nhs(dev, &proto, from))
+		return NHRP_CODE_SUCCESS;
 	r = nhs_find_reg(dev, &proto);
 	/* The point of "unique": nobody takes over a registered address. */
 	if (r && r->unique && r->nbma.s_addr != from.s_addr &&

@@ -79,7 +79,8 @@ static const char hub_text[] =
 	"nhs 10.255.0.254 nbma 198.51.100.254 priority 3\n"
 	"qos-group gold priority 6 mark 0x10\n"
 	"qos-group silver mark 32\n"				/* 20 */
-	"qos-group bronze\n";
+	"qos-group bronze\n"
+	"registration-retry 2\n";
 
 START_TEST(test_hub)
 {
@@ -100,6 +101,7 @@ START_TEST(test_hub)
 	ck_assert(!cfg.redirect);
 	ck_assert(!cfg.unique);
 	ck_assert_uint_eq(cfg.registration_timeout, 10);
+	ck_assert_uint_eq(cfg.registration_retry, 2);
 	ck_assert(cfg.multicast_dynamic);
 	ck_assert_str_eq(cfg.group, "");
 
@@ -176,7 +178,8 @@ static const char spoke_text[] =
 	"redirect on\n"						/* 15 */
 	"unique on\n"
 	"map 10.255.0.9 nbma 203.0.113.9\n"
-	"multicast nbma 203.0.113.10\n";
+	"multicast nbma 203.0.113.10\n"
+	"registration-retry 65535\n";
 
 START_TEST(test_spoke)
 {
@@ -209,6 +212,7 @@ START_TEST(test_spoke)
 	ck_assert_mem_eq(cfg.auth, "k", 1);
 	ck_assert_uint_eq(cfg.holdtime, 1);
 	ck_assert_uint_eq(cfg.registration_timeout, 65535);
+	ck_assert_uint_eq(cfg.registration_retry, 65535);
 	ck_assert(cfg.shortcut);
 	ck_assert(cfg.redirect);
 	ck_assert(cfg.unique);
@@ -260,6 +264,7 @@ START_TEST(test_defaults)
 		ck_assert_int_eq(cfg.protocol_address.family, 0);
 		ck_assert_uint_eq(cfg.holdtime, 7200);
 		ck_assert_uint_eq(cfg.registration_timeout, 5);
+		ck_assert_uint_eq(cfg.registration_retry, 1);
 		ck_assert(cfg.shortcut);
 		ck_assert(cfg.redirect);
 		ck_assert(cfg.unique);
@@ -434,6 +439,21 @@ static const struct {
 	  PATH ":1: registration-timeout: expected seconds 1..65535" },
 	{ "registration-timeout 5\nregistration-timeout 5\n",
 	  PATH ":2: registration-timeout given twice (first on line 1)" },
+	/* registration-retry */
+	{ "registration-retry 0\n",
+	  PATH ":1: registration-retry: expected seconds 1..65535, got \"0\"" },
+	{ "registration-retry 65536\n",
+	  PATH ":1: registration-retry: expected seconds 1..65535, got \"65536\"" },
+	{ "registration-retry 1s\n",
+	  PATH ":1: registration-retry: expected seconds 1..65535, got \"1s\"" },
+	{ "registration-retry\n",
+	  PATH ":1: registration-retry: expected seconds 1..65535" },
+	{ "registration-retry 1 2\n",
+	  PATH ":1: registration-retry: unexpected \"2\"" },
+	{ "registration-retry 1\nregistration-retry 1\n",
+	  PATH ":2: registration-retry given twice (first on line 1)" },
+	{ "registration-retries 1\n",
+	  PATH ":1: unknown directive \"registration-retries\"" },
 	/* map */
 	{ "map\n", PATH ":1: map: expected an IPv4 or IPv6 prefix" },
 	{ "map nbma 192.0.2.1\n",
@@ -863,11 +883,14 @@ static const struct {
 	{ MIN_HUB "registration-timeout 9\n",
 	  PATH ":3: registration-timeout is for registering with an nhs; "
 	  "this hub has none" },
+	{ MIN_HUB "registration-retry 2\n",
+	  PATH ":3: registration-retry is for registering with an nhs; "
+	  "this hub has none" },
 	{ MIN_SPOKE "redirect on\n",
 	  PATH ":4: redirect is for a hub; a spoke ignores it" },
 	/* A hub that registers with a hub above it does register. */
 	{ MIN_HUB "nhs 10.0.0.1 nbma 192.0.2.1\nunique off\n"
-	  "registration-timeout 9\n", NULL },
+	  "registration-timeout 9\nregistration-retry 2\n", NULL },
 	{ MIN_HUB "redirect off\n", NULL },
 	{ MIN_SPOKE "shortcut off\nunique off\nregistration-timeout 9\n", NULL },
 	{ MIN_HUB "link local 192.0.2.1 key 5\n",
