@@ -34,15 +34,16 @@
 #   - the hub's kernel cache holds at most 16 entries per flooding address
 #     (the per-address cap) on top of what it had; the agent's resident
 #     memory grows by less than 8 MB; both reported
-#   - a backlog: the hub's agent stopped (SIGSTOP) while 6,000 more
-#     packets fill its NHRP socket's queue, a control request waiting;
-#     continued, it answers the request while most of the backlog still
-#     waits (the queue is not empty yet), rather than after all of it
 #   - all agents alive; dmesg is clean
 #
-# The hostile host gets a vCPU of its own (see EVIL_CPU): run-all runs this
-# test in its VM of 2 vCPUs alone.
-# selftests: only on 2 vCPUs
+# The hostile host gets a vCPU of its own (see EVIL_CPU): a VM of 2 vCPUs
+# (VM_SMP=2), each with a host core to itself.  On a host running other
+# guests the flood took up to 120 s and a probe's start 30 s and more, so
+# it is an acceptance run, not part of make check, which runs
+# dmvpn_agent_backlog.sh (the loop's fairness) instead:
+#   TESTS=dmvpn_agent_flood.sh VM_SMP=2 selftests/vm/run -k 6.12 -- \
+#     selftests/vm/guest-tests
+# selftests: only when named
 
 # The lab's namespace variables are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
@@ -215,49 +216,6 @@ send() {
 	SENDERS+=("$!")
 }
 
-# One request to the hub's control socket, sent at once (then the file
-# $1 is made) and answered when the agent gets to it; then the bytes still
-# queued on the hub's NHRP socket (/proc/net/packet, protocol 2001):
-# "MS QUEUED ok".
-backlog_probe='
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect("\0dmvpnd")
-s.sendall(b"- show dmvpn\n")
-s.shutdown(socket.SHUT_WR)
-open(sys.argv[1], "w").close()
-t0 = time.monotonic()
-reply = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    reply += chunk
-ms = (time.monotonic() - t0) * 1000
-queued = [int(l.split()[6]) for l in open("/proc/net/packet").readlines()[1:]
-          if l.split()[3] == "2001"]
-print("%.1f %d %s" % (ms, sum(queued), "ok" if reply.startswith(b"ok\n") else "bad"), flush=True)
-'
-
-# nhrp_queued: bytes queued on the hub's NHRP socket; drained: none.
-nhrp_queued() {
-	# shellcheck disable=SC2016 # awk's fields
-	ip netns exec "$hub" awk 'NR > 1 && $4 == "2001" { q += $7 } END { print q + 0 }' \
-		/proc/net/packet
-}
-drained() {
-	[ "$(nhrp_queued)" -eq 0 ]
-}
-
-# answered_mid_backlog FILE: the probe's answer came while packets were
-# still queued behind it.
-answered_mid_backlog() {
-	local ms queued state
-	read -r ms queued state <"$1" || { echo "no answer"; return 1; }
-	echo "answered after $ms ms, $queued bytes still queued"
-	[ "$state" = ok ] && [ "$queued" -gt 0 ]
-}
-
 # first_answer FILE: the probe has answered once.
 first_answer() {
 	grep -q ' ok$' "$1"
@@ -333,29 +291,6 @@ check "... and the flooders did make some" \
 	test "$entries" -gt "$entries0"
 check "the hub's agent grew by less than 8 MB" \
 	test $((rss1 - rss0)) -lt 8192
-# ---- a backlog: the agent busy (stopped) while a burst queues up
-kill -STOP "${AGENT_PID[hub]}"
-craft --to 192.0.2.1 registration-request --dst-proto 10.255.0.1 --vary \
-	--src-proto 10.255.0.66 --cie 0,255,600,192.0.2.66,10.255.1.0 \
-	--auth wrong --count 3000 >/dev/null
-craft --to 192.0.2.1 resolution-request --auth s3cret --vary \
-	--src-proto 10.255.0.66 --dst-proto 10.2.0.10 --flags 0xc000 \
-	--cie 0,255,600,, --count 3000 >/dev/null
-queued=$(nhrp_queued)
-echo "# backlog: $queued bytes queued on the hub's NHRP socket"
-check "a burst of 6,000 packets queued while the hub's agent is stopped" \
-	test "$queued" -gt 0
-ip netns exec "$hub" python3 -c "$backlog_probe" "$CONF/backlog.sent" \
-	>"$CONF/backlog" 2>&1 &
-probe=$!
-check "a control request waits behind them" \
-	wait_until 30 test -e "$CONF/backlog.sent"
-kill -CONT "${AGENT_PID[hub]}"
-wait "$probe"
-check "continued, it answers a waiting control request mid-backlog" \
-	answered_mid_backlog "$CONF/backlog"
-check "... and drains the rest" wait_until 60 drained
-
 check "all agents alive" \
 	eval "agent_alive hub && agent_alive s1 && agent_alive s2"
 
