@@ -479,6 +479,22 @@ static int dmvpn_entry_account(struct dmvpn_cache *cache,
 	return 0;
 }
 
+/*
+ * A renewal replaces its entry (a spoke's registration every few seconds,
+ * a shortcut in use): with the same peer and type it is the same binding
+ * to whoever reads its counters and last use, so they carry over.  What a
+ * reader adds to the old entry after this is not counted.
+ */
+static void dmvpn_entry_carry_use(struct dmvpn_entry *e,
+				  const struct dmvpn_entry *old)
+{
+	if (old->peer != e->peer || old->type != e->type)
+		return;
+	atomic64_set(&e->tx_packets, atomic64_read(&old->tx_packets));
+	atomic64_set(&e->tx_bytes, atomic64_read(&old->tx_bytes));
+	WRITE_ONCE(e->last_used, READ_ONCE(old->last_used));
+}
+
 static int dmvpn_cache_publish(struct dmvpn_dev *dd, struct dmvpn_entry *e,
 			       struct dmvpn_entry *old)
 {
@@ -494,6 +510,7 @@ static int dmvpn_cache_publish(struct dmvpn_dev *dd, struct dmvpn_entry *e,
 		return err;
 	}
 	if (old) {
+		dmvpn_entry_carry_use(e, old);
 		err = rhashtable_replace_fast(&cache->table, &old->node,
 					      &e->node, dmvpn_entry_params);
 		if (!err)
