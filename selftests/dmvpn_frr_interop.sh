@@ -152,16 +152,17 @@ frr_start() {
 			--log "file:$CONF/$node-$d.log" --log-level debug \
 			</dev/null >>"$CONF/$node-$d.stdout.log" 2>&1 &
 		FRR_PID[$node-$d]=$!
-		# The others connect to zebra's socket as they start.
+		# The others connect to zebra's socket as they start.  On a
+		# loaded host zebra took over 10 s (as dmvpn_dualhub.sh saw).
 		if [ "$d" = zebra ]; then
-			wait_until 10 test -S "/run/frr/$ns/zserv.api" || {
+			wait_until 30 test -S "/run/frr/$ns/zserv.api" || {
 				echo "zebra on $node did not start"
 				tail -n 20 "$CONF/$node-zebra.log"
 				return 1
 			}
 		fi
 	done
-	wait_until 10 test -S "/run/frr/$ns/nhrpd.vty"
+	wait_until 30 test -S "/run/frr/$ns/nhrpd.vty"
 }
 
 frr_stop() {
