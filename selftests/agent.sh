@@ -12,6 +12,7 @@
 # agent_conf NODE TEXT      writes NODE's configuration
 # agent_spoke_conf NODE [TEXT]  a spoke of the lab's hub (network 7,
 #                           secret s3cret, holdtime $HOLD), then TEXT
+# agent_hub_and_spokes_up   hub, s1 and s2 so, started and registered
 # agent_start NODE [TEXT]   dmvpnd on NODE (with TEXT as its configuration),
 #                           with $AGENT_VERBOSITY (default -v)
 # agent_stop NODE [SIGNAL]  stops it (SIGTERM: it purges its registrations)
@@ -65,6 +66,23 @@ holdtime $HOLD
 auth s3cret
 nhs 10.255.0.1 nbma 192.0.2.1
 ${2:-}"
+}
+
+# agent_hub_and_spokes_up: the lab's hub (network 7, secret s3cret,
+# holdtime $HOLD, not logging every packet, as in production) and spokes s1
+# and s2 as agent_spoke_conf makes them, started; both must register.
+agent_hub_and_spokes_up() {
+	agent_conf hub "role hub
+network-id 7
+holdtime $HOLD
+auth s3cret"
+	agent_spoke_conf s1
+	agent_spoke_conf s2
+	AGENT_VERBOSITY='' agent_start hub
+	agent_start s1
+	agent_start s2
+	check "s1 registers" wait_until 20 entry_is hub 10.255.0.2 dynamic 192.0.2.2
+	check "s2 registers" wait_until 20 entry_is hub 10.255.0.3 dynamic 192.0.2.3
 }
 
 agent_start() {

@@ -94,17 +94,7 @@ setup_ns evil
 check "the hostile host joins the underlay" evil_up 192.0.2.66 ||
 	bail_out "no evil"
 
-agent_conf hub "role hub
-network-id 7
-holdtime $HOLD
-auth s3cret"
-agent_spoke_conf s1
-agent_spoke_conf s2
-AGENT_VERBOSITY='' agent_start hub
-agent_start s1
-agent_start s2
-check "s1 registers" wait_until 20 entry_is hub 10.255.0.2 dynamic 192.0.2.2
-check "s2 registers" wait_until 20 entry_is hub 10.255.0.3 dynamic 192.0.2.3
+agent_hub_and_spokes_up
 
 kill -STOP "${AGENT_PID[hub]}"
 craft --to 192.0.2.1 registration-request --dst-proto 10.255.0.1 --vary \
