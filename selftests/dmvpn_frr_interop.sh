@@ -62,18 +62,16 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lab.sh"
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/agent.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/frr.sh"
 
-FRR_DIR=/usr/lib/frr
+FRR_LOG_LEVEL=debug
 HOLD=30			# FRR renews at a third of it, as dmvpnd does
 KEY=42
-declare -A FRR_PID=()
 
 cleanup() {
-	local pid
 	agents_stop TERM
-	for pid in "${FRR_PID[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
+	frr_stop_all
 	wait 2>/dev/null
 	agent_logs_keep frr-interop-logs
 	dmvpn_cleanup
@@ -126,83 +124,10 @@ nhs_up() {
 
 # ---- FRR
 
-# frr_conf NODE DAEMON TEXT: DAEMON's configuration on NODE.  The daemons
-# read it as user frr.
-frr_conf() {
-	install -d -o frr -g frr "$CONF/frr-$1" &&
-	printf 'hostname %s\n%s\n' "$1" "$3" >"$CONF/frr-$1/$2.conf" &&
-	chown frr:frr "$CONF/frr-$1/$2.conf"
-}
-
-# frr_start NODE DAEMON...: zebra, then each DAEMON, in NODE's namespace
-# with the namespace's name as pathspace (/run/frr/<namespace>/).
-frr_start() {
-	local node=$1 ns d
-	shift
-	ns=$(lab_ns "$node")
-	if [ ! -d /run/frr ]; then
-		install -d -o frr -g frr /run/frr || return 1
-		defer rmdir /run/frr
-	fi
-	install -d -o frr -g frr "/run/frr/$ns" || return 1
-	defer rm -rf "/run/frr/$ns"
-	for d in zebra "$@"; do
-		ip netns exec "$ns" "$FRR_DIR/$d" -N "$ns" \
-			-f "$CONF/frr-$node/$d.conf" -i "/run/frr/$ns/$d.pid" \
-			--log "file:$CONF/$node-$d.log" --log-level debug \
-			</dev/null >>"$CONF/$node-$d.stdout.log" 2>&1 &
-		FRR_PID[$node-$d]=$!
-		# The others connect to zebra's socket as they start.  On a
-		# loaded host zebra took over 10 s (as dmvpn_dualhub.sh saw).
-		if [ "$d" = zebra ]; then
-			wait_until 30 test -S "/run/frr/$ns/zserv.api" || {
-				echo "zebra on $node did not start"
-				tail -n 20 "$CONF/$node-zebra.log"
-				return 1
-			}
-		fi
-	done
-	wait_until 30 test -S "/run/frr/$ns/nhrpd.vty"
-}
-
-frr_stop() {
-	local key pid
-	for key in "${!FRR_PID[@]}"; do
-		[[ $key == "$1"-* ]] || continue
-		pid=${FRR_PID[$key]}
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		unset "FRR_PID[$key]"
-	done
-	rm -rf "/run/frr/$(lab_ns "$1")"
-}
-
-frr_alive() {
-	local key
-	for key in "${!FRR_PID[@]}"; do
-		[[ $key == "$1"-* ]] || continue
-		kill -0 "${FRR_PID[$key]}" 2>/dev/null || {
-			echo "$key died:"
-			tail -n 20 "$CONF/$key.log"
-			return 1
-		}
-	done
-}
-
-# vty NODE COMMAND...: vtysh on NODE's FRR, one -c per COMMAND.
-vty() {
-	local node=$1 cmd args=()
-	shift
-	for cmd in "$@"; do
-		args+=(-c "$cmd")
-	done
-	vtysh -N "$(lab_ns "$node")" "${args[@]}" 2>/dev/null
-}
-
 # frr_cache_has NODE TYPE PROTOCOL NBMA: a line of "show ip nhrp cache".
 frr_cache_has() {
 	local out
-	out=$(vty "$1" "show ip nhrp cache")
+	out=$(frr_show "$1" "show ip nhrp cache")
 	awk -v t="$2" -v p="$3" -v n="$4" \
 		'$2 == t && $3 == p && $4 == n { found = 1 } END { exit !found }' \
 		<<<"$out" || {
@@ -215,7 +140,7 @@ frr_cache_has() {
 # frr_shortcut_has NODE PREFIX VIA: a line of "show ip nhrp shortcut".
 frr_shortcut_has() {
 	local out
-	out=$(vty "$1" "show ip nhrp shortcut")
+	out=$(frr_show "$1" "show ip nhrp shortcut")
 	awk -v p="$2" -v v="$3" '$2 == p && $3 == v { found = 1 }
 		END { exit !found }' <<<"$out" || {
 		echo "$1: no shortcut $2 via $3 in:"
@@ -227,7 +152,7 @@ frr_shortcut_has() {
 # frr_nhs_is NODE NBMA PROTOCOL: the one NHS registration, as nhrpd has it.
 frr_nhs_is() {
 	local out
-	out=$(vty "$1" "show ip nhrp nhs")
+	out=$(frr_show "$1" "show ip nhrp nhs")
 	awk -v n="$2" -v p="$3" '$1 == "gre1" { rows++; if ($3 == n && $4 == p) found = 1 }
 		END { exit !(found && rows == 1) }' <<<"$out" || {
 		echo "$1: no NHS $3 at $2:"
@@ -239,10 +164,10 @@ frr_nhs_is() {
 # frr_nhs_dynamic NODE: "nhs dynamic" instead of the hub's address.
 frr_nhs_dynamic() {
 	local out
-	vty "$1" "configure terminal" "interface gre1" \
+	frr_show "$1" "configure terminal" "interface gre1" \
 		"no ip nhrp nhs 10.255.0.1 nbma 192.0.2.1" \
 		"ip nhrp nhs dynamic nbma 192.0.2.1" || return 1
-	out=$(vty "$1" "show running-config")
+	out=$(frr_show "$1" "show running-config")
 	[[ $out == *"ip nhrp nhs dynamic nbma 192.0.2.1"* &&
 	   $out != *"ip nhrp nhs 10.255.0.1"* ]] || {
 		echo "$out"

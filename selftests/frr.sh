@@ -1,0 +1,103 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# frr.sh: FRR's daemons (Debian's frr package) as real peers in the lab's
+# namespaces, for the tests that run them.  Sourced after lib.sh and lab.sh.
+# Each node's daemons run in its namespace with the namespace's name as
+# FRR pathspace (/run/frr/<namespace>/), their files in $CONF (the test's
+# temporary directory), logs at FRR_LOG_LEVEL.
+
+FRR_DIR=/usr/lib/frr
+FRR_LOG_LEVEL=${FRR_LOG_LEVEL:-info}
+declare -A FRR_PID=()
+
+# frr_conf NODE DAEMON TEXT: DAEMON's configuration on NODE.  The daemons
+# read it as user frr.
+frr_conf() {
+	install -d -o frr -g frr "$CONF/frr-$1" &&
+	printf 'hostname %s\n%s\n' "$1" "$3" >"$CONF/frr-$1/$2.conf" &&
+	chown frr:frr "$CONF/frr-$1/$2.conf"
+}
+
+# frr_start NODE DAEMON...: zebra, then each DAEMON, in NODE's namespace;
+# returns once the last one answers on its vty socket.
+frr_start() {
+	local node=$1 ns d
+	shift
+	ns=$(lab_ns "$node")
+	if [ ! -d /run/frr ]; then
+		install -d -o frr -g frr /run/frr || return 1
+		defer rmdir /run/frr
+	fi
+	install -d -o frr -g frr "/run/frr/$ns" || return 1
+	defer rm -rf "/run/frr/$ns"
+	[ -f "$CONF/frr-$node/zebra.conf" ] || frr_conf "$node" zebra "" ||
+		return 1
+	for d in zebra "$@"; do
+		ip netns exec "$ns" "$FRR_DIR/$d" -N "$ns" \
+			-f "$CONF/frr-$node/$d.conf" -i "/run/frr/$ns/$d.pid" \
+			--log "file:$CONF/$node-$d.log" --log-level "$FRR_LOG_LEVEL" \
+			</dev/null >>"$CONF/$node-$d.stdout.log" 2>&1 &
+		FRR_PID[$node-$d]=$!
+		# The others connect to zebra's socket as they start.  On a
+		# loaded host zebra took over 10 s to create it.
+		if [ "$d" = zebra ]; then
+			wait_until 30 test -S "/run/frr/$ns/zserv.api" || {
+				echo "zebra on $node did not start"
+				tail -n 20 "$CONF/$node-zebra.log"
+				return 1
+			}
+		fi
+	done
+	wait_until 30 test -S "/run/frr/$ns/$d.vty"
+}
+
+# frr_stop NODE: its daemons, and their pathspace.
+frr_stop() {
+	local key pid
+	for key in "${!FRR_PID[@]}"; do
+		[[ $key == "$1"-* ]] || continue
+		pid=${FRR_PID[$key]}
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		unset "FRR_PID[$key]"
+	done
+	rm -rf "/run/frr/$(lab_ns "$1")"
+}
+
+# frr_stop_all: every node's daemons (for a cleanup trap).
+frr_stop_all() {
+	local pid
+	for pid in "${FRR_PID[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${FRR_PID[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	FRR_PID=()
+}
+
+# frr_alive NODE: every daemon started on NODE still runs.
+frr_alive() {
+	local key
+	for key in "${!FRR_PID[@]}"; do
+		[[ $key == "$1"-* ]] || continue
+		kill -0 "${FRR_PID[$key]}" 2>/dev/null || {
+			echo "$key died:"
+			tail -n 20 "$CONF/$key.log"
+			return 1
+		}
+	done
+}
+
+# frr_show NODE COMMAND...: vtysh's answers to each COMMAND on NODE (its
+# complaint about a missing vtysh.conf left out).
+frr_show() {
+	local ns args=() c
+	ns=$(lab_ns "$1")
+	shift
+	for c in "$@"; do
+		args+=(-c "$c")
+	done
+	vtysh -N "$ns" "${args[@]}" 2>/dev/null
+}
