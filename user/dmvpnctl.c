@@ -9,6 +9,7 @@
 #define _GNU_SOURCE		/* struct ucred */
 #include <errno.h>
 #include <net/if.h>
+#include <poll.h>
 #include <netlink/genl/genl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "dmvpn.h"
+#include "lib/agentev.h"
 #include "lib/entry.h"
 #include "lib/format.h"
 #include "lib/json.h"
@@ -47,7 +49,7 @@ static const char usage_text[] =
 "  cache { del | get } PREFIX dev DEV\n"
 "  cache flush dev DEV [ type TYPE ]\n"
 "  stats [ dev DEV ] [ prometheus ]\n"
-"  monitor\n"
+"  monitor                           the kernel's and the agent's events\n"
 "\n"
 "Asking the agent (dmvpnd in this network namespace):\n"
 "  show dmvpn [ detail ] [ dev DEV ]\n"
@@ -743,7 +745,84 @@ static int do_stats(struct ctl *ctl, int argc, char **argv)
 	return status;
 }
 
+/* ---- the agent's control socket ---- */
+
+/*
+ * Any local user can bind an abstract name before dmvpnd does.  The
+ * socket's owner (SO_PEERCRED: who called listen()) must be root, or
+ * ourselves (an agent in our own user namespace), before a request, which
+ * may be "reload" or "purge", is sent to it.
+ */
+static bool agent_trusted(int fd, const char *name, struct errmsg *why)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+		errmsg_set(why, "%s: cannot read its owner: %s", name,
+			   strerror(errno));
+		return false;
+	}
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return true;
+	errmsg_set(why, "%s is held by uid %u (pid %d), not root: it is not "
+		   "dmvpnd; refusing to talk to it", name,
+		   (unsigned int)cred.uid, (int)cred.pid);
+	return false;
+}
+
+/* A connection to the agent, or -1 and why in @why. */
+static int agent_connect(const char *name, struct errmsg *why)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len = strlen(name);
+	int fd;
+
+	if (len + 1 > sizeof(sun.sun_path)) {
+		errmsg_set(why, "socket name too long: %s", name);
+		return -1;
+	}
+	memcpy(sun.sun_path, name, len);
+	if (name[0] == '@')
+		sun.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    connect(fd, (struct sockaddr *)&sun,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len))) {
+		errmsg_set(why, "cannot reach dmvpnd at %s: %s%s", name,
+			   strerror(errno), errno == ECONNREFUSED ||
+			   errno == ENOENT ? " (is dmvpnd running in this "
+			   "network namespace?)" : "");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!agent_trusted(fd, name, why)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static const char *agent_socket(const struct ctl *ctl)
+{
+	return ctl->opt.socket ? ctl->opt.socket : "@dmvpnd";
+}
+
 /* ---- monitor ---- */
+
+/*
+ * The kernel's events (genl) and the agent's (its control socket, after
+ * "monitor"), merged as they come.  Kernel lines keep their form ("miss
+ * dev ..."); the agent's start with "agent"; in JSON, "source" says which.
+ * With -t, a kernel event carries the time we read it, an agent event
+ * the time the agent saw it happen.
+ */
+struct monitor_ctx {
+	const struct options *opt;
+	int agent_fd;			/* -1: kernel events only */
+	struct sbuf agent_in;		/* a partial line of the agent's */
+};
 
 /* The kernel may name the device, else we look its index up. */
 static const char *event_dev(const struct dmvpn_event *ev, char *buf)
@@ -756,9 +835,21 @@ static const char *event_dev(const struct dmvpn_event *ev, char *buf)
 	return buf;
 }
 
+static int print_line(struct sbuf *out)
+{
+	sbuf_addc(out, '\n');
+	fputs(sbuf_str(out), stdout);
+	sbuf_free(out);
+	/* Someone is watching: every event goes out as it happens. */
+	if (fflush(stdout))
+		return -errno;
+	return 0;
+}
+
 static int print_event(struct nlmsghdr *nlh, void *arg)
 {
-	const struct options *opt = arg;
+	const struct monitor_ctx *m = arg;
+	const struct options *opt = m->opt;
 	struct sbuf out = SBUF_INIT, when = SBUF_INIT;
 	char name[IF_NAMESIZE];
 	struct dmvpn_event ev;
@@ -785,13 +876,7 @@ static int print_event(struct nlmsghdr *nlh, void *arg)
 		event_to_text(&out, &ev, event_dev(&ev, name));
 	}
 	sbuf_free(&when);
-	sbuf_addc(&out, '\n');
-	fputs(sbuf_str(&out), stdout);
-	sbuf_free(&out);
-	/* Someone is watching: every event goes out as it happens. */
-	if (fflush(stdout))
-		return -errno;
-	return 0;
+	return print_line(&out);
 }
 
 static void report_lost_events(void *arg)
@@ -800,9 +885,145 @@ static void report_lost_events(void *arg)
 	fprintf(stderr, "Warning: events were lost (receive buffer overrun)\n");
 }
 
+static int print_agent_event(const struct options *opt,
+			     const struct agent_event *ev)
+{
+	struct sbuf out = SBUF_INIT, when = SBUF_INIT;
+	struct json json;
+
+	if (opt->timestamp)
+		format_timestamp(&when, (int64_t)(ev->time_ms / 1000),
+				 (long)(ev->time_ms % 1000) * 1000000);
+	if (opt->json) {
+		json_init(&json, &out, opt->pretty);
+		agent_event_to_json_at(&json, ev, opt->timestamp ?
+				       sbuf_str(&when) : NULL);
+	} else {
+		if (opt->timestamp)
+			sbuf_printf(&out, "%s ", sbuf_str(&when));
+		agent_event_to_text(&out, ev);
+	}
+	sbuf_free(&when);
+	return print_line(&out);
+}
+
+static void agent_gone(struct monitor_ctx *m, const char *why)
+{
+	fprintf(stderr, "Warning: %s; kernel events only from now on\n", why);
+	close(m->agent_fd);
+	m->agent_fd = -1;
+	sbuf_free(&m->agent_in);
+}
+
+/* Print the agent's complete lines; 0, or -errno if stdout failed. */
+static int agent_lines(struct monitor_ctx *m)
+{
+	char *line = m->agent_in.buf, *nl;
+	size_t used = 0;
+	int ret = 0;
+
+	if (!m->agent_in.len)
+		return 0;
+	while (!ret && (nl = memchr(line + used, '\n',
+				    m->agent_in.len - used))) {
+		struct agent_event ev;
+		struct errmsg err;
+		uint64_t lost;
+
+		*nl = '\0';
+		switch (agent_event_decode(line + used, &ev, &lost, &err)) {
+		case AGENT_LINE_EVENT:
+			ret = print_agent_event(m->opt, &ev);
+			break;
+		case AGENT_LINE_LOST:
+			fprintf(stderr, "Warning: %llu agent events were lost "
+				"(this monitor did not keep up)\n",
+				(unsigned long long)lost);
+			break;
+		default:
+			fprintf(stderr, "Warning: ignoring an agent event: "
+				"%s\n", err.text);
+			break;
+		}
+		used = (size_t)(nl - line) + 1;
+	}
+	memmove(m->agent_in.buf, line + used, m->agent_in.len - used);
+	m->agent_in.len -= used;
+	m->agent_in.buf[m->agent_in.len] = '\0';
+	if (m->agent_in.len >= AGENT_EVENT_LINE_MAX)
+		agent_gone(m, "dmvpnd sent a line too long to be an event");
+	return ret;
+}
+
+static int agent_read(struct monitor_ctx *m)
+{
+	char buf[4096];
+	ssize_t n = read(m->agent_fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		agent_gone(m, "dmvpnd closed the monitor");
+		return 0;
+	}
+	sbuf_addn(&m->agent_in, buf, (size_t)n);
+	return agent_lines(m);
+}
+
+/*
+ * Ask the agent for its events; -1 and why in @why if it is not there or
+ * says no.  Its answer comes at once: waiting on it is no hang.
+ */
+#define AGENT_ANSWER_MS	5000
+
+static int agent_subscribe(struct ctl *ctl, struct monitor_ctx *m,
+			   struct errmsg *why)
+{
+	static const char request[] = "- monitor\n";
+	struct pollfd pfd = { .events = POLLIN };
+	char buf[512], *nl;
+	size_t have = 0;
+
+	pfd.fd = agent_connect(agent_socket(ctl), why);
+	if (pfd.fd < 0)
+		return -1;
+	if (send(pfd.fd, request, sizeof(request) - 1, MSG_NOSIGNAL) < 0 &&
+	    errno != EPIPE && errno != ECONNRESET)
+		goto failed;
+	while (!(nl = memchr(buf, '\n', have))) {
+		ssize_t n;
+
+		if (have == sizeof(buf) - 1 ||
+		    poll(&pfd, 1, AGENT_ANSWER_MS) != 1)
+			goto failed;
+		n = read(pfd.fd, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			goto failed;
+		have += (size_t)n;
+	}
+	*nl = '\0';
+	if (strcmp(buf, "ok")) {
+		errmsg_set(why, "dmvpnd: %.200s", strncmp(buf, "error ", 6) ?
+			   buf : buf + 6);
+		close(pfd.fd);
+		return -1;
+	}
+	/* Events may have come with the "ok". */
+	sbuf_addn(&m->agent_in, nl + 1, have - (size_t)(nl + 1 - buf));
+	m->agent_fd = pfd.fd;
+	return 0;
+failed:
+	errmsg_set(why, "no answer from dmvpnd to \"monitor\"");
+	close(pfd.fd);
+	return -1;
+}
+
 static int do_monitor(struct ctl *ctl, int argc, char **argv)
 {
-	struct errmsg err;
+	struct monitor_ctx m = { .opt = &ctl->opt, .agent_fd = -1,
+				 .agent_in = SBUF_INIT };
+	struct errmsg err, why;
+	int ret = 0;
 
 	if (is_help(argc, argv))
 		return print_help();
@@ -810,68 +1031,38 @@ static int do_monitor(struct ctl *ctl, int argc, char **argv)
 		return usage_error("'monitor' takes no arguments, got '%s'", argv[0]);
 	if (open_netlink(ctl))
 		return 1;
-	dmvpn_nl_monitor(&ctl->nl, print_event, report_lost_events, &ctl->opt,
-			 &err);
-	fprintf(stderr, "Error: %s\n", err.text);
+	if (dmvpn_nl_join_events(&ctl->nl, &err)) {
+		fprintf(stderr, "Error: %s\n", err.text);
+		return 1;
+	}
+	nl_socket_set_nonblocking(ctl->nl.sk);
+	if (agent_subscribe(ctl, &m, &why))
+		fprintf(stderr, "Warning: kernel events only: %s\n", why.text);
+	else
+		ret = agent_lines(&m);
+	while (ret >= 0) {
+		struct pollfd pfd[2] = {
+			{ .fd = nl_socket_get_fd(ctl->nl.sk), .events = POLLIN },
+			{ .fd = m.agent_fd, .events = POLLIN },
+		};
+
+		if (poll(pfd, m.agent_fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			break;
+		}
+		if (pfd[0].revents)
+			ret = dmvpn_nl_read_events(&ctl->nl, print_event,
+						   report_lost_events, &m);
+		if (ret >= 0 && m.agent_fd >= 0 && pfd[1].revents)
+			ret = agent_read(&m);
+	}
+	if (m.agent_fd >= 0)
+		close(m.agent_fd);
+	sbuf_free(&m.agent_in);
+	fprintf(stderr, "Error: receiving events: %s\n", strerror(-ret));
 	return 1;
-}
-
-/* ---- the agent's control socket ---- */
-
-/*
- * Any local user can bind an abstract name before dmvpnd does.  The
- * socket's owner (SO_PEERCRED: who called listen()) must be root, or
- * ourselves (an agent in our own user namespace), before a request, which
- * may be "reload" or "purge", is sent to it.
- */
-static bool agent_trusted(int fd, const char *name)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
-		fprintf(stderr, "Error: %s: cannot read its owner: %s\n", name,
-			strerror(errno));
-		return false;
-	}
-	if (cred.uid == 0 || cred.uid == geteuid())
-		return true;
-	fprintf(stderr, "Error: %s is held by uid %u (pid %d), not root: it "
-		"is not dmvpnd; refusing to talk to it\n", name,
-		(unsigned int)cred.uid, (int)cred.pid);
-	return false;
-}
-
-static int agent_connect(const char *name)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t len = strlen(name);
-	int fd;
-
-	if (len + 1 > sizeof(sun.sun_path)) {
-		fprintf(stderr, "Error: socket name too long: %s\n", name);
-		return -1;
-	}
-	memcpy(sun.sun_path, name, len);
-	if (name[0] == '@')
-		sun.sun_path[0] = '\0';
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 ||
-	    connect(fd, (struct sockaddr *)&sun,
-		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len))) {
-		fprintf(stderr, "Error: cannot reach dmvpnd at %s: %s%s\n",
-			name, strerror(errno), errno == ECONNREFUSED ||
-			errno == ENOENT ? " (is dmvpnd running in this network "
-			"namespace?)" : "");
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (!agent_trusted(fd, name)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /*
@@ -916,6 +1107,7 @@ static int agent_print_reply(int fd)
 static int do_agent(struct ctl *ctl, int argc, char **argv)
 {
 	struct sbuf req = SBUF_INIT;
+	struct errmsg why;
 	int fd, status;
 
 	if (is_help(argc - 1, argv + 1))
@@ -931,8 +1123,9 @@ static int do_agent(struct ctl *ctl, int argc, char **argv)
 		sbuf_printf(&req, " %s", argv[i]);
 	}
 	sbuf_addc(&req, '\n');
-	fd = agent_connect(ctl->opt.socket ? ctl->opt.socket : "@dmvpnd");
+	fd = agent_connect(agent_socket(ctl), &why);
 	if (fd < 0) {
+		fprintf(stderr, "Error: %s\n", why.text);
 		sbuf_free(&req);
 		return 1;
 	}

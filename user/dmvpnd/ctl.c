@@ -12,7 +12,9 @@
  *
  * Request: one line, "<flags> <word>...\n", flags "j" (JSON) and "p"
  * (pretty) or "-".  Reply: "ok\n" and the output, or "error <text>\n";
- * then the agent closes the connection.  dmvpnctl checks the other way
+ * then the agent closes the connection, except after "monitor": the
+ * connection then carries the agent's events (lib/agentev.h) until the
+ * client hangs up.  dmvpnctl checks the other way
  * round that the socket's owner is root, so that a local user who bound
  * the name first receives nothing.
  */
@@ -29,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentev.h"
 #include "ctlcmd.h"
 #include "dmvpnd.h"
 #include "format.h"
@@ -695,9 +698,11 @@ static void cmd_debug(const struct request *q, struct reply *r)
 	debug_nhrp_show(&r->out);
 }
 
+/* Read-only: what the show group may ask for. */
 static bool ctl_is_show(enum ctl_what what)
 {
 	switch (what) {
+	case CTL_MONITOR:
 	case CTL_SHOW_DMVPN:
 	case CTL_SHOW_CACHE:
 	case CTL_SHOW_NHS:
@@ -741,6 +746,7 @@ static void dispatch(struct request *q, struct reply *r)
 	case CTL_RELOAD: cmd_reload(q, r); break;
 	case CTL_DEBUG_SHOW:
 	case CTL_DEBUG_NHRP: cmd_debug(q, r); break;
+	case CTL_MONITOR: break;	/* answer() subscribes the client */
 	}
 }
 
@@ -787,20 +793,50 @@ struct client {
 	bool show_only;
 	struct sbuf out;
 	size_t out_off;
+	/* "monitor": on the subscribers' list, not the clients' */
+	bool subscriber;
+	char dev[IF_NAMESIZE];		/* its events only; "" all */
+	uint64_t lost;			/* dropped since the last "lost" */
 };
 
 static struct client *clients;
 static unsigned int client_count;
 
-static void client_free(struct client *c)
+/*
+ * Subscribers to the agent's events (monitor).  A subscriber that stops
+ * reading must cost the agent nothing but a bounded buffer: events are
+ * written without blocking, at most CTL_SUBSCRIBER_BUF bytes wait for it
+ * (and the socket's own buffer is shrunk to CTL_SUBSCRIBER_SNDBUF), and
+ * what does not fit is dropped and counted; once it has read all that
+ * waited, a "lost N" line says how many.  CTL_MAX_SUBSCRIBERS at once;
+ * root's new one takes the oldest show-only one's place.
+ */
+#define CTL_MAX_SUBSCRIBERS	4
+#define CTL_SUBSCRIBER_BUF	(64 * 1024)
+#define CTL_SUBSCRIBER_SNDBUF	(32 * 1024)
+
+static struct client *subscribers;
+static unsigned int subscriber_count;
+
+static void list_remove(struct client **list, struct client *c)
 {
-	for (struct client **pp = &clients; *pp; pp = &(*pp)->next) {
+	for (struct client **pp = list; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
 	}
-	client_count--;
+}
+
+static void client_free(struct client *c)
+{
+	if (c->subscriber) {
+		list_remove(&subscribers, c);
+		subscriber_count--;
+	} else {
+		list_remove(&clients, c);
+		client_count--;
+	}
 	timer_cancel(&c->idle);
 	loop_del_fd(&c->lfd);
 	close(c->lfd.fd);
@@ -814,6 +850,163 @@ static void client_idle(struct timer *t)
 					     offsetof(struct client, idle));
 
 	client_free(c);
+}
+
+/* The oldest subscriber, or the oldest show-only one; NULL if none. */
+static struct client *oldest_subscriber(bool show_only)
+{
+	struct client *found = NULL;
+
+	for (struct client *c = subscribers; c; c = c->next)
+		if (!show_only || c->show_only)
+			found = c;
+	return found;
+}
+
+static void subscriber_watch(struct client *c, bool want_out)
+{
+	if (c->writing != want_out) {
+		c->writing = want_out;
+		(void)loop_watch_fd(&c->lfd, want_out ? EPOLLIN | EPOLLOUT :
+						       EPOLLIN);
+	}
+}
+
+/* Send what waits, without blocking; false when @c is gone (freed). */
+static bool subscriber_flush(struct client *c)
+{
+	for (;;) {
+		while (c->out_off < c->out.len) {
+			ssize_t n = send(c->lfd.fd,
+					 sbuf_str(&c->out) + c->out_off,
+					 c->out.len - c->out_off,
+					 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+				subscriber_watch(c, true);
+				return true;
+			}
+			if (n <= 0) {
+				client_free(c);
+				return false;
+			}
+			c->out_off += (size_t)n;
+		}
+		sbuf_reset(&c->out);
+		c->out_off = 0;
+		if (!c->lost)
+			break;
+		/* All that waited is read: now say what did not fit. */
+		agent_event_encode_lost(&c->out, c->lost);
+		c->lost = 0;
+	}
+	subscriber_watch(c, false);
+	return true;
+}
+
+static void on_subscriber(struct loop_fd *lfd, uint32_t revents)
+{
+	struct client *c = (struct client *)lfd;
+
+	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		char sink[256];
+		ssize_t n = recv(c->lfd.fd, sink, sizeof(sink), MSG_DONTWAIT);
+
+		/* A subscriber has nothing more to say: whatever it sends
+		 * is dropped, and its end of the stream ends ours. */
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			client_free(c);
+			return;
+		}
+	}
+	if (revents & EPOLLOUT)
+		(void)subscriber_flush(c);
+}
+
+/*
+ * Make @c a subscriber, its "ok" the first thing it is sent; -1 when
+ * there is no room for it.
+ */
+static int subscribe(struct client *c, const char *dev)
+{
+	int sndbuf = CTL_SUBSCRIBER_SNDBUF;
+
+	if (subscriber_count == CTL_MAX_SUBSCRIBERS) {
+		struct client *old = oldest_subscriber(true);
+
+		if (!old || c->show_only)
+			return -1;
+		client_free(old);
+	}
+	list_remove(&clients, c);
+	client_count--;
+	c->next = subscribers;
+	subscribers = c;
+	subscriber_count++;
+	c->subscriber = true;
+	snprintf(c->dev, sizeof(c->dev), "%s", dev ? dev : "");
+	c->lfd.fn = on_subscriber;
+	/* Our buffer is the bound; the kernel's adds to it. */
+	(void)setsockopt(c->lfd.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+			 sizeof(sndbuf));
+	/* A subscriber may stay silent for as long as it likes. */
+	timer_cancel(&c->idle);
+	return 0;
+}
+
+void ctl_event(struct dev *dev, enum agent_event_kind kind,
+	       const struct dmvpn_prefix *peer, const struct in_addr *nbma,
+	       const struct dmvpn_prefix *prefix, const char *reason)
+{
+	struct agent_event ev = { .kind = kind };
+	struct sbuf line = SBUF_INIT;
+	struct timespec ts;
+	struct client *next;
+
+	if (!subscribers)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev.time_ms = (uint64_t)ts.tv_sec * 1000 +
+		     (uint64_t)ts.tv_nsec / 1000000;
+	snprintf(ev.dev, sizeof(ev.dev), "%s", dev ? dev->name : "-");
+	if (peer && peer->family) {
+		ev.has_peer = true;
+		ev.peer = *peer;
+	}
+	if (nbma) {
+		ev.has_nbma = true;
+		ev.nbma = *nbma;
+	}
+	if (prefix && prefix->family) {
+		ev.has_prefix = true;
+		ev.prefix = *prefix;
+	}
+	if (reason)
+		snprintf(ev.reason, sizeof(ev.reason), "%s", reason);
+	agent_event_encode(&line, &ev);
+	for (struct client *c = subscribers; c; c = next) {
+		next = c->next;
+		if (c->dev[0] && strcmp(c->dev, ev.dev))
+			continue;
+		/* Dropping from the first loss until it is all read keeps
+		 * "lost N" where the gap is. */
+		if (c->lost || line.oom ||
+		    c->out.len - c->out_off + line.len > CTL_SUBSCRIBER_BUF) {
+			c->lost++;
+			continue;
+		}
+		if (c->out_off) {
+			memmove(c->out.buf, c->out.buf + c->out_off,
+				c->out.len - c->out_off);
+			c->out.len -= c->out_off;
+			c->out.buf[c->out.len] = '\0';
+			c->out_off = 0;
+		}
+		sbuf_addn(&c->out, sbuf_str(&line), line.len);
+		if (!c->writing)
+			(void)subscriber_flush(c);
+	}
+	sbuf_free(&line);
 }
 
 static void answer(struct client *c)
@@ -830,6 +1023,10 @@ static void answer(struct client *c)
 	if (q.json)
 		json_init(&r.j, &r.out, q.pretty);
 	dispatch(&q, &r);
+	if (!r.error[0] && q.cmd.what == CTL_MONITOR &&
+	    subscribe(c, q.cmd.dev))
+		fail(&r, "busy: %u monitors already; try again later",
+		     CTL_MAX_SUBSCRIBERS);
 	if (r.error[0]) {
 		sbuf_printf(&c->out, "error %s\n", r.error);
 	} else {
@@ -901,6 +1098,12 @@ static void on_client(struct loop_fd *lfd, uint32_t revents)
 	(void)revents;
 	if (!c->writing && !client_read(c))
 		return;
+	if (c->subscriber) {
+		/* Watched for input only so far; the "ok" goes out now. */
+		c->writing = false;
+		(void)subscriber_flush(c);
+		return;
+	}
 	if (c->writing && !client_write(c))
 		return;
 	if (c->writing && !was_writing)
@@ -1104,6 +1307,8 @@ void ctl_close(void)
 {
 	while (clients)
 		client_free(clients);
+	while (subscribers)
+		client_free(subscribers);
 	if (listener.fd < 0)
 		return;
 	loop_del_fd(&listener);

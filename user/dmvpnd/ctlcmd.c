@@ -171,7 +171,7 @@ int ctl_cmd_parse(int argc, char **argv, struct ctl_cmd *cmd,
 {
 	static const struct word_map commands[] = {
 		{ "show", 0 }, { "purge", 1 }, { "flush", 2 }, { "reload", 3 },
-		{ "debug", 4 }, { NULL, 0 },
+		{ "debug", 4 }, { "monitor", 5 }, { NULL, 0 },
 	};
 	struct words w = { 0 };
 	int v;
@@ -212,6 +212,9 @@ int ctl_cmd_parse(int argc, char **argv, struct ctl_cmd *cmd,
 		cmd->what = CTL_FLUSH;
 		return nothing_after("flush", &w, 1, err);
 	case 3: return parse_reload(&w, cmd, err);
-	default: return parse_debug(&w, cmd, err);
+	case 4: return parse_debug(&w, cmd, err);
+	default:
+		cmd->what = CTL_MONITOR;
+		return nothing_after("monitor", &w, 1, err);
 	}
 }

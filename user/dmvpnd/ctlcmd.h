@@ -24,6 +24,7 @@ enum ctl_what {
 	CTL_RELOAD,
 	CTL_DEBUG_SHOW,
 	CTL_DEBUG_NHRP,
+	CTL_MONITOR,		/* the agent's events, as they happen */
 };
 
 struct ctl_cmd {

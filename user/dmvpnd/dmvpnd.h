@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agentev.h"
 #include "amap.h"
 #include "config.h"
 #include "entry.h"
@@ -389,6 +390,14 @@ void ipsec_release(struct dev *dev, struct in_addr nbma);
 #define DMVPND_SHOW_GROUP	"dmvpn"
 int ctl_open(const char *name);
 void ctl_close(void);
+/*
+ * An agent event to the monitors (dmvpnctl monitor); each of @peer (a
+ * tunnel address), @nbma, @prefix and @reason (one word) may be NULL.
+ * Cheap when nobody is watching.  @dev NULL: the agent as a whole.
+ */
+void ctl_event(struct dev *dev, enum agent_event_kind kind,
+	       const struct dmvpn_prefix *peer, const struct in_addr *nbma,
+	       const struct dmvpn_prefix *prefix, const char *reason);
 /* main.c, for the control socket */
 int agent_purge(struct dev *dev, const struct dmvpn_prefix *p);
 size_t agent_flush(struct dev *dev);

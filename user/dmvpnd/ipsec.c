@@ -473,6 +473,7 @@ static void peer_now_up(struct ipsec_peer *p)
 	p->since = loop_now();
 	p->retry = 0;
 	timer_cancel(&p->timer);
+	ctl_event(ip->dev, AGENT_EV_IPSEC_UP, NULL, &nbma, NULL, NULL);
 	if (peer_holds(p))
 		run_held(p);
 	/* @p may not survive what the NHRP modules do now: look it up by
@@ -487,6 +488,7 @@ static void peer_now_down(struct ipsec_peer *p)
 
 	log_info("%s: IPsec to %s down", ip->dev->name,
 		 peer_str(p, a, sizeof(a)));
+	ctl_event(ip->dev, AGENT_EV_IPSEC_DOWN, NULL, &p->nbma, NULL, NULL);
 	p->pinned = true;
 	resolve_ipsec_down(ip->dev, p->nbma);
 	p->pinned = false;

@@ -496,8 +496,10 @@ int agent_reload(bool dry_run, struct sbuf *notes, struct errmsg *err)
 		return 0;
 	}
 	i = 0;
-	for (struct dev *d = devices; d; d = d->next, i++)
+	for (struct dev *d = devices; d; d = d->next, i++) {
 		dev_apply(d, &fresh[i]);
+		ctl_event(d, AGENT_EV_RELOAD, NULL, NULL, NULL, NULL);
+	}
 	free(fresh);
 	log_info("configuration reloaded");
 	return 0;

@@ -41,6 +41,15 @@ static void set_state(struct nhs *n, enum nhs_state s)
 		 state_names[s]);
 	n->state = s;
 	n->state_since = loop_now();
+	if (s == NHS_UP)
+		ctl_event(n->dev, AGENT_EV_NHS_UP, &n->proto, &n->nbma, NULL,
+			  NULL);
+	else if (s == NHS_DOWN)
+		/* A request still in flight went unanswered; else the NHS
+		 * answered no (nhc_rx_reply). */
+		ctl_event(n->dev, AGENT_EV_NHS_DOWN, &n->proto, &n->nbma, NULL,
+			  n->request_id ? "no-reply" :
+			  nhrp_cie_code_name(n->last_code));
 	nhc_reelect(n->dev);
 }
 
@@ -404,6 +413,8 @@ static void send_purge(struct nhs *n)
 	m.cies.count = 1;
 	fill_own_cie(dev, &m.cies.cie[0], n->reg_nbma, false, nhs_family(n));
 	packet_send(dev, n->nbma, &m);
+	ctl_event(dev, AGENT_EV_PURGE_SENT, dev_proto(dev, nhs_family(n)),
+		  &n->nbma, NULL, NULL);
 }
 
 void nhc_stop(struct dev *dev, bool purge)

@@ -66,6 +66,8 @@ static void purge_resolvers(struct dev *dev, struct reg *r)
 		addr_from_nbma(&c->nbma, r->nbma);
 		addr_from_proto(&c->proto, &r->node.key);
 		packet_send(dev, v->nbma, &m);
+		ctl_event(dev, AGENT_EV_PURGE_SENT, &r->node.key, &v->nbma,
+			  NULL, NULL);
 	}
 	r->resolver_count = 0;
 }
@@ -345,6 +347,8 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 		log_info("%s: registered %s at %s", dev->name,
 			 addr_str(&proto, a, sizeof(a)),
 			 nbma_str(from, b, sizeof(b)));
+	/* Renewals too: a monitor sees a spoke keep its registration. */
+	ctl_event(dev, AGENT_EV_REGISTRATION, &proto, &from, NULL, NULL);
 	return NHRP_CODE_SUCCESS;
 }
 
@@ -366,10 +370,17 @@ void nhs_rx_registration(struct dev *dev, struct in_addr from,
 		c->code = i < DMVPND_REG_CIES_MAX ?
 			  register_cie(dev, from, m, c, group) :
 			  NHRP_CODE_INSUFFICIENT_RESOURCES;
-		if (c->code != NHRP_CODE_SUCCESS)
+		if (c->code != NHRP_CODE_SUCCESS) {
+			struct dmvpn_prefix proto;
+
 			dev->stats.reg_refused++;
-		else if (c->holding_time > dev->cfg.holdtime)
+			proto_from_addr(&proto, c->proto.len ? &c->proto :
+					&m->src_proto);
+			ctl_event(dev, AGENT_EV_REGISTRATION_REFUSED, &proto,
+				  &from, NULL, nhrp_cie_code_name(c->code));
+		} else if (c->holding_time > dev->cfg.holdtime) {
 			c->holding_time = (uint16_t)dev->cfg.holdtime;
+		}
 	}
 
 	/* The reply is the request turned around (RFC 2332 5.2.4). */
@@ -426,6 +437,7 @@ void nhs_rx_purge(struct dev *dev, struct in_addr from, struct nhrp_msg *m)
 			continue;
 		log_info("%s: %s purged its registration", dev->name,
 			 addr_str(&p, a, sizeof(a)));
+		ctl_event(dev, AGENT_EV_PURGE_RECEIVED, &p, &from, NULL, NULL);
 		kernel_entry_del(dev, &r->node.key);
 		purge_resolvers(dev, r);
 		reg_free(dev, r);
@@ -450,6 +462,8 @@ void nhs_expired(struct dev *dev, const struct dmvpn_entry *e)
 		return;
 	log_info("%s: registration of %s expired", dev->name,
 		 addr_str(&r->node.key, a, sizeof(a)));
+	ctl_event(dev, AGENT_EV_REGISTRATION_EXPIRED, &r->node.key, &r->nbma,
+		  NULL, NULL);
 	purge_resolvers(dev, r);
 	reg_free(dev, r);
 }
@@ -549,6 +563,8 @@ static void drop_unseen(struct amap_node *n, void *arg)
 		return;
 	log_info("%s: registration of %s expired (the kernel's word of it "
 		 "was lost)", dev->name, addr_str(&r->node.key, a, sizeof(a)));
+	ctl_event(dev, AGENT_EV_REGISTRATION_EXPIRED, &r->node.key, &r->nbma,
+		  NULL, NULL);
 	purge_resolvers(dev, r);
 	reg_free(dev, r);
 }

@@ -63,6 +63,9 @@ static void shortcut_forget(struct shortcut *s)
 	struct in_addr nbma = s->nbma;
 	bool negative = s->negative;
 
+	if (!negative)
+		ctl_event(dev, AGENT_EV_SHORTCUT_REMOVED, &s->via, &nbma,
+			  &s->node.key, NULL);
 	shortcut_free(s);
 	if (!negative)
 		release_if_unused(dev, nbma);
@@ -104,7 +107,10 @@ static void send_request(struct pending *p)
 		c->prefix_len = (uint8_t)(c->proto.len * 8);
 		m.nat_address.count = 1;
 	}
-	p->tries++;
+	/* The first only: the retries are the same resolution. */
+	if (!p->tries++)
+		ctl_event(dev, AGENT_EV_RESOLUTION_SENT, NULL, &nhs->nbma,
+			  &p->node.key, NULL);
 	packet_send(dev, nhs->nbma, &m);
 }
 
@@ -152,6 +158,8 @@ static void pending_timer(struct timer *t)
 	 * through the NHS meanwhile. */
 	log_info("%s: no resolution for %s", p->dev->name,
 		 addr_str(&p->node.key, a, sizeof(a)));
+	ctl_event(p->dev, AGENT_EV_RESOLUTION_FAILED, NULL, NULL,
+		  &p->node.key, "no-reply");
 	install_negative(p->dev, &p->node.key, DMVPND_NEGATIVE_HOLD);
 	pending_free(p);
 }
@@ -317,10 +325,13 @@ static void install_shortcut(struct dev *dev, const struct dmvpn_prefix *prefix,
 	s = shortcut_get(dev, prefix);
 	if (!s)
 		return;
-	if (s->negative || s->nbma.s_addr != nbma.s_addr)
+	if (s->negative || s->nbma.s_addr != nbma.s_addr) {
 		log_info("%s: shortcut %s via %s", dev->name,
 			 addr_str(prefix, a, sizeof(a)),
 			 nbma_str(nbma, b, sizeof(b)));
+		ctl_event(dev, AGENT_EV_SHORTCUT_ADDED, via, &nbma, prefix,
+			  NULL);
+	}
 	s->negative = false;
 	s->nbma = nbma;
 	if (via)
@@ -446,6 +457,7 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 		      struct nhrp_msg *m, const uint8_t *raw, size_t len)
 {
 	struct dmvpn_prefix target, prefix, via;
+	struct in_addr answered_at;
 	const struct nhrp_cie *c;
 	struct pending *p;
 	unsigned int plen;
@@ -498,6 +510,8 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 				DMVPND_NEGATIVE_HOLD ? c->holding_time :
 				DMVPND_NEGATIVE_HOLD;
 
+		ctl_event(dev, AGENT_EV_RESOLUTION_FAILED, NULL, &from, &target,
+			  nhrp_cie_code_name(c->code));
 		install_negative(dev, &target, hold);
 		return;
 	}
@@ -522,6 +536,9 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 		return;
 	}
 	proto_from_addr(&via, &c->proto);
+	answered_at = reply_nbma(m, c, from);
+	ctl_event(dev, AGENT_EV_RESOLUTION_ANSWERED, &via, &answered_at,
+		  &prefix, NULL);
 	install_shortcut(dev, &prefix, reply_nbma(m, c, from),
 			 via.family ? &via : NULL, cap_hold(dev, c->holding_time));
 	/*
@@ -1015,10 +1032,13 @@ void resolve_rx_purge(struct dev *dev, struct in_addr from,
 			amap_each(&dev->shortcuts, purge_by_nbma, &pc);
 			vouched = true;
 		}
-		if (pc.removed)
+		if (pc.removed) {
+			ctl_event(dev, AGENT_EV_PURGE_RECEIVED, NULL, &from,
+				  &p, NULL);
 			log_info("%s: purged %s: %u shortcuts removed",
 				 dev->name, addr_str(&p, a, sizeof(a)),
 				 pc.removed);
+		}
 	}
 	if (!vouched) {
 		dev->stats.rx_not_vouched++;
@@ -1088,6 +1108,8 @@ static void drop_via(struct amap_node *n, void *arg)
 	log_info("%s: shortcut %s withdrawn: its SA is down", d->dev->name,
 		 addr_str(&s->node.key, a, sizeof(a)));
 	kernel_entry_del(d->dev, &s->node.key);
+	ctl_event(d->dev, AGENT_EV_SHORTCUT_REMOVED, &s->via, &s->nbma,
+		  &s->node.key, "ipsec-down");
 	shortcut_free(s);
 }
 

@@ -748,6 +748,8 @@ void event_to_json_at(struct json *j, const struct dmvpn_event *ev,
 	json_open_object(j, NULL);
 	if (time)
 		json_string(j, "time", time);
+	/* monitor merges the agent's events ("source": "agent") in. */
+	json_string(j, "source", "kernel");
 	json_string(j, "event", sbuf_str(&name));
 	json_string(j, "dev", dev);
 	if (ev->has_entry)

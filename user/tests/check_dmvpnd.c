@@ -377,6 +377,8 @@ static const struct {
 	{ "debug nhrp off", CTL_DEBUG_NHRP, "" },
 	{ "debug nhrp peer 192.0.2.7 on", CTL_DEBUG_NHRP, "on peer=192.0.2.7/32" },
 	{ "debug nhrp p fd00::7 of", CTL_DEBUG_NHRP, "peer=fd00::7/128" },
+	{ "monitor", CTL_MONITOR, "" },
+	{ "mon dev dmvpn0", CTL_MONITOR, "dev=dmvpn0" },
 	{ "", -1, "expected a command" },
 	{ "sho", -1, "show: expected dmvpn or nhrp" },
 	{ "bogus", -1, "unknown command \"bogus\"" },
@@ -401,6 +403,7 @@ static const struct {
 	  "NBMA or tunnel address, got \"10.0.0.0/8\"" },
 	{ "debug nhrp peer 10.0.0.1", -1, "debug nhrp peer: expected on or off" },
 	{ "debug nhrp on off", -1, "debug nhrp: unexpected \"off\"" },
+	{ "monitor all", -1, "monitor: unexpected \"all\"" },
 };
 
 START_TEST(ctl_commands)

@@ -236,15 +236,15 @@ START_TEST(test_event_json)
 	/* monitor -t: the time comes first */
 	event_to_json_at(&j, &miss, "tun0", "2026-12-04T22:50:13.123Z");
 	ck_assert_str_eq(sbuf_str(&out),
-		"{\"event\":\"miss\",\"dev\":\"tun0\",\"prefix\":\"2001:db8::9\","
+		"{\"source\":\"kernel\",\"event\":\"miss\",\"dev\":\"tun0\",\"prefix\":\"2001:db8::9\","
 		"\"prefixlen\":128,\"family\":\"inet6\"}"
-		"{\"event\":\"redirect\",\"dev\":\"tun0\",\"nbma_src\":\"192.0.2.7\","
+		"{\"source\":\"kernel\",\"event\":\"redirect\",\"dev\":\"tun0\",\"nbma_src\":\"192.0.2.7\","
 		"\"packet_src\":\"10.1.0.5\",\"packet_dst\":\"10.2.0.9\"}"
-		"{\"event\":\"redirect\",\"dev\":\"tun0\",\"packet_len\":3}"
-		"{\"event\":\"expired\",\"dev\":\"tun1\",\"prefix\":\"10.9.0.0\","
+		"{\"source\":\"kernel\",\"event\":\"redirect\",\"dev\":\"tun0\",\"packet_len\":3}"
+		"{\"source\":\"kernel\",\"event\":\"expired\",\"dev\":\"tun1\",\"prefix\":\"10.9.0.0\","
 		"\"prefixlen\":16,\"family\":\"inet\",\"nbma\":\"192.0.2.9\","
 		"\"type\":\"shortcut\"}"
-		"{\"time\":\"2026-12-04T22:50:13.123Z\",\"event\":\"miss\","
+		"{\"time\":\"2026-12-04T22:50:13.123Z\",\"source\":\"kernel\",\"event\":\"miss\","
 		"\"dev\":\"tun0\",\"prefix\":\"2001:db8::9\","
 		"\"prefixlen\":128,\"family\":\"inet6\"}");
 }
