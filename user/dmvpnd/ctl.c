@@ -828,6 +828,18 @@ static void list_remove(struct client **list, struct client *c)
 	}
 }
 
+/* The oldest on @list (new ones go first), or the oldest show-only one;
+ * NULL if none. */
+static struct client *oldest(struct client *list, bool show_only)
+{
+	struct client *found = NULL;
+
+	for (struct client *c = list; c; c = c->next)
+		if (!show_only || c->show_only)
+			found = c;
+	return found;
+}
+
 static void client_free(struct client *c)
 {
 	if (c->subscriber) {
@@ -852,15 +864,24 @@ static void client_idle(struct timer *t)
 	client_free(c);
 }
 
-/* The oldest subscriber, or the oldest show-only one; NULL if none. */
-static struct client *oldest_subscriber(bool show_only)
+/*
+ * Send what waits in @c's buffer without blocking: 1 when all of it is
+ * sent, 0 when the socket is full, -1 when the connection failed.
+ */
+static int client_send(struct client *c)
 {
-	struct client *found = NULL;
+	while (c->out_off < c->out.len) {
+		ssize_t n = send(c->lfd.fd, sbuf_str(&c->out) + c->out_off,
+				 c->out.len - c->out_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
 
-	for (struct client *c = subscribers; c; c = c->next)
-		if (!show_only || c->show_only)
-			found = c;
-	return found;
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0)
+			return -1;
+		c->out_off += (size_t)n;
+	}
+	return 1;
 }
 
 static void subscriber_watch(struct client *c, bool want_out)
@@ -876,21 +897,15 @@ static void subscriber_watch(struct client *c, bool want_out)
 static bool subscriber_flush(struct client *c)
 {
 	for (;;) {
-		while (c->out_off < c->out.len) {
-			ssize_t n = send(c->lfd.fd,
-					 sbuf_str(&c->out) + c->out_off,
-					 c->out.len - c->out_off,
-					 MSG_DONTWAIT | MSG_NOSIGNAL);
+		int sent = client_send(c);
 
-			if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-				subscriber_watch(c, true);
-				return true;
-			}
-			if (n <= 0) {
-				client_free(c);
-				return false;
-			}
-			c->out_off += (size_t)n;
+		if (sent < 0) {
+			client_free(c);
+			return false;
+		}
+		if (!sent) {
+			subscriber_watch(c, true);
+			return true;
 		}
 		sbuf_reset(&c->out);
 		c->out_off = 0;
@@ -932,7 +947,7 @@ static int subscribe(struct client *c, const char *dev)
 	int sndbuf = CTL_SUBSCRIBER_SNDBUF;
 
 	if (subscriber_count == CTL_MAX_SUBSCRIBERS) {
-		struct client *old = oldest_subscriber(true);
+		struct client *old = oldest(subscribers, true);
 
 		if (!old || c->show_only)
 			return -1;
@@ -1075,17 +1090,9 @@ static bool client_read(struct client *c)
 
 static bool client_write(struct client *c)
 {
-	while (c->out_off < c->out.len) {
-		ssize_t n = send(c->lfd.fd, sbuf_str(&c->out) + c->out_off,
-				 c->out.len - c->out_off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return true;
-		if (n <= 0)
-			break;
-		c->out_off += (size_t)n;
-	}
+	if (!client_send(c))
+		return true;
+	/* All sent, or the client is gone: either way done. */
 	client_free(c);
 	return false;
 }
@@ -1111,16 +1118,6 @@ static void on_client(struct loop_fd *lfd, uint32_t revents)
 	timer_arm(&c->idle, CTL_IDLE_MS);
 }
 
-/* The oldest client, or the oldest show-only one; NULL if none. */
-static struct client *oldest_client(bool show_only)
-{
-	struct client *found = NULL;
-
-	for (struct client *c = clients; c; c = c->next)
-		if (!show_only || c->show_only)
-			found = c;
-	return found;
-}
 
 /*
  * The show group's id, looked up once when the socket opens: a lookup per
@@ -1203,9 +1200,9 @@ static void on_accept(struct loop_fd *lfd, uint32_t revents)
 		 * forgotten connections never lock the operator out; the
 		 * show group only ever takes its own members' slots. */
 		if (client_count == CTL_MAX_CLIENTS) {
-			old = oldest_client(true);
+			old = oldest(clients, true);
 			if (!old && !show_only)
-				old = oldest_client(false);
+				old = oldest(clients, false);
 			if (!old) {
 				refuse(fd, "error busy: try again\n");
 				continue;

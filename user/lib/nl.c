@@ -344,7 +344,9 @@ int dmvpn_nl_read_events(struct dmvpn_nl *nl, nl_reply_fn fn, nl_lost_fn lost,
 		return -ENOMEM;
 	do {
 		ret = nl_recvmsgs(nl->sk, cb);
-		/* See dmvpn_nl_monitor() about ENOBUFS. */
+		/* ENOBUFS means the kernel dropped events for us: say so
+		 * and carry on.  libnl folds it into NLE_NOMEM, so a real
+		 * allocation failure is reported the same way. */
 		if (ret == -NLE_NOMEM && lost) {
 			lost(arg);
 			ret = 0;
@@ -356,40 +358,6 @@ int dmvpn_nl_read_events(struct dmvpn_nl *nl, nl_reply_fn fn, nl_lost_fn lost,
 	if (ret == -NLE_AGAIN)
 		return 0;
 	return -nlerr_to_errno(ret);
-}
-
-int dmvpn_nl_monitor(struct dmvpn_nl *nl, nl_reply_fn fn, nl_lost_fn lost,
-		     void *arg, struct errmsg *err)
-{
-	struct monitor m = { .fn = fn, .arg = arg };
-	struct nl_cb *cb;
-	int ret = 0;
-
-	if (join_events(nl, err))
-		return -1;
-	cb = event_callbacks(&m);
-	if (!cb) {
-		errmsg_set(err, "out of memory");
-		return -1;
-	}
-	while (!m.errnum) {
-		ret = nl_recvmsgs(nl->sk, cb);
-		/* ENOBUFS means the kernel dropped events for us: say so
-		 * and carry on.  libnl folds it into NLE_NOMEM, so a real
-		 * allocation failure is reported the same way. */
-		if (ret == -NLE_NOMEM && lost) {
-			lost(arg);
-			continue;
-		}
-		if (ret < 0)
-			break;
-	}
-	nl_cb_put(cb);
-	if (m.errnum)
-		errmsg_set(err, "%s", strerror(m.errnum));
-	else
-		errmsg_set(err, "receiving events: %s", nl_geterror(ret));
-	return -1;
 }
 
 /* ---- rtnetlink: which devices are dmvpn ---- */

@@ -53,13 +53,6 @@ int dmvpn_nl_transact(struct dmvpn_nl *nl, struct nl_msg *msg,
 typedef void (*nl_lost_fn)(void *arg);
 
 /*
- * Join the "events" group and pass every notification to @fn, forever.
- * Returns only on an error, described in @err.
- */
-int dmvpn_nl_monitor(struct dmvpn_nl *nl, nl_reply_fn fn, nl_lost_fn lost,
-		     void *arg, struct errmsg *err);
-
-/*
  * For an event loop: join the "events" group (put the socket in
  * non-blocking mode yourself), then call dmvpn_nl_read_events() whenever
  * it is readable; it passes every queued notification to @fn and returns
