@@ -535,6 +535,8 @@ static void show_stats(struct reply *r, struct dev *dev)
 		STAT(rx_not_vouched), STAT(tx_errors), STAT(kernel_errors),
 		STAT(miss_events), STAT(redirect_events), STAT(expired_events),
 		STAT(resyncs), STAT(dumps_interrupted), STAT(nbma_checks),
+		{ "intake_dropped", dev->intake.dropped },
+		{ "intake_queued", dev->intake.packets },
 	};
 #undef STAT
 	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {

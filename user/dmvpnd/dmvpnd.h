@@ -18,6 +18,7 @@
 #include "amap.h"
 #include "config.h"
 #include "entry.h"
+#include "intake.h"
 #include "loop.h"
 #include "nhrp.h"
 #include "ratelimit.h"
@@ -147,6 +148,8 @@ struct dev {
 	char name[IF_NAMESIZE];
 	uint32_t ifindex;
 	struct loop_fd pkt;		/* AF_PACKET, protocol 0x2001 */
+	struct intake intake;		/* read, not yet handled */
+	struct timer intake_timer;	/* handles the intake's next batch */
 	struct in_addr local_nbma;	/* the device's "local", 0 = any */
 	struct dmvpn_prefix proto;	/* our IPv4 tunnel address (/len) */
 	struct dmvpn_prefix proto6;	/* our IPv6 tunnel address (/len) */
@@ -323,6 +326,8 @@ void nhs_stop(struct dev *dev);
 void nhs_rx_registration(struct dev *dev, struct in_addr from,
 			 struct nhrp_msg *m);
 void nhs_rx_purge(struct dev *dev, struct in_addr from, struct nhrp_msg *m);
+/* Whether a client registered with us sends from @nbma. */
+bool nhs_has_client_at(struct dev *dev, struct in_addr nbma);
 void nhs_redirect_event(struct dev *dev, struct in_addr sender,
 			const uint8_t *pkt, size_t len);
 void nhs_expired(struct dev *dev, const struct dmvpn_entry *e);

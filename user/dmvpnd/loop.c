@@ -13,6 +13,7 @@ static int epfd = -1;
 static bool stopping;
 
 static struct timer **heap;
+static uint64_t timer_pass;	/* counts run_timers() calls */
 static unsigned int heap_len, heap_cap;
 
 int loop_init(void)
@@ -133,6 +134,7 @@ void timer_arm(struct timer *t, uint64_t msecs)
 		heap_cap = cap;
 	}
 	t->when = loop_now() + msecs;
+	t->pass = timer_pass;
 	heap_set(heap_len++, t);
 	sift_up(heap_len - 1);
 }
@@ -153,7 +155,9 @@ static void run_timers(void)
 {
 	uint64_t now = loop_now();
 
-	while (heap_len && heap[0]->when <= now && !stopping) {
+	timer_pass++;
+	while (heap_len && heap[0]->when <= now && heap[0]->pass != timer_pass &&
+	       !stopping) {
 		struct timer *t = heap[0];
 
 		timer_cancel(t);

@@ -24,6 +24,7 @@ struct timer {
 	uint64_t when;		/* loop_now() milliseconds */
 	timer_fn fn;
 	unsigned int slot;	/* position in the heap + 1; 0 = not armed */
+	uint64_t pass;		/* of the timers, when it was armed */
 };
 
 int loop_init(void);
@@ -42,6 +43,7 @@ static inline void timer_init(struct timer *t, timer_fn fn)
 	t->when = 0;
 	t->fn = fn;
 	t->slot = 0;
+	t->pass = 0;
 }
 
 static inline bool timer_armed(const struct timer *t)
@@ -49,7 +51,11 @@ static inline bool timer_armed(const struct timer *t)
 	return t->slot != 0;
 }
 
-/* (Re)arm @t to fire @msecs from now. */
+/*
+ * (Re)arm @t to fire @msecs from now.  A timer armed while timers run
+ * fires on a later turn of the loop, after the file descriptors: a timer
+ * that re-arms itself at 0 ms to do work in batches cannot hold the loop.
+ */
 void timer_arm(struct timer *t, uint64_t msecs);
 void timer_cancel(struct timer *t);
 

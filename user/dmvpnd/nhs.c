@@ -96,6 +96,11 @@ static struct nbma_count *nbma_count(struct dev *dev, struct in_addr nbma)
 	return n ? amap_entry(n, struct nbma_count, node) : NULL;
 }
 
+bool nhs_has_client_at(struct dev *dev, struct in_addr nbma)
+{
+	return nbma_count(dev, nbma) != NULL;
+}
+
 static unsigned int nbma_regs(struct dev *dev, struct in_addr nbma)
 {
 	struct nbma_count *c = nbma_count(dev, nbma);

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,20 +16,50 @@
 #include "dmvpnd.h"
 
 /*
- * Packets taken a turn of the loop.  Reading until the socket is empty let
- * a flood keep the loop here, with the timers, the control socket and the
- * kernel's events starved (issue 14): the socket is level-triggered, so
- * what is left waits a turn while the others get theirs.
+ * A turn of the loop reads at most PACKETS_READ_PER_TURN packets into the
+ * intake and handles at most PACKETS_PER_TURN of them, in the intake's
+ * order (intake.h).  Reading until the socket was empty let a flood keep
+ * the loop here, with the timers, the control socket and the kernel's
+ * events starved (issue 14); handling in the socket's order made a spoke's
+ * renewal wait behind every hostile packet queued before it.  Reading is
+ * much cheaper than handling, so the socket's FIFO empties into the
+ * intake, where the flood's surplus is dropped by source.
  */
+#define PACKETS_READ_PER_TURN	512
 #define PACKETS_PER_TURN	64
+
+/* Sources we have business with: our NHSs, the clients registered here. */
+static bool source_known(struct dev *dev, struct in_addr from)
+{
+	for (unsigned int i = 0; dev->nhs && i < dev->cfg.nhs_count; i++)
+		if (dev->nhs[i].nbma.s_addr == from.s_addr)
+			return true;
+	return nhs_has_client_at(dev, from);
+}
+
+static void handle_intake(struct timer *t)
+{
+	struct dev *dev = amap_entry(t, struct dev, intake_timer);
+
+	for (unsigned int turn = 0; turn < PACKETS_PER_TURN; turn++) {
+		struct intake_pkt *p = intake_take(&dev->intake);
+
+		if (!p)
+			return;
+		nhrp_rx(dev, p->from, p->data, p->len);
+		free(p);
+	}
+	if (!intake_empty(&dev->intake))
+		timer_arm(&dev->intake_timer, 0);
+}
 
 static void on_readable(struct loop_fd *lfd, uint32_t revents)
 {
 	struct dev *dev = amap_entry(lfd, struct dev, pkt);
-	uint8_t buf[65536];
+	static uint8_t buf[65536];
 
 	(void)revents;
-	for (unsigned int turn = 0; turn < PACKETS_PER_TURN; turn++) {
+	for (unsigned int turn = 0; turn < PACKETS_READ_PER_TURN; turn++) {
 		struct sockaddr_ll sll;
 		socklen_t slen = sizeof(sll);
 		struct in_addr from;
@@ -39,15 +70,20 @@ static void on_readable(struct loop_fd *lfd, uint32_t revents)
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("%s: receiving NHRP: %s", dev->name,
 					 strerror(errno));
-			return;
+			break;
 		}
 		if (sll.sll_pkttype == PACKET_OUTGOING || sll.sll_halen != 4) {
 			dev->stats.rx_dropped++;
 			continue;
 		}
 		memcpy(&from, sll.sll_addr, 4);
-		nhrp_rx(dev, from, buf, (size_t)n);
+		if (intake_put(&dev->intake, from, source_known(dev, from), buf,
+			       (size_t)n) == INTAKE_NOMEM)
+			log_warn("%s: no memory for a received packet",
+				 dev->name);
 	}
+	if (!intake_empty(&dev->intake) && !timer_armed(&dev->intake_timer))
+		timer_arm(&dev->intake_timer, 0);
 }
 
 int packet_open(struct dev *dev)
@@ -78,6 +114,8 @@ int packet_open(struct dev *dev)
 	}
 	dev->pkt.fd = fd;
 	dev->pkt.fn = on_readable;
+	intake_init(&dev->intake);
+	timer_init(&dev->intake_timer, handle_intake);
 	if (loop_add_fd(&dev->pkt)) {
 		close(fd);
 		dev->pkt.fd = -1;
@@ -91,6 +129,8 @@ void packet_close(struct dev *dev)
 	if (dev->pkt.fd < 0)
 		return;
 	loop_del_fd(&dev->pkt);
+	timer_cancel(&dev->intake_timer);
+	intake_free(&dev->intake);
 	close(dev->pkt.fd);
 	dev->pkt.fd = -1;
 }

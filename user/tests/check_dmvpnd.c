@@ -2,7 +2,8 @@
 /*
  * dmvpnd's pure building blocks: the prefix-keyed hash map (a hub keeps
  * every registration in one), the timer heap (every retry, renewal and
- * expiry check is a timer) and the control socket's command words.
+ * expiry check is a timer), the NHRP intake's queues and the control
+ * socket's command words.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 
 #include "dmvpnd/amap.h"
 #include "dmvpnd/ctlcmd.h"
+#include "dmvpnd/intake.h"
 #include "dmvpnd/linkmsg.h"
 #include "dmvpnd/loop.h"
 #include "dmvpnd/notify.h"
@@ -314,6 +316,208 @@ START_TEST(timers_fire_in_order)
 }
 END_TEST
 
+/*
+ * A timer that re-arms itself at 0 ms (the intake's batches) runs once a
+ * turn: the file descriptor that became readable meanwhile is served
+ * before its second run, not after it has run out of work.
+ */
+static int batches, batches_before_fd;
+static int wake_pipe[2];
+
+static void batch(struct timer *t)
+{
+	if (batches++ == 0)
+		ck_assert_int_eq(write(wake_pipe[1], "x", 1), 1);
+	if (batches < 100000)
+		timer_arm(t, 0);
+}
+
+static void on_wake(struct loop_fd *lfd, uint32_t events)
+{
+	(void)lfd;
+	(void)events;
+	batches_before_fd = batches;
+	loop_stop();
+}
+
+START_TEST(timer_rearmed_at_zero_yields_to_fds)
+{
+	struct loop_fd wake = { .fn = on_wake };
+	struct timer t;
+
+	ck_assert_int_eq(loop_init(), 0);
+	ck_assert_int_eq(pipe(wake_pipe), 0);
+	wake.fd = wake_pipe[0];
+	ck_assert_int_eq(loop_add_fd(&wake), 0);
+	batches = 0;
+	timer_init(&t, batch);
+	timer_arm(&t, 0);
+	ck_assert_int_eq(loop_run(), 0);
+	ck_assert_int_eq(batches_before_fd, 1);
+	timer_cancel(&t);
+	close(wake_pipe[0]);
+	close(wake_pipe[1]);
+	loop_exit();
+}
+END_TEST
+
+static struct in_addr src(unsigned int host)
+{
+	struct in_addr a = { htonl(0xc0000200u + host) };	/* 192.0.2.host */
+
+	return a;
+}
+
+/* Queue @n packets from 192.0.2.@host, each carrying its number. */
+static void put_n(struct intake *q, unsigned int host, bool known, int n,
+		  enum intake_verdict want)
+{
+	for (int i = 0; i < n; i++) {
+		uint8_t data[2] = { (uint8_t)host, (uint8_t)i };
+
+		ck_assert_int_eq(intake_put(q, src(host), known, data,
+					    sizeof(data)), want);
+	}
+}
+
+/* The host of the next packet taken, 0 if none. */
+static unsigned int take_host(struct intake *q)
+{
+	struct intake_pkt *p = intake_take(q);
+	unsigned int host;
+
+	if (!p)
+		return 0;
+	ck_assert_uint_eq(p->len, 2);
+	host = p->data[0];
+	ck_assert_uint_eq(ntohl(p->from.s_addr) & 0xff, host);
+	free(p);
+	return host;
+}
+
+START_TEST(intake_takes_sources_in_turn)
+{
+	struct intake q;
+
+	intake_init(&q);
+	put_n(&q, 66, false, 100, INTAKE_QUEUED);	/* a flood first */
+	put_n(&q, 67, false, 2, INTAKE_QUEUED);
+	put_n(&q, 2, false, 1, INTAKE_QUEUED);		/* then a spoke */
+	ck_assert_uint_eq(q.packets, 103);
+	ck_assert_uint_eq(take_host(&q), 66);
+	ck_assert_uint_eq(take_host(&q), 67);
+	ck_assert_uint_eq(take_host(&q), 2);
+	ck_assert_uint_eq(take_host(&q), 66);
+	ck_assert_uint_eq(take_host(&q), 67);
+	for (int i = 0; i < 98; i++)
+		ck_assert_uint_eq(take_host(&q), 66);
+	ck_assert_uint_eq(take_host(&q), 0);
+	ck_assert(intake_empty(&q));
+	ck_assert_uint_eq(q.bytes, 0);
+	ck_assert_uint_eq(q.flows.count, 0);
+	intake_free(&q);
+}
+END_TEST
+
+/* Each source's packets come out in the order they went in. */
+START_TEST(intake_keeps_a_source_in_order)
+{
+	struct intake q;
+
+	intake_init(&q);
+	put_n(&q, 5, true, 10, INTAKE_QUEUED);
+	put_n(&q, 6, false, 10, INTAKE_QUEUED);
+	for (int want5 = 0, want6 = 0; !intake_empty(&q);) {
+		struct intake_pkt *p = intake_take(&q);
+
+		ck_assert_int_eq(p->data[1], p->data[0] == 5 ? want5++ : want6++);
+		free(p);
+	}
+	intake_free(&q);
+}
+END_TEST
+
+/* However many strangers queue, a known peer waits for one of them. */
+START_TEST(intake_alternates_known_peers_and_strangers)
+{
+	struct intake q;
+
+	intake_init(&q);
+	for (unsigned int host = 100; host < 200; host++)
+		put_n(&q, host, false, 1, INTAKE_QUEUED);
+	put_n(&q, 2, true, 3, INTAKE_QUEUED);
+	put_n(&q, 3, true, 1, INTAKE_QUEUED);
+	ck_assert_uint_eq(take_host(&q), 2);
+	ck_assert_uint_eq(take_host(&q), 100);
+	ck_assert_uint_eq(take_host(&q), 3);
+	ck_assert_uint_eq(take_host(&q), 101);
+	ck_assert_uint_eq(take_host(&q), 2);
+	ck_assert_uint_eq(take_host(&q), 102);
+	ck_assert_uint_eq(take_host(&q), 2);
+	for (unsigned int host = 103; host < 200; host++)
+		ck_assert_uint_eq(take_host(&q), host);
+	ck_assert(intake_empty(&q));
+	intake_free(&q);
+}
+END_TEST
+
+START_TEST(intake_bounds_each_source)
+{
+	struct intake q;
+
+	intake_init(&q);
+	put_n(&q, 66, false, INTAKE_PER_SOURCE, INTAKE_QUEUED);
+	put_n(&q, 66, false, 10, INTAKE_DROPPED);
+	put_n(&q, 66, true, 1, INTAKE_DROPPED);	/* its class stays */
+	put_n(&q, 67, false, 1, INTAKE_QUEUED);
+	ck_assert_uint_eq(q.dropped, 11);
+	ck_assert_uint_eq(q.packets, INTAKE_PER_SOURCE + 1);
+	intake_free(&q);
+	ck_assert(intake_empty(&q));
+}
+END_TEST
+
+/* Full: strangers' new packets are dropped, known peers' take their room. */
+START_TEST(intake_when_full_makes_room_for_known_peers)
+{
+	unsigned int strangers = INTAKE_PACKETS / INTAKE_PER_SOURCE;
+	struct intake q;
+
+	intake_init(&q);
+	for (unsigned int host = 10; host < 10 + strangers; host++)
+		put_n(&q, host, false, INTAKE_PER_SOURCE, INTAKE_QUEUED);
+	ck_assert_uint_eq(q.packets, INTAKE_PACKETS);
+	put_n(&q, 200, false, 5, INTAKE_DROPPED);
+	put_n(&q, 2, true, 3, INTAKE_EVICTED);
+	ck_assert_uint_eq(q.packets, INTAKE_PACKETS);
+	ck_assert_uint_eq(q.dropped, 8);
+	/* The room came from the stranger whose turn was next. */
+	ck_assert_uint_eq(take_host(&q), 2);
+	ck_assert_uint_eq(take_host(&q), 10);
+	intake_free(&q);
+}
+END_TEST
+
+START_TEST(intake_bounds_bytes)
+{
+	static uint8_t big[64 << 10];
+	unsigned int fit = INTAKE_BYTES / sizeof(big);
+	struct intake q;
+
+	intake_init(&q);
+	for (unsigned int i = 0; i < fit; i++)
+		ck_assert_int_eq(intake_put(&q, src(i % 200), false, big,
+					    sizeof(big)), INTAKE_QUEUED);
+	ck_assert_int_eq(intake_put(&q, src(201), false, big, 1),
+			 INTAKE_DROPPED);
+	ck_assert_uint_eq(q.bytes, INTAKE_BYTES);
+	ck_assert_int_eq(intake_put(&q, src(250), true, big, sizeof(big)),
+			 INTAKE_EVICTED);
+	ck_assert_uint_eq(q.bytes, INTAKE_BYTES);
+	intake_free(&q);
+}
+END_TEST
+
 /* How many of @n tries from @src at @now the limiter allows. */
 static int allowed(struct ratelimit *rl, uint32_t src, int n, uint64_t now)
 {
@@ -333,6 +537,9 @@ START_TEST(ratelimit_is_per_source_and_global)
 	int total = 0;
 
 	ratelimit_init(&rl, 1, 2, 20, 20);
+	/* A fixed key: with a random one, a and b shared a slot in 1 run of
+	 * 256 and a's bucket then started full again. */
+	rl.key = 0x9e3779b97f4a7c15ULL;
 	ck_assert_int_eq(allowed(&rl, a, 1000, 5000), 2);
 	/* Another source still has its own burst, the same second. */
 	ck_assert_int_eq(allowed(&rl, b, 1000, 5000), 2);
@@ -680,6 +887,15 @@ static Suite *dmvpnd_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("timers");
 	tcase_add_test(tc, timers_fire_in_order);
+	tcase_add_test(tc, timer_rearmed_at_zero_yields_to_fds);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("intake");
+	tcase_add_test(tc, intake_takes_sources_in_turn);
+	tcase_add_test(tc, intake_keeps_a_source_in_order);
+	tcase_add_test(tc, intake_alternates_known_peers_and_strangers);
+	tcase_add_test(tc, intake_bounds_each_source);
+	tcase_add_test(tc, intake_when_full_makes_room_for_known_peers);
+	tcase_add_test(tc, intake_bounds_bytes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ratelimit");
 	tcase_add_test(tc, ratelimit_is_per_source_and_global);

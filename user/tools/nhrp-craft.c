@@ -339,6 +339,13 @@ int main(int argc, char **argv)
 	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_GRE);
 	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)))
 		die("raw GRE socket");
+	if (listen_secs > 0) {
+		/* Thousands of answers can arrive while we still send. */
+		int rcvbuf = 8 << 20;
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+				 sizeof(rcvbuf));
+	}
 	if (!from.s_addr) {
 		/* What the host would pick toward @to. */
 		struct sockaddr_in sin = { .sin_family = AF_INET,
