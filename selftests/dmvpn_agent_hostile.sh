@@ -124,7 +124,7 @@ entries_at_most() {
 hold_at_most() {
 	local out h
 	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1) || return 0
-	h=$(grep -o '"expires":[0-9]*' <<<"$out" | cut -d: -f2)
+	h=$(grep -o '"expires_secs":[0-9]*' <<<"$out" | cut -d: -f2)
 	if [ -z "$h" ] || [ "$h" -gt "$3" ]; then
 		echo "$out"
 		return 1
