@@ -402,8 +402,16 @@ static void show_dmvpn_dev(struct reply *r, struct dev *dev, bool detail)
 		json_open_object(&r->j, NULL);
 		json_string(&r->j, "device", dev->name);
 		json_string(&r->j, "role", role_name(dev));
-		json_string(&r->j, "address", dev->proto.family ? addr : NULL);
-		json_string(&r->j, "address6", dev->proto6.family ? addr6 : NULL);
+		/* With its length, as ip addr writes it: addr_str() drops a
+		 * full one, and the schema has one form. */
+		if (dev->proto.family)
+			json_prefix(&r->j, "address", &dev->proto);
+		else
+			json_null(&r->j, "address");
+		if (dev->proto6.family)
+			json_prefix(&r->j, "address6", &dev->proto6);
+		else
+			json_null(&r->j, "address6");
 		json_u64(&r->j, "peer_count", peers);
 		json_open_array(&r->j, "peers");
 	} else {
