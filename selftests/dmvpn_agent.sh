@@ -189,7 +189,7 @@ check "s1: show dmvpn: the shortcut's peer by its tunnel address, the prefix in 
 	shows s1 "shortcut +192\.0\.2\.3 +10\.255\.0\.3 +up .* 10\.2\.0\.0/24 +-" \
 	show dmvpn
 check "hub: show nhrp stats counts registrations and indications" \
-	shows hub '"registration-request":[1-9].*"traffic-indication":[1-9]' \
+	shows hub '"registration_request":[1-9].*"traffic_indication":[1-9]' \
 	-j show nhrp stats
 check "hub: show nhrp cache is the kernel's cache" \
 	shows hub "10\.255\.0\.3/32 +192\.0\.2\.3 +dynamic" show nhrp cache

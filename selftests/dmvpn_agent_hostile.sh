@@ -124,7 +124,7 @@ entries_at_most() {
 hold_at_most() {
 	local out h
 	out=$(lab_ctl "$1" -j cache get "$2" dev dmvpn0 2>&1) || return 0
-	h=$(grep -o '"expires":[0-9]*' <<<"$out" | cut -d: -f2)
+	h=$(grep -o '"expires_secs":[0-9]*' <<<"$out" | cut -d: -f2)
 	if [ -z "$h" ] || [ "$h" -gt "$3" ]; then
 		echo "$out"
 		return 1
@@ -280,13 +280,13 @@ craft --to 192.0.2.2 traffic-indication --auth s3cret \
 sleep 1
 check "a traffic indication from a stranger starts no resolution" \
 	not_logged s1 "resolving 10.2.0.99"
-req0=$(stat s1 resolution-request 2)
+req0=$(stat s1 resolution_request 2)
 craft --to 192.0.2.2 --from 192.0.2.1 traffic-indication --auth s3cret \
 	--src-proto 10.255.0.1 --dst-proto 10.1.0.10 --vary --count 500 \
 	--inner 10.1.0.10,10.77.0.1 >/dev/null
 sleep 3
 check "500 indications spoofed from the hub: s1 sends at most 100 requests" \
-	stat_between s1 resolution-request 2 "$req0" $((req0 + 100))
+	stat_between s1 resolution_request 2 "$req0" $((req0 + 100))
 
 # ---- item 6: reply matching
 craft --to 192.0.2.2 registration-reply --auth s3cret --id 0 \

@@ -131,7 +131,7 @@ sys.exit(0 if median <= 100 and times[-1] < 1000 else 1)
 registrations() {
 	# The first count is "rx"'s, the second "tx"'s.
 	agent "$1" -j show nhrp stats |
-		grep -o '"registration-request":[0-9]*' | head -n1 | cut -d: -f2
+		grep -o '"registration_request":[0-9]*' | head -n1 | cut -d: -f2
 }
 
 # registrations_flow SECONDS: s1's registrations keep reaching the hub

@@ -148,7 +148,7 @@ rss() {
 # the test, not hang it).
 registrations() {
 	timeout 10 ip netns exec "$(lab_ns "$1")" "$DMVPNCTL" -j show nhrp stats |
-		grep -o '"registration-request":[0-9]*' | head -n 1 | cut -d: -f2
+		grep -o '"registration_request":[0-9]*' | head -n 1 | cut -d: -f2
 }
 
 # flood_answered: FLOOD registrations from evil (its 16 addresses' worth
@@ -199,7 +199,7 @@ hub_mon=$MON_PID
 monitor hub hubjson -t -j
 check "the hub's monitor is subscribed" wait_until 20 subscribed hub hub
 check "... and the JSON one" wait_until 20 subscribed hub hubjson \
-	'"source":"agent","event":"reload","dev":"dmvpn0"\}$'
+	'"source":"agent","event":"reload","device":"dmvpn0"\}$'
 # s1 must not register before its monitor listens: the hub's agent
 # waits, stopped, and answers once s1's monitor is subscribed.
 agent_pause hub
@@ -217,9 +217,9 @@ check "s1 monitor: -t, agent nhs-up of the hub" \
 	"^$TS agent nhs-up dev dmvpn0 peer 10\.255\.0\.1 nbma 192\.0\.2\.1$"
 check "hub monitor: -t, a kernel event too" expired_shown hub hub "$TS "
 check "hub JSON monitor: the agent's registration, source agent" \
-	seen hubjson '^\{"time":"'"$TS"'","source":"agent","event":"registration","dev":"dmvpn0","peer":"10\.255\.0\.2","nbma":"192\.0\.2\.2"\}$'
+	seen hubjson '^\{"time":"'"$TS"'","source":"agent","event":"registration","device":"dmvpn0","peer":"10\.255\.0\.2","nbma":"192\.0\.2\.2"\}$'
 check "hub JSON monitor: the kernel's expiry, source kernel" \
-	wait_until 5 seen hubjson '^\{"time":"'"$TS"'","source":"kernel","event":"expired","dev":"dmvpn0","prefix":"10\.99\.'
+	wait_until 5 seen hubjson '^\{"time":"'"$TS"'","source":"kernel","event":"expired","device":"dmvpn0","prefix":"10\.99\.'
 check "no monitor warned of anything" quiet hub hubjson s1
 
 # ---- no agent on s2: kernel events only, said once

@@ -170,7 +170,7 @@ class_grew() {
 # registrations: registration requests the hub's agent has received.
 registrations() {
 	agent hub -j show nhrp stats |
-		grep -o '"registration-request":[0-9]*' | head -n 1 | cut -d: -f2
+		grep -o '"registration_request":[0-9]*' | head -n 1 | cut -d: -f2
 }
 
 # registrations_above N: the hub has received more than N.
@@ -257,7 +257,7 @@ check "... with the example's group and the unique flag" \
 check "... the spoke has the hub up" \
 	wait_until 10 shows spoke "198\.51\.100\.1 +10\.255\.0\.1 +1 +up" show nhrp nhs
 check "... and shows when its registration expires" \
-	shows spoke '"type":"nhs","nbma":"198\.51\.100\.1","tunnel":"10\.255\.0\.1","state":"up","uptime":[0-9]+,"expires":[1-9]' \
+	shows spoke '"type":"nhs","nbma":"198\.51\.100\.1","tunnel":"10\.255\.0\.1","state":"up","uptime_secs":[0-9]+,"expires_secs":[1-9]' \
 	-j show dmvpn
 check "... and hub2.example.net waits for DNS" \
 	shows spoke '"name":"hub2\.example\.net"[^}]*"state":"resolving"' \
@@ -291,7 +291,7 @@ check "... and JSON" shows hub '"claimed_nbma":"203.0.113.7"' -j show dmvpn deta
 check "a trailing -j works for the agent" \
 	shows hub '^\{"devices":\[\{"device":"dmvpn0"' show dmvpn -j
 check "... and for the kernel" \
-	shows hub '^\[\{"dev":"dmvpn0"' cache show dev dmvpn0 -j
+	shows hub '^\{"entries":\[\{"device":"dmvpn0"' cache show dev dmvpn0 -j
 check "stats prometheus: the device's counters" \
 	shows hub '^dmvpn_rx_packets_total\{device="dmvpn0"\} [1-9]' stats prometheus
 check "... and the spoke's entry, a peer's counters" \

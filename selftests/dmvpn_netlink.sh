@@ -19,8 +19,8 @@
 #     (rtnl-link-dmvpn, net-pf-16-proto-16-family-dmvpn); without it loaded
 #     (and not installed), dmvpnctl says so, exit 1
 #   - add of IPv4 and IPv6 host and prefix entries of every kind; the JSON
-#     of "cache show" and "cache get" has prefix, prefixlen, family, nbma,
-#     type, flags, expires, priority and mark as given; get is exact match
+#     of "cache show" and "cache get" has prefix (a/len), family, nbma,
+#     type, flags, expires_secs, priority and mark as given; get is exact match
 #   - a duplicate add fails (CLI: exit 1 with its message; kernel: EEXIST
 #     "an entry for this prefix exists") and changes nothing; "cache
 #     replace" changes the NBMA and resets type and flags; replace of a
@@ -136,21 +136,21 @@ genl() {
 }
 
 # The entries in the JSON of "dmvpnctl -j cache show|get" (one JSON document
-# a line on stdin), one line each: PREFIX/LEN FAMILY nbma= type= flags=
+# a line on stdin, {"entries": [...]}), one line each: PREFIX/LEN FAMILY nbma= type= flags=
 # expires= priority= mark=, where expires is "set" or "null"; and for each
 # entry with a holding time a line "expires PREFIX/LEN SECONDS".
 JSON_ENTRIES='
 import json, sys
 for doc in sys.stdin:
-    for e in json.loads(doc):
+    for e in json.loads(doc)["entries"]:
         v = lambda x: "null" if x is None else x
-        name = "%s/%s" % (e["prefix"], e["prefixlen"])
+        name = e["prefix"]
         print("%s %s nbma=%s type=%s flags=%s expires=%s priority=%s mark=%s" % (
             name, e["family"], v(e["nbma"]), e["type"],
             ",".join(e["flags"]) or "-",
-            "null" if e["expires"] is None else "set", e["priority"], e["mark"]))
-        if e["expires"] is not None:
-            print("expires %s %s" % (name, e["expires"]))
+            "null" if e["expires_secs"] is None else "set", e["priority"], e["mark"]))
+        if e["expires_secs"] is not None:
+            print("expires %s %s" % (name, e["expires_secs"]))
 '
 json_entries() {
 	python3 -S -c "$JSON_ENTRIES"
@@ -467,7 +467,8 @@ check "a dump returns 2000 distinct entries, in more than one part" \
 listing_complete() {
 	ctl -j cache show dev dmvpn0 | python3 -S -c '
 import ipaddress, json, sys
-got = sorted(int(ipaddress.IPv4Address(e["prefix"])) for e in json.load(sys.stdin))
+got = sorted(int(ipaddress.IPv4Interface(e["prefix"]).ip)
+             for e in json.load(sys.stdin)["entries"])
 base = int(ipaddress.IPv4Address("10.128.0.0"))
 want = list(range(base, base + 2000))
 if got != want:

@@ -327,8 +327,11 @@ static void entry_output_begin(struct entry_output *o, const struct options *opt
 	json_init(&o->json, &o->out, opt->pretty);
 	table_init(&o->table, ENTRY_TABLE_COLUMNS, entry_table_headers,
 		   entry_table_right_align);
-	if (opt->json)
-		json_open_array(&o->json, NULL);
+	/* The schema's one shape: an object with named arrays. */
+	if (opt->json) {
+		json_open_object(&o->json, NULL);
+		json_open_array(&o->json, "entries");
+	}
 }
 
 static void entry_output_add(struct entry_output *o, const char *dev,
@@ -351,6 +354,7 @@ static int entry_output_end(struct entry_output *o)
 
 	if (o->opt.json) {
 		json_close_array(&o->json);
+		json_close_object(&o->json);
 		sbuf_addc(&o->out, '\n');
 	} else if (o->table.nrows) {
 		table_render(&o->table, &o->out);
@@ -636,7 +640,7 @@ static void stats_json(struct json *j, const struct dmvpn_link *link,
 		       const struct dmvpn_stats *stats)
 {
 	json_open_object(j, NULL);
-	json_string(j, "dev", link->name);
+	json_string(j, "device", link->name);
 	stats_to_json(j, stats);
 	json_close_object(j);
 }
@@ -718,13 +722,17 @@ static int do_stats(struct ctl *ctl, int argc, char **argv)
 	}
 	if (parse_dev_filter("stats", argc, argv, &dev, &err))
 		return usage_error("%s", err.text);
+	if (prometheus && ctl->opt.json)
+		return usage_error("'stats prometheus' and -j exclude each other");
 	if (prometheus)
 		return stats_prometheus(ctl, dev);
 	if (open_netlink(ctl) || select_devices(dev, &links, &count))
 		return 1;
 	json_init(&json, &out, ctl->opt.pretty);
-	if (ctl->opt.json)
-		json_open_array(&json, NULL);
+	if (ctl->opt.json) {
+		json_open_object(&json, NULL);
+		json_open_array(&json, "stats");
+	}
 	for (i = 0; i < count; i++) {
 		if (fetch_stats(ctl, &links[i], &stats)) {
 			status = 1;
@@ -736,6 +744,7 @@ static int do_stats(struct ctl *ctl, int argc, char **argv)
 	}
 	if (ctl->opt.json) {
 		json_close_array(&json);
+		json_close_object(&json);
 		sbuf_addc(&out, '\n');
 	}
 	if (emit(&out))

@@ -131,7 +131,7 @@ static void peer_detail_json(struct reply *r, const struct peer_row *p)
 	if (p->reg) {
 		json_string(&r->j, "claimed_nbma",
 			    nbma_str(p->reg->claimed_nbma, a, sizeof(a)));
-		json_u64(&r->j, "holdtime", p->reg->holdtime);
+		json_u64(&r->j, "holdtime_secs", p->reg->holdtime);
 		json_open_array(&r->j, "resolvers");
 		for (unsigned int i = 0; i < p->reg->resolver_count &&
 		     i < REG_RESOLVERS; i++)
@@ -141,7 +141,7 @@ static void peer_detail_json(struct reply *r, const struct peer_row *p)
 	} else if (p->shortcut) {
 		json_string(&r->j, "via", p->shortcut->via.family ?
 			    addr_str(&p->shortcut->via, a, sizeof(a)) : NULL);
-		json_u64(&r->j, "holdtime", p->shortcut->holdtime);
+		json_u64(&r->j, "holdtime_secs", p->shortcut->holdtime);
 	} else if (p->nhs) {
 		json_string(&r->j, "name", p->nhs->cfg->nbma_name);
 		json_u64(&r->j, "priority", p->nhs->cfg->priority);
@@ -217,17 +217,20 @@ static void peer_emit(struct reply *r, struct table *t,
 		json_string(&r->j, "tunnel", p->tunnel && p->tunnel->family ?
 			    tun : NULL);
 		json_string(&r->j, "state", p->state);
-		json_u64(&r->j, "uptime", p->up_secs);
+		json_u64(&r->j, "uptime_secs", p->up_secs);
 		if (p->has_expires)
-			json_u64(&r->j, "expires", p->expires);
+			json_u64(&r->j, "expires_secs", p->expires);
 		else
-			json_null(&r->j, "expires");
+			json_null(&r->j, "expires_secs");
 		json_bool(&r->j, "unique", p->unique);
 		json_bool(&r->j, "nat", p->nat);
 		json_bool(&r->j, "static", p->is_static);
 		json_string(&r->j, "group", p->group && p->group[0] ?
 			    p->group : NULL);
-		json_string(&r->j, "network", p->network ? net : NULL);
+		if (p->network)
+			json_prefix(&r->j, "network", p->network);
+		else
+			json_null(&r->j, "network");
 		if (sa) {
 			json_open_object(&r->j, "ipsec");
 			json_string(&r->j, "state", sa);
@@ -399,8 +402,16 @@ static void show_dmvpn_dev(struct reply *r, struct dev *dev, bool detail)
 		json_open_object(&r->j, NULL);
 		json_string(&r->j, "device", dev->name);
 		json_string(&r->j, "role", role_name(dev));
-		json_string(&r->j, "address", dev->proto.family ? addr : NULL);
-		json_string(&r->j, "address6", dev->proto6.family ? addr6 : NULL);
+		/* With its length, as ip addr writes it: addr_str() drops a
+		 * full one, and the schema has one form. */
+		if (dev->proto.family)
+			json_prefix(&r->j, "address", &dev->proto);
+		else
+			json_null(&r->j, "address");
+		if (dev->proto6.family)
+			json_prefix(&r->j, "address6", &dev->proto6);
+		else
+			json_null(&r->j, "address6");
 		json_u64(&r->j, "peer_count", peers);
 		json_open_array(&r->j, "peers");
 	} else {
@@ -488,7 +499,8 @@ static void show_nhs(struct reply *r, struct dev *dev, struct table *t)
 			json_string(&r->j, "tunnel", n->proto.family ? tun : NULL);
 			json_u64(&r->j, "priority", n->cfg->priority);
 			json_string(&r->j, "state", nhs_state_name(n->state));
-			json_u64(&r->j, "since", secs_since(n->state_since));
+			json_u64(&r->j, "since_secs",
+				 secs_since(n->state_since));
 			json_string(&r->j, "last_code",
 				    nhrp_cie_code_name(n->last_code));
 			json_string(&r->j, "nat_nbma",
@@ -504,6 +516,26 @@ static void show_nhs(struct reply *r, struct dev *dev, struct table *t)
 	}
 }
 
+/* Per NHRP message type; JSON keys are snake_case, unlike the type's
+ * name in the text table and the log ("registration-request"). */
+static void json_type_counters(struct reply *r, const char *key,
+			       const uint64_t *count)
+{
+	char name[32];
+
+	json_open_object(&r->j, key);
+	for (unsigned int t = 1; t <= NHRP_TRAFFIC_INDICATION; t++) {
+		char *c;
+
+		snprintf(name, sizeof(name), "%s", nhrp_type_name(t));
+		for (c = name; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		json_u64(&r->j, name, count[t]);
+	}
+	json_close_object(&r->j);
+}
+
 static void show_stats(struct reply *r, struct dev *dev)
 {
 	const struct nhrp_stats *s = &dev->stats;
@@ -511,14 +543,8 @@ static void show_stats(struct reply *r, struct dev *dev)
 	if (r->j.out) {
 		json_open_object(&r->j, NULL);
 		json_string(&r->j, "device", dev->name);
-		json_open_object(&r->j, "rx");
-		for (unsigned int t = 1; t <= NHRP_TRAFFIC_INDICATION; t++)
-			json_u64(&r->j, nhrp_type_name(t), s->rx[t]);
-		json_close_object(&r->j);
-		json_open_object(&r->j, "tx");
-		for (unsigned int t = 1; t <= NHRP_TRAFFIC_INDICATION; t++)
-			json_u64(&r->j, nhrp_type_name(t), s->tx[t]);
-		json_close_object(&r->j);
+		json_type_counters(r, "rx", s->rx);
+		json_type_counters(r, "tx", s->tx);
 	} else {
 		sbuf_printf(&r->out, "%s:\n  %-24s %12s %12s\n", dev->name,
 			    "message", "received", "sent");
@@ -528,12 +554,18 @@ static void show_stats(struct reply *r, struct dev *dev)
 				    (unsigned long long)s->rx[t],
 				    (unsigned long long)s->tx[t]);
 	}
+	/* No name here is one of the kernel's counters (dmvpnctl stats):
+	 * the agent's NHRP errors and the kernel's events it read are not
+	 * the kernel's data-path errors and the events it sent. */
 #define STAT(name) { #name, s->name }
 	const struct { const char *name; uint64_t v; } other[] = {
 		STAT(rx_malformed), STAT(rx_auth_fail), STAT(rx_dropped),
 		STAT(errors_suppressed), STAT(reg_refused),
-		STAT(rx_not_vouched), STAT(tx_errors), STAT(kernel_errors),
-		STAT(miss_events), STAT(redirect_events), STAT(expired_events),
+		STAT(rx_not_vouched), { "nhrp_tx_errors", s->tx_errors },
+		STAT(kernel_errors),
+		{ "miss_events_read", s->miss_events },
+		{ "redirect_events_read", s->redirect_events },
+		{ "expired_events_read", s->expired_events },
 		STAT(resyncs), STAT(dumps_interrupted), STAT(nbma_checks),
 		{ "intake_dropped", dev->intake.dropped },
 		{ "intake_queued", dev->intake.packets },
@@ -567,12 +599,12 @@ static void show_one_shortcut(struct amap_node *n, void *arg)
 	if (c->r->j.out) {
 		json_open_object(&c->r->j, NULL);
 		json_string(&c->r->j, "device", s->dev->name);
-		json_string(&c->r->j, "prefix", pfx);
+		json_prefix(&c->r->j, "prefix", &s->node.key);
 		json_string(&c->r->j, "nbma", s->negative ? NULL : nbma);
 		json_string(&c->r->j, "via", s->via.family ? via : NULL);
 		json_bool(&c->r->j, "negative", s->negative);
-		json_u64(&c->r->j, "age", secs_since(s->since));
-		json_u64(&c->r->j, "expires", left);
+		json_u64(&c->r->j, "age_secs", secs_since(s->since));
+		json_u64(&c->r->j, "expires_secs", left);
 		json_close_object(&c->r->j);
 		return;
 	}
@@ -599,7 +631,7 @@ static void cmd_show(const struct request *q, struct reply *r,
 	const char *key = "devices";
 
 	if (what == CTL_SHOW_CACHE) {
-		key = "cache";
+		key = "entries";
 		table_init(&t, ENTRY_TABLE_COLUMNS, entry_table_headers,
 			   entry_table_right_align);
 	} else if (what == CTL_SHOW_NHS) {
@@ -609,7 +641,8 @@ static void cmd_show(const struct request *q, struct reply *r,
 		key = "shortcuts";
 		table_init(&t, 7, shortcut_headers, NULL);
 	} else if (what == CTL_SHOW_STATS) {
-		key = "stats";
+		/* Not "stats": dmvpnctl stats lists the kernel's counters. */
+		key = "nhrp_stats";
 	}
 	if (r->j.out) {
 		json_open_object(&r->j, NULL);
@@ -672,15 +705,48 @@ static void cmd_flush(const struct request *q, struct reply *r)
 	}
 }
 
+/* agent_reload()'s notes are "warning: ..." lines: a list in JSON. */
+static void reload_json(struct reply *r, bool dry_run, const char *notes)
+{
+	static const char tag[] = "warning: ";
+
+	json_open_object(&r->j, NULL);
+	json_bool(&r->j, "dry_run", dry_run);
+	json_open_array(&r->j, "warnings");
+	while (*notes) {
+		size_t len = strcspn(notes, "\n");
+		char line[512];
+
+		if (!strncmp(notes, tag, sizeof(tag) - 1) &&
+		    len >= sizeof(tag) - 1) {
+			snprintf(line, sizeof(line), "%.*s",
+				 (int)(len - (sizeof(tag) - 1)),
+				 notes + sizeof(tag) - 1);
+			json_string(&r->j, NULL, line);
+		}
+		notes += len;
+		if (*notes)
+			notes++;
+	}
+	json_close_array(&r->j);
+	json_close_object(&r->j);
+}
+
 static void cmd_reload(const struct request *q, struct reply *r)
 {
+	struct sbuf notes = SBUF_INIT;
 	struct errmsg err;
 
-	if (agent_reload(q->cmd.dry_run, &r->out, &err))
+	if (agent_reload(q->cmd.dry_run, &notes, &err))
 		fail(r, "%s", err.text);
+	else if (r->j.out)
+		reload_json(r, q->cmd.dry_run, sbuf_str(&notes));
 	else if (q->cmd.dry_run)
-		sbuf_adds(&r->out, "configuration ok; nothing applied "
-			  "(dry run)\n");
+		sbuf_printf(&r->out, "%sconfiguration ok; nothing applied "
+			    "(dry run)\n", sbuf_str(&notes));
+	else
+		sbuf_adds(&r->out, sbuf_str(&notes));
+	sbuf_free(&notes);
 }
 
 static void cmd_debug(const struct request *q, struct reply *r)
@@ -697,7 +763,10 @@ static void cmd_debug(const struct request *q, struct reply *r)
 		log_info("debug nhrp%s%s %s", q->cmd.has_peer ? " peer " : "",
 			 q->cmd.has_peer ? addr_str(&q->cmd.peer, a, sizeof(a)) :
 			 "", q->cmd.on ? "on" : "off");
-	debug_nhrp_show(&r->out);
+	if (r->j.out)
+		debug_nhrp_json(&r->j);
+	else
+		debug_nhrp_show(&r->out);
 }
 
 /* Read-only: what the show group may ask for. */
@@ -1047,7 +1116,9 @@ static void answer(struct client *c)
 	if (r.error[0]) {
 		sbuf_printf(&c->out, "error %s\n", r.error);
 	} else {
-		if (q.json)
+		/* A command with nothing to report prints nothing, with -j
+		 * too (as ip -j does): not an empty line. */
+		if (q.json && r.out.len)
 			sbuf_addc(&r.out, '\n');
 		sbuf_adds(&c->out, "ok\n");
 		sbuf_addn(&c->out, sbuf_str(&r.out), r.out.len);

@@ -223,6 +223,8 @@ void log_msg_always(int prio, const char *fmt, ...)
  */
 int debug_nhrp_set(bool on, const struct dmvpn_prefix *peer);
 void debug_nhrp_show(struct sbuf *out);
+/* The same as an object: {"nhrp": bool, "peers": [address...]}. */
+void debug_nhrp_json(struct json *j);
 /* One decoded packet to or from @nbma, if debugging asks for it. */
 void log_packet(const struct dev *dev, bool sent, struct in_addr nbma,
 		const struct nhrp_msg *m);

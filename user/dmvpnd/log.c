@@ -156,6 +156,19 @@ void debug_nhrp_show(struct sbuf *out)
 			    addr_str(&debug.peers[i], a, sizeof(a)));
 }
 
+void debug_nhrp_json(struct json *j)
+{
+	char a[64];
+
+	json_open_object(j, NULL);
+	json_bool(j, "nhrp", debug.nhrp);
+	json_open_array(j, "peers");
+	for (unsigned int i = 0; i < debug.peer_count; i++)
+		json_string(j, NULL, addr_str(&debug.peers[i], a, sizeof(a)));
+	json_close_array(j);
+	json_close_object(j);
+}
+
 static bool addr_is(const struct dmvpn_prefix *want, const uint8_t *bytes,
 		    size_t len)
 {

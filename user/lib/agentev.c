@@ -221,15 +221,14 @@ void agent_event_to_json_at(struct json *j, const struct agent_event *ev,
 		json_string(j, "time", time);
 	json_string(j, "source", "agent");
 	json_string(j, "event", agent_event_name(ev->kind));
-	json_string(j, "dev", ev->dev);
+	json_string(j, "device", ev->dev);
 	if (ev->has_peer)
 		json_addr(j, "peer", &ev->peer);
 	if (ev->has_nbma)
 		json_string(j, "nbma", inet_ntop(AF_INET, &ev->nbma, nbma,
 						 sizeof(nbma)));
 	if (ev->has_prefix) {
-		json_addr(j, "prefix", &ev->prefix);
-		json_u64(j, "prefixlen", ev->prefix.len);
+		json_prefix(j, "prefix", &ev->prefix);
 		json_string(j, "family", family_name(ev->prefix.family));
 	}
 	if (ev->reason[0])

@@ -379,9 +379,10 @@ static void json_formatted(struct json *j, const char *key,
 	sbuf_free(&text);
 }
 
+/* Always "address/length", a host route too: one form for scripts. */
 static void entry_prefix_text(struct sbuf *out, const struct dmvpn_entry *e)
 {
-	format_addr(out, &e->prefix);
+	format_prefix(out, &e->prefix, true);
 }
 
 static void entry_nbma_text(struct sbuf *out, const struct dmvpn_entry *e)
@@ -397,9 +398,8 @@ static void entry_type_text(struct sbuf *out, const struct dmvpn_entry *e)
 void entry_to_json(struct json *j, const char *dev, const struct dmvpn_entry *e)
 {
 	json_open_object(j, NULL);
-	json_string(j, "dev", dev);
+	json_string(j, "device", dev);
 	json_formatted(j, "prefix", entry_prefix_text, e);
-	json_u64(j, "prefixlen", e->prefix.len);
 	json_string(j, "family", family_name(e->prefix.family));
 	if (e->has_nbma)
 		json_formatted(j, "nbma", entry_nbma_text, e);
@@ -408,13 +408,14 @@ void entry_to_json(struct json *j, const char *dev, const struct dmvpn_entry *e)
 	json_formatted(j, "type", entry_type_text, e);
 	json_flags(j, e->flags);
 	if (e->holdtime)
-		json_u64(j, "expires", e->holdtime);
+		json_u64(j, "expires_secs", e->holdtime);
 	else
-		json_null(j, "expires");
+		json_null(j, "expires_secs");
+	/* Seconds, as every duration in the schema; the kernel counts ms. */
 	if (e->has_used)
-		json_u64(j, "used_msecs", e->used_msecs);
+		json_u64(j, "idle_secs", e->used_msecs / 1000);
 	else
-		json_null(j, "used_msecs");
+		json_null(j, "idle_secs");
 	json_u64(j, "tx_packets", e->tx_packets);
 	json_u64(j, "tx_bytes", e->tx_bytes);
 	json_u64(j, "priority", e->priority);
@@ -704,13 +705,21 @@ static void json_prefix_addr(struct json *j, const char *key,
 	json_string(j, key, text);
 }
 
+void json_prefix(struct json *j, const char *key, const struct dmvpn_prefix *p)
+{
+	struct sbuf text = SBUF_INIT;
+
+	format_prefix(&text, p, true);
+	json_string(j, key, sbuf_str(&text));
+	sbuf_free(&text);
+}
+
 static void event_entry_to_json(struct json *j, const struct dmvpn_event *ev)
 {
 	const struct dmvpn_entry *e = &ev->entry;
 	struct sbuf type = SBUF_INIT;
 
-	json_prefix_addr(j, "prefix", &e->prefix);
-	json_u64(j, "prefixlen", e->prefix.len);
+	json_prefix(j, "prefix", &e->prefix);
 	json_string(j, "family", family_name(e->prefix.family));
 	if (e->has_nbma)
 		json_in_addr(j, "nbma", &e->nbma);
@@ -751,7 +760,7 @@ void event_to_json_at(struct json *j, const struct dmvpn_event *ev,
 	/* monitor merges the agent's events ("source": "agent") in. */
 	json_string(j, "source", "kernel");
 	json_string(j, "event", sbuf_str(&name));
-	json_string(j, "dev", dev);
+	json_string(j, "device", dev);
 	if (ev->has_entry)
 		event_entry_to_json(j, ev);
 	if (ev->has_nbma_src)

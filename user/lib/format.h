@@ -75,7 +75,10 @@ extern const bool entry_table_right_align[ENTRY_TABLE_COLUMNS];
 
 int entry_table_add(struct table *t, const char *dev,
 		    const struct dmvpn_entry *e);
+/* One ENTRY of the JSON schema (README, "JSON output"). */
 void entry_to_json(struct json *j, const char *dev, const struct dmvpn_entry *e);
+/* A member "address/length", the schema's one form of a prefix. */
+void json_prefix(struct json *j, const char *key, const struct dmvpn_prefix *p);
 
 /* ---- counters ---- */
 

@@ -288,7 +288,10 @@ static int kw_holdtime(struct cache_request *req, const char *value,
 {
 	if (!strcmp(value, "never")) {
 		req->entry.holdtime = 0;
-	} else if (parse_uint(value, HOLDTIME_MAX, &req->entry.holdtime)) {
+	} else if (parse_uint(value, HOLDTIME_MAX, &req->entry.holdtime) ||
+		   req->entry.holdtime == 0) {
+		/* 0 is how the kernel spells "never": say never, as the
+		 * help and the configuration file (which refuses 0) do. */
 		errmsg_set(err, "invalid holdtime '%s' (1..%u seconds, "
 			   "or 'never')", value, HOLDTIME_MAX);
 		return -1;

@@ -214,12 +214,12 @@ START_TEST(test_json)
 	agent_event_to_json_at(&j, &ev, NULL);
 	ck_assert_str_eq(sbuf_str(&out),
 		"{\"time\":\"2026-12-04T22:50:13.123Z\",\"source\":\"agent\","
-		"\"event\":\"registration\",\"dev\":\"dmvpn0\","
+		"\"event\":\"registration\",\"device\":\"dmvpn0\","
 		"\"peer\":\"10.255.0.2\",\"nbma\":\"192.0.2.2\"}"
 		"{\"source\":\"agent\",\"event\":\"registration-refused\","
-		"\"dev\":\"dmvpn0\",\"peer\":\"10.255.0.2\","
-		"\"nbma\":\"192.0.2.2\",\"prefix\":\"fd02::\","
-		"\"prefixlen\":64,\"family\":\"inet6\","
+		"\"device\":\"dmvpn0\",\"peer\":\"10.255.0.2\","
+		"\"nbma\":\"192.0.2.2\",\"prefix\":\"fd02::/64\","
+		"\"family\":\"inet6\","
 		"\"reason\":\"unique-address-registered\"}");
 }
 END_TEST

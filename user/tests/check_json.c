@@ -155,10 +155,10 @@ START_TEST(test_entry_json)
 	json_init(&j, &out, false);
 	entry_to_json(&j, "tun\"0", &e);
 	ck_assert_str_eq(sbuf_str(&out),
-		"{\"dev\":\"tun\\\"0\",\"prefix\":\"10.0.0.0\",\"prefixlen\":24,"
+		"{\"device\":\"tun\\\"0\",\"prefix\":\"10.0.0.0/24\","
 		"\"family\":\"inet\",\"nbma\":\"192.0.2.1\",\"type\":\"dynamic\","
 		"\"flags\":[\"multicast\",\"require-ipsec\",\"0x20\"],"
-		"\"expires\":600,\"used_msecs\":1500,\"tx_packets\":3,"
+		"\"expires_secs\":600,\"idle_secs\":1,\"tx_packets\":3,"
 		"\"tx_bytes\":252,\"priority\":6,\"mark\":16}");
 }
 END_TEST
@@ -175,9 +175,9 @@ START_TEST(test_entry_json_negative)
 	json_init(&j, &out, false);
 	entry_to_json(&j, "tun0", &e);
 	ck_assert_str_eq(sbuf_str(&out),
-		"{\"dev\":\"tun0\",\"prefix\":\"2001:db8::\",\"prefixlen\":48,"
+		"{\"device\":\"tun0\",\"prefix\":\"2001:db8::/48\","
 		"\"family\":\"inet6\",\"nbma\":null,\"type\":\"negative\","
-		"\"flags\":[],\"expires\":null,\"used_msecs\":null,"
+		"\"flags\":[],\"expires_secs\":null,\"idle_secs\":null,"
 		"\"tx_packets\":0,\"tx_bytes\":0,\"priority\":0,\"mark\":0}");
 }
 END_TEST
@@ -236,17 +236,77 @@ START_TEST(test_event_json)
 	/* monitor -t: the time comes first */
 	event_to_json_at(&j, &miss, "tun0", "2026-12-04T22:50:13.123Z");
 	ck_assert_str_eq(sbuf_str(&out),
-		"{\"source\":\"kernel\",\"event\":\"miss\",\"dev\":\"tun0\",\"prefix\":\"2001:db8::9\","
-		"\"prefixlen\":128,\"family\":\"inet6\"}"
-		"{\"source\":\"kernel\",\"event\":\"redirect\",\"dev\":\"tun0\",\"nbma_src\":\"192.0.2.7\","
+		"{\"source\":\"kernel\",\"event\":\"miss\",\"device\":\"tun0\","
+		"\"prefix\":\"2001:db8::9/128\",\"family\":\"inet6\"}"
+		"{\"source\":\"kernel\",\"event\":\"redirect\",\"device\":\"tun0\",\"nbma_src\":\"192.0.2.7\","
 		"\"packet_src\":\"10.1.0.5\",\"packet_dst\":\"10.2.0.9\"}"
-		"{\"source\":\"kernel\",\"event\":\"redirect\",\"dev\":\"tun0\",\"packet_len\":3}"
-		"{\"source\":\"kernel\",\"event\":\"expired\",\"dev\":\"tun1\",\"prefix\":\"10.9.0.0\","
-		"\"prefixlen\":16,\"family\":\"inet\",\"nbma\":\"192.0.2.9\","
+		"{\"source\":\"kernel\",\"event\":\"redirect\",\"device\":\"tun0\",\"packet_len\":3}"
+		"{\"source\":\"kernel\",\"event\":\"expired\",\"device\":\"tun1\",\"prefix\":\"10.9.0.0/16\","
+		"\"family\":\"inet\",\"nbma\":\"192.0.2.9\","
 		"\"type\":\"shortcut\"}"
 		"{\"time\":\"2026-12-04T22:50:13.123Z\",\"source\":\"kernel\",\"event\":\"miss\","
-		"\"dev\":\"tun0\",\"prefix\":\"2001:db8::9\","
-		"\"prefixlen\":128,\"family\":\"inet6\"}");
+		"\"device\":\"tun0\",\"prefix\":\"2001:db8::9/128\","
+		"\"family\":\"inet6\"}");
+}
+END_TEST
+
+/*
+ * The schema's rules (README, "JSON output") over every object the library
+ * writes: snake_case keys, "device" never "dev", no split prefixes, and
+ * every prefix as address/length.
+ */
+static void assert_schema_keys(const char *doc)
+{
+	const char *p = doc;
+
+	while ((p = strchr(p, '"'))) {
+		const char *end = strchr(p + 1, '"');
+		size_t len;
+
+		ck_assert_ptr_nonnull(end);
+		len = (size_t)(end - p - 1);
+		if (end[1] == ':') {
+			ck_assert_msg(strspn(p + 1, "abcdefghijklmnopqrstuvwxyz"
+					     "0123456789_") == len,
+				      "key %.*s is not snake_case", (int)len, p + 1);
+			ck_assert_msg(len != 3 || strncmp(p + 1, "dev", 3),
+				      "\"dev\" where the schema says \"device\"");
+			ck_assert_msg(strncmp(p + 1, "prefixlen", 9),
+				      "a split prefix in %s", doc);
+			if (len == 6 && !strncmp(p + 1, "prefix", 6)) {
+				const char *v = end + 3, *q = strchr(v, '"');
+
+				ck_assert_msg(end[2] == '"' && q &&
+					      memchr(v, '/', (size_t)(q - v)),
+					      "prefix without a length in %s", doc);
+			}
+		}
+		p = end + 1;
+	}
+}
+
+START_TEST(test_schema_keys)
+{
+	struct dmvpn_entry e = {
+		.prefix = prefix("10.9.0.1"), .has_nbma = true,
+		.type = DMVPN_ENTRY_SHORTCUT, .flags = DMVPN_ENTRY_F_UNIQUE,
+		.holdtime = 1, .has_used = true,
+	};
+	struct dmvpn_event ev = { .has_entry = true, .entry = e,
+				  .has_nbma_src = true };
+	struct dmvpn_stats st = { 0 };
+	struct json j;
+
+	json_init(&j, &out, false);
+	entry_to_json(&j, "tun0", &e);
+	for (unsigned int i = 0; i <= DMVPN_STATS_A_MAX; i++)
+		st.present[i] = true;
+	json_open_object(&j, NULL);
+	stats_to_json(&j, &st);
+	json_close_object(&j);
+	for (ev.cmd = 0; ev.cmd <= DMVPN_CMD_MAX; ev.cmd++)
+		event_to_json_at(&j, &ev, "tun0", "2026-12-04T22:50:13.123Z");
+	assert_schema_keys(sbuf_str(&out));
 }
 END_TEST
 
@@ -269,6 +329,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_entry_json_negative);
 	tcase_add_test(tc, test_stats_json);
 	tcase_add_test(tc, test_event_json);
+	tcase_add_test(tc, test_schema_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }

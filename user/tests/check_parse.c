@@ -301,6 +301,8 @@ static const struct {
 	  "'mark' does not apply to a negative entry" },
 	{ CACHE_OP_ADD, "10.0.0.0/24 nbma 192.0.2.1 dev tun0 holdtime -5",
 	  "invalid holdtime '-5' (1..65535 seconds, or 'never')" },
+	{ CACHE_OP_ADD, "10.0.0.0/24 nbma 192.0.2.1 dev tun0 holdtime 0",
+	  "invalid holdtime '0' (1..65535 seconds, or 'never')" },
 	{ CACHE_OP_ADD, "10.0.0.0/24 nbma 192.0.2.1 dev tun0 holdtime 65536",
 	  "invalid holdtime '65536' (1..65535 seconds, or 'never')" },
 	{ CACHE_OP_ADD, "10.0.0.0/24 nbma 192.0.2.1 dev tun0 holdtime 4294967296",
