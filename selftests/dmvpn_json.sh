@@ -83,7 +83,7 @@ ASTATS = {"rx_malformed", "rx_auth_fail", "rx_dropped", "reg_refused",
           "rx_not_vouched", "errors_suppressed", "nhrp_tx_errors",
           "kernel_errors", "miss_events_read", "redirect_events_read",
           "expired_events_read", "resyncs", "dumps_interrupted",
-          "nbma_checks"}
+          "nbma_checks", "intake_dropped", "intake_queued"}
 PEER = {"type", "nbma", "tunnel", "state", "uptime_secs", "expires_secs",
         "unique", "nat", "static", "group", "network", "ipsec"}
 DETAIL = {"dynamic": {"claimed_nbma", "holdtime_secs", "resolvers"},
