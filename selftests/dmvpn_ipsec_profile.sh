@@ -119,11 +119,11 @@ sa_uses() {
 xfrm_esn_gcm256() {
 	local out
 	out=$(ip -n "$(lab_ns "$1")" xfrm state list src "$2" dst "$3")
-	grep -qE "aead rfc4106\(gcm\(aes\)\) 0x[0-9a-f]{72} 128" <<<"$out" &&
-		grep -qE "flag .*esn" <<<"$out" || {
+	if ! grep -qE "aead rfc4106\(gcm\(aes\)\) 0x[0-9a-f]{72} 128" <<<"$out" ||
+		! grep -qE "flag .*esn" <<<"$out"; then
 		echo "$out"
 		return 1
-	}
+	fi
 }
 
 # rekeys NODE WHAT: the count of WHAT ("rekeys" or "IKE rekeys") in

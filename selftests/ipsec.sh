@@ -8,8 +8,9 @@
 # A test defines swanctl_conf NODE ARGS..., which writes
 # $CONF/NODE/swanctl.conf; charon_start NODE ARGS... passes ARGS on to it.
 
-# The lab's namespace variables are assigned by setup_ns.
-# shellcheck disable=SC2154
+# The lab's namespace variables are assigned by setup_ns; IKE and START
+# are for the tests that source this.
+# shellcheck disable=SC2154,SC2034
 
 CHARON=${CHARON:-/usr/sbin/charon-systemd}
 # CHARON_OPENSSL=no: the gmp plugin's MODP groups only, as without
