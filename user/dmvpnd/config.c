@@ -57,6 +57,7 @@ struct parser {
 	unsigned int address_line;		/* the first one */
 	unsigned int ipsec_profile_line;
 	unsigned int ipsec_vici_line;
+	unsigned int ipsec_swanctl_line;
 
 	unsigned int nhs_cap;
 	unsigned int map_cap;
@@ -783,17 +784,20 @@ static int do_address(struct parser *p, char **w, int nw)
 }
 
 /*
- * ipsec profile NAME | ipsec vici PATH.  NAME ends up in charon's
- * connection names and VICI messages: letters, digits, '-', '_' and '.'
- * only, so that nothing in it can be mistaken for swanctl syntax.
+ * ipsec profile NAME | ipsec vici PATH | ipsec swanctl PATH.  NAME ends up
+ * in charon's connection names and VICI messages: letters, digits, '-',
+ * '_' and '.' only, so that nothing in it can be mistaken for swanctl
+ * syntax.
  */
 static int do_ipsec(struct parser *p, char **w, int nw)
 {
 	const char *arg = nw > 2 ? w[2] : NULL;
 	size_t i, len;
 
-	if (nw < 2 || (strcmp(w[1], "profile") && strcmp(w[1], "vici")))
-		return expected(p, w[0], "profile NAME or vici PATH",
+	if (nw < 2 || (strcmp(w[1], "profile") && strcmp(w[1], "vici") &&
+			strcmp(w[1], "swanctl")))
+		return expected(p, w[0],
+				"profile NAME, vici PATH or swanctl PATH",
 				nw < 2 ? NULL : w[1]);
 	if (!strcmp(w[1], "profile")) {
 		len = arg ? strlen(arg) : 0;
@@ -811,6 +815,17 @@ static int do_ipsec(struct parser *p, char **w, int nw)
 		strcpy(p->cfg->ipsec_profile, arg);
 		p->cfg->ipsec_line = p->line;
 		return once(p, "ipsec profile", &p->ipsec_profile_line);
+	}
+	if (!strcmp(w[1], "swanctl")) {
+		if (!arg || arg[0] != '/' ||
+		    strlen(arg) >= sizeof(p->cfg->swanctl_path))
+			return expected(p, "ipsec swanctl",
+					"an absolute path of swanctl.conf (at most 255 bytes)",
+					arg);
+		if (no_more(p, w, nw, 3))
+			return -1;
+		strcpy(p->cfg->swanctl_path, arg);
+		return once(p, "ipsec swanctl", &p->ipsec_swanctl_line);
 	}
 	if (!arg || arg[0] != '/' || strlen(arg) >= sizeof(p->cfg->vici_path))
 		return expected(p, "ipsec vici",
@@ -980,6 +995,9 @@ static int check_file(struct parser *p)
 	if (p->ipsec_vici_line && !p->ipsec_profile_line)
 		return fail_at(p, p->ipsec_vici_line,
 			       "ipsec vici without ipsec profile (expected \"ipsec profile NAME\")");
+	if (p->ipsec_swanctl_line && !p->ipsec_profile_line)
+		return fail_at(p, p->ipsec_swanctl_line,
+			       "ipsec swanctl without ipsec profile (expected \"ipsec profile NAME\")");
 
 	role = cfg->role == CFG_ROLE_HUB ? "hub" : "spoke";
 	if (cfg->role == CFG_ROLE_HUB) {
@@ -1051,6 +1069,7 @@ int cfg_parse(const char *path, const char *text, const char *ifname,
 	cfg->redirect = true;
 	cfg->unique = true;
 	strcpy(cfg->vici_path, CFG_VICI_DEFAULT);
+	strcpy(cfg->swanctl_path, CFG_SWANCTL_DEFAULT);
 
 	while (*line) {
 		const char *end = strchr(line, '\n');

@@ -55,6 +55,10 @@
  *                                       every peer's SA (see ipsec.c)
  *   ipsec vici PATH                     charon's VICI socket (default
  *                                       /var/run/charon.vici)
+ *   ipsec swanctl PATH                  the swanctl.conf that holds the
+ *                                       profile (default
+ *                                       /etc/swanctl/swanctl.conf): each
+ *                                       copy is built from it
  */
 #ifndef DMVPND_CONFIG_H
 #define DMVPND_CONFIG_H
@@ -71,6 +75,8 @@
 #define CFG_AUTH_MAX		8
 #define CFG_PATH_MAX		108	/* sun_path */
 #define CFG_VICI_DEFAULT	"/var/run/charon.vici"
+#define CFG_SWANCTL_DEFAULT	"/etc/swanctl/swanctl.conf"
+#define CFG_SWANCTL_MAX		256
 
 enum cfg_role {
 	CFG_ROLE_NONE,
@@ -135,6 +141,7 @@ struct cfg {
 	char ipsec_profile[CFG_NAME_MAX];	/* "" = no IPsec */
 	unsigned int ipsec_line;		/* where it was given */
 	char vici_path[CFG_PATH_MAX];
+	char swanctl_path[CFG_SWANCTL_MAX];
 
 	struct cfg_nhs *nhs;		/* sorted by priority, stable */
 	unsigned int nhs_count;

@@ -361,6 +361,8 @@ int resolve_resync(struct dev *dev);
 void resolve_ipsec_down(struct dev *dev, struct in_addr nbma);
 
 /* ---- ipsec.c: SAs per peer through charon's VICI ---- */
+/* swanctl.conf read again (reload): new copies are made from it. */
+void ipsec_reload(struct dev *dev);
 int ipsec_start(struct dev *dev);
 void ipsec_stop(struct dev *dev);
 bool ipsec_enabled(const struct dev *dev);
@@ -385,6 +387,7 @@ struct ipsec_stats {
 	uint64_t initiations;		/* initiate requests sent */
 	uint64_t failures;		/* ... that failed */
 	uint64_t rekeys;		/* CHILD_SAs rekeyed */
+	uint64_t ike_rekeys;		/* IKE_SAs rekeyed */
 };
 /* false without IPsec */
 bool ipsec_summary(struct dev *dev, struct ipsec_stats *st);

@@ -9,10 +9,18 @@
  * initiate, charon needs a remote address, and stock charon ignores the
  * my-host/other-host keys FRR's patched one takes; so for each peer we
  * initiate to, we load a copy of the profile for that one address
- * ("dmvpn-IFNAME-A.B.C.D", load-conn) and initiate it.  list-conns shows
- * what the copy can take over: IKE version, lifetimes, DPD, the auth
- * classes and identities of the first round, the child's name and
- * lifetime.  It does not show proposals: copies propose charon's defaults.
+ * ("dmvpn-IFNAME-A.B.C.D", load-conn) and initiate it.
+ *
+ * The copy is built from swanctl.conf itself (ipsec swanctl PATH), read
+ * and translated as swanctl --load-conns does (vici/swanconf.c), not from
+ * list-conns: charon 5.9.8's list-conns leaves out the proposals, life and
+ * rand times, encap, mobike, fragmentation and certificates, so a copy
+ * built from it would propose charon's defaults and differ from the
+ * profile in ways no one sees until a peer refuses.  The copy differs only
+ * in its name, remote_addrs (the peer), local_addrs (our NBMA address) and
+ * its children's start, close and DPD actions (we decide when an SA comes
+ * up and goes).  list-conns still says whether charon has the profile and
+ * whether it is transport mode for GRE.
  *
  * The point of doing this in the agent is ordering: a spoke registers
  * with an NHS only once its SA to it is installed (nhc.c asks
@@ -31,6 +39,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +53,7 @@
 #include "dmvpnd.h"
 #include "vici.h"
 #include "vici_charon.h"
+#include "swanconf.h"
 
 #define IPSEC_FRAME_MAX		(64 * 1024)	/* largest frame we take */
 #define IPSEC_BACKOFF_MIN	500		/* ms before reconnecting */
@@ -51,6 +63,9 @@
 #define IPSEC_INITIATE_TIMEOUT	DMVPND_IKE_TIMEOUT	/* ms charon may take */
 #define IPSEC_HOLD_WAIT		3000		/* ms a held reply waits for
 						 * the peer to initiate */
+#define IPSEC_CONF_FILE_MAX	(256 * 1024)	/* one swanctl.conf file */
+#define IPSEC_CONF_DEPTH	8		/* includes in includes */
+#define IPSEC_CRED_MAX		(16 * 1024)	/* a certificate or key */
 
 enum vici_req {
 	REQ_NONE,
@@ -64,8 +79,8 @@ enum vici_req {
 };
 
 static const char *const events[] = {
-	"child-updown", "ike-updown", "child-rekey", "list-conn", "list-sa",
-	"control-log",
+	"child-updown", "ike-updown", "child-rekey", "ike-rekey", "list-conn",
+	"list-sa", "control-log",
 };
 
 struct ipsec {
@@ -75,9 +90,10 @@ struct ipsec {
 	uint32_t backoff;		/* ms, for the next reconnect */
 	struct timer reconnect;
 	bool template_ok;
-	char template_error[160];	/* the last reason logged */
+	char template_error[256];	/* the last reason logged */
 	bool told_down;			/* "cannot reach charon" logged */
 	struct vici_profile tmpl;
+	struct swconf *conf;		/* swanctl.conf, the copies' source */
 
 	/* The request in flight. */
 	enum vici_req req;
@@ -155,6 +171,7 @@ static void held_drop(struct ipsec_peer *p)
 
 static void ipsec_disconnect(struct ipsec *ip);
 static void kick(struct ipsec *ip);
+static void peer_retry_later(struct ipsec_peer *p);
 
 static const char *peer_str(const struct ipsec_peer *p, char *buf,
 			    size_t len)
@@ -265,61 +282,276 @@ static void send_frame(struct ipsec *ip, struct vici_builder *b,
 	loop_watch_fd(&ip->lfd, EPOLLIN | EPOLLOUT);
 }
 
-static void build_load_conn(struct ipsec *ip, struct ipsec_peer *p,
-			    struct vici_builder *b)
+/* ---- the copies, from swanctl.conf ---- */
+
+/* The whole of a (small) file into @buf; -1 with errno. */
+static int read_small_file(const char *path, uint8_t *buf, size_t cap,
+			   size_t *len)
 {
-	const struct vici_profile *t = &ip->tmpl;
-	char name[80], a[INET_ADDRSTRLEN];
-	struct in_addr local = our_nbma(ip->dev, p->nbma);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	*len = 0;
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf + *len, cap - *len)) > 0) {
+		*len += (size_t)n;
+		if (*len == cap) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/* The directory part of @path, "." if it has none. */
+static void dir_of(const char *path, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(out, size, ".");
+	else
+		snprintf(out, size, "%.*s",
+			 slash == path ? 1 : (int)(slash - path), path);
+}
+
+struct conf_read {
+	struct ipsec *ip;
+	unsigned int depth;
+};
+
+static int conf_parse_file(struct conf_read *cr, const char *path);
+
+/* As charon: a relative pattern is relative to the including file, its
+ * matches are read in order, and a pattern that matches nothing is no
+ * error. */
+static int conf_include(void *arg, struct swconf *c, const char *file,
+			const char *pattern)
+{
+	struct conf_read *cr = arg;
+	char full[PATH_MAX], dir[PATH_MAX];
+	glob_t g;
+	int ret = 0, gr;
+
+	if (cr->depth == IPSEC_CONF_DEPTH) {
+		snprintf(c->error, sizeof(c->error),
+			 "%s: includes nested deeper than %d", file,
+			 IPSEC_CONF_DEPTH);
+		return -1;
+	}
+	dir_of(file, dir, sizeof(dir));
+	if (snprintf(full, sizeof(full), "%s%s%s",
+		     pattern[0] == '/' ? "" : dir,
+		     pattern[0] == '/' ? "" : "/", pattern) >= (int)sizeof(full)) {
+		snprintf(c->error, sizeof(c->error), "%s: include: a path too long",
+			 file);
+		return -1;
+	}
+	gr = glob(full, GLOB_ERR, NULL, &g);
+	if (gr == GLOB_NOMATCH)
+		return 0;
+	if (gr) {
+		snprintf(c->error, sizeof(c->error), "%s: include %s: %s",
+			 file, pattern, gr == GLOB_NOSPACE ? "out of memory" :
+			 "cannot read the directory");
+		return -1;
+	}
+	cr->depth++;
+	for (size_t i = 0; i < g.gl_pathc && !ret; i++)
+		ret = conf_parse_file(cr, g.gl_pathv[i]);
+	cr->depth--;
+	globfree(&g);
+	return ret;
+}
+
+static int conf_parse_file(struct conf_read *cr, const char *path)
+{
+	struct swconf *c = cr->ip->conf;
+	uint8_t *text = malloc(IPSEC_CONF_FILE_MAX);
+	size_t len;
+	int ret;
+
+	if (!text) {
+		snprintf(c->error, sizeof(c->error), "%s: out of memory", path);
+		return -1;
+	}
+	if (read_small_file(path, text, IPSEC_CONF_FILE_MAX, &len)) {
+		snprintf(c->error, sizeof(c->error), "%s: %s", path,
+			 errno == EFBIG ? "larger than 256 KiB" :
+			 strerror(errno));
+		free(text);
+		return -1;
+	}
+	ret = swconf_parse(c, path, (const char *)text, len, conf_include, cr);
+	free(text);
+	return ret;
+}
+
+/* What a copy has of its own: everything else is the profile's. */
+struct copy {
+	struct ipsec *ip;
+	const char *remote;		/* the peer */
+	const char *local;		/* our NBMA address, or NULL */
+	bool saw_remote, saw_local;
+};
+
+static void addr_list(struct vici_builder *b, const char *key,
+		      const char *addr)
+{
+	vici_list(b, key);
+	vici_item_str(b, addr);
+	vici_end_list(b);
+}
+
+static bool in_child(const char *const *path, unsigned int depth)
+{
+	return depth == 2 && !strcmp(path[0], "children");
+}
+
+static int copy_key(void *arg, const char *const *path, unsigned int depth,
+		    const char *key, const char *value,
+		    struct vici_builder *b)
+{
+	struct copy *cp = arg;
+
+	(void)value;
+	if (depth == 0 && !strcasecmp(key, "remote_addrs")) {
+		addr_list(b, key, cp->remote);
+		cp->saw_remote = true;
+		return 1;
+	}
+	if (depth == 0 && cp->local && !strcasecmp(key, "local_addrs")) {
+		addr_list(b, key, cp->local);
+		cp->saw_local = true;
+		return 1;
+	}
+	/* Ours: see copy_section_end(). */
+	return in_child(path, depth) &&
+	       (!strcasecmp(key, "start_action") ||
+		!strcasecmp(key, "close_action") ||
+		!strcasecmp(key, "dpd_action"));
+}
+
+static void copy_section_end(void *arg, const char *const *path,
+			     unsigned int depth, struct vici_builder *b)
+{
+	struct copy *cp = arg;
+
+	if (in_child(path, depth)) {
+		/* We decide when it comes up and when it goes. */
+		vici_kv_str(b, "start_action", "none");
+		vici_kv_str(b, "close_action", "none");
+		vici_kv_str(b, "dpd_action", "clear");
+	}
+	if (depth == 0 && !cp->saw_remote)
+		addr_list(b, "remote_addrs", cp->remote);
+	if (depth == 0 && cp->local && !cp->saw_local)
+		addr_list(b, "local_addrs", cp->local);
+}
+
+/* certs, cacerts, pubkeys: the file's contents, from the directory
+ * swanctl would take it from (x509/, x509ca/, pubkey/ beside
+ * swanctl.conf) unless the name is absolute. */
+static int copy_file_item(void *arg, const char *key, const char *entry,
+			  struct vici_builder *b, char *err, size_t err_size)
+{
+	struct copy *cp = arg;
+	char dir[PATH_MAX], path[PATH_MAX];
+	uint8_t *data;
+	size_t len;
+
+	if (!strncasecmp(entry, "0x", 2) || !strncasecmp(entry, "0s", 2)) {
+		snprintf(err, err_size,
+			 "inline data is not supported here, name a file");
+		return -1;
+	}
+	dir_of(cp->ip->dev->cfg.swanctl_path, dir, sizeof(dir));
+	if ((entry[0] == '/' ?
+	     snprintf(path, sizeof(path), "%s", entry) :
+	     snprintf(path, sizeof(path), "%s/%s/%s", dir,
+		      !strcasecmp(key, "certs") ? "x509" :
+		      !strcasecmp(key, "cacerts") ? "x509ca" : "pubkey",
+		      entry)) >= (int)sizeof(path)) {
+		snprintf(err, err_size, "a path too long");
+		return -1;
+	}
+	data = malloc(IPSEC_CRED_MAX);
+	if (!data) {
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
+	if (read_small_file(path, data, IPSEC_CRED_MAX, &len)) {
+		snprintf(err, err_size, "%s: %s", path,
+			 errno == EFBIG ? "larger than 16 KiB" :
+			 strerror(errno));
+		free(data);
+		return -1;
+	}
+	vici_item(b, data, len);
+	free(data);
+	return 0;
+}
+
+/* load-conn of the profile, as swanctl.conf has it, for one peer; -1
+ * with ip->conf->error set. */
+static int build_copy(struct ipsec *ip, uint8_t *buf, const char *name,
+		      const char *remote, const char *local,
+		      struct vici_builder *b)
+{
+	struct copy cp = { .ip = ip, .remote = remote, .local = local };
+	const struct swconf_vici_ops ops = {
+		.key = copy_key,
+		.section_end = copy_section_end,
+		.file_item = copy_file_item,
+		.arg = &cp,
+	};
+
+	vici_begin(b, buf, IPSEC_FRAME_MAX, VICI_CMD_REQUEST, "load-conn");
+	return swconf_conn_to_vici(ip->conf, ip->dev->cfg.ipsec_profile, name,
+				   &ops, b);
+}
+
+/* Read swanctl.conf again and try a copy of the profile (certificates
+ * read and all): NULL, or why no copy can be made. */
+static const char *conf_load(struct ipsec *ip)
+{
+	struct conf_read cr = { .ip = ip };
+	struct vici_builder b;
+	const char *why = NULL;
+	uint8_t *buf;
+
+	if (!ip->conf)
+		ip->conf = malloc(sizeof(*ip->conf));
+	buf = malloc(IPSEC_FRAME_MAX);	/* wbuf may hold a request */
+	if (!ip->conf || !buf) {
+		free(buf);
+		return "out of memory";
+	}
+	swconf_init(ip->conf);
+	if (conf_parse_file(&cr, ip->dev->cfg.swanctl_path) ||
+	    build_copy(ip, buf, "dmvpn-check", "192.0.2.1", NULL, &b))
+		why = ip->conf->error;
+	else if (vici_finish(&b) < 0)
+		why = "a copy of it does not fit a VICI request of 64 KiB";
+	free(buf);
+	return why;
+}
+
+static int build_load_conn(struct ipsec *ip, struct ipsec_peer *p,
+			   struct vici_builder *b)
+{
+	char name[80], remote[INET_ADDRSTRLEN], local[INET_ADDRSTRLEN];
+	struct in_addr our = our_nbma(ip->dev, p->nbma);
 
 	conn_name(p, name, sizeof(name));
-	vici_begin(b, ip->wbuf, IPSEC_FRAME_MAX, VICI_CMD_REQUEST, "load-conn");
-	vici_section(b, name);
-	vici_kv_str(b, "version", t->version);
-	if (local.s_addr) {
-		vici_list(b, "local_addrs");
-		vici_item_str(b, nbma_str(local, a, sizeof(a)));
-		vici_end_list(b);
-	}
-	vici_list(b, "remote_addrs");
-	vici_item_str(b, peer_str(p, a, sizeof(a)));
-	vici_end_list(b);
-	if (t->rekey_time[0])
-		vici_kv_str(b, "rekey_time", t->rekey_time);
-	if (t->reauth_time[0])
-		vici_kv_str(b, "reauth_time", t->reauth_time);
-	if (t->dpd_delay[0])
-		vici_kv_str(b, "dpd_delay", t->dpd_delay);
-	if (t->dpd_timeout[0])
-		vici_kv_str(b, "dpd_timeout", t->dpd_timeout);
-	vici_section(b, "local");
-	vici_kv_str(b, "auth", t->local_auth);
-	if (t->local_id[0])
-		vici_kv_str(b, "id", t->local_id);
-	vici_end_section(b);
-	vici_section(b, "remote");
-	vici_kv_str(b, "auth", t->remote_auth);
-	if (t->remote_id[0])
-		vici_kv_str(b, "id", t->remote_id);
-	vici_end_section(b);
-	vici_section(b, "children");
-	vici_section(b, t->child);
-	vici_kv_str(b, "mode", "transport");
-	vici_list(b, "local_ts");
-	vici_item_str(b, "dynamic[gre]");
-	vici_end_list(b);
-	vici_list(b, "remote_ts");
-	vici_item_str(b, "dynamic[gre]");
-	vici_end_list(b);
-	if (t->child_rekey_time[0])
-		vici_kv_str(b, "rekey_time", t->child_rekey_time);
-	/* We decide when it comes up and when it goes. */
-	vici_kv_str(b, "start_action", "none");
-	vici_kv_str(b, "close_action", "none");
-	vici_kv_str(b, "dpd_action", "clear");
-	vici_end_section(b);
-	vici_end_section(b);
-	vici_end_section(b);
+	peer_str(p, remote, sizeof(remote));
+	if (our.s_addr)
+		nbma_str(our, local, sizeof(local));
+	return build_copy(ip, ip->wbuf, name, remote,
+			  our.s_addr ? local : NULL, b);
 }
 
 /* Send the next queued request, if none is in flight. */
@@ -327,7 +559,7 @@ static void kick(struct ipsec *ip)
 {
 	struct vici_builder b;
 	struct ipsec_peer *p;
-	char name[80], timeout[16];
+	char name[80], timeout[16], addr[INET_ADDRSTRLEN];
 
 	if (!ip->connected || ip->req != REQ_NONE)
 		return;
@@ -368,6 +600,13 @@ static void kick(struct ipsec *ip)
 				p->need_terminate = false;
 				vici_kv_str(&b, "ike", name);
 			}
+			/* Gone now, whatever else it is doing: after a rekey
+			 * collision charon can keep an IKE_SA retransmitting a
+			 * request the peer has forgotten, and a delete queued
+			 * behind it waits for minutes.  force sends the DELETE
+			 * if it can and drops the SA and its CHILD_SAs at
+			 * once. */
+			vici_kv_str(&b, "force", "yes");
 			vici_kv_str(&b, "timeout", "-1");
 			send_frame(ip, &b, REQ_TERMINATE, p);
 			return;
@@ -384,7 +623,17 @@ static void kick(struct ipsec *ip)
 			p->need_load = p->need_initiate = false;
 		if (p->need_load && ip->template_ok) {
 			p->need_load = false;
-			build_load_conn(ip, p, &b);
+			if (build_load_conn(ip, p, &b)) {
+				/* swanctl.conf changed under us */
+				log_err("%s: IPsec to %s: no copy of %s: %s",
+					ip->dev->name,
+					peer_str(p, addr, sizeof(addr)),
+					ip->dev->cfg.ipsec_profile,
+					ip->conf->error);
+				p->need_initiate = false;
+				peer_retry_later(p);
+				continue;
+			}
 			send_frame(ip, &b, REQ_LOAD_CONN, p);
 			return;
 		}
@@ -589,11 +838,56 @@ static void on_child_rekey(void *arg, struct vici_sa *s)
 	ip->stats.rekeys++;
 	for (i = 0; i < p->children; i++)
 		if (p->child_id[i] == s->old_child_id) {
+			char a[INET_ADDRSTRLEN];
+
 			p->child_id[i] = s->child_id;
 			snprintf(p->spi_in, sizeof(p->spi_in), "%s", s->spi_in);
 			snprintf(p->spi_out, sizeof(p->spi_out), "%s",
 				 s->spi_out);
+			log_info("%s: IPsec to %s rekeyed (SPI in %s, out %s)",
+				 ip->dev->name, peer_str(p, a, sizeof(a)),
+				 p->spi_in, p->spi_out);
 		}
+}
+
+struct ike_rekeyed {
+	struct ipsec *ip;
+	uint32_t old_id, new_id;
+};
+
+static void ike_id_moves(struct amap_node *n, void *arg)
+{
+	struct ipsec_peer *p = amap_entry(n, struct ipsec_peer, node);
+	struct ike_rekeyed *k = arg;
+	char a[INET_ADDRSTRLEN];
+	bool ours = false;
+
+	for (unsigned int i = 0; i < p->children; i++)
+		if (p->ike_id[i] == k->old_id) {
+			p->ike_id[i] = k->new_id;
+			ours = true;
+		}
+	for (unsigned int i = 0; i < p->nterm; i++)
+		if (p->term_ids[i] == k->old_id)
+			p->term_ids[i] = k->new_id;
+	if (ours) {
+		k->ip->stats.ike_rekeys++;
+		log_info("%s: IKE_SA to %s rekeyed (#%u, now #%u)",
+			 k->ip->dev->name, peer_str(p, a, sizeof(a)),
+			 k->old_id, k->new_id);
+	}
+}
+
+/* The CHILD_SAs of a rekeyed IKE_SA move to the new one, whose unique id
+ * is what terminate and ike-updown name from now on. */
+static void on_ike_rekey(void *arg, const char *name, uint32_t old_id,
+			 uint32_t new_id)
+{
+	struct ipsec *ip = arg;
+	struct ike_rekeyed k = { .ip = ip, .old_id = old_id, .new_id = new_id };
+
+	(void)name;
+	amap_each(&ip->peers, ike_id_moves, &k);
 }
 
 /* list-sa after a (re)connect: like an up event for what is installed. */
@@ -611,6 +905,8 @@ static void template_checked(struct ipsec *ip)
 	struct dev *dev = ip->dev;
 	const char *why = vici_profile_problem(t);
 
+	if (!why)
+		why = conf_load(ip);
 	if (why) {
 		/* Once per reason, not at every look. */
 		if (strcmp(why, ip->template_error))
@@ -626,8 +922,9 @@ static void template_checked(struct ipsec *ip)
 	}
 	ip->template_error[0] = '\0';
 	if (!ip->template_ok)
-		log_info("%s: ipsec profile %s: transport mode for GRE, child %s",
-			 dev->name, dev->cfg.ipsec_profile, t->child);
+		log_info("%s: ipsec profile %s: transport mode for GRE, child %s; copies from %s",
+			 dev->name, dev->cfg.ipsec_profile, t->child,
+			 dev->cfg.swanctl_path);
 	ip->template_ok = true;
 	ip->backoff = IPSEC_BACKOFF_MIN;
 }
@@ -780,6 +1077,8 @@ static void on_packet(struct ipsec *ip, const uint8_t *frame, size_t len)
 		vici_sa_walk(pkt.body, pkt.body_len, on_ike_updown, ip);
 	else if (!strcmp(pkt.name, "child-rekey"))
 		vici_sa_walk(pkt.body, pkt.body_len, on_child_rekey, ip);
+	else if (!strcmp(pkt.name, "ike-rekey"))
+		vici_ike_rekey_walk(pkt.body, pkt.body_len, on_ike_rekey, ip);
 	else if (!strcmp(pkt.name, "list-sa"))
 		vici_sa_walk(pkt.body, pkt.body_len, on_list_sa, ip);
 	else if (!strcmp(pkt.name, "list-conn") && ip->req == REQ_LIST_CONNS)
@@ -1080,6 +1379,31 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 	kick(dev->ipsec);
 }
 
+void ipsec_reload(struct dev *dev)
+{
+	struct ipsec *ip = dev->ipsec;
+	struct swconf *old;
+	const char *why;
+
+	/* Not read yet: it will be once charon answers. */
+	if (!ip || !ip->conf || !ip->template_ok)
+		return;
+	old = ip->conf;
+	ip->conf = NULL;
+	why = conf_load(ip);
+	if (why) {
+		log_err("%s: ipsec profile %s (%s:%u): %s; new copies are made from %s as it was",
+			dev->name, dev->cfg.ipsec_profile, dev->cfg.path,
+			dev->cfg.ipsec_line, why, dev->cfg.swanctl_path);
+		free(ip->conf);
+		ip->conf = old;
+		return;
+	}
+	free(old);
+	log_info("%s: ipsec profile %s read again from %s", dev->name,
+		 dev->cfg.ipsec_profile, dev->cfg.swanctl_path);
+}
+
 int ipsec_start(struct dev *dev)
 {
 	struct ipsec *ip;
@@ -1129,6 +1453,7 @@ void ipsec_stop(struct dev *dev)
 	amap_free(&ip->peers);
 	free(ip->rbuf);
 	free(ip->wbuf);
+	free(ip->conf);
 	free(ip);
 	dev->ipsec = NULL;
 }

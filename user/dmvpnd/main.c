@@ -441,7 +441,8 @@ static void dev_apply(struct dev *dev, struct cfg *fresh)
 	}
 	nhc_stop(dev, false);
 	ipsec_changed = strcmp(old.ipsec_profile, fresh->ipsec_profile) ||
-			strcmp(old.vici_path, fresh->vici_path);
+			strcmp(old.vici_path, fresh->vici_path) ||
+			strcmp(old.swanctl_path, fresh->swanctl_path);
 	if (ipsec_changed)
 		ipsec_stop(dev);
 	dev->cfg = *fresh;
@@ -449,6 +450,8 @@ static void dev_apply(struct dev *dev, struct cfg *fresh)
 	install_maps(dev);
 	if (ipsec_changed && ipsec_start(dev))
 		log_err("%s: ipsec: out of memory", dev->name);
+	else if (!ipsec_changed)
+		ipsec_reload(dev);
 	if (dev->cfg.nhs_count)
 		nhc_start(dev);
 	cfg_free(&old);

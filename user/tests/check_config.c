@@ -274,6 +274,7 @@ START_TEST(test_defaults)
 		ck_assert_str_eq(cfg.group, "");
 		ck_assert_str_eq(cfg.ipsec_profile, "");
 		ck_assert_str_eq(cfg.vici_path, "/var/run/charon.vici");
+		ck_assert_str_eq(cfg.swanctl_path, "/etc/swanctl/swanctl.conf");
 		ck_assert_uint_eq(cfg.map_count, 0);
 		ck_assert_uint_eq(cfg.mcast_nbma_count, 0);
 		ck_assert_uint_eq(cfg.qos_group_count, 0);
@@ -640,9 +641,9 @@ static const struct {
 	{ MIN_HUB "link redirect\naddress 10.255.0.1/24\naddress 10.255.0.1/16\n",
 	  PATH ":5: address 10.255.0.1/16 given twice" },
 	/* ipsec */
-	{ "ipsec\n", PATH ":1: ipsec: expected profile NAME or vici PATH" },
+	{ "ipsec\n", PATH ":1: ipsec: expected profile NAME, vici PATH or swanctl PATH" },
 	{ "ipsec prof x\n",
-	  PATH ":1: ipsec: expected profile NAME or vici PATH, got \"prof\"" },
+	  PATH ":1: ipsec: expected profile NAME, vici PATH or swanctl PATH, got \"prof\"" },
 	{ "ipsec profile\n",
 	  PATH ":1: ipsec profile: expected a connection name of 1..32 letters, digits, '-', '_' or '.'" },
 	{ "ipsec profile a{b\n",
@@ -658,6 +659,12 @@ static const struct {
 	  PATH ":2: ipsec vici given twice (first on line 1)" },
 	{ MIN_HUB "ipsec vici /run/x.vici\n",
 	  PATH ":3: ipsec vici without ipsec profile (expected \"ipsec profile NAME\")" },
+	{ "ipsec swanctl swanctl.conf\n",
+	  PATH ":1: ipsec swanctl: expected an absolute path of swanctl.conf (at most 255 bytes), got \"swanctl.conf\"" },
+	{ "ipsec swanctl /a\nipsec swanctl /b\n",
+	  PATH ":2: ipsec swanctl given twice (first on line 1)" },
+	{ MIN_HUB "ipsec swanctl /etc/s.conf\n",
+	  PATH ":3: ipsec swanctl without ipsec profile (expected \"ipsec profile NAME\")" },
 	/* a line error comes before what the whole file lacks */
 	{ "holdtime 0\n", PATH ":1: holdtime: expected seconds 1..65535, got \"0\"" },
 };
@@ -701,7 +708,7 @@ static const char *const accepted[] = {
 	MIN_SPOKE "map 10.0.0.0/8 nbma 192.0.2.1 multicast\n",
 	MIN_SPOKE "nhs 10.0.0.2 nbma 1.2.3.4.example\n",
 	MIN_SPOKE "ipsec profile dmvpn\n",
-	MIN_HUB "ipsec profile a.b-c_1\nipsec vici /run/ns1/charon.vici\n",
+	MIN_HUB "ipsec profile a.b-c_1\nipsec vici /run/ns1/charon.vici\nipsec swanctl /run/ns1/swanctl.conf\n",
 	MIN_HUB "ipsec profile abcdefghijabcdefghijabcdefghijab\n",
 	/* dual stack: one hub, an NHS for each protocol */
 	MIN_SPOKE "nhs fd00::1 nbma 192.0.2.1\n",

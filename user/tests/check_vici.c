@@ -554,6 +554,71 @@ START_TEST(test_sa_child_events)
 }
 END_TEST
 
+struct rekeyed {
+	int n;
+	char name[32];
+	uint32_t old_id, new_id;
+};
+
+static void on_rekeyed(void *arg, const char *name, uint32_t old_id,
+		       uint32_t new_id)
+{
+	struct rekeyed *k = arg;
+
+	k->n++;
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	k->old_id = old_id;
+	k->new_id = new_id;
+}
+
+/* ike-rekey, laid out as charon 5.9.8's vici_query.c raises it: the
+ * IKE_SA's name, then "old" and "new" with each one's keys. */
+START_TEST(test_ike_rekey)
+{
+	static uint8_t buf[1024];
+	struct vici_builder b;
+	struct vici_packet p;
+	struct rekeyed k = { 0 };
+	long n;
+
+	vici_begin(&b, buf, sizeof(buf), VICI_EVENT, "ike-rekey");
+	vici_section(&b, "dmvpn-dmvpn0-192.0.2.1");
+	vici_section(&b, "old");
+	vici_kv_str(&b, "uniqueid", "3");
+	vici_kv_str(&b, "state", "REKEYED");
+	vici_section(&b, "child-sas");
+	vici_section(&b, "gre-5");
+	vici_kv_str(&b, "uniqueid", "5");
+	vici_end_section(&b);
+	vici_end_section(&b);
+	vici_end_section(&b);
+	vici_section(&b, "new");
+	vici_kv_str(&b, "uniqueid", "11");
+	vici_end_section(&b);
+	vici_end_section(&b);
+	n = vici_finish(&b);
+	ck_assert_int_gt(n, 0);
+	p = charon_frame(buf, (size_t)n);
+	vici_ike_rekey_walk(p.body, p.body_len, on_rekeyed, &k);
+	ck_assert_int_eq(k.n, 1);
+	ck_assert_str_eq(k.name, "dmvpn-dmvpn0-192.0.2.1");
+	ck_assert_uint_eq(k.old_id, 3);
+	ck_assert_uint_eq(k.new_id, 11);
+
+	/* Without a new IKE_SA's id, nothing to tell. */
+	vici_begin(&b, buf, sizeof(buf), VICI_EVENT, "ike-rekey");
+	vici_section(&b, "x");
+	vici_section(&b, "old");
+	vici_kv_str(&b, "uniqueid", "3");
+	vici_end_section(&b);
+	vici_end_section(&b);
+	n = vici_finish(&b);
+	p = charon_frame(buf, (size_t)n);
+	vici_ike_rekey_walk(p.body, p.body_len, on_rekeyed, &k);
+	ck_assert_int_eq(k.n, 1);
+}
+END_TEST
+
 static Suite *vici_suite(void)
 {
 	Suite *s = suite_create("vici");
@@ -580,6 +645,7 @@ static Suite *vici_suite(void)
 	tcase_add_test(tc, test_profile_refused);
 	tcase_add_test(tc, test_sa_ike_updown);
 	tcase_add_test(tc, test_sa_child_events);
+	tcase_add_test(tc, test_ike_rekey);
 	suite_add_tcase(s, tc);
 	return s;
 }

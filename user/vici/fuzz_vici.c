@@ -55,6 +55,14 @@ static void count_sa(void *arg, struct vici_sa *s)
 	(*(int *)arg)++;
 }
 
+static void count_rekey(void *arg, const char *name, uint32_t old_id,
+			uint32_t new_id)
+{
+	if (!name || !old_id || !new_id)
+		fail("an IKE_SA rekey without its ids", NULL);
+	(*(int *)arg)++;
+}
+
 static void meaning(const struct vici_packet *p)
 {
 	struct vici_profile t;
@@ -65,6 +73,7 @@ static void meaning(const struct vici_packet *p)
 	if (!vici_profile_problem(&t) && !t.child[0])
 		fail("a usable profile without a child", NULL);
 	vici_sa_walk(p->body, p->body_len, count_sa, &sas);
+	vici_ike_rekey_walk(p->body, p->body_len, count_rekey, &sas);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -210,3 +210,35 @@ void vici_sa_walk(const uint8_t *msg, size_t len,
 			snprintf(s.spi_out, sizeof(s.spi_out), "%.11s", v);
 	}
 }
+
+void vici_ike_rekey_walk(const uint8_t *msg, size_t len,
+			 void (*fn)(void *arg, const char *name,
+				    uint32_t old_id, uint32_t new_id),
+			 void *arg)
+{
+	char name[VICI_NAME_MAX + 1] = "", part[VICI_NAME_MAX + 1] = "";
+	uint32_t ids[2] = { 0, 0 };
+	struct vici_reader r;
+	struct vici_elem e;
+	char v[16];
+
+	vici_reader_init(&r, msg, len);
+	while (vici_next(&r, &e) > 0) {
+		if (e.type == VICI_SECTION_START && e.depth == 0) {
+			strcpy(name, e.name);
+			ids[0] = ids[1] = 0;
+		} else if (e.type == VICI_SECTION_START && e.depth == 1) {
+			strcpy(part, e.name);
+		} else if (e.type == VICI_SECTION_END && e.depth == 0) {
+			if (ids[0] && ids[1])
+				fn(arg, name, ids[0], ids[1]);
+		} else if (e.type == VICI_KEY_VALUE && e.depth == 2 &&
+			   !strcmp(e.name, "uniqueid") &&
+			   vici_value_str(&e, v, sizeof(v))) {
+			if (!strcmp(part, "old"))
+				ids[0] = to_u32(v);
+			else if (!strcmp(part, "new"))
+				ids[1] = to_u32(v);
+		}
+	}
+}

@@ -64,4 +64,14 @@ struct vici_sa {
 void vici_sa_walk(const uint8_t *msg, size_t len,
 		  void (*fn)(void *arg, struct vici_sa *s), void *arg);
 
+/*
+ * An ike-rekey event: one section per IKE_SA (its name), holding "old"
+ * and "new" sections with each IKE_SA's keys.  @fn gets the name and
+ * both unique ids, for each IKE_SA that has both.
+ */
+void vici_ike_rekey_walk(const uint8_t *msg, size_t len,
+			 void (*fn)(void *arg, const char *name,
+				    uint32_t old_id, uint32_t new_id),
+			 void *arg);
+
 #endif

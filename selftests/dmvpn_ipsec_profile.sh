@@ -1,0 +1,218 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dmvpn_ipsec_profile.sh: dmvpnd's per-peer copies of the IPsec profile
+# are the profile (issue 11): its proposals and lifetimes are honoured,
+# and SAs rekeyed under traffic lose nothing.
+#
+# About 2 minutes under TCG.
+# selftests: timeout 400
+#
+#                       netns wan: bridge br0, tcpdump from start to stop
+#          +-------------------+-------------------+
+#          | 192.0.2.1         | 192.0.2.2         | 192.0.2.3
+#      +---+----+          +---+----+          +---+----+
+#      |  hub   |   ESP    |   s1   |   ESP    |   s2   |
+#      | dmvpnd |<-------->| dmvpnd |<-------->| dmvpnd |
+#      | charon |          | charon |          | charon |
+#      +--------+          +---+----+          +---+----+
+#      10.255.0.1          10.255.0.2          10.255.0.3
+#                              |                   |
+#                          lan1 10.1.0.0/24    lan2 10.2.0.0/24
+#
+# The profile allows one IKE proposal and one ESP proposal, neither with
+# charon's defaults: aes256gcm16-prfsha384-ecp384 and aes256gcm16-esn
+# (charon's default ESP proposals have no ESN, so a copy that proposed
+# them would find no CHILD_SA proposal the hub takes).  The lifetimes are
+# short: CHILD_SAs rekey every 6 to 7 s, IKE_SAs every 16 to 19 s.
+#
+# Checks:
+#   - s1's copy brings its SA to the hub up and s1 registers
+#   - the SA uses the profile's proposals: swanctl --list-sas (IKE and
+#     ESP) and the kernel's xfrm state (rfc4106 with a 256-bit key, ESN)
+#   - Phase 3 (routes via the hub): the spoke-to-spoke SA and shortcuts form
+#   - rekeys under traffic: s1 pings the hub and lan1 pings lan2 (across
+#     the shortcut) every 4 ms (3000 each), while CHILD_SAs and IKE_SAs
+#     rekey several times: not one echo lost; s1's agent counts and logs
+#     CHILD_SA and IKE_SA rekeys
+#   - after the IKE_SAs were rekeyed, an idle shortcut's SA still goes
+#     when the shortcut expires (dmvpnd terminates the rekeyed IKE_SA)
+#   - the capture on the underlay: ESP and IKE only, 0 GRE in clear
+#   - dmesg is clean
+
+# The lab's namespace variables are assigned by setup_ns.
+# shellcheck source-path=SCRIPTDIR disable=SC2154
+source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/lab.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/agent.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/capture.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/ipsec.sh"
+
+HOLD=20			# the shortcut outlives the pings, then expires
+
+cleanup() {
+	agents_stop KILL
+	charons_stop
+	agent_logs_keep ipsec-profile-logs
+	dmvpn_cleanup
+}
+trap cleanup EXIT
+set -u
+
+# swanctl_conf NODE: the profile, restricted proposals, short lifetimes,
+# written the way operators do: the connection in conf.d/, included.
+swanctl_conf() {
+	mkdir -p "$CONF/$1/conf.d"
+	cat >"$CONF/$1/swanctl.conf" <<-EOF
+	# as Debian's: everything in conf.d
+	include conf.d/*.conf
+	secrets {
+		ike-dmvpn {
+			secret = "pr0file-psk"
+		}
+	}
+	EOF
+	cat >"$CONF/$1/conf.d/dmvpn.conf" <<-EOF
+	connections {
+		dmvpn {
+			remote_addrs = %any
+			proposals = aes256gcm16-prfsha384-ecp384
+			rekey_time = 16s
+			over_time = 4s
+			rand_time = 3s
+			local {
+				auth = psk
+			}
+			remote {
+				auth = psk
+			}
+			children {
+				gre {
+					mode = transport
+					local_ts = dynamic[gre]
+					remote_ts = dynamic[gre]
+					esp_proposals = aes256gcm16-esn
+					rekey_time = 6s
+					life_time = 10s
+					rand_time = 1s
+				}
+			}
+		}
+	}
+	EOF
+}
+
+# sa_uses NODE PATTERN: NODE's charon lists an SA matching PATTERN (ERE).
+sa_uses() {
+	swanctl --list-sas --uri "$(vici "$1")" 2>/dev/null | grep -qE "$2" || {
+		swanctl --list-sas --uri "$(vici "$1")" 2>&1 | head -n 20
+		return 1
+	}
+}
+
+# xfrm_esn_gcm256 NODE A B: NODE's kernel has the SA from A to B with
+# AES-GCM and a 256-bit key (64 hex digits, and 8 of salt), with ESN.
+xfrm_esn_gcm256() {
+	local out
+	out=$(ip -n "$(lab_ns "$1")" xfrm state list src "$2" dst "$3")
+	if ! grep -qE "aead rfc4106\(gcm\(aes\)\) 0x[0-9a-f]{72} 128" <<<"$out" ||
+		! grep -qE "flag .*esn" <<<"$out"; then
+		echo "$out"
+		return 1
+	fi
+}
+
+# rekeys NODE WHAT: the count of WHAT ("rekeys" or "IKE rekeys") in
+# NODE's show dmvpn.
+rekeys() {
+	agent "$1" show dmvpn |
+		sed -nE "s/.* ([0-9]+) $2(,|\$).*/\1/p" | head -n 1
+}
+
+at_least() {
+	[ "${1:-0}" -ge "$2" ] || { echo "$1 < $2"; return 1; }
+}
+
+test_begin
+agent_lab_begin ip ping tcpdump swanctl "$CHARON"
+ipsec_capture_begin
+
+for node in hub s1 s2; do
+	check "$node: require-ipsec" \
+		ip -n "$(lab_ns $node)" link set dmvpn0 type dmvpn require-ipsec
+	check "charon up on $node" charon_start $node || bail_out "no charon"
+done
+check "hub: redirect on" ip -n "$hub" link set dmvpn0 type dmvpn redirect
+
+agent_ipsec_conf hub "role hub
+multicast dynamic
+redirect on"
+spoke_conf s1
+spoke_conf s2
+agent_start hub
+agent_start s1
+agent_start s2
+
+# ---- the copies carry the profile's proposals
+check "s1 registers: hub has 10.255.0.2 at 192.0.2.2" \
+	wait_until 60 entry_is hub 10.255.0.2 dynamic 192.0.2.2
+check "s2 registers" wait_until 30 entry_is hub 10.255.0.3 dynamic 192.0.2.3
+check "... s1's IKE_SA to the hub: the profile's IKE proposal" \
+	sa_uses s1 "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384"
+check "... its CHILD_SA: the profile's ESP proposal, with ESN" \
+	sa_uses s1 "AES_GCM_16-256/ESN"
+check "... the kernel's SAs: AES-GCM with a 256-bit key, ESN" \
+	eval "xfrm_esn_gcm256 s1 192.0.2.2 192.0.2.1 &&
+	      xfrm_esn_gcm256 s1 192.0.2.1 192.0.2.2"
+check "spoke to hub over the tunnel" ping_all s1 10.255.0.1 3 0.2
+
+# ---- Phase 3, then rekeys under traffic
+check "Phase 3: routes via the hub" \
+	eval "ip -n '$s1' route replace 10.2.0.0/24 via 10.255.0.1 &&
+	      ip -n '$s2' route replace 10.1.0.0/24 via 10.255.0.1"
+check "... s1 gets 10.2.0.0/24 via 192.0.2.3" \
+	wait_until 60 eval "ping_all lan1 10.2.0.10 1 0.2; entry_is s1 10.2.0.0/24 shortcut 192.0.2.3"
+check "... s2 gets 10.1.0.0/24 via 192.0.2.2" \
+	wait_until 20 entry_is s2 10.1.0.0/24 shortcut 192.0.2.2
+check "... the spoke-to-spoke SA: ESN too" \
+	xfrm_esn_gcm256 s1 192.0.2.2 192.0.2.3
+
+CHILD0=$(rekeys s1 rekeys)
+IKE0=$(rekeys s1 "IKE rekeys")
+HUB_LOG=$CONF/ping-hub.log
+S2S_LOG=$CONF/ping-s2s.log
+ip netns exec "$s1" ping -n -q -c 3000 -i 0.004 -W 2 10.255.0.1 >"$HUB_LOG" 2>&1 &
+HUB_PING=$!
+ip netns exec "$lan1" ping -n -q -c 3000 -i 0.004 -W 2 10.2.0.10 >"$S2S_LOG" 2>&1 &
+S2S_PING=$!
+wait "$HUB_PING" "$S2S_PING"
+check "rekeys under traffic: none of 3000 echoes to the hub lost" \
+	grep -q " 3000 received" "$HUB_LOG"
+check "... none of 3000 echoes from lan1 to lan2 lost" \
+	grep -q " 3000 received" "$S2S_LOG"
+diag "$(tail -n 2 "$HUB_LOG"; tail -n 2 "$S2S_LOG")"
+check "... meanwhile s1 counted CHILD_SA rekeys (3 or more)" \
+	at_least "$(( $(rekeys s1 rekeys) - CHILD0 ))" 3
+check "... and IKE_SA rekeys" \
+	at_least "$(( $(rekeys s1 "IKE rekeys") - IKE0 ))" 1
+check "... and logged them" \
+	eval "logged s1 'IPsec to 192.0.2.1 rekeyed' && logged s1 'IKE_SA to 192.0.2.1 rekeyed'"
+check "... the shortcut stayed" entry_is s1 10.2.0.0/24 shortcut 192.0.2.3
+
+# ---- an idle shortcut's SA goes, its IKE_SA rekeyed meanwhile
+check "idle: s1's shortcut expires" \
+	wait_until $((HOLD * 4)) not entry_is s1 10.2.0.0/24 shortcut 192.0.2.3
+check "... its SA goes too" wait_until 30 no_sa_between s1 192.0.2.2 192.0.2.3
+check "... while the SA to the hub stays" sa_between s1 192.0.2.2 192.0.2.1
+
+check "all agents alive" eval "agent_alive hub && agent_alive s1 && agent_alive s2"
+check "the underlay: ESP ..." some_captured_since "$START" esp
+check "... and nothing but IKE and ESP" \
+	none_captured_since "$START" "ip and not esp and not ($IKE)"
+check "... 0 GRE (and so 0 NHRP) in clear" none_captured_since "$START" "ip proto 47"
+
+test_end

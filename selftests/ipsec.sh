@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ipsec.sh: helpers for the IPsec selftests (dmvpn_ipsec_*.sh), sourced
+# after lib.sh, lab.sh, agent.sh and capture.sh: one charon-systemd per
+# namespace, dmvpnd's ipsec lines, and what the underlay capture holds.
+#
+# A test defines swanctl_conf NODE ARGS..., which writes
+# $CONF/NODE/swanctl.conf; charon_start NODE ARGS... passes ARGS on to it.
+
+# The lab's namespace variables are assigned by setup_ns; IKE and START
+# are for the tests that source this.
+# shellcheck disable=SC2154,SC2034
+
+CHARON=${CHARON:-/usr/sbin/charon-systemd}
+# CHARON_OPENSSL=no: the gmp plugin's MODP groups only, as without
+# libstrongswan-standard-plugins; IKE then takes many seconds under TCG,
+# longer than a resolution's retries (the requester must wait for it).
+CHARON_OPENSSL=${CHARON_OPENSSL:-yes}
+declare -A CHARON_PID=()
+IKE='udp port 500 or udp port 4500'
+
+vici() {
+	echo "unix://$CONF/$1/charon.vici"
+}
+
+# charon_start NODE ARGS...: charon in NODE's namespace, swanctl.conf (as
+# swanctl_conf NODE ARGS... writes it) loaded.
+charon_start() {
+	local node=$1 dir=$CONF/$1
+	shift
+	mkdir -p "$dir"
+	# A charon that was killed leaves its socket behind.
+	rm -f "$dir/charon.vici"
+	cat >"$dir/strongswan.conf" <<-EOF
+	charon-systemd {
+		load_modular = yes
+		install_routes = no
+		plugins {
+			include /etc/strongswan.d/charon/*.conf
+			vici {
+				socket = unix://$dir/charon.vici
+			}
+			openssl {
+				load = $CHARON_OPENSSL
+			}
+			# libcharon-extra-plugins' forecast joins multicast
+			# groups on every interface: IGMP on the underlay.
+			forecast {
+				load = no
+			}
+		}
+		journal {
+			default = -1
+		}
+	}
+	EOF
+	swanctl_conf "$node" "$@"
+	ip netns exec "$(lab_ns "$node")" env STRONGSWAN_CONF="$dir/strongswan.conf" \
+		"$CHARON" >"$dir/charon.out" 2>&1 &
+	CHARON_PID[$node]=$!
+	wait_until 20 test -S "$dir/charon.vici" || return 1
+	# charon's own log, for a failure's post mortem.
+	swanctl --log --uri "$(vici "$node")" >"$CONF/$node-charon.log" 2>&1 &
+	defer kill -TERM $!
+	swanctl_load "$node"
+}
+
+# swanctl_load NODE: what swanctl.conf holds, and the credentials in the
+# directories beside it (x509/, x509ca/, private/), into NODE's charon.
+swanctl_load() {
+	SWANCTL_DIR=$CONF/$1 swanctl --load-all --file "$CONF/$1/swanctl.conf" \
+		--uri "$(vici "$1")" \
+		>"$CONF/$1/load.out" 2>&1 || { cat "$CONF/$1/load.out"; return 1; }
+}
+
+charons_stop() {
+	local node
+	for node in "${!CHARON_PID[@]}"; do
+		kill -TERM "${CHARON_PID[$node]}" 2>/dev/null
+	done
+	# The charons only: a bare wait would wait for tcpdump and the
+	# swanctl --log readers too, which the deferred kills stop.
+	[ "${#CHARON_PID[@]}" -eq 0 ] || wait "${CHARON_PID[@]}" 2>/dev/null
+}
+
+# agent_ipsec_conf NODE LINES: dmvpnd's file with the profile "dmvpn" of
+# NODE's own charon and swanctl.conf.
+agent_ipsec_conf() {
+	agent_conf "$1" "$2
+network-id 7
+holdtime $HOLD
+ipsec profile dmvpn
+ipsec vici $CONF/$1/charon.vici
+ipsec swanctl $CONF/$1/swanctl.conf"
+}
+
+spoke_conf() {
+	agent_ipsec_conf "$1" "role spoke
+nhs 10.255.0.1 nbma 192.0.2.1 multicast"
+}
+
+# logged_before NODE FIRST SECOND: NODE's log has FIRST, and SECOND only
+# after it.
+logged_before() {
+	local a b
+	a=$(grep -nF -m1 "$2" "$CONF/$1.log" | cut -d: -f1)
+	b=$(grep -nF -m1 "$3" "$CONF/$1.log" | cut -d: -f1)
+	if [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]; then
+		return 0
+	fi
+	echo "$1: '$2' on line ${a:-none}, '$3' on line ${b:-none}"
+	return 1
+}
+
+# no_sa_between NODE A B: NODE's kernel has no xfrm state between A and B.
+no_sa_between() {
+	local states
+	states=$(ip -n "$(lab_ns "$1")" xfrm state)
+	! grep -qE "src $2 dst $3|src $3 dst $2" <<<"$states" || {
+		grep -A3 -E "src $2 dst $3|src $3 dst $2" <<<"$states"
+		return 1
+	}
+}
+
+sa_between() {
+	! no_sa_between "$@"
+}
+
+# captured_since MARK FILTER: how many packets the capture holds, taken
+# after MARK, that the pcap FILTER matches.  tcpdump filters and awk
+# counts: a bash loop over every packet of the run takes minutes under TCG.
+# A filter tcpdump cannot compile counts -1, never a vacuous 0.
+captured_since() {
+	tcpdump -d -r "$CAPTURE_DIR/pcap" "$2" >/dev/null 2>&1 || {
+		echo -1
+		return
+	}
+	tcpdump -tt -n -r "$CAPTURE_DIR/pcap" "$2" 2>/dev/null |
+		awk -v mark="$1" '{ sub(/\./, "", $1) } $1 + 0 > mark + 0 { n++ }
+				  END { print n + 0 }'
+}
+
+# none_captured_since MARK FILTER: not one such packet.
+none_captured_since() {
+	local n
+	n=$(captured_since "$1" "$2")
+	[ "$n" -eq 0 ] || {
+		echo "$n packets match '$2':"
+		tcpdump -tt -n -v -r "$CAPTURE_DIR/pcap" "$2" 2>/dev/null | head -n 12
+		return 1
+	}
+}
+
+# some_captured_since MARK FILTER: at least one such packet.
+some_captured_since() {
+	[ "$(captured_since "$1" "$2")" -gt 0 ]
+}
+
+# ipsec_capture_begin: the underlay capture from here to the end.
+ipsec_capture_begin() {
+	CAPTURE_DIR=$CONF/capture
+	mkdir -p "$CAPTURE_DIR"
+	check "capture on the underlay" capture_start "$wan" br0 ||
+		bail_out "no capture"
+	START=$(capture_mark)
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * swanctl.conf, read as swanctl reads it, with no I/O: the settings syntax
+ * of strongSwan 5.9.8 (libstrongswan/settings, the grammar in
+ * settings_parser.y and settings_lexer.l) parsed into a bounded tree, and
+ * one connection of it turned into the body of a VICI load-conn request
+ * the way "swanctl --load-conns" turns it (swanctl/commands/load_conns.c).
+ *
+ * Why dmvpnd reads the file at all: charon's list-conns (5.9.8) does not
+ * show a connection's IKE and ESP proposals, its life and rand times, its
+ * encap, mobike, fragmentation or send_cert settings, nor its certificates,
+ * so a per-peer copy built from list-conns would quietly differ from the
+ * operator's profile.  Built from the file, the copy is the profile itself
+ * with only the keys the caller replaces.
+ *
+ * The syntax: "name { ... }" sections (a name given again adds to the
+ * same section), "name : a.b, c.d { ... }" sections that inherit from the
+ * sections at those full paths, "key = value" settings up to the end of
+ * the line (a key given again replaces its value; "key =" unsets it),
+ * values of words joined by one space or of "quoted strings" with \n, \r,
+ * \t and \<newline> escapes, "#" comments, and "include PATTERN", whose
+ * files the caller reads (include callback) into the section where the
+ * statement stands.  Unlike charon, a file must close the sections it
+ * opens.
+ *
+ * Bounds: SWCONF_NODES_MAX sections and settings, SWCONF_TEXT_MAX bytes of
+ * names and values, SWCONF_DEPTH_MAX nested sections, SWCONF_VIEW_MAX
+ * sections merged into one by inheritance.  Past any of them parsing or
+ * building fails with a reason; nothing is read past the given length.
+ */
+#ifndef DMVPN_SWANCONF_H
+#define DMVPN_SWANCONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vici.h"
+
+#define SWCONF_NODES_MAX	4096
+#define SWCONF_TEXT_MAX		(128 * 1024)
+#define SWCONF_DEPTH_MAX	16
+#define SWCONF_VIEW_MAX		16
+
+enum swconf_kind { SWCONF_SECTION, SWCONF_KEY, SWCONF_REF };
+
+struct swconf_node {
+	uint8_t kind;
+	uint32_t name;		/* offset into text */
+	int32_t value;		/* a key's offset into text; -1: unset */
+	int32_t parent, first, last, next;	/* node indices, -1: none */
+};
+
+struct swconf {
+	struct swconf_node node[SWCONF_NODES_MAX];
+	int32_t nnodes;
+	char text[SWCONF_TEXT_MAX];
+	uint32_t tlen;
+	int32_t cur;		/* the section statements go into */
+	unsigned int depth;	/* of cur */
+	char error[256];	/* "FILE:LINE: why", after a failure */
+};
+
+/* An empty tree: the root section only. */
+void swconf_init(struct swconf *c);
+
+/*
+ * Parse one file's @text into @c, under the section open at the call (the
+ * root, or the one an include statement stands in).  @include gets each
+ * include statement's pattern and the file it stands in; it parses the
+ * files the pattern names with swconf_parse() on the same @c and returns
+ * 0, or -1 with c->error set.  0, or -1 with c->error "FILE:LINE: why".
+ */
+int swconf_parse(struct swconf *c, const char *file, const char *text,
+		 size_t len,
+		 int (*include)(void *arg, struct swconf *c, const char *file,
+				const char *pattern),
+		 void *arg);
+
+/* The section at dotted @path ("connections.dmvpn"), or -1. */
+int32_t swconf_find(const struct swconf *c, const char *path);
+
+/*
+ * How the caller shapes the copy.  @path holds the names of the sections
+ * between the connection and the key (depth 0: the connection's own keys,
+ * depth 2 with path "children", "gre": a child's).
+ */
+struct swconf_vici_ops {
+	/* 1 when the caller dealt with @key itself (added it to @b, or left
+	 * it out), 0 to have it copied. */
+	int (*key)(void *arg, const char *const *path, unsigned int depth,
+		   const char *key, const char *value,
+		   struct vici_builder *b);
+	/* A section's settings and subsections are in @b and it is about
+	 * to close: the caller may add its own. */
+	void (*section_end)(void *arg, const char *const *path,
+			    unsigned int depth, struct vici_builder *b);
+	/* One entry of certs, cacerts or pubkeys (a file name, or 0x/0s
+	 * data): add its contents to @b as a list item; 0, or -1 with
+	 * @err set. */
+	int (*file_item)(void *arg, const char *key, const char *entry,
+			 struct vici_builder *b, char *err, size_t err_size);
+	void *arg;
+};
+
+/*
+ * Add connection @name (the section connections.NAME) to @b as a section
+ * called @as, as swanctl would load it: the keys swanctl sends as lists
+ * (proposals, esp_proposals, local_ts, ...) split at commas and blanks,
+ * certs, cacerts and pubkeys through ops->file_item, inherited settings
+ * and sections merged in.  0, or -1 with c->error set.
+ */
+int swconf_conn_to_vici(struct swconf *c, const char *name, const char *as,
+			const struct swconf_vici_ops *ops,
+			struct vici_builder *b);
+
+/* The value of key @key in section @sec as the connection would see it
+ * (inheritance included), or NULL. */
+const char *swconf_get(const struct swconf *c, int32_t sec, const char *key);
+
+#endif
