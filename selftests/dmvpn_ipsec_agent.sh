@@ -20,6 +20,8 @@
 #                              |                   |
 #                          lan1 10.1.0.0/24    lan2 10.2.0.0/24
 #
+#      and evil (192.0.2.66) on br0, holding a copy of s2's SA to the hub
+#
 # One charon-systemd per namespace, each with its own strongswan.conf
 # (STRONGSWAN_CONF: its own VICI socket) and swanctl.conf: the profile
 # "dmvpn", transport mode for GRE, remote_addrs %any, a PSK.  Every
@@ -38,6 +40,11 @@
 #     (log order); then the hub relays nothing
 #   - an idle shortcut expires and its SA goes with it (no xfrm state
 #     between s1 and s2 any more)
+#   - a peer's keys do not make it another peer: a purge of s1's
+#     registration from s1's address, in ESP under s2's SA to the hub (its
+#     SPI and keys, copied into a stranger's kernel): the hub decrypts it
+#     (its xfrm counters say so) and drops it, as the SA is s2's; s1 stays
+#     registered and the hub's agent hears no purge
 #   - s1's charon stopped and started again: nothing gets through while it
 #     is away, then s1's agent brings its SA to the hub back by itself
 #   - the capture on the underlay, from the start up to charon's restart:
@@ -183,6 +190,80 @@ check "the run so far on the underlay: ESP ..." some_captured_since "$START" esp
 check "... and nothing but IKE and ESP" \
 	none_captured_since "$START" "ip and not esp and not ($IKE)"
 check "... 0 GRE (and so 0 NHRP) in clear" none_captured_since "$START" "ip proto 47"
+
+# ---- a peer's keys do not make it another peer (issue 14, item 7)
+# sa_lines NODE SRC DST: NODE's xfrm state from SRC to DST, as ip prints it.
+sa_lines() {
+	ip -n "$(lab_ns "$1")" xfrm state |
+		awk -v head="src $2 dst $3" '/^src / { on = ($0 == head) } on'
+}
+
+# forge_sa NODE SRC PEER AS: in evil's kernel, NODE's SA from SRC to PEER
+# (its SPI, algorithms and keys) with AS for its source, and a policy
+# that sends all evil sends to PEER through it.
+forge_sa() {
+	local state spi line words algs=()
+	state=$(sa_lines "$1" "$2" "$3")
+	spi=$(grep -o -m1 'spi 0x[0-9a-f]*' <<<"$state" | cut -d' ' -f2)
+	while read -r line; do
+		read -ra words <<<"$line"
+		algs+=("${words[@]}")
+	done < <(grep -E '^\s+(aead|enc|auth|auth-trunc) ' <<<"$state")
+	if [ -z "$spi" ] || [ "${#algs[@]}" -eq 0 ]; then
+		echo "no SA from $2 to $3 on $1: $state"
+		return 1
+	fi
+	# Sequence numbers far past what s2 sent: the hub's replay window
+	# lets them in, so that only the SA's owner can stop them.
+	ip -n "$evil" xfrm state add src "$4" dst "$3" proto esp spi "$spi" \
+		reqid 66 mode transport replay-oseq 0x70000000 "${algs[@]}" &&
+	ip -n "$evil" xfrm policy add dst "$3/32" dir out \
+		tmpl src "$4" dst "$3" proto esp reqid 66 mode transport
+}
+
+# xfrm_refused NODE: ESP that NODE's kernel decrypted and then refused
+# for the SA's selector or the policy's template.
+xfrm_refused() {
+	# shellcheck disable=SC2016 # awk's fields
+	ip netns exec "$(lab_ns "$1")" awk '
+		$1 == "XfrmInStateMismatch" || $1 == "XfrmInTmplMismatch" {
+			n += $2 } END { print n + 0 }' /proc/net/xfrm_stat
+}
+
+refused_more_than() {
+	[ "$(xfrm_refused "$1")" -gt "$2" ] && return 0
+	echo "$1's xfrm counters:"
+	# shellcheck disable=SC2016 # awk's fields
+	ip netns exec "$(lab_ns "$1")" awk '$2 != 0' /proc/net/xfrm_stat
+	echo "evil's copy of the SA:"
+	ip -n "$evil" -s xfrm state
+	return 1
+}
+
+# s1_address_on_evil: evil sends as 192.0.2.2 (an address on its lo, so
+# that a flow from it exists for its xfrm policy) yet never claims it on
+# the underlay: no ARP answers for it, no ARP requests from it.
+s1_address_on_evil() {
+	ip netns exec "$evil" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
+		net.ipv4.conf.all.arp_announce=2 &&
+	ip -n "$evil" addr add 192.0.2.2/32 dev lo &&
+	ip -n "$evil" link set lo up
+}
+
+setup_ns evil
+check "a stranger joins the underlay" \
+	eval "evil_up 192.0.2.66 && s1_address_on_evil"
+check "... with a copy of s2's SA to the hub, from s1's address" \
+	forge_sa s2 192.0.2.3 192.0.2.1 192.0.2.2
+refused=$(xfrm_refused hub)
+craft --to 192.0.2.1 --from 192.0.2.2 --bind purge-request --src-proto 10.255.0.2 \
+	--dst-proto 10.255.0.1 --cie 0,255,0,192.0.2.2,10.255.0.2 --count 3 \
+	>/dev/null
+check "... a purge of s1's registration through it: the hub decrypts and refuses it" \
+	wait_until 10 refused_more_than hub "$((refused + 2))"
+check "... s1 stays registered" entry_is hub 10.255.0.2 dynamic 192.0.2.2
+check "... and the hub's agent heard no purge" \
+	not logged hub "10.255.0.2 purged its registration"
 
 # ---- charon restarts under dmvpnd
 check "s1's charon stopped (its SAs go with it)" \

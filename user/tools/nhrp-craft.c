@@ -12,6 +12,10 @@
  * Options:
  *   --from A          the outer IPv4 source (default: what the host picks);
  *                     anything, spoofing included
+ *   --bind            also bind the socket to --from (one of this host's
+ *                     addresses): the route and any xfrm policy then see
+ *                     it as the flow's source, as they would a real
+ *                     sender's
  *   --id N            request ID                 --flags N
  *   --hop N           hop count (default 16)     --proto-type N (0x0800)
  *   --src-nbma A      default: the outer source
@@ -216,12 +220,13 @@ int main(int argc, char **argv)
 		{ "vary", no_argument, NULL, 'v' },
 		{ "rate", required_argument, NULL, 'R' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "bind", no_argument, NULL, 'B' },
 		{ 0 }
 	};
 	struct in_addr to = { 0 }, from = { 0 };
 	const char *src_nbma = NULL;
 	uint8_t inner[20] = { 0 };
-	bool bad_csum = false, vary = false;
+	bool bad_csum = false, vary = false, bind_from = false;
 	unsigned long count = 1;
 	double listen_secs = 0, rate = 0;
 	struct timespec start;
@@ -325,6 +330,9 @@ int main(int argc, char **argv)
 		case 'l':
 			listen_secs = strtod(optarg, NULL);
 			break;
+		case 'B':
+			bind_from = true;
+			break;
 		default:
 			die("see the comment at the top of nhrp-craft.c");
 		}
@@ -345,6 +353,14 @@ int main(int argc, char **argv)
 
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
 				 sizeof(rcvbuf));
+	}
+	if (bind_from) {
+		struct sockaddr_in sin = { .sin_family = AF_INET,
+					   .sin_addr = from };
+
+		if (!from.s_addr ||
+		    bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+			die("--bind: --from must be one of this host's addresses");
 	}
 	if (!from.s_addr) {
 		/* What the host would pick toward @to. */
