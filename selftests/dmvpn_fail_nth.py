@@ -65,6 +65,10 @@ IFLA_INFO_KIND = 1
 # What an allocation failure may surface as.
 ALLOWED_ERRNOS = {errno.ENOMEM, errno.ENOBUFS}
 
+# A request must be answered, failed or not; under KASAN and TCG a
+# request takes well under a second.
+ANSWER_TIMEOUT = 30
+
 # Far more than any request allocates: an attempt that reaches this many
 # points means that the counting is broken, not that the request is big.
 MAX_POINTS = 500
@@ -104,6 +108,7 @@ class Rtnl:
         self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
                                   NETLINK_ROUTE)
         self.sock.bind((0, 0))
+        self.sock.settimeout(ANSWER_TIMEOUT)
         self.seq = 0
 
     def request(self, mtype, flags, attrs):
@@ -149,6 +154,7 @@ class Cache:
     def __init__(self, dev):
         self.dev = dev
         self.nl = Genl("dmvpn")
+        self.nl.sock.settimeout(ANSWER_TIMEOUT)
 
     def add(self, prefix, nbma="192.0.2.2", replace=False):
         words = [f"nbma={nbma}"] + (["replace"] if replace else [])
@@ -379,6 +385,9 @@ def run_attempt(op):
     except Refused as e:
         print(f"{e}", end=" ")
         err = e.err
+    except socket.timeout:
+        print(f"no answer in {ANSWER_TIMEOUT} s", end=" ")
+        err = errno.ETIMEDOUT
     except OSError as e:
         # A dump whose part could not be allocated: the socket says so.
         print(f"{e}", end=" ")
