@@ -34,15 +34,17 @@ Usage: dmvpn_fail_nth.py OP DEV
     cache-flush  ENTRY_FLUSH of DEV with entries of 3 prefix lengths
     cache-get    ENTRY_GET of an entry on DEV
     cache-dump   a dump of DEV's cache of 300 entries
-Prints one line per attempt ("N ok" or "N ENAME: message") and last
-"OP: K allocation points, F failed requests"; exit 0 when every check
-held, 1 otherwise (with "FAIL: ..." lines).
+Prints one line per attempt as it ends ("N ok 0.8s" or "N ENAME: message
+0.8s", flushed: the caller shows them as they come) and last "OP: K
+allocation points, F failed requests, S s"; exit 0 when every check held,
+1 otherwise (with "FAIL: ..." lines).
 """
 
 import errno
 import socket
 import struct
 import sys
+import time
 
 from dmvpn_genl import (DMVPN_A_ENTRY, DMVPN_A_IFINDEX, DMVPN_CMD_ENTRY_DEL,
                         DMVPN_CMD_ENTRY_GET, DMVPN_CMD_ENTRY_NEW, ENTRY_A,
@@ -403,14 +405,15 @@ def main(argv):
     op = OPS[argv[1]](argv[2], check)
     refused = 0
     points = 0
+    started = time.monotonic()
     for n in range(1, MAX_POINTS + 1):
+        attempt_started = time.monotonic()
         op.prepare()
         fail_nth(n)
         err = run_attempt(op)
         reached = not fail_nth_pending()
         fail_nth(0)
-        print(f"{n} {'ok' if err == 0 else errno.errorcode.get(err, err)}",
-              flush=True)
+        outcome = "ok" if err == 0 else errno.errorcode.get(err, err)
         if err:
             refused += 1
             check.expect(err in ALLOWED_ERRNOS,
@@ -419,12 +422,15 @@ def main(argv):
             check.expect(reached, f"attempt {n} failed with no failure injected")
         op.verify(err)
         op.restore()
+        print(f"{n} {outcome} {time.monotonic() - attempt_started:.1f}s",
+              flush=True)
         if not reached:
             points = n - 1
             break
     else:
         check.expect(False, f"more than {MAX_POINTS} allocation points")
-    print(f"{argv[1]}: {points} allocation points, {refused} failed requests")
+    print(f"{argv[1]}: {points} allocation points, {refused} failed requests,"
+          f" {time.monotonic() - started:.0f} s")
     return 1 if check.failures else 0
 
 

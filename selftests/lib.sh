@@ -424,16 +424,14 @@ dmesg_since_mark() {
 
 # dmesg_check: the last TAP test of every selftest: no warning, BUG, oops,
 # leak or the like in the kernel log since the test began (the patterns are
-# in selftests/vm/dmesg-check).  A test that makes allocations fail on
-# purpose sets DMVPN_INJECTED_FAULTS=1: their reports pass, nothing else.
+# in selftests/vm/dmesg-check).
 dmesg_check() {
 	local report
 	if [ "$DMVPN_DMESG_MODE" = none ]; then
 		skip "dmesg clean" "cannot read the kernel log"
 		return 0
 	fi
-	if report=$(dmesg_since_mark |
-		"$DMVPN_SELFTESTS/vm/dmesg-check" ${DMVPN_INJECTED_FAULTS:+--injected-faults} -); then
+	if report=$(dmesg_since_mark | "$DMVPN_SELFTESTS/vm/dmesg-check" -); then
 		ktap_pass "dmesg clean"
 	else
 		ktap_fail "dmesg clean"
