@@ -17,7 +17,8 @@
 #                      6.1 and 6.12 (selftests/dmvpn_package.sh; slow)
 # make check-debug     the kernel-side selftests and fault injection on a
 #                      6.12 debug kernel (KASAN, kmemleak, lockdep, UBSAN...)
-#                      built once into the kernel cache (selftests/run-debug)
+#                      built once per machine into its own cache, not in
+#                      make check or CI (selftests/run-debug; README)
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
