@@ -15,6 +15,10 @@
 #                      from user/debian/ (see README, "Install")
 # make check-package   the packages installed and removed in the VM on
 #                      6.1 and 6.12 (selftests/dmvpn_package.sh; slow)
+# make check-debug     the kernel-side selftests and fault injection on a
+#                      6.12 debug kernel (KASAN, kmemleak, lockdep, UBSAN...)
+#                      built once per machine into its own cache, not in
+#                      make check or CI (selftests/run-debug; README)
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
@@ -29,7 +33,7 @@ DESTDIR ?=
 IP_LIB_DIR ?= /usr/lib/x86_64-linux-gnu/ip
 
 .PHONY: all kmod user check demo bench bench-agent install install-kmod install-user \
-	dkms-install checkpatch deb check-package clean
+	dkms-install checkpatch deb check-package check-debug clean
 
 all: kmod user
 
@@ -80,6 +84,9 @@ deb:
 # The package test's VMs boot 6.1 and 6.12 only: no 7.x to fetch and build.
 check-package: deb
 	KERNELS="6.1 6.12" TESTS=dmvpn_package.sh SKIP_USER=1 VM_TIMEOUT=4000 selftests/run-all
+
+check-debug:
+	selftests/run-debug
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
