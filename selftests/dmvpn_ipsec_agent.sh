@@ -119,14 +119,8 @@ check "charon up on s1" charon_start s1 s3cret-psk || bail_out "no charon"
 check "charon up on s2, with the wrong PSK" charon_start s2 wrong-psk ||
 	bail_out "no charon"
 
-agent_ipsec_conf hub "role hub
-multicast dynamic
+ipsec_agents_start "multicast dynamic
 redirect on"
-spoke_conf s1
-spoke_conf s2
-agent_start hub
-agent_start s1
-agent_start s2
 
 # ---- Phase 1, and the wrong PSK
 check "s1 registers: hub has 10.255.0.2 at 192.0.2.2" \

@@ -155,14 +155,8 @@ for node in hub s1 s2; do
 done
 check "hub: redirect on" ip -n "$hub" link set dmvpn0 type dmvpn redirect
 
-agent_ipsec_conf hub "role hub
-multicast dynamic
+ipsec_agents_start "multicast dynamic
 redirect on"
-spoke_conf s1
-spoke_conf s2
-agent_start hub
-agent_start s1
-agent_start s2
 
 # ---- the copies carry the profile's proposals
 check "s1 registers: hub has 10.255.0.2 at 192.0.2.2" \

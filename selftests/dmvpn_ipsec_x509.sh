@@ -125,13 +125,7 @@ for node in hub s1 s2; do
 		charon_start $node || bail_out "no charon"
 done
 
-agent_ipsec_conf hub "role hub
-multicast dynamic"
-spoke_conf s1
-spoke_conf s2
-agent_start hub
-agent_start s1
-agent_start s2
+ipsec_agents_start "multicast dynamic"
 
 check "s1 registers: hub has 10.255.0.2 at 192.0.2.2" \
 	wait_until 60 entry_is hub 10.255.0.2 dynamic 192.0.2.2

@@ -113,6 +113,18 @@ ipsec vici $CONF/$1/charon.vici
 ipsec swanctl $CONF/$1/swanctl.conf"
 }
 
+# ipsec_agents_start HUB_LINES: dmvpnd on the hub (role hub and
+# HUB_LINES) and on both spokes, each with its charon's profile.
+ipsec_agents_start() {
+	agent_ipsec_conf hub "role hub
+$1"
+	spoke_conf s1
+	spoke_conf s2
+	agent_start hub
+	agent_start s1
+	agent_start s2
+}
+
 spoke_conf() {
 	agent_ipsec_conf "$1" "role spoke
 nhs 10.255.0.1 nbma 192.0.2.1 multicast"

@@ -94,6 +94,14 @@ static bool key_equal(const struct dmvpn_prefix *a,
 		       dmvpn_family_bytes(a->family));
 }
 
+void amap_key_in_addr(struct dmvpn_prefix *k, struct in_addr a)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = AF_INET;
+	k->len = 32;
+	memcpy(k->addr.bytes, &a, sizeof(a));
+}
+
 void amap_key(struct dmvpn_prefix *k, const struct dmvpn_prefix *p,
 	      unsigned int len)
 {

@@ -7,6 +7,7 @@
 #ifndef DMVPND_AMAP_H
 #define DMVPND_AMAP_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,9 @@ uint64_t amap_siphash(const uint64_t key[2], const void *data, size_t len);
 
 #define amap_entry(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* The key of an IPv4 (NBMA) address: a /32 prefix. */
+void amap_key_in_addr(struct dmvpn_prefix *k, struct in_addr a);
 
 /* A key for an address or prefix, with the bits past @len cleared. */
 void amap_key(struct dmvpn_prefix *k, const struct dmvpn_prefix *p,

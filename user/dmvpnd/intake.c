@@ -19,14 +19,6 @@ void intake_init(struct intake *q)
 	memset(q, 0, sizeof(*q));
 }
 
-static void source_key(struct dmvpn_prefix *k, struct in_addr from)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = AF_INET;
-	k->len = 32;
-	memcpy(&k->addr, &from, sizeof(from));
-}
-
 static void ring_push(struct intake_ring *r, struct intake_flow *f)
 {
 	f->next = NULL;
@@ -98,7 +90,7 @@ static struct intake_flow *flow_find(struct intake *q, struct in_addr from)
 	struct dmvpn_prefix k;
 	struct amap_node *n;
 
-	source_key(&k, from);
+	amap_key_in_addr(&k, from);
 	n = amap_find(&q->flows, &k);
 	return n ? amap_entry(n, struct intake_flow, node) : NULL;
 }
@@ -110,7 +102,7 @@ static struct intake_flow *flow_new(struct intake *q, struct in_addr from,
 
 	if (!f)
 		return NULL;
-	source_key(&f->node.key, from);
+	amap_key_in_addr(&f->node.key, from);
 	f->class = class;
 	if (amap_insert(&q->flows, &f->node)) {
 		free(f);

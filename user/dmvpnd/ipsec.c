@@ -210,9 +210,7 @@ static struct ipsec_peer *peer_get(struct ipsec *ip, struct in_addr nbma)
 		return NULL;
 	p->ip = ip;
 	p->nbma = nbma;
-	p->node.key.family = AF_INET;
-	p->node.key.len = 32;
-	memcpy(p->node.key.addr.bytes, &nbma, 4);
+	amap_key_in_addr(&p->node.key, nbma);
 	timer_init(&p->timer, peer_timer);
 	if (amap_insert(&ip->peers, &p->node)) {
 		free(p);

@@ -78,20 +78,12 @@ struct nbma_count {
 	unsigned int regs;
 };
 
-static void nbma_key(struct dmvpn_prefix *k, struct in_addr nbma)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = AF_INET;
-	k->len = 32;
-	memcpy(k->addr.bytes, &nbma, 4);
-}
-
 static struct nbma_count *nbma_count(struct dev *dev, struct in_addr nbma)
 {
 	struct dmvpn_prefix k;
 	struct amap_node *n;
 
-	nbma_key(&k, nbma);
+	amap_key_in_addr(&k, nbma);
 	n = amap_find(&dev->reg_nbmas, &k);
 	return n ? amap_entry(n, struct nbma_count, node) : NULL;
 }
@@ -128,7 +120,7 @@ static void reg_set_nbma(struct dev *dev, struct reg *r, struct in_addr nbma)
 		c = calloc(1, sizeof(*c));
 		if (!c)
 			return;
-		nbma_key(&c->node.key, nbma);
+		amap_key_in_addr(&c->node.key, nbma);
 		if (amap_insert(&dev->reg_nbmas, &c->node)) {
 			free(c);
 			return;
