@@ -122,6 +122,13 @@ agent() {
 	ip netns exec "$(lab_ns "$node")" "$DMVPNCTL" "$@"
 }
 
+# agent_stat NODE NAME [N]: one counter of NODE's "show nhrp stats -j",
+# the Nth of that name (message counters: 1 received, 2 sent).
+agent_stat() {
+	agent "$1" -j show nhrp stats |
+		grep -o "\"$2\":[0-9]*" | sed -n "${3:-1}p" | cut -d: -f2
+}
+
 # agent_alive NODE: NODE's agent still runs.
 agent_alive() {
 	kill -0 "${AGENT_PID[$1]}" 2>/dev/null || {

@@ -125,8 +125,7 @@ all_answered() {
 # intake_dropped_some: the hub's agent dropped packets on intake.
 intake_dropped_some() {
 	local dropped
-	dropped=$(agent hub -j show nhrp stats |
-		  grep -o '"intake_dropped":[0-9]*' | cut -d: -f2)
+	dropped=$(agent_stat hub intake_dropped)
 	echo "intake_dropped: $dropped"
 	[ "${dropped:-0}" -gt 0 ]
 }

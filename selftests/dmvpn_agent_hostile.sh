@@ -64,17 +64,10 @@ cleanup() {
 trap cleanup EXIT
 set -u
 
-# stat NODE NAME [N]: one counter of NODE's "show nhrp stats -j", the Nth
-# of that name (message counters: 1 received, 2 sent).
-stat() {
-	agent "$1" -j show nhrp stats |
-		grep -o "\"$2\":[0-9]*" | sed -n "${3:-1}p" | cut -d: -f2
-}
-
 # stat_between NODE NAME IDX MIN MAX: MIN <= that counter <= MAX.
 stat_between() {
 	local v
-	v=$(stat "$1" "$2" "$3")
+	v=$(agent_stat "$1" "$2" "$3")
 	if [ -z "$v" ] || [ "$v" -lt "$4" ] || [ "$v" -gt "$5" ]; then
 		echo "$1 $2: $v, not in [$4, $5]"
 		return 1
@@ -235,7 +228,7 @@ check "a traffic indication (spoofed from the hub) naming it leaves it static" \
 	entry_is s1 10.8.0.5 static 192.0.2.3
 
 # ---- item 5: registration floods
-refused0=$(stat hub reg_refused)
+refused0=$(agent_stat hub reg_refused)
 for base in 100 116 132 148 164 180; do
 	# shellcheck disable=SC2046
 	craft --to 192.0.2.1 registration-request --auth s3cret \
@@ -280,7 +273,7 @@ craft --to 192.0.2.2 traffic-indication --auth s3cret \
 sleep 1
 check "a traffic indication from a stranger starts no resolution" \
 	not_logged s1 "resolving 10.2.0.99"
-req0=$(stat s1 resolution_request 2)
+req0=$(agent_stat s1 resolution_request 2)
 craft --to 192.0.2.2 --from 192.0.2.1 traffic-indication --auth s3cret \
 	--src-proto 10.255.0.1 --dst-proto 10.1.0.10 --vary --count 500 \
 	--inner 10.1.0.10,10.77.0.1 >/dev/null

@@ -80,16 +80,10 @@ flood() {
 		grep -c '^ok'
 }
 
-# stat NODE NAME: one counter of NODE's "show nhrp stats -j".
-stat() {
-	agent "$1" -j show nhrp stats | grep -o "\"$2\":[0-9]*" | head -n 1 |
-		cut -d: -f2
-}
-
 # moved NODE NAME BEFORE: the counter is above BEFORE.
 moved() {
 	local v
-	v=$(stat "$1" "$2")
+	v=$(agent_stat "$1" "$2")
 	[ -n "$v" ] && [ "$v" -gt "$3" ]
 }
 
@@ -108,11 +102,11 @@ routes_elsewhere() {
 # does not look its NBMA address up again.
 no_nbma_check_during() {
 	local before
-	before=$(stat s1 nbma_checks)
+	before=$(agent_stat s1 nbma_checks)
 	[ -n "$before" ] || return 1
 	"$@" || return 1
 	! wait_until 5 moved s1 nbma_checks "$before" || {
-		echo "nbma_checks moved from $before to $(stat s1 nbma_checks)"
+		echo "nbma_checks moved from $before to $(agent_stat s1 nbma_checks)"
 		return 1
 	}
 }
@@ -187,11 +181,11 @@ check "s2's agent waits for stale0" logged s2 "stale0: no such dmvpn device"
 # ---- item 15: route changes, and the watch's own overflow
 check "2000 routes that cannot move s1's address re-check nothing" \
 	no_nbma_check_during routes_elsewhere 2000
-before=$(stat s1 nbma_checks)
+before=$(agent_stat s1 nbma_checks)
 ip -n "$s1" route add 192.0.2.1/32 dev wan0
 check "a route to the hub's NBMA address re-checks it" \
 	wait_until 10 moved s1 nbma_checks "$before"
-before=$(stat s1 nbma_checks)
+before=$(agent_stat s1 nbma_checks)
 kill -STOP "${AGENT_PID[s1]}"
 routes_elsewhere 5000
 kill -CONT "${AGENT_PID[s1]}"
