@@ -79,6 +79,9 @@
 # kernel.  About a minute under qemu TCG on an idle host (most of it the
 # pings' own intervals); a busy host stretches that several times.
 
+# About 3 minutes under TCG: run-all starts it before the short tests.
+# selftests: long
+
 # $hub, $s1, $s2, $lan1, $lan2 and $wan are assigned by lab_up (setup_ns).
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"

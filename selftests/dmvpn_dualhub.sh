@@ -44,6 +44,9 @@
 #     again; the shortcut's traffic loses none
 #   - dmesg is clean
 
+# About 3 minutes under TCG: run-all starts it before the short tests.
+# selftests: long
+
 # The lab's namespace variables are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"

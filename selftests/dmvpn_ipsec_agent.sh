@@ -7,6 +7,7 @@
 # About 3 minutes under TCG; the first IKE_SA after boot is slow (crypto
 # warm-up), so it is given more than the default:
 # selftests: timeout 400
+# selftests: long
 #
 #                       netns wan: bridge br0, tcpdump from start to stop
 #          +-------------------+-------------------+

@@ -37,6 +37,9 @@
 #     prometheus" refuses -j
 #   - all agents alive; dmesg is clean
 
+# About 2 minutes under TCG: run-all starts it before the short tests.
+# selftests: long
+
 # The lab's namespace variables are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
