@@ -165,7 +165,9 @@ struct ipsec_peer {
 	bool pinned;
 	struct ipsec_peer *work_next;
 	bool initiating;
-	uint64_t initiated;		/* when we sent initiate (loop ms) */
+	/* When we sent the initiate whose SA is not up yet (loop ms, 0:
+	 * none): its answer can come before the child-updown event. */
+	uint64_t initiated;
 	uint32_t retry;			/* ms */
 	struct timer timer;
 	/* Installed CHILD_SAs to this peer (two after a simultaneous
@@ -929,9 +931,10 @@ static void child_add(struct ipsec_peer *p, const struct vici_sa *s)
 	sa->ike_id = s->ike_id;
 	sa->ike_ours = s->ike_initiator;
 	if (sa->ike_ours) {
-		/* What our initiate, still under way, brought up. */
-		uint64_t asked = p->initiating ? p->initiated : 0;
+		/* What our initiate brought up. */
+		uint64_t asked = p->initiated;
 
+		p->initiated = 0;
 		sa->child_at = rekey_at(ip->child_bound, s->child_age, asked);
 		/* Each slot of an IKE_SA holds its one rekey time. */
 		sa->ike_at = rekey_at(ip->ike_bound, s->ike_age, asked);
@@ -1196,6 +1199,7 @@ static void on_response(struct ipsec *ip, const struct vici_packet *pkt)
 			break;
 		p->initiating = false;
 		if (strcmp(success, "yes")) {
+			p->initiated = 0;
 			ip->stats.failures++;
 			log_err("%s: IPsec to %s failed: %s%s%s%s",
 				ip->dev->name, peer_str(p, a, sizeof(a)),
@@ -1391,6 +1395,7 @@ static void forget_peer(struct amap_node *n, void *arg)
 	(void)arg;
 	p->loaded = false;
 	p->initiating = false;
+	p->initiated = 0;
 	p->need_load = p->need_initiate = false;
 	p->need_terminate = p->need_unload = false;
 	p->nterm = 0;
