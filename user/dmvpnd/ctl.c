@@ -376,18 +376,21 @@ static void show_ipsec_summary(struct reply *r, struct dev *dev)
 		json_u64(&r->j, "failures", st.failures);
 		json_u64(&r->j, "rekeys", st.rekeys);
 		json_u64(&r->j, "ike_rekeys", st.ike_rekeys);
+		json_u64(&r->j, "rekeys_asked", st.rekeys_asked);
 		json_close_object(&r->j);
 		return;
 	}
 	sbuf_printf(&r->out, "  IPsec profile %s, charon %s%s: %llu "
-		    "initiations, %llu failed, %llu rekeys, %llu IKE rekeys\n",
+		    "initiations, %llu failed, %llu rekeys, %llu IKE rekeys, "
+		    "%llu asked by dmvpnd\n",
 		    dev->cfg.ipsec_profile,
 		    st.connected ? "connected" : "unreachable",
 		    st.connected && !st.profile_ok ? " (profile unusable)" : "",
 		    (unsigned long long)st.initiations,
 		    (unsigned long long)st.failures,
 		    (unsigned long long)st.rekeys,
-		    (unsigned long long)st.ike_rekeys);
+		    (unsigned long long)st.ike_rekeys,
+		    (unsigned long long)st.rekeys_asked);
 }
 
 static void show_dmvpn_dev(struct reply *r, struct dev *dev, bool detail)

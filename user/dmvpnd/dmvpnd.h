@@ -388,6 +388,7 @@ struct ipsec_stats {
 	uint64_t failures;		/* ... that failed */
 	uint64_t rekeys;		/* CHILD_SAs rekeyed */
 	uint64_t ike_rekeys;		/* IKE_SAs rekeyed */
+	uint64_t rekeys_asked;		/* rekeys of either we asked for */
 };
 /* false without IPsec */
 bool ipsec_summary(struct dev *dev, struct ipsec_stats *st);

@@ -36,6 +36,19 @@
  * when charon is absent or restarts.  Its events (child-updown,
  * ike-updown, child-rekey) say which SAs are installed; list-sas after a
  * (re)connect says the same about SAs that came up before.
+ *
+ * Rekeys are ours to start, and only on the IKE_SAs our charon initiated.
+ * charon rekeys an SA at rekey_time minus a random part of rand_time,
+ * both ends on their own, and 5.9.8 resolves some of the collisions that
+ * follow (both ends rekeying the same IKE_SA or CHILD_SA at once) so that
+ * the SAs one end kept are deleted by the other, and traffic stops until
+ * we initiate again.  So the IKE initiator's agent asks charon (VICI
+ * rekey) to rekey its IKE_SA and CHILD_SAs at 80 to 85% of the earliest
+ * time either charon would (swconf_rekey_bounds(), from the profile both
+ * ends share); the responder's charon, whose timers run from the same
+ * moments, never gets there, and nor does ours.  charon's own timers stay
+ * as the fallback when the agent is gone or a request fails.  A rekeyed
+ * IKE_SA's initiator is the end that rekeyed it, so the role holds.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -76,6 +90,7 @@ enum vici_req {
 	REQ_INITIATE,
 	REQ_TERMINATE,
 	REQ_UNLOAD_CONN,
+	REQ_REKEY,
 };
 
 static const char *const events[] = {
@@ -94,6 +109,9 @@ struct ipsec {
 	bool told_down;			/* "cannot reach charon" logged */
 	struct vici_profile tmpl;
 	struct swconf *conf;		/* swanctl.conf, the copies' source */
+	/* No charon rekeys an SA of the profile's before this many seconds
+	 * after it came up (0: never). */
+	uint32_t ike_bound, child_bound;
 
 	/* The request in flight. */
 	enum vici_req req;
@@ -118,6 +136,19 @@ struct ipsec {
 
 #define PEER_CHILDREN_MAX	4
 
+/* An installed CHILD_SA to a peer, and its IKE_SA. */
+struct peer_sa {
+	uint32_t child_id, ike_id;	/* charon's unique ids */
+	bool ike_ours;			/* our charon initiated the IKE_SA:
+					 * we rekey it and its CHILD_SAs */
+	/* When we ask charon to rekey them (loop_now() ms; 0: not), and
+	 * whether it is time to. */
+	uint64_t child_at, ike_at;
+	bool child_due, ike_due;
+	/* When we asked for the rekey under way (0: none). */
+	uint64_t child_asked, ike_asked;
+};
+
 struct ipsec_peer {
 	struct amap_node node;		/* key: the NBMA address, /32 */
 	struct ipsec *ip;
@@ -134,13 +165,16 @@ struct ipsec_peer {
 	bool pinned;
 	struct ipsec_peer *work_next;
 	bool initiating;
+	/* When we sent the initiate whose SA is not up yet (loop ms, 0:
+	 * none): its answer can come before the child-updown event. */
+	uint64_t initiated;
 	uint32_t retry;			/* ms */
 	struct timer timer;
 	/* Installed CHILD_SAs to this peer (two after a simultaneous
-	 * initiation), by unique id, with their IKE_SA's. */
-	uint32_t child_id[PEER_CHILDREN_MAX];
-	uint32_t ike_id[PEER_CHILDREN_MAX];
+	 * initiation). */
+	struct peer_sa sa[PEER_CHILDREN_MAX];
 	unsigned int children;
+	struct timer rekey_timer;	/* the next sa[].child_at/ike_at */
 	char spi_in[12], spi_out[12];
 	uint64_t since;
 	/* NHRP packets to take again once the SA is up: the latest reply
@@ -198,6 +232,7 @@ static struct ipsec_peer *peer_find(struct ipsec *ip, struct in_addr nbma)
 }
 
 static void peer_timer(struct timer *t);
+static void peer_rekey_timer(struct timer *t);
 
 static struct ipsec_peer *peer_get(struct ipsec *ip, struct in_addr nbma)
 {
@@ -212,6 +247,7 @@ static struct ipsec_peer *peer_get(struct ipsec *ip, struct in_addr nbma)
 	p->nbma = nbma;
 	amap_key_in_addr(&p->node.key, nbma);
 	timer_init(&p->timer, peer_timer);
+	timer_init(&p->rekey_timer, peer_rekey_timer);
 	if (amap_insert(&ip->peers, &p->node)) {
 		free(p);
 		return NULL;
@@ -241,6 +277,7 @@ static void peer_free(struct ipsec_peer *p)
 	if (ip->req_peer == p)
 		ip->req_peer = NULL;
 	timer_cancel(&p->timer);
+	timer_cancel(&p->rekey_timer);
 	amap_remove(&ip->peers, &p->node);
 	held_drop(p);
 	free(p);
@@ -534,6 +571,10 @@ static const char *conf_load(struct ipsec *ip)
 		why = ip->conf->error;
 	else if (vici_finish(&b) < 0)
 		why = "a copy of it does not fit a VICI request of 64 KiB";
+	else if (swconf_rekey_bounds(ip->conf, ip->dev->cfg.ipsec_profile,
+				     ip->tmpl.child, &ip->ike_bound,
+				     &ip->child_bound))
+		why = ip->conf->error;
 	free(buf);
 	return why;
 }
@@ -550,6 +591,43 @@ static int build_load_conn(struct ipsec *ip, struct ipsec_peer *p,
 		nbma_str(our, local, sizeof(local));
 	return build_copy(ip, ip->wbuf, name, remote,
 			  our.s_addr ? local : NULL, b);
+}
+
+/* A rekey that is due for @p, if any: true when one was sent. */
+static bool send_rekey(struct ipsec *ip, struct ipsec_peer *p)
+{
+	struct vici_builder b;
+	char id[16], a[INET_ADDRSTRLEN];
+
+	for (unsigned int i = 0; i < p->children; i++) {
+		struct peer_sa *sa = &p->sa[i];
+		bool ike = sa->ike_due;
+
+		if (!sa->child_due && !sa->ike_due)
+			continue;
+		vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX, VICI_CMD_REQUEST,
+			   "rekey");
+		if (ike) {
+			/* Its other CHILD_SAs share it. */
+			for (unsigned int j = 0; j < p->children; j++)
+				if (p->sa[j].ike_id == sa->ike_id) {
+					p->sa[j].ike_due = false;
+					p->sa[j].ike_asked = loop_now();
+				}
+			snprintf(id, sizeof(id), "%u", sa->ike_id);
+			vici_kv_str(&b, "ike-id", id);
+		} else {
+			sa->child_due = false;
+			sa->child_asked = loop_now();
+			snprintf(id, sizeof(id), "%u", sa->child_id);
+			vici_kv_str(&b, "child-id", id);
+		}
+		log_debug("%s: IPsec to %s: rekeying %s_SA #%s", ip->dev->name,
+			  peer_str(p, a, sizeof(a)), ike ? "IKE" : "CHILD", id);
+		send_frame(ip, &b, REQ_REKEY, p);
+		return true;
+	}
+	return false;
 }
 
 /* Send the next queued request, if none is in flight. */
@@ -617,6 +695,8 @@ static void kick(struct ipsec *ip)
 			send_frame(ip, &b, REQ_UNLOAD_CONN, p);
 			return;
 		}
+		if (send_rekey(ip, p))
+			return;
 		if (peer_up(p))
 			p->need_load = p->need_initiate = false;
 		if (p->need_load && ip->template_ok) {
@@ -638,6 +718,7 @@ static void kick(struct ipsec *ip)
 		if (p->need_initiate && !p->need_load && ip->template_ok) {
 			p->need_initiate = false;
 			p->initiating = true;
+			p->initiated = loop_now();
 			ip->stats.initiations++;
 			vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX,
 				   VICI_CMD_REQUEST, "initiate");
@@ -690,6 +771,94 @@ static void peer_timer(struct timer *t)
 		p->wanted = true;
 	if (p->wanted)
 		peer_start(p);
+}
+
+/* ---- rekeys, before charon's ---- */
+
+static uint32_t rekey_jitter(void)
+{
+	uint32_t r;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (uint32_t)loop_now();
+	return r;
+}
+
+/*
+ * When to rekey an SA that came up @age seconds ago at our end, from an
+ * exchange we asked for at @asked (0: unknown); 0: never.  The other end's
+ * timers start when it answers, which can be long before the answer
+ * reaches us and our charon is done with it (seconds, for a first IKE_SA
+ * under load): count the SA as old as our request.
+ */
+static uint64_t rekey_at(uint32_t bound, uint32_t age, uint64_t asked)
+{
+	uint64_t now = loop_now(), age_ms = (uint64_t)age * 1000;
+	uint32_t ms;
+
+	if (asked && asked < now && now - asked > age_ms)
+		age_ms = now - asked;
+	ms = swconf_rekey_delay_ms(bound, age_ms, rekey_jitter());
+	return ms == UINT32_MAX ? 0 : now + ms;
+}
+
+/* Arm the rekey timer for the earliest rekey of @p's SAs. */
+static void rekey_arm(struct ipsec_peer *p)
+{
+	uint64_t next = 0, now = loop_now();
+
+	for (unsigned int i = 0; i < p->children; i++) {
+		const struct peer_sa *sa = &p->sa[i];
+
+		if (sa->child_at && (!next || sa->child_at < next))
+			next = sa->child_at;
+		if (sa->ike_at && (!next || sa->ike_at < next))
+			next = sa->ike_at;
+	}
+	if (!next)
+		timer_cancel(&p->rekey_timer);
+	else
+		timer_arm(&p->rekey_timer, next > now ? next - now : 0);
+}
+
+static void peer_rekey_timer(struct timer *t)
+{
+	struct ipsec_peer *p = amap_entry(t, struct ipsec_peer, rekey_timer);
+	uint64_t now = loop_now();
+	bool due = false;
+
+	for (unsigned int i = 0; i < p->children; i++) {
+		struct peer_sa *sa = &p->sa[i];
+
+		if (sa->child_at && sa->child_at <= now) {
+			sa->child_at = 0;
+			sa->child_due = due = true;
+		}
+		if (sa->ike_at && sa->ike_at <= now) {
+			/* Its other CHILD_SAs share it. */
+			for (unsigned int j = 0; j < p->children; j++)
+				if (p->sa[j].ike_id == sa->ike_id) {
+					p->sa[j].ike_at = 0;
+					p->sa[j].ike_due = false;
+				}
+			sa->ike_due = due = true;
+		}
+	}
+	rekey_arm(p);
+	if (due && p->ip->connected) {
+		work_add(p);
+		kick(p->ip);
+	}
+}
+
+/* Nothing more of ours to rekey on @p (it goes, or charon went). */
+static void rekey_stop(struct ipsec_peer *p)
+{
+	for (unsigned int i = 0; i < p->children; i++) {
+		p->sa[i].child_at = p->sa[i].ike_at = 0;
+		p->sa[i].child_due = p->sa[i].ike_due = false;
+	}
+	timer_cancel(&p->rekey_timer);
 }
 
 /* ---- what charon says ---- */
@@ -745,17 +914,37 @@ static void peer_now_down(struct ipsec_peer *p)
 	}
 }
 
-static void child_add(struct ipsec_peer *p, uint32_t child, uint32_t ike)
+static void child_add(struct ipsec_peer *p, const struct vici_sa *s)
 {
+	struct ipsec *ip = p->ip;
+	struct peer_sa *sa;
 	unsigned int i;
 
 	for (i = 0; i < p->children; i++)
-		if (p->child_id[i] == child)
+		if (p->sa[i].child_id == s->child_id)
 			return;
 	if (p->children == PEER_CHILDREN_MAX)
 		return;
-	p->child_id[p->children] = child;
-	p->ike_id[p->children++] = ike;
+	sa = &p->sa[p->children++];
+	memset(sa, 0, sizeof(*sa));
+	sa->child_id = s->child_id;
+	sa->ike_id = s->ike_id;
+	sa->ike_ours = s->ike_initiator;
+	if (sa->ike_ours) {
+		/* What our initiate brought up. */
+		uint64_t asked = p->initiated;
+
+		p->initiated = 0;
+		sa->child_at = rekey_at(ip->child_bound, s->child_age, asked);
+		/* Each slot of an IKE_SA holds its one rekey time. */
+		sa->ike_at = rekey_at(ip->ike_bound, s->ike_age, asked);
+		for (i = 0; i + 1 < p->children; i++)
+			if (p->sa[i].ike_id == sa->ike_id) {
+				sa->ike_at = p->sa[i].ike_at;
+				sa->ike_due = p->sa[i].ike_due;
+			}
+		rekey_arm(p);
+	}
 	if (p->children == 1)
 		peer_now_up(p);
 }
@@ -767,14 +956,14 @@ static void child_del(struct ipsec_peer *p, uint32_t child, uint32_t ike)
 	bool was_up = peer_up(p);
 
 	while (i < p->children) {
-		if (child ? p->child_id[i] == child : p->ike_id[i] == ike) {
+		if (child ? p->sa[i].child_id == child : p->sa[i].ike_id == ike) {
 			p->children--;
-			p->child_id[i] = p->child_id[p->children];
-			p->ike_id[i] = p->ike_id[p->children];
+			p->sa[i] = p->sa[p->children];
 			continue;
 		}
 		i++;
 	}
+	rekey_arm(p);
 	if (was_up && !peer_up(p))
 		peer_now_down(p);
 }
@@ -807,7 +996,7 @@ static void on_child_updown(void *arg, struct vici_sa *s)
 	if (s->up && s->child_installed && s->transport) {
 		snprintf(p->spi_in, sizeof(p->spi_in), "%s", s->spi_in);
 		snprintf(p->spi_out, sizeof(p->spi_out), "%s", s->spi_out);
-		child_add(p, s->child_id, s->ike_id);
+		child_add(p, s);
 	} else if (!s->up) {
 		child_del(p, s->child_id, 0);
 		peer_maybe_free(p);
@@ -835,10 +1024,17 @@ static void on_child_rekey(void *arg, struct vici_sa *s)
 		return;
 	ip->stats.rekeys++;
 	for (i = 0; i < p->children; i++)
-		if (p->child_id[i] == s->old_child_id) {
+		if (p->sa[i].child_id == s->old_child_id) {
+			struct peer_sa *sa = &p->sa[i];
 			char a[INET_ADDRSTRLEN];
 
-			p->child_id[i] = s->child_id;
+			sa->child_id = s->child_id;
+			sa->child_due = false;
+			sa->child_at = sa->ike_ours ?
+				       rekey_at(ip->child_bound, s->child_age,
+						sa->child_asked) : 0;
+			sa->child_asked = 0;
+			rekey_arm(p);
 			snprintf(p->spi_in, sizeof(p->spi_in), "%s", s->spi_in);
 			snprintf(p->spi_out, sizeof(p->spi_out), "%s",
 				 s->spi_out);
@@ -850,39 +1046,63 @@ static void on_child_rekey(void *arg, struct vici_sa *s)
 
 struct ike_rekeyed {
 	struct ipsec *ip;
-	uint32_t old_id, new_id;
+	const struct vici_ike_rekey *ids;
 };
 
 static void ike_id_moves(struct amap_node *n, void *arg)
 {
 	struct ipsec_peer *p = amap_entry(n, struct ipsec_peer, node);
 	struct ike_rekeyed *k = arg;
+	const struct vici_ike_rekey *ids = k->ids;
 	char a[INET_ADDRSTRLEN];
+	uint64_t ike_at = 0;
 	bool ours = false;
 
-	for (unsigned int i = 0; i < p->children; i++)
-		if (p->ike_id[i] == k->old_id) {
-			p->ike_id[i] = k->new_id;
-			ours = true;
+	for (unsigned int i = 0; i < p->children; i++) {
+		struct peer_sa *sa = &p->sa[i];
+
+		if (sa->ike_id != ids->old_id)
+			continue;
+		if (!ours && ids->new_initiator)
+			ike_at = rekey_at(k->ip->ike_bound, ids->new_age,
+					  sa->ike_asked);
+		ours = true;
+		sa->ike_id = ids->new_id;
+		sa->ike_at = ike_at;
+		sa->ike_due = false;
+		sa->ike_asked = 0;
+		/* Whoever rekeyed it is its initiator now, and rekeys it and
+		 * its CHILD_SAs from now on.  When that is our charon, on its
+		 * own timer, the CHILD_SAs' times run from moments we do not
+		 * know: rekey them now, before the peer's charon does. */
+		if (ids->new_initiator && !sa->ike_ours)
+			sa->child_at = loop_now();
+		if (!ids->new_initiator) {
+			sa->child_at = 0;
+			sa->child_due = false;
 		}
+		sa->ike_ours = ids->new_initiator;
+	}
 	for (unsigned int i = 0; i < p->nterm; i++)
-		if (p->term_ids[i] == k->old_id)
-			p->term_ids[i] = k->new_id;
+		if (p->term_ids[i] == ids->old_id)
+			p->term_ids[i] = ids->new_id;
 	if (ours) {
+		rekey_arm(p);
 		k->ip->stats.ike_rekeys++;
-		log_info("%s: IKE_SA to %s rekeyed (#%u, now #%u)",
+		log_info("%s: IKE_SA to %s rekeyed (#%u, now #%u%s)",
 			 k->ip->dev->name, peer_str(p, a, sizeof(a)),
-			 k->old_id, k->new_id);
+			 ids->old_id, ids->new_id,
+			 ids->new_initiator ? "" : ", by the peer");
 	}
 }
 
 /* The CHILD_SAs of a rekeyed IKE_SA move to the new one, whose unique id
  * is what terminate and ike-updown name from now on. */
-static void on_ike_rekey(void *arg, const char *name, uint32_t old_id,
-			 uint32_t new_id)
+static void on_ike_rekey(void *arg, const char *name,
+			 const struct vici_ike_rekey *ids)
 {
 	struct ipsec *ip = arg;
-	struct ike_rekeyed k = { .ip = ip, .old_id = old_id, .new_id = new_id };
+	struct ike_rekeyed k = { .ip = ip, .ids = ids };
 
 	(void)name;
 	amap_each(&ip->peers, ike_id_moves, &k);
@@ -979,6 +1199,7 @@ static void on_response(struct ipsec *ip, const struct vici_packet *pkt)
 			break;
 		p->initiating = false;
 		if (strcmp(success, "yes")) {
+			p->initiated = 0;
 			ip->stats.failures++;
 			log_err("%s: IPsec to %s failed: %s%s%s%s",
 				ip->dev->name, peer_str(p, a, sizeof(a)),
@@ -994,6 +1215,16 @@ static void on_response(struct ipsec *ip, const struct vici_packet *pkt)
 	case REQ_UNLOAD_CONN:
 		if (p)
 			p->loaded = false;
+		break;
+	case REQ_REKEY:
+		/* charon queues the rekey and says only whether it found
+		 * the SA; when not, it went meanwhile. */
+		if (!strcmp(success, "yes"))
+			ip->stats.rekeys_asked++;
+		else if (p)
+			log_debug("%s: IPsec to %s: charon did not rekey: %s",
+				  ip->dev->name, peer_str(p, a, sizeof(a)),
+				  errmsg);
 		break;
 	default:
 		break;
@@ -1164,9 +1395,11 @@ static void forget_peer(struct amap_node *n, void *arg)
 	(void)arg;
 	p->loaded = false;
 	p->initiating = false;
+	p->initiated = 0;
 	p->need_load = p->need_initiate = false;
 	p->need_terminate = p->need_unload = false;
 	p->nterm = 0;
+	rekey_stop(p);
 	if (peer_up(p)) {
 		p->children = 0;
 		peer_now_down(p);
@@ -1362,14 +1595,15 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 	timer_cancel(&p->timer);
 	p->need_load = p->need_initiate = false;
 	p->nterm = 0;
+	rekey_stop(p);
 	for (unsigned int i = 0; i < p->children; i++) {
 		unsigned int j;
 
 		for (j = 0; j < p->nterm; j++)
-			if (p->term_ids[j] == p->ike_id[i])
+			if (p->term_ids[j] == p->sa[i].ike_id)
 				break;
 		if (j == p->nterm)
-			p->term_ids[p->nterm++] = p->ike_id[i];
+			p->term_ids[p->nterm++] = p->sa[i].ike_id;
 	}
 	p->need_terminate = p->loaded && !p->nterm;
 	p->need_unload = p->loaded;

@@ -452,6 +452,144 @@ START_TEST(test_bounds)
 }
 END_TEST
 
+/* ---- when charon rekeys ---- */
+
+static const struct {
+	const char *value;
+	int ret;
+	uint32_t secs;
+} times[] = {
+	{ "6s", 0, 6 }, { "90", 0, 90 }, { "2m", 0, 120 }, { "1h", 0, 3600 },
+	{ "1d", 0, 86400 }, { "4H", 0, 14400 }, { " 10 s ", 0, 10 },
+	{ "0", 0, 0 }, { "4294967295", 0, UINT32_MAX },
+	{ "4294967296", -1, 0 }, { "49711d", -1, 0 }, { "", -1, 0 },
+	{ "s", -1, 0 }, { "1.5h", -1, 0 }, { "10x", -1, 0 },
+	{ "10ss", -1, 0 }, { "-1", -1, 0 }, { "1h 2m", -1, 0 },
+};
+
+START_TEST(test_time)
+{
+	uint32_t secs = 12345;
+
+	ck_assert_int_eq(swconf_time(times[_i].value, &secs), times[_i].ret);
+	ck_assert_uint_eq(secs, times[_i].ret ? 12345 : times[_i].secs);
+}
+END_TEST
+
+START_TEST(test_ike_rekey_bound)
+{
+	/* swanctl's defaults: 4h, over_time and rand_time 10% of it */
+	ck_assert_uint_eq(swconf_ike_rekey_bound(NULL, NULL, NULL, NULL),
+			  4 * 3600 - 1440);
+	/* rand_time defaults to over_time ... */
+	ck_assert_uint_eq(swconf_ike_rekey_bound("16s", NULL, "4s", NULL), 12);
+	ck_assert_uint_eq(swconf_ike_rekey_bound("1h", NULL, NULL, NULL),
+			  3600 - 360);
+	/* ... but not above half of rekey_time */
+	ck_assert_uint_eq(swconf_ike_rekey_bound("10s", NULL, "8s", NULL), 5);
+	/* ... of the smaller of rekey_time and reauth_time */
+	ck_assert_uint_eq(swconf_ike_rekey_bound("1h", "10m", NULL, NULL),
+			  3600 - 300);
+	/* explicit rand_time, as the selftest's profile */
+	ck_assert_uint_eq(swconf_ike_rekey_bound("16s", NULL, "4s", "3s"), 13);
+	ck_assert_uint_eq(swconf_ike_rekey_bound("16s", NULL, NULL, "0"), 16);
+	/* no rekeying: rekey_time 0, or only reauth_time set */
+	ck_assert_uint_eq(swconf_ike_rekey_bound("0", NULL, NULL, NULL), 0);
+	ck_assert_uint_eq(swconf_ike_rekey_bound(NULL, "1h", NULL, NULL), 0);
+	/* nonsense: nothing of ours */
+	ck_assert_uint_eq(swconf_ike_rekey_bound("10s", NULL, NULL, "10s"), 0);
+	ck_assert_uint_eq(swconf_ike_rekey_bound("soon", NULL, NULL, NULL), 0);
+	ck_assert_uint_eq(swconf_ike_rekey_bound("1h", NULL, "x", NULL), 0);
+}
+END_TEST
+
+START_TEST(test_child_rekey_bound)
+{
+	/* 1h, life_time 110% of it, rand_time the difference; charon takes
+	 * up to rand_time + 1 off, the kernel's whole seconds 1 more */
+	ck_assert_uint_eq(swconf_child_rekey_bound(NULL, NULL, NULL),
+			  3600 - 361 - 1);
+	/* the selftest's profile: charon rekeys 6 to 8 s after */
+	ck_assert_uint_eq(swconf_child_rekey_bound("8s", "12s", "1s"), 5);
+	ck_assert_uint_eq(swconf_child_rekey_bound("10s", "12s", NULL), 6);
+	ck_assert_uint_eq(swconf_child_rekey_bound("20m", NULL, NULL),
+			  1200 - 121 - 1);
+	ck_assert_uint_eq(swconf_child_rekey_bound("1h", "2h", "5m"),
+			  3600 - 301 - 1);
+	/* rand_time 0: at rekey_time, give or take the kernel's second */
+	ck_assert_uint_eq(swconf_child_rekey_bound("1h", "2h", "0"), 3599);
+	/* a life_time below rekey_time: gone before either rekeys */
+	ck_assert_uint_eq(swconf_child_rekey_bound("1h", "30m", NULL), 1799);
+	/* no hard lifetime */
+	ck_assert_uint_eq(swconf_child_rekey_bound("1h", "0", "10m"),
+			  3600 - 601 - 1);
+	ck_assert_uint_eq(swconf_child_rekey_bound("0", NULL, NULL), 0);
+	ck_assert_uint_eq(swconf_child_rekey_bound("6s", "10s", "4s"), 0);
+	ck_assert_uint_eq(swconf_child_rekey_bound("6s", "10s", NULL), 0);
+	ck_assert_uint_eq(swconf_child_rekey_bound("6s", "10s", "6s"), 0);
+	ck_assert_uint_eq(swconf_child_rekey_bound("6s", "ten", NULL), 0);
+}
+END_TEST
+
+/* From the file, inheritance and all. */
+START_TEST(test_rekey_bounds)
+{
+	uint32_t ike = 1, child = 1;
+
+	ck_assert_int_eq(parse("connections {\n"
+			       " base { rekey_time = 16s\n"
+			       "  children { gre { rekey_time = 8s } } }\n"
+			       " dmvpn : connections.base {\n"
+			       "  rand_time = 3s\n"
+			       "  children { gre { life_time = 12s\n"
+			       "   rand_time = 1s } } }\n"
+			       " plain { children { esp { } } }\n"
+			       " never { rekey_time = 0\n"
+			       "  children { gre { rekey_time = 0 } } }\n"
+			       "}\n"), 0);
+	ck_assert_int_eq(swconf_rekey_bounds(conf, "dmvpn", "gre", &ike,
+					     &child), 0);
+	ck_assert_uint_eq(ike, 13);
+	ck_assert_uint_eq(child, 5);
+	ck_assert_int_eq(swconf_rekey_bounds(conf, "plain", "esp", &ike,
+					     &child), 0);
+	ck_assert_uint_eq(ike, 4 * 3600 - 1440);
+	ck_assert_uint_eq(child, 3600 - 362);
+	ck_assert_int_eq(swconf_rekey_bounds(conf, "never", "gre", &ike,
+					     &child), 0);
+	ck_assert_uint_eq(ike, 0);
+	ck_assert_uint_eq(child, 0);
+	ck_assert_int_eq(swconf_rekey_bounds(conf, "nosuch", "gre", &ike,
+					     &child), -1);
+}
+END_TEST
+
+START_TEST(test_rekey_delay)
+{
+	/* 80 to 85% of the bound, after the SA came up */
+	ck_assert_uint_eq(swconf_rekey_delay_ms(5, 0, 0), 4000);
+	ck_assert_uint_eq(swconf_rekey_delay_ms(5, 0, 50), 4250);
+	ck_assert_uint_eq(swconf_rekey_delay_ms(5, 0, 51), 4000);
+	ck_assert_uint_eq(swconf_rekey_delay_ms(13, 0, 25), 13 * 825);
+	ck_assert_uint_eq(swconf_rekey_delay_ms(13, 3000, 0), 13 * 800 - 3000);
+	ck_assert_uint_eq(swconf_rekey_delay_ms(13, 250, 0), 13 * 800 - 250);
+	for (uint32_t r = 0; r < 1000; r += 7) {
+		uint32_t d = swconf_rekey_delay_ms(3240, 0, r);
+
+		ck_assert_uint_ge(d, 3240 * 800);
+		ck_assert_uint_le(d, 3240 * 850);
+	}
+	/* past our time already (an SA found after a reconnect): now */
+	ck_assert_uint_eq(swconf_rekey_delay_ms(5, 4000, 0), 0);
+	ck_assert_uint_eq(swconf_rekey_delay_ms(5, 100000, 0), 0);
+	/* no bound: no rekey of ours */
+	ck_assert_uint_eq(swconf_rekey_delay_ms(0, 0, 0), UINT32_MAX);
+	/* the largest bound does not overflow */
+	ck_assert_uint_eq(swconf_rekey_delay_ms(UINT32_MAX, 0, 0),
+			  UINT32_MAX - 1);
+}
+END_TEST
+
 static Suite *swanconf_suite(void)
 {
 	Suite *s = suite_create("swanconf");
@@ -472,6 +610,14 @@ static Suite *swanconf_suite(void)
 	tcase_add_loop_test(tc, test_bad_conf, 0, ARRAY_SIZE(bad_confs));
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_bounds);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("rekey");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_time, 0, ARRAY_SIZE(times));
+	tcase_add_test(tc, test_ike_rekey_bound);
+	tcase_add_test(tc, test_child_rekey_bound);
+	tcase_add_test(tc, test_rekey_bounds);
+	tcase_add_test(tc, test_rekey_delay);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -484,6 +484,9 @@ static long child_event(uint8_t *buf, size_t cap, const char *event,
 	vici_kv_str(&b, "uniqueid", "7");
 	vici_kv_str(&b, "local-host", "192.0.2.2");
 	vici_kv_str(&b, "remote-host", "192.0.2.3");
+	if (up)
+		vici_kv_str(&b, "initiator", "yes");
+	vici_kv_str(&b, "established", "-1");
 	vici_list(&b, "tasks-active");
 	vici_item_str(&b, "CHILD_CREATE");
 	vici_end_list(&b);
@@ -493,6 +496,7 @@ static long child_event(uint8_t *buf, size_t cap, const char *event,
 		vici_section(&b, "old");
 		vici_kv_str(&b, "uniqueid", "8");
 		vici_kv_str(&b, "state", "REKEYED");
+		vici_kv_str(&b, "install-time", "6");
 		vici_end_section(&b);
 		vici_section(&b, "new");
 	} else {
@@ -505,6 +509,8 @@ static long child_event(uint8_t *buf, size_t cap, const char *event,
 	vici_kv_str(&b, "protocol", "ESP");
 	vici_kv_str(&b, "spi-in", rekey ? "c0000003" : "c0000001");
 	vici_kv_str(&b, "spi-out", rekey ? "c0000004" : "c0000002");
+	vici_kv_str(&b, "rekey-time", "5");
+	vici_kv_str(&b, "install-time", rekey ? "0" : "2");
 	vici_list(&b, "local-ts");
 	vici_item_str(&b, "192.0.2.2/32[gre]");
 	vici_end_list(&b);
@@ -534,12 +540,16 @@ START_TEST(test_sa_child_events)
 	ck_assert_uint_eq(seen.sa[0].child_id, 8);
 	ck_assert_str_eq(seen.sa[0].spi_in, "c0000001");
 	ck_assert_str_eq(seen.sa[0].spi_out, "c0000002");
+	ck_assert(seen.sa[0].ike_initiator);
+	ck_assert_uint_eq(seen.sa[0].ike_age, 0);	/* "-1": charon's clock */
+	ck_assert_uint_eq(seen.sa[0].child_age, 2);
 
 	n = child_event(buf, sizeof(buf), "child-updown", false, false);
 	p = charon_frame(buf, (size_t)n);
 	vici_sa_walk(p.body, p.body_len, collect, &seen);
 	ck_assert_int_eq(seen.n, 2);
 	ck_assert(!seen.sa[1].up);
+	ck_assert(!seen.sa[1].ike_initiator);
 	ck_assert_uint_eq(seen.sa[1].child_id, 8);
 
 	/* After a rekey: the new child's id and SPIs, the old one's id. */
@@ -551,24 +561,24 @@ START_TEST(test_sa_child_events)
 	ck_assert_uint_eq(seen.sa[2].child_id, 9);
 	ck_assert_str_eq(seen.sa[2].spi_in, "c0000003");
 	ck_assert(seen.sa[2].child_installed);
+	ck_assert_uint_eq(seen.sa[2].child_age, 0);	/* the new one's */
 }
 END_TEST
 
 struct rekeyed {
 	int n;
 	char name[32];
-	uint32_t old_id, new_id;
+	struct vici_ike_rekey ids;
 };
 
-static void on_rekeyed(void *arg, const char *name, uint32_t old_id,
-		       uint32_t new_id)
+static void on_rekeyed(void *arg, const char *name,
+		       const struct vici_ike_rekey *ids)
 {
 	struct rekeyed *k = arg;
 
 	k->n++;
 	snprintf(k->name, sizeof(k->name), "%s", name);
-	k->old_id = old_id;
-	k->new_id = new_id;
+	k->ids = *ids;
 }
 
 /* ike-rekey, laid out as charon 5.9.8's vici_query.c raises it: the
@@ -594,6 +604,8 @@ START_TEST(test_ike_rekey)
 	vici_end_section(&b);
 	vici_section(&b, "new");
 	vici_kv_str(&b, "uniqueid", "11");
+	vici_kv_str(&b, "initiator", "yes");
+	vici_kv_str(&b, "established", "1");
 	vici_end_section(&b);
 	vici_end_section(&b);
 	n = vici_finish(&b);
@@ -602,8 +614,32 @@ START_TEST(test_ike_rekey)
 	vici_ike_rekey_walk(p.body, p.body_len, on_rekeyed, &k);
 	ck_assert_int_eq(k.n, 1);
 	ck_assert_str_eq(k.name, "dmvpn-dmvpn0-192.0.2.1");
-	ck_assert_uint_eq(k.old_id, 3);
-	ck_assert_uint_eq(k.new_id, 11);
+	ck_assert_uint_eq(k.ids.old_id, 3);
+	ck_assert_uint_eq(k.ids.new_id, 11);
+	ck_assert(k.ids.new_initiator);
+	ck_assert_uint_eq(k.ids.new_age, 1);
+
+	/* The peer rekeyed it: charon says nothing of "initiator" then,
+	 * and only the old one's "initiator" is ours. */
+	vici_begin(&b, buf, sizeof(buf), VICI_EVENT, "ike-rekey");
+	vici_section(&b, "dmvpn");
+	vici_section(&b, "old");
+	vici_kv_str(&b, "uniqueid", "4");
+	vici_kv_str(&b, "initiator", "yes");
+	vici_kv_str(&b, "established", "17");
+	vici_end_section(&b);
+	vici_section(&b, "new");
+	vici_kv_str(&b, "uniqueid", "12");
+	vici_end_section(&b);
+	vici_end_section(&b);
+	n = vici_finish(&b);
+	p = charon_frame(buf, (size_t)n);
+	vici_ike_rekey_walk(p.body, p.body_len, on_rekeyed, &k);
+	ck_assert_int_eq(k.n, 2);
+	ck_assert_uint_eq(k.ids.old_id, 4);
+	ck_assert_uint_eq(k.ids.new_id, 12);
+	ck_assert(!k.ids.new_initiator);
+	ck_assert_uint_eq(k.ids.new_age, 0);
 
 	/* Without a new IKE_SA's id, nothing to tell. */
 	vici_begin(&b, buf, sizeof(buf), VICI_EVENT, "ike-rekey");
@@ -615,7 +651,7 @@ START_TEST(test_ike_rekey)
 	n = vici_finish(&b);
 	p = charon_frame(buf, (size_t)n);
 	vici_ike_rekey_walk(p.body, p.body_len, on_rekeyed, &k);
-	ck_assert_int_eq(k.n, 1);
+	ck_assert_int_eq(k.n, 2);
 }
 END_TEST
 

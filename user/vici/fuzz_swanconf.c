@@ -65,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vici_builder b;
 	struct vici_packet p;
 	const char *why = NULL;
+	uint32_t ike, child;
 	long n;
 
 	input = data;
@@ -78,6 +79,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			     c.error);
 		return 0;
 	}
+	/* Whatever the file says, our rekey never comes after charon's. */
+	if (!swconf_rekey_bounds(&c, "dmvpn", "gre", &ike, &child) &&
+	    ((child && swconf_rekey_delay_ms(child, 0, ike) >
+		       (uint64_t)child * 1000) ||
+	     (ike && swconf_rekey_delay_ms(ike, 0, child) >
+		     (uint64_t)ike * 1000)))
+		fail("a rekey planned past charon's own", NULL);
 	vici_begin(&b, out, sizeof(out), VICI_CMD_REQUEST, "load-conn");
 	if (swconf_conn_to_vici(&c, "dmvpn", "copy", &ops, &b)) {
 		if (!c.error[0])

@@ -55,10 +55,10 @@ static void count_sa(void *arg, struct vici_sa *s)
 	(*(int *)arg)++;
 }
 
-static void count_rekey(void *arg, const char *name, uint32_t old_id,
-			uint32_t new_id)
+static void count_rekey(void *arg, const char *name,
+			const struct vici_ike_rekey *k)
 {
-	if (!name || !old_id || !new_id)
+	if (!name || !k->old_id || !k->new_id)
 		fail("an IKE_SA rekey without its ids", NULL);
 	(*(int *)arg)++;
 }

@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -534,6 +535,161 @@ const char *swconf_get(const struct swconf *c, int32_t sec, const char *key)
 			       str_at(c, (uint32_t)c->node[k].value);
 	}
 	return NULL;
+}
+
+/* ---- when charon rekeys ---- */
+
+int swconf_time(const char *value, uint32_t *secs)
+{
+	const char *p = value;
+	uint64_t n = 0, unit = 1;
+
+	while (*p == ' ')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (uint64_t)(*p - '0');
+		if (n > UINT32_MAX)
+			return -1;
+	}
+	while (*p == ' ')
+		p++;
+	switch (*p) {
+	case 'd': case 'D':
+		unit = 86400;
+		p++;
+		break;
+	case 'h': case 'H':
+		unit = 3600;
+		p++;
+		break;
+	case 'm': case 'M':
+		unit = 60;
+		p++;
+		break;
+	case 's': case 'S':
+		p++;
+		break;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p || n * unit > UINT32_MAX)
+		return -1;
+	*secs = (uint32_t)(n * unit);
+	return 0;
+}
+
+/* @value's seconds, @dflt when it is not set; -1 if it is not a time. */
+static int64_t time_or(const char *value, int64_t dflt)
+{
+	uint32_t s;
+
+	if (!value)
+		return dflt;
+	return swconf_time(value, &s) ? -1 : (int64_t)s;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+uint32_t swconf_ike_rekey_bound(const char *rekey_time,
+				const char *reauth_time,
+				const char *over_time, const char *rand_time)
+{
+	int64_t rekey, reauth, over, rnd;
+
+	rekey = time_or(rekey_time, rekey_time || reauth_time ? 0 : 4 * 3600);
+	reauth = time_or(reauth_time, 0);
+	if (rekey <= 0 || reauth < 0)
+		return 0;
+	over = time_or(over_time, max64(rekey, reauth) / 10);
+	rnd = time_or(rand_time, min64(over, (reauth ? min64(rekey, reauth) :
+						  rekey) / 2));
+	if (over < 0 || rnd < 0 || rnd >= rekey)
+		return 0;
+	return (uint32_t)(rekey - rnd);
+}
+
+uint32_t swconf_child_rekey_bound(const char *rekey_time,
+				  const char *life_time,
+				  const char *rand_time)
+{
+	int64_t rekey, life, rnd, earliest;
+
+	rekey = time_or(rekey_time, 3600);
+	if (rekey <= 0)
+		return 0;
+	life = time_or(life_time, rekey * 110 / 100);
+	rnd = time_or(rand_time, life - min64(life, rekey));
+	if (life < 0 || rnd < 0)
+		return 0;
+	/* charon subtracts up to rand_time + 1 (child_cfg.c's
+	 * apply_jitter()), and the kernel's soft expiry, which starts the
+	 * rekey, counts from a whole second: up to one more. */
+	earliest = rekey - (rnd ? rnd + 1 : 0) - 1;
+	/* life_time 0 is no hard lifetime at all */
+	if (life && life < earliest)
+		earliest = life - 1;
+	return earliest > 0 ? (uint32_t)earliest : 0;
+}
+
+/* Key @key of the child section @child of connection view @v, as the
+ * children sections merge (the first that sets it), or NULL. */
+static const char *child_get(const struct swconf *c, const struct view *v,
+			     const char *child, const char *key)
+{
+	for (unsigned int i = 0; i < v->n; i++) {
+		int32_t kids = child_find(c, v->sec[i], SWCONF_SECTION,
+					  "children");
+		int32_t sec = kids < 0 ? -1 :
+			      child_find(c, kids, SWCONF_SECTION, child);
+		const char *value = sec < 0 ? NULL : swconf_get(c, sec, key);
+
+		if (value)
+			return value;
+	}
+	return NULL;
+}
+
+int swconf_rekey_bounds(const struct swconf *c, const char *conn,
+			const char *child, uint32_t *ike, uint32_t *child_s)
+{
+	int32_t conns = swconf_find(c, "connections");
+	struct view v = { .n = 1 };
+
+	v.sec[0] = conns < 0 ? -1 : child_find(c, conns, SWCONF_SECTION, conn);
+	if (v.sec[0] < 0 || view_expand(c, &v))
+		return -1;
+	*ike = swconf_ike_rekey_bound(swconf_get(c, v.sec[0], "rekey_time"),
+				      swconf_get(c, v.sec[0], "reauth_time"),
+				      swconf_get(c, v.sec[0], "over_time"),
+				      swconf_get(c, v.sec[0], "rand_time"));
+	*child_s = swconf_child_rekey_bound(
+		child_get(c, &v, child, "rekey_time"),
+		child_get(c, &v, child, "life_time"),
+		child_get(c, &v, child, "rand_time"));
+	return 0;
+}
+
+uint32_t swconf_rekey_delay_ms(uint32_t bound, uint64_t age_ms,
+			       uint32_t random)
+{
+	uint64_t at = (uint64_t)bound * (800 + random % 51);	/* ms */
+
+	if (!bound)
+		return UINT32_MAX;
+	if (at <= age_ms)
+		return 0;
+	at -= age_ms;
+	return at > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)at;
 }
 
 /* ---- to VICI ---- */

@@ -117,4 +117,49 @@ int swconf_conn_to_vici(struct swconf *c, const char *name, const char *as,
  * (inheritance included), or NULL. */
 const char *swconf_get(const struct swconf *c, int32_t sec, const char *key);
 
+/*
+ * When charon rekeys, so that dmvpnd can rekey first.  charon 5.9.8
+ * schedules an SA's rekey at rekey_time minus a random part of rand_time
+ * after the SA came up, on both ends, and resolves some of the collisions
+ * that follow when both ends rekey at once so that an SA is lost.  The
+ * earliest either end's charon can rekey is the "bound" here, in seconds
+ * (0: charon never rekeys it, or the settings make no sense, and nor do
+ * we): rekey_time - rand_time for an IKE_SA (peer_cfg.c subtracts
+ * random() % rand_time), rekey_time - rand_time - 2 for a CHILD_SA (see
+ * swconf_child_rekey_bound()).  The defaults are swanctl.conf's
+ * (vici_config.c in 5.9.8):
+ *   IKE: rekey_time 4h unless only reauth_time is set (then 0), over_time
+ *     10% of the larger of rekey_time and reauth_time, rand_time the
+ *     smaller of over_time and half of rekey_time (of the smaller of the
+ *     two when both are set);
+ *   CHILD: rekey_time 1h, life_time 110% of rekey_time, rand_time
+ *     life_time - rekey_time; a life_time below the bound lowers it (the
+ *     SA is gone by then).
+ * Values are swanctl.conf's strings (NULL: not set): a number with an
+ * optional unit s, m, h or d.
+ */
+int swconf_time(const char *value, uint32_t *secs);	/* 0, or -1 */
+uint32_t swconf_ike_rekey_bound(const char *rekey_time,
+				const char *reauth_time,
+				const char *over_time, const char *rand_time);
+uint32_t swconf_child_rekey_bound(const char *rekey_time,
+				  const char *life_time,
+				  const char *rand_time);
+
+/* Both bounds for connection @conn and its child @child, as the file
+ * sets them (inheritance included); -1 without such a connection. */
+int swconf_rekey_bounds(const struct swconf *c, const char *conn,
+			const char *child, uint32_t *ike, uint32_t *child_s);
+
+/*
+ * How long after now to rekey an SA that came up @age_ms ago (at the
+ * other end, that is: the caller adds how long the exchange took), so
+ * that it comes before either end's charon: 80 to 85% of @bound (the
+ * spread from @random, so that SAs made together do not all rekey
+ * together), never past it.  In ms; 0 means at once.  @bound 0: no
+ * rekey, UINT32_MAX.
+ */
+uint32_t swconf_rekey_delay_ms(uint32_t bound, uint64_t age_ms,
+			       uint32_t random);
+
 #endif

@@ -139,6 +139,14 @@ static uint32_t to_u32(const char *s)
 	return (uint32_t)strtoul(s, NULL, 10);
 }
 
+/* An age in seconds: charon's clock may make it negative ("-1"). */
+static uint32_t to_age(const char *s)
+{
+	long long n = strtoll(s, NULL, 10);
+
+	return n < 0 ? 0 : n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 void vici_sa_walk(const uint8_t *msg, size_t len,
 		  void (*fn)(void *arg, struct vici_sa *s), void *arg)
 {
@@ -182,6 +190,10 @@ void vici_sa_walk(const uint8_t *msg, size_t len,
 			else if (!strcmp(e.name, "remote-host"))
 				s.have_remote = inet_pton(AF_INET, v,
 							  &s.remote) == 1;
+			else if (!strcmp(e.name, "initiator"))
+				s.ike_initiator = !strcmp(v, "yes");
+			else if (!strcmp(e.name, "established"))
+				s.ike_age = to_age(v);
 			continue;
 		}
 		if (strcmp(sec[1], "child-sas"))
@@ -202,6 +214,8 @@ void vici_sa_walk(const uint8_t *msg, size_t len,
 			s.child_id = to_u32(v);
 		else if (!strcmp(e.name, "state"))
 			s.child_installed = !strcmp(v, "INSTALLED");
+		else if (!strcmp(e.name, "install-time"))
+			s.child_age = to_age(v);
 		else if (!strcmp(e.name, "mode"))
 			s.transport = !strcmp(v, "TRANSPORT");
 		else if (!strcmp(e.name, "spi-in"))
@@ -213,32 +227,38 @@ void vici_sa_walk(const uint8_t *msg, size_t len,
 
 void vici_ike_rekey_walk(const uint8_t *msg, size_t len,
 			 void (*fn)(void *arg, const char *name,
-				    uint32_t old_id, uint32_t new_id),
+				    const struct vici_ike_rekey *k),
 			 void *arg)
 {
 	char name[VICI_NAME_MAX + 1] = "", part[VICI_NAME_MAX + 1] = "";
-	uint32_t ids[2] = { 0, 0 };
+	struct vici_ike_rekey k;
 	struct vici_reader r;
 	struct vici_elem e;
-	char v[16];
+	char v[24];
 
+	memset(&k, 0, sizeof(k));
 	vici_reader_init(&r, msg, len);
 	while (vici_next(&r, &e) > 0) {
 		if (e.type == VICI_SECTION_START && e.depth == 0) {
 			strcpy(name, e.name);
-			ids[0] = ids[1] = 0;
+			memset(&k, 0, sizeof(k));
 		} else if (e.type == VICI_SECTION_START && e.depth == 1) {
 			strcpy(part, e.name);
 		} else if (e.type == VICI_SECTION_END && e.depth == 0) {
-			if (ids[0] && ids[1])
-				fn(arg, name, ids[0], ids[1]);
+			if (k.old_id && k.new_id)
+				fn(arg, name, &k);
 		} else if (e.type == VICI_KEY_VALUE && e.depth == 2 &&
-			   !strcmp(e.name, "uniqueid") &&
 			   vici_value_str(&e, v, sizeof(v))) {
-			if (!strcmp(part, "old"))
-				ids[0] = to_u32(v);
-			else if (!strcmp(part, "new"))
-				ids[1] = to_u32(v);
+			if (!strcmp(e.name, "uniqueid") && !strcmp(part, "old"))
+				k.old_id = to_u32(v);
+			else if (strcmp(part, "new"))
+				continue;
+			else if (!strcmp(e.name, "uniqueid"))
+				k.new_id = to_u32(v);
+			else if (!strcmp(e.name, "initiator"))
+				k.new_initiator = !strcmp(v, "yes");
+			else if (!strcmp(e.name, "established"))
+				k.new_age = to_age(v);
 		}
 	}
 }

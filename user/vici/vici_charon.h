@@ -48,9 +48,12 @@ struct vici_sa {
 	uint32_t ike_id;
 	struct in_addr local, remote;
 	bool have_remote;
+	bool ike_initiator;	/* our end initiated the IKE_SA (or its rekey) */
+	uint32_t ike_age;	/* seconds since it was established */
 	/* the first CHILD_SA in it, or its "new" one after a rekey */
 	uint32_t child_id, old_child_id;
 	bool child_installed;
+	uint32_t child_age;	/* seconds since it was installed */
 	bool transport;
 	char spi_in[12], spi_out[12];
 };
@@ -64,14 +67,21 @@ struct vici_sa {
 void vici_sa_walk(const uint8_t *msg, size_t len,
 		  void (*fn)(void *arg, struct vici_sa *s), void *arg);
 
+/* An IKE_SA rekeyed: the unique ids, and the new one's side and age. */
+struct vici_ike_rekey {
+	uint32_t old_id, new_id;
+	bool new_initiator;	/* we initiated the rekey */
+	uint32_t new_age;	/* seconds since the new one was established */
+};
+
 /*
  * An ike-rekey event: one section per IKE_SA (its name), holding "old"
  * and "new" sections with each IKE_SA's keys.  @fn gets the name and
- * both unique ids, for each IKE_SA that has both.
+ * what changed, for each IKE_SA that has both ids.
  */
 void vici_ike_rekey_walk(const uint8_t *msg, size_t len,
 			 void (*fn)(void *arg, const char *name,
-				    uint32_t old_id, uint32_t new_id),
+				    const struct vici_ike_rekey *k),
 			 void *arg);
 
 #endif
