@@ -30,11 +30,13 @@
  * falls back to the hub.  With require-ipsec on the device nothing leaves
  * in clear meanwhile.
  *
- * The VICI connection never blocks the loop: a non-blocking socket, one
- * request in flight (charon answers a connection's requests in order),
- * whole frames gathered in a bounded buffer, and a reconnect with backoff
- * when charon is absent or restarts.  Its events (child-updown,
- * ike-updown, child-rekey) say which SAs are installed; list-sas after a
+ * The VICI connections never block the loop (vconn.c: a non-blocking
+ * socket, one request in flight, whole frames in a bounded buffer), and
+ * both reconnect together, with backoff, when charon is absent or
+ * restarts.  There are two because initiate holds its connection until
+ * the IKE_SA is up: rekey, terminate and unload-conn go on the other one
+ * (see struct ipsec).  The main one's events (child-updown, ike-updown,
+ * child-rekey, ike-rekey) say which SAs are installed; list-sas after a
  * (re)connect says the same about SAs that came up before.
  *
  * Rekeys are ours to start, and only on the IKE_SAs our charon initiated.
@@ -48,7 +50,9 @@
  * ends share); the responder's charon, whose timers run from the same
  * moments, never gets there, and nor does ours.  charon's own timers stay
  * as the fallback when the agent is gone or a request fails.  A rekeyed
- * IKE_SA's initiator is the end that rekeyed it, so the role holds.
+ * IKE_SA's initiator is the end that rekeyed it, so the role holds.  A
+ * rekey that falls due goes out at once, on the connection no initiate
+ * holds.
  */
 #include <arpa/inet.h>
 #include <errno.h>
