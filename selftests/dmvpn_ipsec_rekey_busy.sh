@@ -20,9 +20,15 @@
 # s1's second NHS has no charon: each initiate of the SA to it holds the
 # main VICI connection of s1's agent for dmvpnd's IKE timeout (20 s), and
 # it tries again 1 to 8 s later, all test long.  The profile's lifetimes
-# are short (charon rekeys CHILD_SAs 5 to 8 s after they came up, IKE_SAs
-# 13 to 16 s): with one VICI connection, s1's rekeys waited behind the
-# initiate and the hub's charon rekeyed first, every time.
+# are short (charon rekeys CHILD_SAs 17 to 20 s after they came up,
+# IKE_SAs 37 to 40 s; s1's agent asks at 13.6 to 14.5 s and 29.6 to 31.5
+# s), shorter than an initiate's hold: with one VICI connection, s1's
+# rekeys waited behind the initiate and the hub's charon rekeyed first.
+# They are not shorter still: the margin must cover the host's stalls
+# under TCG (over 1.5 s seen with more VMs than cores).
+#
+# About 2 to 3 minutes under TCG.
+# selftests: timeout 400
 #
 # Checks:
 #   - s1 registers with the hub over its SA; its initiate to 192.0.2.3
@@ -49,7 +55,7 @@ HOLD=30
 cleanup() {
 	agents_stop KILL
 	charons_stop
-	agent_logs_keep ipsec-rekey-busy-logs
+	agent_logs_keep "ipsec-rekey-busy-logs-$DMVPN_RUN_ID"
 	dmvpn_cleanup
 }
 trap cleanup EXIT
@@ -61,7 +67,7 @@ swanctl_conf() {
 	connections {
 		dmvpn {
 			remote_addrs = %any
-			rekey_time = 16s
+			rekey_time = 40s
 			over_time = 4s
 			rand_time = 3s
 			local {
@@ -75,8 +81,8 @@ swanctl_conf() {
 					mode = transport
 					local_ts = dynamic[gre]
 					remote_ts = dynamic[gre]
-					rekey_time = 8s
-					life_time = 12s
+					rekey_time = 20s
+					life_time = 24s
 					rand_time = 1s
 				}
 			}
@@ -149,8 +155,10 @@ nhs 10.255.0.3 nbma 192.0.2.3"
 agent_start hub
 agent_start s1
 
+# The initiate to 192.0.2.3 may go first (20 s), and the first IKE_SA
+# after boot is slow: its initiate can time out too.
 check "s1 registers: hub has 10.255.0.2 at 192.0.2.2" \
-	wait_until 60 entry_is hub 10.255.0.2 dynamic 192.0.2.2
+	wait_until 120 entry_is hub 10.255.0.2 dynamic 192.0.2.2
 check "s1's initiate to 192.0.2.3 (no charon) fails meanwhile" \
 	wait_until 40 logged s1 "IPsec to 192.0.2.3 failed"
 
@@ -159,7 +167,7 @@ IKE0=$(hub_rekeys IKE_SA)
 ASKED0=$(asked s1)
 ROUNDS=0
 LOST=
-while [ "$ROUNDS" -lt 8 ]; do
+while [ "$ROUNDS" -lt 16 ]; do
 	ip netns exec "$s1" ping -n -q -c 1000 -i 0.004 -W 2 10.255.0.1 \
 		>"$CONF/ping.log" 2>&1
 	ROUNDS=$((ROUNDS + 1))

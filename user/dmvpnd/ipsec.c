@@ -182,8 +182,10 @@ struct ipsec_peer {
 	bool pinned;
 	struct ipsec_peer *work_next[Q_N];
 	bool initiating;
-	/* When we sent the initiate whose SA is not up yet (loop ms, 0:
-	 * none): its answer can come before the child-updown event. */
+	/* When we sent the first initiate since the SA was last up (loop
+	 * ms, 0: none).  Its answer can come before the child-updown event,
+	 * and an initiate that timed out can still bring an IKE_SA up later,
+	 * whose other end's timers run from long before we hear of it. */
 	uint64_t initiated;
 	uint32_t retry;			/* ms */
 	struct timer timer;
@@ -776,7 +778,8 @@ static void send_initiate(struct ipsec *ip, struct ipsec_peer *p)
 
 	p->need_initiate = false;
 	p->initiating = true;
-	p->initiated = loop_now();
+	if (!p->initiated)
+		p->initiated = loop_now();
 	ip->stats.initiations++;
 	conn_name(p, name, sizeof(name));
 	begin(ip, Q_MAIN, &b, VICI_CMD_REQUEST, "initiate");
@@ -1340,7 +1343,6 @@ static void on_response(struct ipsec *ip, struct vconn *c,
 			break;
 		p->initiating = false;
 		if (strcmp(success, "yes")) {
-			p->initiated = 0;
 			ip->stats.failures++;
 			log_err("%s: IPsec to %s failed: %s%s%s%s",
 				ip->dev->name, peer_str(p, a, sizeof(a)),
@@ -1681,6 +1683,7 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 		log_info("%s: IPsec to %s no longer needed", dev->name,
 			 peer_str(p, a, sizeof(a)));
 	p->wanted = false;
+	p->initiated = 0;
 	held_drop(p);
 	timer_cancel(&p->timer);
 	p->need_load = p->need_initiate = false;
