@@ -27,7 +27,14 @@
 # They are not shorter still: the margin must cover the host's stalls
 # under TCG (over 1.5 s seen with more VMs than cores).
 #
-# About 2 to 3 minutes under TCG.
+# About 2 to 3 minutes under TCG.  Only when named: not yet reliable.
+# It fails (the hub's charon starts a rekey, or the SA to the hub drops)
+# in the first run after a VM boots, on a loaded host, where the first
+# IKE_SA to the hub takes over 20 s and its initiate times out before it
+# comes up (README, "Rekeys"); later runs in the same VM pass.
+#   TESTS=dmvpn_ipsec_rekey_busy.sh selftests/vm/run -k 6.12 -- \
+#     selftests/vm/guest-tests
+# selftests: only when named
 # selftests: timeout 400
 #
 # Checks:
