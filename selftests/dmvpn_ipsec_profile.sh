@@ -6,9 +6,10 @@
 # and SAs rekeyed under traffic lose nothing, because only the IKE
 # initiator's agent rekeys, before either charon's timer would.
 #
-# Only when named: 73 to 88 s under TCG (6 runs, 2026-12-05, all passed,
-# 3 on 6.1 and 3 on 6.12, with a rekey's VICI connection of its own;
-# with one connection, 3 runs of 9 failed: README, "Rekeys").
+# Only when named: 73 to 91 s under TCG; with a VICI connection of its
+# own for rekeys, 7 of 8 runs passed (2026-12-05); with one, 6 of 9.
+# The failure: a CHILD_SA rekey charon refused while its IKE_SA was
+# being rekeyed is not asked again (README, "Rekeys").
 #   TESTS=dmvpn_ipsec_profile.sh selftests/vm/run -k 6.12 -- \
 #     selftests/vm/guest-tests
 # selftests: only when named
