@@ -30,11 +30,13 @@
  * falls back to the hub.  With require-ipsec on the device nothing leaves
  * in clear meanwhile.
  *
- * The VICI connection never blocks the loop: a non-blocking socket, one
- * request in flight (charon answers a connection's requests in order),
- * whole frames gathered in a bounded buffer, and a reconnect with backoff
- * when charon is absent or restarts.  Its events (child-updown,
- * ike-updown, child-rekey) say which SAs are installed; list-sas after a
+ * The VICI connections never block the loop (vconn.c: a non-blocking
+ * socket, one request in flight, whole frames in a bounded buffer), and
+ * both reconnect together, with backoff, when charon is absent or
+ * restarts.  There are two because initiate holds its connection until
+ * the IKE_SA is up: rekey, terminate and unload-conn go on the other one
+ * (see struct ipsec).  The main one's events (child-updown, ike-updown,
+ * child-rekey, ike-rekey) say which SAs are installed; list-sas after a
  * (re)connect says the same about SAs that came up before.
  *
  * Rekeys are ours to start, and only on the IKE_SAs our charon initiated.
@@ -48,7 +50,9 @@
  * ends share); the responder's charon, whose timers run from the same
  * moments, never gets there, and nor does ours.  charon's own timers stay
  * as the fallback when the agent is gone or a request fails.  A rekeyed
- * IKE_SA's initiator is the end that rekeyed it, so the role holds.
+ * IKE_SA's initiator is the end that rekeyed it, so the role holds.  A
+ * rekey that falls due goes out at once, on the connection no initiate
+ * holds.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -58,18 +62,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/random.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "dmvpnd.h"
+#include "vconn.h"
 #include "vici.h"
 #include "vici_charon.h"
 #include "swanconf.h"
 
-#define IPSEC_FRAME_MAX		(64 * 1024)	/* largest frame we take */
+#define IPSEC_FRAME_MAX		VCONN_FRAME_MAX
 #define IPSEC_BACKOFF_MIN	500		/* ms before reconnecting */
 #define IPSEC_BACKOFF_MAX	4000
 #define IPSEC_RETRY_MIN		1000		/* ms before initiating again */
@@ -98,10 +100,23 @@ static const char *const events[] = {
 	"list-sa", "control-log",
 };
 
+/*
+ * Two VICI connections: initiate holds its connection until the IKE_SA is
+ * up or has failed (seconds), and what must not wait behind it goes on
+ * the other one.  The main one registers for the events and carries
+ * list-conns, list-sas, load-conn and initiate; the quick one carries
+ * rekey, terminate and unload-conn (charon answers each at once: rekey
+ * and terminate with timeout -1 only queue the exchange).  A peer's
+ * terminate and unload-conn stay in order on the quick one, and wait
+ * while a load-conn of its copy is in flight on the main one.
+ */
+enum { Q_MAIN, Q_QUICK, Q_N };
+
 struct ipsec {
 	struct dev *dev;
-	struct loop_fd lfd;		/* fd -1 while not connected */
-	bool connected;
+	struct vconn conn[Q_N];
+	char what[2][48];		/* the connections' names in logs */
+	bool connected;			/* both are */
 	uint32_t backoff;		/* ms, for the next reconnect */
 	struct timer reconnect;
 	bool template_ok;
@@ -113,22 +128,15 @@ struct ipsec {
 	 * after it came up (0: never). */
 	uint32_t ike_bound, child_bound;
 
-	/* The request in flight. */
-	enum vici_req req;
-	struct ipsec_peer *req_peer;
-	char last_log[256];		/* charon's best word on it */
+	/* charon's best word on the request in flight on the main one. */
+	char last_log[256];
 	int last_log_score;
 
 	/* Work queued while a request is in flight. */
 	unsigned int next_event;	/* registrations still to send */
 	bool want_list_conns;
 	bool want_list_sas;
-	struct ipsec_peer *work;	/* peers with requests to send */
-
-	uint8_t *rbuf;
-	size_t rlen;
-	uint8_t *wbuf;
-	size_t wlen, woff;
+	struct ipsec_peer *work[Q_N];	/* peers with requests to send */
 
 	struct amap peers;
 	struct ipsec_stats stats;
@@ -136,17 +144,26 @@ struct ipsec {
 
 #define PEER_CHILDREN_MAX	4
 
-/* An installed CHILD_SA to a peer, and its IKE_SA. */
+/* Our rekey of one SA. */
+struct rekey {
+	uint64_t at;			/* when we ask (loop_now() ms; 0: not) */
+	bool due;			/* it is time to */
+	uint64_t asked;			/* when we asked, for the rekey under
+					 * way (0: none) */
+};
+
+/* An IKE_SA to a peer, while one of its CHILD_SAs is installed. */
+struct peer_ike {
+	uint32_t id;			/* charon's unique id */
+	bool ours;			/* our charon initiated it: we rekey it
+					 * and its CHILD_SAs */
+	struct rekey rk;
+};
+
+/* An installed CHILD_SA to a peer. */
 struct peer_sa {
 	uint32_t child_id, ike_id;	/* charon's unique ids */
-	bool ike_ours;			/* our charon initiated the IKE_SA:
-					 * we rekey it and its CHILD_SAs */
-	/* When we ask charon to rekey them (loop_now() ms; 0: not), and
-	 * whether it is time to. */
-	uint64_t child_at, ike_at;
-	bool child_due, ike_due;
-	/* When we asked for the rekey under way (0: none). */
-	uint64_t child_asked, ike_asked;
+	struct rekey rk;
 };
 
 struct ipsec_peer {
@@ -159,14 +176,16 @@ struct ipsec_peer {
 	/* IKE_SAs still to terminate (ours and any the peer initiated) */
 	uint32_t term_ids[PEER_CHILDREN_MAX];
 	unsigned int nterm;
-	bool on_work;
+	bool on_work[Q_N];
 	/* Kept while the NHRP modules hear of it going down: what they do
 	 * (ipsec_release()) must not free it under its caller. */
 	bool pinned;
-	struct ipsec_peer *work_next;
+	struct ipsec_peer *work_next[Q_N];
 	bool initiating;
-	/* When we sent the initiate whose SA is not up yet (loop ms, 0:
-	 * none): its answer can come before the child-updown event. */
+	/* When we sent the first initiate since the SA was last up (loop
+	 * ms, 0: none).  Its answer can come before the child-updown event,
+	 * and an initiate that timed out can still bring an IKE_SA up later,
+	 * whose other end's timers run from long before we hear of it. */
 	uint64_t initiated;
 	uint32_t retry;			/* ms */
 	struct timer timer;
@@ -174,7 +193,10 @@ struct ipsec_peer {
 	 * initiation). */
 	struct peer_sa sa[PEER_CHILDREN_MAX];
 	unsigned int children;
-	struct timer rekey_timer;	/* the next sa[].child_at/ike_at */
+	/* Their IKE_SAs (each has one at least). */
+	struct peer_ike ike[PEER_CHILDREN_MAX];
+	unsigned int nike;
+	struct timer rekey_timer;	/* the next sa[].rk.at or ike[].rk.at */
 	char spi_in[12], spi_out[12];
 	uint64_t since;
 	/* NHRP packets to take again once the SA is up: the latest reply
@@ -255,13 +277,23 @@ static struct ipsec_peer *peer_get(struct ipsec *ip, struct in_addr nbma)
 	return p;
 }
 
-static void work_add(struct ipsec_peer *p)
+static void work_add(struct ipsec_peer *p, unsigned int q)
 {
-	if (p->on_work)
+	if (p->on_work[q])
 		return;
-	p->on_work = true;
-	p->work_next = p->ip->work;
-	p->ip->work = p;
+	p->on_work[q] = true;
+	p->work_next[q] = p->ip->work[q];
+	p->ip->work[q] = p;
+}
+
+/* The head of queue @q goes off it. */
+static void work_pop(struct ipsec *ip, unsigned int q)
+{
+	struct ipsec_peer *p = ip->work[q];
+
+	ip->work[q] = p->work_next[q];
+	p->on_work[q] = false;
+	p->work_next[q] = NULL;
 }
 
 static void peer_free(struct ipsec_peer *p)
@@ -269,13 +301,15 @@ static void peer_free(struct ipsec_peer *p)
 	struct ipsec *ip = p->ip;
 	struct ipsec_peer **pp;
 
-	for (pp = &ip->work; *pp; pp = &(*pp)->work_next)
-		if (*pp == p) {
-			*pp = p->work_next;
-			break;
-		}
-	if (ip->req_peer == p)
-		ip->req_peer = NULL;
+	for (unsigned int q = 0; q < Q_N; q++) {
+		for (pp = &ip->work[q]; *pp; pp = &(*pp)->work_next[q])
+			if (*pp == p) {
+				*pp = p->work_next[q];
+				break;
+			}
+		if (ip->conn[q].req_arg == p)
+			ip->conn[q].req_arg = NULL;
+	}
 	timer_cancel(&p->timer);
 	timer_cancel(&p->rekey_timer);
 	amap_remove(&ip->peers, &p->node);
@@ -286,8 +320,12 @@ static void peer_free(struct ipsec_peer *p)
 /* A peer nothing needs and charon holds nothing of goes away. */
 static void peer_maybe_free(struct ipsec_peer *p)
 {
+	const struct ipsec *ip = p->ip;
+
 	if (!p->wanted && !p->loaded && !p->children && !peer_holds(p) &&
-	    !p->on_work && !p->nterm && !p->pinned && p->ip->req_peer != p)
+	    !p->on_work[Q_MAIN] && !p->on_work[Q_QUICK] && !p->nterm &&
+	    !p->pinned && ip->conn[Q_MAIN].req_arg != p &&
+	    ip->conn[Q_QUICK].req_arg != p)
 		peer_free(p);
 }
 
@@ -298,23 +336,26 @@ static bool peer_up(const struct ipsec_peer *p)
 
 /* ---- sending ---- */
 
-static void send_frame(struct ipsec *ip, struct vici_builder *b,
-		       enum vici_req req, struct ipsec_peer *peer)
+static void send_frame(struct ipsec *ip, unsigned int q,
+		       struct vici_builder *b, enum vici_req req,
+		       struct ipsec_peer *peer)
 {
-	long n = vici_finish(b);
-
-	if (n < 0) {
+	if (vconn_send(&ip->conn[q], b, req, peer)) {
 		log_err("%s: ipsec: cannot build a VICI request: %s",
 			ip->dev->name, b->error);
 		return;
 	}
-	ip->wlen = (size_t)n;
-	ip->woff = 0;
-	ip->req = req;
-	ip->req_peer = peer;
-	ip->last_log[0] = '\0';
-	ip->last_log_score = 0;
-	loop_watch_fd(&ip->lfd, EPOLLIN | EPOLLOUT);
+	if (q == Q_MAIN) {
+		ip->last_log[0] = '\0';
+		ip->last_log_score = 0;
+	}
+}
+
+/* Start building a request to send on connection @q. */
+static void begin(struct ipsec *ip, unsigned int q, struct vici_builder *b,
+		  enum vici_op op, const char *name)
+{
+	vici_begin(b, ip->conn[q].wbuf, IPSEC_FRAME_MAX, op, name);
 }
 
 /* ---- the copies, from swanctl.conf ---- */
@@ -589,155 +630,220 @@ static int build_load_conn(struct ipsec *ip, struct ipsec_peer *p,
 	peer_str(p, remote, sizeof(remote));
 	if (our.s_addr)
 		nbma_str(our, local, sizeof(local));
-	return build_copy(ip, ip->wbuf, name, remote,
+	return build_copy(ip, ip->conn[Q_MAIN].wbuf, name, remote,
 			  our.s_addr ? local : NULL, b);
+}
+
+static struct peer_ike *ike_find(struct ipsec_peer *p, uint32_t id)
+{
+	for (unsigned int i = 0; i < p->nike; i++)
+		if (p->ike[i].id == id)
+			return &p->ike[i];
+	return NULL;
+}
+
+static void send_rekey_of(struct ipsec *ip, struct ipsec_peer *p,
+			  const char *key, uint32_t id, struct rekey *rk)
+{
+	struct vici_builder b;
+	char num[16], a[INET_ADDRSTRLEN];
+
+	rk->due = false;
+	rk->asked = loop_now();
+	snprintf(num, sizeof(num), "%u", id);
+	begin(ip, Q_QUICK, &b, VICI_CMD_REQUEST, "rekey");
+	vici_kv_str(&b, key, num);
+	log_debug("%s: IPsec to %s: rekeying %s_SA #%s", ip->dev->name,
+		  peer_str(p, a, sizeof(a)), key[0] == 'i' ? "IKE" : "CHILD",
+		  num);
+	send_frame(ip, Q_QUICK, &b, REQ_REKEY, p);
 }
 
 /* A rekey that is due for @p, if any: true when one was sent. */
 static bool send_rekey(struct ipsec *ip, struct ipsec_peer *p)
 {
-	struct vici_builder b;
-	char id[16], a[INET_ADDRSTRLEN];
-
-	for (unsigned int i = 0; i < p->children; i++) {
-		struct peer_sa *sa = &p->sa[i];
-		bool ike = sa->ike_due;
-
-		if (!sa->child_due && !sa->ike_due)
-			continue;
-		vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX, VICI_CMD_REQUEST,
-			   "rekey");
-		if (ike) {
-			/* Its other CHILD_SAs share it. */
-			for (unsigned int j = 0; j < p->children; j++)
-				if (p->sa[j].ike_id == sa->ike_id) {
-					p->sa[j].ike_due = false;
-					p->sa[j].ike_asked = loop_now();
-				}
-			snprintf(id, sizeof(id), "%u", sa->ike_id);
-			vici_kv_str(&b, "ike-id", id);
-		} else {
-			sa->child_due = false;
-			sa->child_asked = loop_now();
-			snprintf(id, sizeof(id), "%u", sa->child_id);
-			vici_kv_str(&b, "child-id", id);
+	for (unsigned int i = 0; i < p->nike; i++)
+		if (p->ike[i].rk.due) {
+			send_rekey_of(ip, p, "ike-id", p->ike[i].id,
+				      &p->ike[i].rk);
+			return true;
 		}
-		log_debug("%s: IPsec to %s: rekeying %s_SA #%s", ip->dev->name,
-			  peer_str(p, a, sizeof(a)), ike ? "IKE" : "CHILD", id);
-		send_frame(ip, &b, REQ_REKEY, p);
+	for (unsigned int i = 0; i < p->children; i++)
+		if (p->sa[i].rk.due) {
+			send_rekey_of(ip, p, "child-id", p->sa[i].child_id,
+				      &p->sa[i].rk);
+			return true;
+		}
+	return false;
+}
+
+/* terminate the next of @p's IKE_SAs to go, or our copy's by name. */
+static void send_terminate(struct ipsec *ip, struct ipsec_peer *p)
+{
+	struct vici_builder b;
+	char name[80], id[16];
+
+	begin(ip, Q_QUICK, &b, VICI_CMD_REQUEST, "terminate");
+	if (p->nterm) {
+		snprintf(id, sizeof(id), "%u", p->term_ids[--p->nterm]);
+		vici_kv_str(&b, "ike-id", id);
+	} else {
+		/* Ours, in case it is not up yet. */
+		p->need_terminate = false;
+		conn_name(p, name, sizeof(name));
+		vici_kv_str(&b, "ike", name);
+	}
+	/* Gone now, whatever else it is doing: after a rekey collision
+	 * charon can keep an IKE_SA retransmitting a request the peer has
+	 * forgotten, and a delete queued behind it waits for minutes.  force
+	 * sends the DELETE if it can and drops the SA and its CHILD_SAs at
+	 * once; timeout -1 answers before that. */
+	vici_kv_str(&b, "force", "yes");
+	vici_kv_str(&b, "timeout", "-1");
+	send_frame(ip, Q_QUICK, &b, REQ_TERMINATE, p);
+}
+
+/* The quick connection's next request for @p: true when one was sent. */
+static bool kick_quick_peer(struct ipsec *ip, struct ipsec_peer *p)
+{
+	const struct vconn *m = &ip->conn[Q_MAIN];
+	struct vici_builder b;
+	char name[80];
+
+	/* After the load-conn of its copy: on_response() looks again. */
+	if (m->req == REQ_LOAD_CONN && m->req_arg == p)
+		return false;
+	if (p->nterm || p->need_terminate) {
+		send_terminate(ip, p);
+		return true;
+	}
+	if (p->need_unload) {
+		p->need_unload = false;
+		conn_name(p, name, sizeof(name));
+		begin(ip, Q_QUICK, &b, VICI_CMD_REQUEST, "unload-conn");
+		vici_kv_str(&b, "name", name);
+		send_frame(ip, Q_QUICK, &b, REQ_UNLOAD_CONN, p);
+		return true;
+	}
+	return send_rekey(ip, p);
+}
+
+static void kick_quick(struct ipsec *ip)
+{
+	struct ipsec_peer *p;
+
+	if (!ip->connected || !vconn_idle(&ip->conn[Q_QUICK]))
+		return;
+	while ((p = ip->work[Q_QUICK])) {
+		if (kick_quick_peer(ip, p))
+			return;
+		work_pop(ip, Q_QUICK);
+		peer_maybe_free(p);
+	}
+}
+
+/* Registrations and lists after a (re)connect: true when one was sent. */
+static bool kick_setup(struct ipsec *ip)
+{
+	struct vici_builder b;
+
+	if (ip->next_event < sizeof(events) / sizeof(events[0])) {
+		begin(ip, Q_MAIN, &b, VICI_EVENT_REGISTER,
+		      events[ip->next_event]);
+		send_frame(ip, Q_MAIN, &b, REQ_REGISTER, NULL);
+		return true;
+	}
+	if (ip->want_list_conns) {
+		ip->want_list_conns = false;
+		memset(&ip->tmpl, 0, sizeof(ip->tmpl));
+		begin(ip, Q_MAIN, &b, VICI_CMD_REQUEST, "list-conns");
+		vici_kv_str(&b, "ike", ip->dev->cfg.ipsec_profile);
+		send_frame(ip, Q_MAIN, &b, REQ_LIST_CONNS, NULL);
+		return true;
+	}
+	if (ip->want_list_sas) {
+		ip->want_list_sas = false;
+		begin(ip, Q_MAIN, &b, VICI_CMD_REQUEST, "list-sas");
+		vici_kv_str(&b, "noblock", "yes");
+		send_frame(ip, Q_MAIN, &b, REQ_LIST_SAS, NULL);
 		return true;
 	}
 	return false;
 }
 
-/* Send the next queued request, if none is in flight. */
-static void kick(struct ipsec *ip)
+static void send_initiate(struct ipsec *ip, struct ipsec_peer *p)
 {
 	struct vici_builder b;
-	struct ipsec_peer *p;
-	char name[80], timeout[16], addr[INET_ADDRSTRLEN];
+	char name[80], timeout[16];
 
-	if (!ip->connected || ip->req != REQ_NONE)
-		return;
-	if (ip->next_event < sizeof(events) / sizeof(events[0])) {
-		vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX, VICI_EVENT_REGISTER,
-			   events[ip->next_event]);
-		send_frame(ip, &b, REQ_REGISTER, NULL);
-		return;
+	p->need_initiate = false;
+	p->initiating = true;
+	if (!p->initiated)
+		p->initiated = loop_now();
+	ip->stats.initiations++;
+	conn_name(p, name, sizeof(name));
+	begin(ip, Q_MAIN, &b, VICI_CMD_REQUEST, "initiate");
+	vici_kv_str(&b, "child", ip->tmpl.child);
+	vici_kv_str(&b, "ike", name);
+	snprintf(timeout, sizeof(timeout), "%d", IPSEC_INITIATE_TIMEOUT);
+	vici_kv_str(&b, "timeout", timeout);
+	send_frame(ip, Q_MAIN, &b, REQ_INITIATE, p);
+}
+
+/* The main connection's next request for @p: true when one was sent. */
+static bool kick_main_peer(struct ipsec *ip, struct ipsec_peer *p)
+{
+	struct vici_builder b;
+	char addr[INET_ADDRSTRLEN];
+
+	if (peer_up(p))
+		p->need_load = p->need_initiate = false;
+	if (!ip->template_ok)
+		return false;
+	if (p->need_load) {
+		p->need_load = false;
+		if (!build_load_conn(ip, p, &b)) {
+			send_frame(ip, Q_MAIN, &b, REQ_LOAD_CONN, p);
+			return true;
+		}
+		/* swanctl.conf changed under us */
+		log_err("%s: IPsec to %s: no copy of %s: %s", ip->dev->name,
+			peer_str(p, addr, sizeof(addr)),
+			ip->dev->cfg.ipsec_profile, ip->conf->error);
+		p->need_initiate = false;
+		peer_retry_later(p);
+		return false;
 	}
-	if (ip->want_list_conns) {
-		ip->want_list_conns = false;
-		memset(&ip->tmpl, 0, sizeof(ip->tmpl));
-		vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX, VICI_CMD_REQUEST,
-			   "list-conns");
-		vici_kv_str(&b, "ike", ip->dev->cfg.ipsec_profile);
-		send_frame(ip, &b, REQ_LIST_CONNS, NULL);
-		return;
+	if (p->need_initiate) {
+		send_initiate(ip, p);
+		return true;
 	}
-	if (ip->want_list_sas) {
-		ip->want_list_sas = false;
-		vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX, VICI_CMD_REQUEST,
-			   "list-sas");
-		vici_kv_str(&b, "noblock", "yes");
-		send_frame(ip, &b, REQ_LIST_SAS, NULL);
+	return false;
+}
+
+static void kick_main(struct ipsec *ip)
+{
+	struct ipsec_peer *p;
+
+	if (!ip->connected || !vconn_idle(&ip->conn[Q_MAIN]) ||
+	    kick_setup(ip))
 		return;
-	}
-	while ((p = ip->work)) {
-		conn_name(p, name, sizeof(name));
-		if (p->nterm || p->need_terminate) {
-			vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX,
-				   VICI_CMD_REQUEST, "terminate");
-			if (p->nterm) {
-				snprintf(timeout, sizeof(timeout), "%u",
-					 p->term_ids[--p->nterm]);
-				vici_kv_str(&b, "ike-id", timeout);
-			} else {
-				/* Ours, in case it is not up yet. */
-				p->need_terminate = false;
-				vici_kv_str(&b, "ike", name);
-			}
-			/* Gone now, whatever else it is doing: after a rekey
-			 * collision charon can keep an IKE_SA retransmitting a
-			 * request the peer has forgotten, and a delete queued
-			 * behind it waits for minutes.  force sends the DELETE
-			 * if it can and drops the SA and its CHILD_SAs at
-			 * once. */
-			vici_kv_str(&b, "force", "yes");
-			vici_kv_str(&b, "timeout", "-1");
-			send_frame(ip, &b, REQ_TERMINATE, p);
+	while ((p = ip->work[Q_MAIN])) {
+		if (kick_main_peer(ip, p))
 			return;
-		}
-		if (p->need_unload) {
-			p->need_unload = false;
-			vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX,
-				   VICI_CMD_REQUEST, "unload-conn");
-			vici_kv_str(&b, "name", name);
-			send_frame(ip, &b, REQ_UNLOAD_CONN, p);
-			return;
-		}
-		if (send_rekey(ip, p))
-			return;
-		if (peer_up(p))
-			p->need_load = p->need_initiate = false;
-		if (p->need_load && ip->template_ok) {
-			p->need_load = false;
-			if (build_load_conn(ip, p, &b)) {
-				/* swanctl.conf changed under us */
-				log_err("%s: IPsec to %s: no copy of %s: %s",
-					ip->dev->name,
-					peer_str(p, addr, sizeof(addr)),
-					ip->dev->cfg.ipsec_profile,
-					ip->conf->error);
-				p->need_initiate = false;
-				peer_retry_later(p);
-				continue;
-			}
-			send_frame(ip, &b, REQ_LOAD_CONN, p);
-			return;
-		}
-		if (p->need_initiate && !p->need_load && ip->template_ok) {
-			p->need_initiate = false;
-			p->initiating = true;
-			p->initiated = loop_now();
-			ip->stats.initiations++;
-			vici_begin(&b, ip->wbuf, IPSEC_FRAME_MAX,
-				   VICI_CMD_REQUEST, "initiate");
-			vici_kv_str(&b, "child", ip->tmpl.child);
-			vici_kv_str(&b, "ike", name);
-			snprintf(timeout, sizeof(timeout), "%d",
-				 IPSEC_INITIATE_TIMEOUT);
-			vici_kv_str(&b, "timeout", timeout);
-			send_frame(ip, &b, REQ_INITIATE, p);
-			return;
-		}
 		/* Nothing (more) to send for it now. */
-		ip->work = p->work_next;
-		p->on_work = false;
-		p->work_next = NULL;
-		if (p->need_load || p->need_initiate)
-			continue;	/* waits for the template */
-		peer_maybe_free(p);
+		work_pop(ip, Q_MAIN);
+		if (!p->need_load && !p->need_initiate)
+			peer_maybe_free(p);	/* else waits for the template */
 	}
+}
+
+/* Send the next queued requests, on each connection with none in
+ * flight. */
+static void kick(struct ipsec *ip)
+{
+	kick_main(ip);
+	kick_quick(ip);
 }
 
 /* Bring the SA to @p up: our copy of the profile, then initiate. */
@@ -747,7 +853,7 @@ static void peer_start(struct ipsec_peer *p)
 		return;
 	p->need_load = !p->loaded;
 	p->need_initiate = true;
-	work_add(p);
+	work_add(p, Q_MAIN);
 	kick(p->ip);
 }
 
@@ -802,23 +908,35 @@ static uint64_t rekey_at(uint32_t bound, uint32_t age, uint64_t asked)
 	return ms == UINT32_MAX ? 0 : now + ms;
 }
 
+static void rekey_earliest(const struct rekey *rk, uint64_t *next)
+{
+	if (rk->at && (!*next || rk->at < *next))
+		*next = rk->at;
+}
+
 /* Arm the rekey timer for the earliest rekey of @p's SAs. */
 static void rekey_arm(struct ipsec_peer *p)
 {
 	uint64_t next = 0, now = loop_now();
 
-	for (unsigned int i = 0; i < p->children; i++) {
-		const struct peer_sa *sa = &p->sa[i];
-
-		if (sa->child_at && (!next || sa->child_at < next))
-			next = sa->child_at;
-		if (sa->ike_at && (!next || sa->ike_at < next))
-			next = sa->ike_at;
-	}
+	for (unsigned int i = 0; i < p->children; i++)
+		rekey_earliest(&p->sa[i].rk, &next);
+	for (unsigned int i = 0; i < p->nike; i++)
+		rekey_earliest(&p->ike[i].rk, &next);
 	if (!next)
 		timer_cancel(&p->rekey_timer);
 	else
 		timer_arm(&p->rekey_timer, next > now ? next - now : 0);
+}
+
+/* Is it time for this rekey?  Then it is due, and no longer timed. */
+static bool rekey_falls_due(struct rekey *rk, uint64_t now)
+{
+	if (!rk->at || rk->at > now)
+		return false;
+	rk->at = 0;
+	rk->due = true;
+	return true;
 }
 
 static void peer_rekey_timer(struct timer *t)
@@ -827,26 +945,13 @@ static void peer_rekey_timer(struct timer *t)
 	uint64_t now = loop_now();
 	bool due = false;
 
-	for (unsigned int i = 0; i < p->children; i++) {
-		struct peer_sa *sa = &p->sa[i];
-
-		if (sa->child_at && sa->child_at <= now) {
-			sa->child_at = 0;
-			sa->child_due = due = true;
-		}
-		if (sa->ike_at && sa->ike_at <= now) {
-			/* Its other CHILD_SAs share it. */
-			for (unsigned int j = 0; j < p->children; j++)
-				if (p->sa[j].ike_id == sa->ike_id) {
-					p->sa[j].ike_at = 0;
-					p->sa[j].ike_due = false;
-				}
-			sa->ike_due = due = true;
-		}
-	}
+	for (unsigned int i = 0; i < p->children; i++)
+		due |= rekey_falls_due(&p->sa[i].rk, now);
+	for (unsigned int i = 0; i < p->nike; i++)
+		due |= rekey_falls_due(&p->ike[i].rk, now);
 	rekey_arm(p);
 	if (due && p->ip->connected) {
-		work_add(p);
+		work_add(p, Q_QUICK);
 		kick(p->ip);
 	}
 }
@@ -854,10 +959,10 @@ static void peer_rekey_timer(struct timer *t)
 /* Nothing more of ours to rekey on @p (it goes, or charon went). */
 static void rekey_stop(struct ipsec_peer *p)
 {
-	for (unsigned int i = 0; i < p->children; i++) {
-		p->sa[i].child_at = p->sa[i].ike_at = 0;
-		p->sa[i].child_due = p->sa[i].ike_due = false;
-	}
+	for (unsigned int i = 0; i < p->children; i++)
+		memset(&p->sa[i].rk, 0, sizeof(p->sa[i].rk));
+	for (unsigned int i = 0; i < p->nike; i++)
+		memset(&p->ike[i].rk, 0, sizeof(p->ike[i].rk));
 	timer_cancel(&p->rekey_timer);
 }
 
@@ -914,39 +1019,69 @@ static void peer_now_down(struct ipsec_peer *p)
 	}
 }
 
+/* The IKE_SA of a CHILD_SA that came up, its record made if new. */
+static struct peer_ike *ike_add(struct ipsec_peer *p,
+				const struct vici_sa *s, uint64_t asked)
+{
+	struct peer_ike *ike = ike_find(p, s->ike_id);
+
+	if (ike || p->nike == PEER_CHILDREN_MAX)
+		return ike;
+	ike = &p->ike[p->nike++];
+	memset(ike, 0, sizeof(*ike));
+	ike->id = s->ike_id;
+	ike->ours = s->ike_initiator;
+	if (ike->ours)
+		ike->rk.at = rekey_at(p->ip->ike_bound, s->ike_age, asked);
+	return ike;
+}
+
 static void child_add(struct ipsec_peer *p, const struct vici_sa *s)
 {
 	struct ipsec *ip = p->ip;
+	struct peer_ike *ike;
 	struct peer_sa *sa;
-	unsigned int i;
+	uint64_t asked = 0;
 
-	for (i = 0; i < p->children; i++)
+	for (unsigned int i = 0; i < p->children; i++)
 		if (p->sa[i].child_id == s->child_id)
 			return;
 	if (p->children == PEER_CHILDREN_MAX)
+		return;
+	if (s->ike_initiator) {
+		/* What our initiate brought up. */
+		asked = p->initiated;
+		p->initiated = 0;
+	}
+	ike = ike_add(p, s, asked);
+	if (!ike)
 		return;
 	sa = &p->sa[p->children++];
 	memset(sa, 0, sizeof(*sa));
 	sa->child_id = s->child_id;
 	sa->ike_id = s->ike_id;
-	sa->ike_ours = s->ike_initiator;
-	if (sa->ike_ours) {
-		/* What our initiate brought up. */
-		uint64_t asked = p->initiated;
-
-		p->initiated = 0;
-		sa->child_at = rekey_at(ip->child_bound, s->child_age, asked);
-		/* Each slot of an IKE_SA holds its one rekey time. */
-		sa->ike_at = rekey_at(ip->ike_bound, s->ike_age, asked);
-		for (i = 0; i + 1 < p->children; i++)
-			if (p->sa[i].ike_id == sa->ike_id) {
-				sa->ike_at = p->sa[i].ike_at;
-				sa->ike_due = p->sa[i].ike_due;
-			}
+	if (ike->ours) {
+		sa->rk.at = rekey_at(ip->child_bound, s->child_age, asked);
 		rekey_arm(p);
 	}
 	if (p->children == 1)
 		peer_now_up(p);
+}
+
+/* IKE_SAs left with no CHILD_SA of ours go from the records. */
+static void ike_prune(struct ipsec_peer *p)
+{
+	unsigned int i = 0, j;
+
+	while (i < p->nike) {
+		for (j = 0; j < p->children; j++)
+			if (p->sa[j].ike_id == p->ike[i].id)
+				break;
+		if (j == p->children)
+			p->ike[i] = p->ike[--p->nike];
+		else
+			i++;
+	}
 }
 
 /* Forget @child (or every child of IKE_SA @ike, when @child is 0). */
@@ -963,6 +1098,7 @@ static void child_del(struct ipsec_peer *p, uint32_t child, uint32_t ike)
 		}
 		i++;
 	}
+	ike_prune(p);
 	rekey_arm(p);
 	if (was_up && !peer_up(p))
 		peer_now_down(p);
@@ -1018,30 +1154,30 @@ static void on_child_rekey(void *arg, struct vici_sa *s)
 {
 	struct ipsec *ip = arg;
 	struct ipsec_peer *p = sa_peer(ip, s, false);
-	unsigned int i;
+	char a[INET_ADDRSTRLEN];
 
 	if (!p || !s->old_child_id || !s->child_id)
 		return;
 	ip->stats.rekeys++;
-	for (i = 0; i < p->children; i++)
-		if (p->sa[i].child_id == s->old_child_id) {
-			struct peer_sa *sa = &p->sa[i];
-			char a[INET_ADDRSTRLEN];
+	for (unsigned int i = 0; i < p->children; i++) {
+		struct peer_sa *sa = &p->sa[i];
+		const struct peer_ike *ike = ike_find(p, sa->ike_id);
 
-			sa->child_id = s->child_id;
-			sa->child_due = false;
-			sa->child_at = sa->ike_ours ?
-				       rekey_at(ip->child_bound, s->child_age,
-						sa->child_asked) : 0;
-			sa->child_asked = 0;
-			rekey_arm(p);
-			snprintf(p->spi_in, sizeof(p->spi_in), "%s", s->spi_in);
-			snprintf(p->spi_out, sizeof(p->spi_out), "%s",
-				 s->spi_out);
-			log_info("%s: IPsec to %s rekeyed (SPI in %s, out %s)",
-				 ip->dev->name, peer_str(p, a, sizeof(a)),
-				 p->spi_in, p->spi_out);
-		}
+		if (sa->child_id != s->old_child_id)
+			continue;
+		sa->child_id = s->child_id;
+		sa->rk.due = false;
+		sa->rk.at = ike && ike->ours ?
+			    rekey_at(ip->child_bound, s->child_age,
+				     sa->rk.asked) : 0;
+		sa->rk.asked = 0;
+		rekey_arm(p);
+		snprintf(p->spi_in, sizeof(p->spi_in), "%s", s->spi_in);
+		snprintf(p->spi_out, sizeof(p->spi_out), "%s", s->spi_out);
+		log_info("%s: IPsec to %s rekeyed (SPI in %s, out %s)",
+			 ip->dev->name, peer_str(p, a, sizeof(a)), p->spi_in,
+			 p->spi_out);
+	}
 }
 
 struct ike_rekeyed {
@@ -1049,51 +1185,55 @@ struct ike_rekeyed {
 	const struct vici_ike_rekey *ids;
 };
 
+/* The CHILD_SAs of IKE_SA @ike (its id now @to): whoever rekeyed it is
+ * its initiator now, and rekeys it and its CHILD_SAs from now on.  When
+ * that is our charon, on its own timer, the CHILD_SAs' times run from
+ * moments we do not know: rekey them now, before the peer's charon
+ * does. */
+static void children_move(struct ipsec_peer *p, const struct peer_ike *ike,
+			   uint32_t to, bool ours)
+{
+	for (unsigned int i = 0; i < p->children; i++) {
+		struct peer_sa *sa = &p->sa[i];
+
+		if (sa->ike_id != ike->id)
+			continue;
+		sa->ike_id = to;
+		if (ours && !ike->ours)
+			sa->rk.at = loop_now();
+		if (!ours) {
+			sa->rk.at = 0;
+			sa->rk.due = false;
+		}
+	}
+}
+
 static void ike_id_moves(struct amap_node *n, void *arg)
 {
 	struct ipsec_peer *p = amap_entry(n, struct ipsec_peer, node);
 	struct ike_rekeyed *k = arg;
 	const struct vici_ike_rekey *ids = k->ids;
+	struct peer_ike *ike = ike_find(p, ids->old_id);
 	char a[INET_ADDRSTRLEN];
-	uint64_t ike_at = 0;
-	bool ours = false;
 
-	for (unsigned int i = 0; i < p->children; i++) {
-		struct peer_sa *sa = &p->sa[i];
-
-		if (sa->ike_id != ids->old_id)
-			continue;
-		if (!ours && ids->new_initiator)
-			ike_at = rekey_at(k->ip->ike_bound, ids->new_age,
-					  sa->ike_asked);
-		ours = true;
-		sa->ike_id = ids->new_id;
-		sa->ike_at = ike_at;
-		sa->ike_due = false;
-		sa->ike_asked = 0;
-		/* Whoever rekeyed it is its initiator now, and rekeys it and
-		 * its CHILD_SAs from now on.  When that is our charon, on its
-		 * own timer, the CHILD_SAs' times run from moments we do not
-		 * know: rekey them now, before the peer's charon does. */
-		if (ids->new_initiator && !sa->ike_ours)
-			sa->child_at = loop_now();
-		if (!ids->new_initiator) {
-			sa->child_at = 0;
-			sa->child_due = false;
-		}
-		sa->ike_ours = ids->new_initiator;
-	}
 	for (unsigned int i = 0; i < p->nterm; i++)
 		if (p->term_ids[i] == ids->old_id)
 			p->term_ids[i] = ids->new_id;
-	if (ours) {
-		rekey_arm(p);
-		k->ip->stats.ike_rekeys++;
-		log_info("%s: IKE_SA to %s rekeyed (#%u, now #%u%s)",
-			 k->ip->dev->name, peer_str(p, a, sizeof(a)),
-			 ids->old_id, ids->new_id,
-			 ids->new_initiator ? "" : ", by the peer");
-	}
+	if (!ike)
+		return;
+	children_move(p, ike, ids->new_id, ids->new_initiator);
+	ike->id = ids->new_id;
+	ike->rk.at = ids->new_initiator ?
+		     rekey_at(k->ip->ike_bound, ids->new_age, ike->rk.asked) :
+		     0;
+	ike->rk.due = false;
+	ike->rk.asked = 0;
+	ike->ours = ids->new_initiator;
+	rekey_arm(p);
+	k->ip->stats.ike_rekeys++;
+	log_info("%s: IKE_SA to %s rekeyed (#%u, now #%u%s)",
+		 k->ip->dev->name, peer_str(p, a, sizeof(a)), ids->old_id,
+		 ids->new_id, ids->new_initiator ? "" : ", by the peer");
 }
 
 /* The CHILD_SAs of a rekeyed IKE_SA move to the new one, whose unique id
@@ -1147,16 +1287,17 @@ static void template_checked(struct ipsec *ip)
 	ip->backoff = IPSEC_BACKOFF_MIN;
 }
 
-static void on_response(struct ipsec *ip, const struct vici_packet *pkt)
+static void on_response(struct ipsec *ip, struct vconn *c,
+			const struct vici_packet *pkt)
 {
-	enum vici_req req = ip->req;
-	struct ipsec_peer *p = ip->req_peer;
+	enum vici_req req = c->req;
+	struct ipsec_peer *p = c->req_arg;
 	char success[8] = "", errmsg[256] = "", a[INET_ADDRSTRLEN];
 	struct vici_reader r;
 	struct vici_elem e;
 
-	ip->req = REQ_NONE;
-	ip->req_peer = NULL;
+	c->req = REQ_NONE;
+	c->req_arg = NULL;
 	vici_reader_init(&r, pkt->body, pkt->body_len);
 	while (vici_next(&r, &e) > 0) {
 		if (e.type != VICI_KEY_VALUE || e.depth)
@@ -1193,13 +1334,15 @@ static void on_response(struct ipsec *ip, const struct vici_packet *pkt)
 			break;
 		}
 		p->loaded = true;
+		/* Released while charon loaded it. */
+		if (!p->wanted)
+			p->need_unload = true;
 		break;
 	case REQ_INITIATE:
 		if (!p)
 			break;
 		p->initiating = false;
 		if (strcmp(success, "yes")) {
-			p->initiated = 0;
 			ip->stats.failures++;
 			log_err("%s: IPsec to %s failed: %s%s%s%s",
 				ip->dev->name, peer_str(p, a, sizeof(a)),
@@ -1230,7 +1373,8 @@ static void on_response(struct ipsec *ip, const struct vici_packet *pkt)
 		break;
 	}
 	if (p) {
-		work_add(p);
+		work_add(p, Q_MAIN);
+		work_add(p, Q_QUICK);
 		peer_maybe_free(p);
 	}
 	kick(ip);
@@ -1278,114 +1422,63 @@ static void on_control_log(struct ipsec *ip, const struct vici_packet *pkt)
 	}
 }
 
-static void on_packet(struct ipsec *ip, const uint8_t *frame, size_t len)
+static void on_event(struct ipsec *ip, const struct vici_packet *pkt)
 {
+	if (!strcmp(pkt->name, "child-updown"))
+		vici_sa_walk(pkt->body, pkt->body_len, on_child_updown, ip);
+	else if (!strcmp(pkt->name, "ike-updown"))
+		vici_sa_walk(pkt->body, pkt->body_len, on_ike_updown, ip);
+	else if (!strcmp(pkt->name, "child-rekey"))
+		vici_sa_walk(pkt->body, pkt->body_len, on_child_rekey, ip);
+	else if (!strcmp(pkt->name, "ike-rekey"))
+		vici_ike_rekey_walk(pkt->body, pkt->body_len, on_ike_rekey, ip);
+	else if (!strcmp(pkt->name, "list-sa"))
+		vici_sa_walk(pkt->body, pkt->body_len, on_list_sa, ip);
+	else if (!strcmp(pkt->name, "list-conn") &&
+		 ip->conn[Q_MAIN].req == REQ_LIST_CONNS)
+		vici_profile_parse(pkt->body, pkt->body_len,
+				   ip->dev->cfg.ipsec_profile, &ip->tmpl);
+	else if (!strcmp(pkt->name, "control-log"))
+		on_control_log(ip, pkt);
+}
+
+/* The connections' owner: each is one of its conn[]. */
+static struct ipsec *conn_owner(struct vconn *c)
+{
+	return c->owner;
+}
+
+static void on_packet(struct vconn *c, const uint8_t *frame, size_t len)
+{
+	struct ipsec *ip = conn_owner(c);
 	struct vici_packet pkt;
 	const char *why;
 
 	if (vici_packet_parse(frame, len, &pkt, &why) ||
 	    vici_validate(pkt.body, pkt.body_len, &why)) {
-		log_err("%s: ipsec: malformed VICI packet from charon: %s",
-			ip->dev->name, why);
+		log_err("%s: malformed VICI packet from charon: %s", c->what,
+			why);
 		ipsec_disconnect(ip);
 		return;
 	}
-	if (pkt.op != VICI_EVENT) {
-		if (ip->req == REQ_NONE) {
-			log_err("%s: ipsec: an answer from charon to no question",
-				ip->dev->name);
-			ipsec_disconnect(ip);
-			return;
-		}
-		on_response(ip, &pkt);
+	if (pkt.op == VICI_EVENT) {
+		/* Only the main connection registers for events. */
+		if (c == &ip->conn[Q_MAIN])
+			on_event(ip, &pkt);
 		return;
 	}
-	if (!strcmp(pkt.name, "child-updown"))
-		vici_sa_walk(pkt.body, pkt.body_len, on_child_updown, ip);
-	else if (!strcmp(pkt.name, "ike-updown"))
-		vici_sa_walk(pkt.body, pkt.body_len, on_ike_updown, ip);
-	else if (!strcmp(pkt.name, "child-rekey"))
-		vici_sa_walk(pkt.body, pkt.body_len, on_child_rekey, ip);
-	else if (!strcmp(pkt.name, "ike-rekey"))
-		vici_ike_rekey_walk(pkt.body, pkt.body_len, on_ike_rekey, ip);
-	else if (!strcmp(pkt.name, "list-sa"))
-		vici_sa_walk(pkt.body, pkt.body_len, on_list_sa, ip);
-	else if (!strcmp(pkt.name, "list-conn") && ip->req == REQ_LIST_CONNS)
-		vici_profile_parse(pkt.body, pkt.body_len,
-				   ip->dev->cfg.ipsec_profile, &ip->tmpl);
-	else if (!strcmp(pkt.name, "control-log"))
-		on_control_log(ip, &pkt);
-}
-
-/* ---- the socket ---- */
-
-static void on_readable(struct ipsec *ip)
-{
-	/* A bounded share of the loop per wakeup: epoll calls again. */
-	for (int rounds = 0; rounds < 16; rounds++) {
-		ssize_t n = recv(ip->lfd.fd, ip->rbuf + ip->rlen,
-				 IPSEC_FRAME_MAX - ip->rlen, MSG_DONTWAIT);
-		size_t off = 0;
-		long flen;
-
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			log_warn("%s: ipsec: charon closed its VICI socket",
-				 ip->dev->name);
-			ipsec_disconnect(ip);
-			return;
-		}
-		if (n < 0)
-			return;
-		ip->rlen += (size_t)n;
-		while ((flen = vici_frame_len(ip->rbuf + off, ip->rlen - off,
-					      IPSEC_FRAME_MAX - VICI_HDR_LEN)) > 0 &&
-		       (size_t)flen <= ip->rlen - off) {
-			on_packet(ip, ip->rbuf + off, (size_t)flen);
-			if (!ip->connected)
-				return;
-			off += (size_t)flen;
-		}
-		if (flen < 0) {
-			log_err("%s: ipsec: a VICI packet from charon longer than %u bytes",
-				ip->dev->name, IPSEC_FRAME_MAX - VICI_HDR_LEN);
-			ipsec_disconnect(ip);
-			return;
-		}
-		memmove(ip->rbuf, ip->rbuf + off, ip->rlen - off);
-		ip->rlen -= off;
-	}
-}
-
-static void on_writable(struct ipsec *ip)
-{
-	while (ip->woff < ip->wlen) {
-		ssize_t n = send(ip->lfd.fd, ip->wbuf + ip->woff,
-				 ip->wlen - ip->woff,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			log_warn("%s: ipsec: writing to charon: %s",
-				 ip->dev->name, strerror(errno));
-			ipsec_disconnect(ip);
-			return;
-		}
-		ip->woff += (size_t)n;
-	}
-	loop_watch_fd(&ip->lfd, EPOLLIN);
-}
-
-static void on_fd(struct loop_fd *lfd, uint32_t events)
-{
-	struct ipsec *ip = amap_entry(lfd, struct ipsec, lfd);
-
-	if (lfd->fd < 0)
+	if (c->req == REQ_NONE) {
+		log_err("%s: an answer from charon to no question", c->what);
+		ipsec_disconnect(ip);
 		return;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		on_readable(ip);
-	if (ip->connected && (events & EPOLLOUT))
-		on_writable(ip);
+	}
+	on_response(ip, c, &pkt);
+}
+
+static void on_conn_fail(struct vconn *c, const char *why)
+{
+	log_warn("%s: %s", c->what, why);
+	ipsec_disconnect(conn_owner(c));
 }
 
 static void forget_peer(struct amap_node *n, void *arg)
@@ -1402,6 +1495,7 @@ static void forget_peer(struct amap_node *n, void *arg)
 	rekey_stop(p);
 	if (peer_up(p)) {
 		p->children = 0;
+		p->nike = 0;
 		peer_now_down(p);
 	}
 	timer_cancel(&p->timer);
@@ -1416,31 +1510,40 @@ static void restart_peer(struct amap_node *n, void *arg)
 		peer_start(p);
 }
 
+static void backoff_next(struct ipsec *ip)
+{
+	timer_arm(&ip->reconnect, ip->backoff);
+	ip->backoff = ip->backoff * 2 > IPSEC_BACKOFF_MAX ?
+		      IPSEC_BACKOFF_MAX : ip->backoff * 2;
+}
+
+/* Both connections, or none. */
+static int conns_open(struct ipsec *ip)
+{
+	const char *path = ip->dev->cfg.vici_path;
+
+	for (unsigned int q = 0; q < Q_N; q++)
+		if (vconn_open(&ip->conn[q], path)) {
+			int err = errno;
+
+			for (unsigned int i = 0; i < Q_N; i++)
+				vconn_close(&ip->conn[i]);
+			errno = err;
+			return -1;
+		}
+	return 0;
+}
+
 static void ipsec_connect(struct ipsec *ip)
 {
 	const char *path = ip->dev->cfg.vici_path;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
 
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+	if (conns_open(ip)) {
 		if (!ip->told_down)
 			log_warn("%s: ipsec: cannot reach charon at %s: %s; retrying (nothing is sent meanwhile)",
 				 ip->dev->name, path, strerror(errno));
 		ip->told_down = true;
-		if (fd >= 0)
-			close(fd);
-		timer_arm(&ip->reconnect, ip->backoff);
-		ip->backoff = ip->backoff * 2 > IPSEC_BACKOFF_MAX ?
-			      IPSEC_BACKOFF_MAX : ip->backoff * 2;
-		return;
-	}
-	ip->lfd.fd = fd;
-	if (loop_add_fd(&ip->lfd)) {
-		close(fd);
-		ip->lfd.fd = -1;
-		timer_arm(&ip->reconnect, IPSEC_BACKOFF_MAX);
+		backoff_next(ip);
 		return;
 	}
 	/* Quiet when only looking again at a profile that was wrong. */
@@ -1448,8 +1551,6 @@ static void ipsec_connect(struct ipsec *ip)
 		"%s: ipsec: connected to charon at %s", ip->dev->name, path);
 	ip->told_down = false;
 	ip->connected = true;
-	ip->rlen = 0;
-	ip->req = REQ_NONE;
 	ip->next_event = 0;
 	ip->want_list_conns = true;
 	ip->want_list_sas = true;
@@ -1466,25 +1567,16 @@ static void on_reconnect(struct timer *t)
 
 static void ipsec_disconnect(struct ipsec *ip)
 {
-	if (ip->lfd.fd >= 0) {
-		loop_del_fd(&ip->lfd);
-		close(ip->lfd.fd);
+	for (unsigned int q = 0; q < Q_N; q++) {
+		vconn_close(&ip->conn[q]);
+		while (ip->work[q])
+			work_pop(ip, q);
 	}
-	ip->lfd.fd = -1;
 	ip->connected = false;
-	ip->req = REQ_NONE;
-	ip->req_peer = NULL;
-	ip->wlen = ip->woff = ip->rlen = 0;
-	while (ip->work) {
-		ip->work->on_work = false;
-		ip->work = ip->work->work_next;
-	}
 	/* What charon held, it holds no more, or we cannot tell: every SA
 	 * counts as down until list-sas says otherwise. */
 	amap_each(&ip->peers, forget_peer, NULL);
-	timer_arm(&ip->reconnect, ip->backoff);
-	ip->backoff = ip->backoff * 2 > IPSEC_BACKOFF_MAX ?
-		      IPSEC_BACKOFF_MAX : ip->backoff * 2;
+	backoff_next(ip);
 }
 
 /* ---- the NHRP side ---- */
@@ -1591,23 +1683,16 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 		log_info("%s: IPsec to %s no longer needed", dev->name,
 			 peer_str(p, a, sizeof(a)));
 	p->wanted = false;
+	p->initiated = 0;
 	held_drop(p);
 	timer_cancel(&p->timer);
 	p->need_load = p->need_initiate = false;
-	p->nterm = 0;
 	rekey_stop(p);
-	for (unsigned int i = 0; i < p->children; i++) {
-		unsigned int j;
-
-		for (j = 0; j < p->nterm; j++)
-			if (p->term_ids[j] == p->sa[i].ike_id)
-				break;
-		if (j == p->nterm)
-			p->term_ids[p->nterm++] = p->sa[i].ike_id;
-	}
+	for (p->nterm = 0; p->nterm < p->nike; p->nterm++)
+		p->term_ids[p->nterm] = p->ike[p->nterm].id;
 	p->need_terminate = p->loaded && !p->nterm;
 	p->need_unload = p->loaded;
-	work_add(p);
+	work_add(p, Q_QUICK);
 	kick(dev->ipsec);
 }
 
@@ -1645,17 +1730,21 @@ int ipsec_start(struct dev *dev)
 	ip = calloc(1, sizeof(*ip));
 	if (!ip)
 		return -1;
-	ip->rbuf = malloc(IPSEC_FRAME_MAX);
-	ip->wbuf = malloc(IPSEC_FRAME_MAX);
-	if (!ip->rbuf || !ip->wbuf) {
-		free(ip->rbuf);
-		free(ip->wbuf);
-		free(ip);
-		return -1;
-	}
 	ip->dev = dev;
-	ip->lfd.fd = -1;
-	ip->lfd.fn = on_fd;
+	snprintf(ip->what[Q_MAIN], sizeof(ip->what[Q_MAIN]), "%s: ipsec",
+		 dev->name);
+	snprintf(ip->what[Q_QUICK], sizeof(ip->what[Q_QUICK]),
+		 "%s: ipsec (rekeys)", dev->name);
+	for (unsigned int q = 0; q < Q_N; q++) {
+		if (vconn_init(&ip->conn[q], ip->what[q], on_packet,
+			       on_conn_fail)) {
+			while (q--)
+				vconn_free(&ip->conn[q]);
+			free(ip);
+			return -1;
+		}
+		ip->conn[q].owner = ip;
+	}
 	ip->backoff = IPSEC_BACKOFF_MIN;
 	timer_init(&ip->reconnect, on_reconnect);
 	dev->ipsec = ip;
@@ -1675,16 +1764,13 @@ void ipsec_stop(struct dev *dev)
 
 	if (!ip)
 		return;
-	if (ip->lfd.fd >= 0) {
-		loop_del_fd(&ip->lfd);
-		close(ip->lfd.fd);
+	for (unsigned int q = 0; q < Q_N; q++) {
+		vconn_free(&ip->conn[q]);
+		ip->work[q] = NULL;
 	}
 	timer_cancel(&ip->reconnect);
-	ip->work = NULL;
 	amap_each(&ip->peers, free_peer, NULL);
 	amap_free(&ip->peers);
-	free(ip->rbuf);
-	free(ip->wbuf);
 	free(ip->conf);
 	free(ip);
 	dev->ipsec = NULL;

@@ -344,10 +344,14 @@ static void lookup_finished(struct lookup *l)
 	/* A dead NHS looked up again: its name may point elsewhere now;
 	 * the next retry goes there. */
 	if (n->nbma.s_addr != l->addr.s_addr) {
+		struct in_addr old = n->nbma;
+
 		log_info("%s: NHS %s is at %s now", n->dev->name,
 			 n->cfg->nbma_name, nbma_str(l->addr, a, sizeof(a)));
 		n->nbma = l->addr;
 		install_nhs_entry(n);
+		/* The SA to where it was goes, unless a shortcut uses it. */
+		resolve_release_if_unused(n->dev, old);
 	}
 }
 

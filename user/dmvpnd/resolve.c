@@ -53,8 +53,6 @@ static void shortcut_free(struct shortcut *s)
 	free(s);
 }
 
-static void release_if_unused(struct dev *dev, struct in_addr nbma);
-
 /* A shortcut gone from the kernel (expired, or its expiry event lost):
  * its peer's SA goes with the last. */
 static void shortcut_forget(struct shortcut *s)
@@ -68,7 +66,7 @@ static void shortcut_forget(struct shortcut *s)
 			  &s->node.key, NULL);
 	shortcut_free(s);
 	if (!negative)
-		release_if_unused(dev, nbma);
+		resolve_release_if_unused(dev, nbma);
 }
 
 /* A shortcut taken out (purge, flush): the same, the kernel's entry too. */
@@ -1066,9 +1064,9 @@ static void find_nbma_use(struct amap_node *n, void *arg)
 		u->used = true;
 }
 
-/* The last shortcut to a peer went: so does its SA, unless an NHS is
- * there too. */
-static void release_if_unused(struct dev *dev, struct in_addr nbma)
+/* The last shortcut to a peer went, or its NHS moved: so does its SA,
+ * unless an NHS or a shortcut is there still. */
+void resolve_release_if_unused(struct dev *dev, struct in_addr nbma)
 {
 	struct nbma_use u = { .nbma = nbma };
 
@@ -1126,7 +1124,7 @@ void resolve_ipsec_down(struct dev *dev, struct in_addr nbma)
 	 * the peer takes the hub, which redirects it, and a new resolution
 	 * brings the SA up again.
 	 */
-	release_if_unused(dev, nbma);
+	resolve_release_if_unused(dev, nbma);
 }
 
 /* A restarted spoke takes over the shortcuts the kernel still holds. */
