@@ -14,7 +14,8 @@
 # make deb             Debian packages dmvpn-dkms and dmvpnd in .build/deb/,
 #                      from user/debian/ (see README, "Install")
 # make check-package   the packages installed and removed in the VM on
-#                      6.1 and 6.12 (selftests/dmvpn_package.sh; slow)
+#                      6.1, 6.12 and the newest 7.x (selftests/dmvpn_package.sh;
+#                      slow)
 # make check-debug     the kernel-side selftests and fault injection on a
 #                      6.12 debug kernel (KASAN, kmemleak, lockdep, UBSAN...)
 #                      built once per machine into its own cache, not in
@@ -81,9 +82,11 @@ checkpatch:
 deb:
 	selftests/build-deb
 
-# The package test's VMs boot 6.1 and 6.12 only: no 7.x to fetch and build.
+# One VM per kernel: the newest 7.x is fetched (selftests/fetch-kernel) and
+# boots with the others; its DKMS build uses the cache's prepared tree.
 check-package: deb
-	KERNELS="6.1 6.12" TESTS=dmvpn_package.sh SKIP_USER=1 VM_TIMEOUT=4000 selftests/run-all
+	KERNELS="6.1 6.12 7" VM_KERNELS="6.1 6.12 7" TESTS=dmvpn_package.sh SKIP_USER=1 \
+		VM_TIMEOUT=4000 selftests/run-all
 
 check-debug:
 	selftests/run-debug
