@@ -48,16 +48,17 @@ lab_ns() {
 	printf '%s' "${!1}"
 }
 
-# lab_ctl NODE ARGS...: dmvpnctl in a node's namespace.
+# lab_ctl NODE ARGS...: dmvpnctl in a node's namespace (its -n: one
+# process, where "ip netns exec" is two).
 lab_ctl() {
 	local node=$1
 	shift
-	ip netns exec "$(lab_ns "$node")" "$DMVPNCTL" "$@"
+	"$DMVPNCTL" -n "${!node}" "$@"
 }
 
 # lab_counter NODE NAME: one counter of the node's dmvpn0 from sysfs.
 lab_counter() {
-	ip netns exec "$(lab_ns "$1")" cat "/sys/class/net/dmvpn0/dmvpn/$2"
+	ip netns exec "${!1}" cat "/sys/class/net/dmvpn0/dmvpn/$2"
 }
 
 # lab_wan_join NODE ADDR/LEN...: NODE's wan0 on the "Internet" (bridge br0
