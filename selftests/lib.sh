@@ -30,11 +30,17 @@
 # (tools/testing/selftests/kselftest/ktap_helpers.sh), taken from the 6.12
 # source tarball into .build/kselftest/ the first time they are needed.
 
-DMVPN_SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-DMVPN_TOP=$(dirname "$DMVPN_SELFTESTS")
+# (Parameter expansions and read where dirname, basename, uname and cut
+# would each be a process: under TCG one costs the host 60-80 ms of CPU,
+# and every test sources this.)
+DMVPN_SELFTESTS=${BASH_SOURCE[0]%/*}
+[ "$DMVPN_SELFTESTS" != "${BASH_SOURCE[0]}" ] || DMVPN_SELFTESTS=.
+DMVPN_SELFTESTS=$(cd "$DMVPN_SELFTESTS" && pwd)
+DMVPN_TOP=${DMVPN_SELFTESTS%/*}
 DMVPN_BUILD=$DMVPN_TOP/.build
+read -r DMVPN_KERNEL_RELEASE </proc/sys/kernel/osrelease
 
-: "${DMVPN_KO:=$DMVPN_BUILD/$(uname -r)/kmod/dmvpn.ko}"
+: "${DMVPN_KO:=$DMVPN_BUILD/$DMVPN_KERNEL_RELEASE/kmod/dmvpn.ko}"
 : "${DMVPNCTL:=$DMVPN_TOP/user/dmvpnctl}"
 : "${DMVPND:=$DMVPN_TOP/user/dmvpnd/dmvpnd}"
 : "${IP_LIB_DIR:=$DMVPN_TOP/user/ip}"
@@ -48,7 +54,7 @@ KSFT_SKIP=4
 # being torn down or with someone else's namespaces on a shared host.
 DMVPN_RUN_ID=${DMVPN_RUN_ID:-$$-$RANDOM}
 
-DMVPN_TEST_NAME=$(basename "$0")
+DMVPN_TEST_NAME=${0##*/}
 
 # Where check() keeps a command's output until it knows whether to show it
 # (created by test_begin, removed by cleanup).
@@ -127,7 +133,7 @@ test_begin() {
 	DMVPN_CHECK_OUTPUT=$(mktemp "${TMPDIR:-/tmp}/dmvpn-check.XXXXXX") ||
 		bail_out "mktemp failed"
 	ktap_print_header
-	diag "$DMVPN_TEST_NAME on $(uname -r), run id $DMVPN_RUN_ID"
+	diag "$DMVPN_TEST_NAME on $DMVPN_KERNEL_RELEASE, run id $DMVPN_RUN_ID"
 	dmesg_mark
 }
 
@@ -390,7 +396,11 @@ module_is_loaded() {
 # unload_new_modules takes away what the test loaded beyond them (veth,
 # esp4, ip_gre, ...), so that the next test in the VM finds what this one
 # found.
-DMVPN_MODULES_BEFORE=$'\n'$(cut -d' ' -f1 /proc/modules)$'\n'
+DMVPN_MODULES_BEFORE=$'\n'
+while read -r DMVPN_MODULE _; do
+	DMVPN_MODULES_BEFORE+=$DMVPN_MODULE$'\n'
+done </proc/modules
+unset DMVPN_MODULE
 
 # module_was_loaded NAME: NAME was loaded when the test began.
 module_was_loaded() {
@@ -405,7 +415,10 @@ unload_new_modules() {
 	while [ -n "$progress" ]; do
 		progress=
 		left=
-		mapfile -t mods < <(cut -d' ' -f1 /proc/modules)
+		mods=()
+		while read -r mod _; do
+			mods+=("$mod")
+		done </proc/modules
 		for mod in "${mods[@]}"; do
 			module_was_loaded "$mod" && continue
 			if rmmod "$mod" 2>/dev/null; then
