@@ -270,7 +270,7 @@ quiet_change() {
 
 # monitor NODE: dmvpnctl -j -t monitor on NODE into $CONF/NODE.mon.
 monitor() {
-	ip netns exec "$(lab_ns "$1")" "$DMVPNCTL" -j -t monitor \
+	"$DMVPNCTL" -n "${!1}" -j -t monitor \
 		>"$CONF/$1.mon" 2>"$CONF/$1.mon.err" &
 	MONITORS+=("$!")
 }

@@ -129,7 +129,7 @@ ip -n "$ctl" link add dmvpn1 type dmvpn max-entries 3 ||
 # (python3 -S: the helpers need only the standard library, and without
 # site-packages Python starts much faster under TCG.)
 ctl() {
-	ip netns exec "$ctl" "$DMVPNCTL" "$@"
+	"$DMVPNCTL" -n "$ctl" "$@"
 }
 genl() {
 	ip netns exec "$ctl" python3 -S "$GENL" "$@"
