@@ -770,7 +770,7 @@ expiry_watch() {
 			GONE=$t
 			return 0
 		fi
-		sleep 0.1
+		nap 0.1
 	done
 	return 1
 }
