@@ -52,6 +52,8 @@
  *                             entry and went to the NHS: resolve it.
  *   DMVPN_CMD_EVENT_REDIRECT  a packet arrived from DMVPN_A_NBMA_SRC and left
  *                             the device again; DMVPN_A_PACKET is its head.
+ *                             DMVPN_A_IPSEC_MARK: the IPsec mark of the
+ *                             sender's peer, if it has one.
  *   DMVPN_CMD_EVENT_EXPIRED   DMVPN_A_ENTRY's holding time ran out.
  *
  * Entry attributes (nested in DMVPN_A_ENTRY)
@@ -154,6 +156,7 @@ enum dmvpn_attr {
 	DMVPN_A_PACKET,		/* bin: head of the inner packet */
 	DMVPN_A_REPLACE,	/* flag: ENTRY_NEW may replace */
 	DMVPN_A_PAD,
+	DMVPN_A_IPSEC_MARK,	/* u32: a redirect's sender's IPsec mark */
 	__DMVPN_A_MAX
 };
 
