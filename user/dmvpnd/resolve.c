@@ -290,8 +290,16 @@ static int install(struct dev *dev, const struct dmvpn_prefix *prefix,
 			      FIELD_HOLDTIME;
 
 	if (type != DMVPN_ENTRY_NEGATIVE) {
-		/* Through our SA to it: one the peer initiated has a mark. */
-		e.ipsec_mark = ipsec_out_mark(dev, nbma);
+		/*
+		 * Through our SA to it: one the peer initiated has a mark.
+		 * A reply straight from the peer came through the peer's own
+		 * SA, which tells it from another behind the same NAT address.
+		 */
+		if (dev->rx.active && dev->rx.from.s_addr == nbma.s_addr &&
+		    dev->rx.ipsec_mark)
+			e.ipsec_mark = dev->rx.ipsec_mark;
+		else
+			e.ipsec_mark = ipsec_out_mark(dev, nbma);
 		e.ipsec_mask = e.ipsec_mark ? ipsec_mark_mask(dev) : 0;
 		fields |= FIELD_NBMA | FIELD_IPSEC_MARK;
 	}
