@@ -124,6 +124,10 @@ struct ipsec {
 	bool told_down;			/* "cannot reach charon" logged */
 	struct vici_profile tmpl;
 	struct swconf *conf;		/* swanctl.conf, the copies' source */
+	/* Whether the profile gives each CHILD_SA a mark of its own (NULL),
+	 * or what it lacks, and the marks' mask (see ipsec_rx_mark()). */
+	const char *marks_problem;
+	uint32_t mark_mask;
 	/* No charon rekeys an SA of the profile's before this many seconds
 	 * after it came up (0: never). */
 	uint32_t ike_bound, child_bound;
@@ -163,6 +167,7 @@ struct peer_ike {
 /* An installed CHILD_SA to a peer. */
 struct peer_sa {
 	uint32_t child_id, ike_id;	/* charon's unique ids */
+	uint32_t mark_out;		/* its mark (0: none) */
 	struct rekey rk;
 };
 
@@ -207,6 +212,7 @@ struct ipsec_peer {
 		uint8_t *raw;
 		size_t len;
 		struct in_addr from;
+		uint32_t mark;		/* the SA's it came through */
 	} held[2];
 };
 
@@ -504,11 +510,20 @@ static int copy_key(void *arg, const char *const *path, unsigned int depth,
 		cp->saw_local = true;
 		return 1;
 	}
-	/* Ours: see copy_section_end(). */
+	/*
+	 * Ours: see copy_section_end().  And no marks: an SA we initiate goes
+	 * to one address, which no other peer can share (IKE to a NAT's
+	 * address reaches one host behind it at most), so it needs none, and
+	 * its peer's entries and NHRP go without one.  The marks are for the
+	 * SAs charon answers with the profile (ipsec_rx_mark()).
+	 */
 	return in_child(path, depth) &&
 	       (!strcasecmp(key, "start_action") ||
 		!strcasecmp(key, "close_action") ||
-		!strcasecmp(key, "dpd_action"));
+		!strcasecmp(key, "dpd_action") ||
+		!strcasecmp(key, "mark_in") || !strcasecmp(key, "mark_out") ||
+		!strcasecmp(key, "set_mark_in") ||
+		!strcasecmp(key, "set_mark_out"));
 }
 
 static void copy_section_end(void *arg, const char *const *path,
@@ -616,8 +631,39 @@ static const char *conf_load(struct ipsec *ip)
 				     ip->tmpl.child, &ip->ike_bound,
 				     &ip->child_bound))
 		why = ip->conf->error;
+	if (!why)
+		ip->marks_problem = swconf_child_marks(ip->conf,
+						       ip->dev->cfg.ipsec_profile,
+						       ip->tmpl.child,
+						       &ip->mark_mask);
 	free(buf);
 	return why;
+}
+
+/*
+ * Without a mark per CHILD_SA, two spokes behind one NAT address have one
+ * SA between them (nhs.c warns when that happens); with the marks, QoS
+ * marks must leave the marks' bits alone.  Said once the profile is read.
+ */
+static void marks_report(struct ipsec *ip)
+{
+	struct dev *dev = ip->dev;
+
+	if (ip->marks_problem) {
+		log_info("%s: ipsec profile %s: %s, with mark_out = %%unique and set_mark_in = %%same: peers behind one NAT address would share one SA",
+			 dev->name, dev->cfg.ipsec_profile, ip->marks_problem);
+		return;
+	}
+	log_info("%s: ipsec profile %s: a mark per CHILD_SA (mask %#x)",
+		 dev->name, dev->cfg.ipsec_profile, ip->mark_mask);
+	for (unsigned int i = 0; i < dev->cfg.qos_group_count; i++) {
+		const struct cfg_qos_group *g = &dev->cfg.qos_groups[i];
+
+		if (g->mark & ip->mark_mask)
+			log_warn("%s: qos-group %s (%s:%u): mark %#x has bits of the IPsec marks (mask %#x), which take their place",
+				 dev->name, g->name, dev->cfg.path, g->line,
+				 g->mark, ip->mark_mask);
+	}
 }
 
 static int build_load_conn(struct ipsec *ip, struct ipsec_peer *p,
@@ -978,7 +1024,8 @@ static void run_held(struct ipsec_peer *p)
 	memset(p->held, 0, sizeof(p->held));
 	for (unsigned int i = 0; i < 2; i++) {
 		if (h[i].raw)
-			nhrp_rx(dev, h[i].from, h[i].raw, h[i].len);
+			packet_handle(dev, h[i].from, h[i].mark, h[i].raw,
+				      h[i].len);
 		free(h[i].raw);
 	}
 }
@@ -1060,6 +1107,7 @@ static void child_add(struct ipsec_peer *p, const struct vici_sa *s)
 	memset(sa, 0, sizeof(*sa));
 	sa->child_id = s->child_id;
 	sa->ike_id = s->ike_id;
+	sa->mark_out = s->mark_out;
 	if (ike->ours) {
 		sa->rk.at = rekey_at(ip->child_bound, s->child_age, asked);
 		rekey_arm(p);
@@ -1279,10 +1327,12 @@ static void template_checked(struct ipsec *ip)
 		return;
 	}
 	ip->template_error[0] = '\0';
-	if (!ip->template_ok)
+	if (!ip->template_ok) {
 		log_info("%s: ipsec profile %s: transport mode for GRE, child %s; copies from %s",
 			 dev->name, dev->cfg.ipsec_profile, t->child,
 			 dev->cfg.swanctl_path);
+		marks_report(ip);
+	}
 	ip->template_ok = true;
 	ip->backoff = IPSEC_BACKOFF_MIN;
 }
@@ -1633,6 +1683,7 @@ int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 	h->raw = copy;
 	h->len = len;
 	h->from = from;
+	h->mark = dev->rx.active ? dev->rx.mark : 0;
 	if (initiate) {
 		p->wanted = true;
 		if (!timer_armed(&p->timer))
@@ -1641,6 +1692,56 @@ int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 		timer_arm(&p->timer, IPSEC_HOLD_WAIT);
 	}
 	return 0;
+}
+
+uint32_t ipsec_rx_mark(const struct dev *dev, uint32_t mark,
+		       uint32_t *mask)
+{
+	const struct ipsec *ip = dev->ipsec;
+
+	*mask = 0;
+	if (!ip || !ip->template_ok || ip->marks_problem || !(mark &
+							       ip->mark_mask))
+		return 0;
+	*mask = ip->mark_mask;
+	return mark & ip->mark_mask;
+}
+
+uint32_t ipsec_out_mark(struct dev *dev, struct in_addr nbma)
+{
+	struct ipsec_peer *p = dev->ipsec ? peer_find(dev->ipsec, nbma) : NULL;
+
+	if (!p || !p->children)
+		return 0;
+	/* One we initiated has none, and is the only one at its address. */
+	for (unsigned int i = 0; i < p->children; i++)
+		if (!p->sa[i].mark_out)
+			return 0;
+	return p->sa[p->children - 1].mark_out;
+}
+
+bool ipsec_mark_up(struct dev *dev, struct in_addr nbma, uint32_t mark)
+{
+	struct ipsec_peer *p = dev->ipsec ? peer_find(dev->ipsec, nbma) : NULL;
+
+	/* Full, it may have more than it records: say yes. */
+	if (p && p->children == PEER_CHILDREN_MAX)
+		return true;
+	for (unsigned int i = 0; p && i < p->children; i++)
+		if (p->sa[i].mark_out == mark)
+			return true;
+	return false;
+}
+
+uint32_t ipsec_mark_mask(const struct dev *dev)
+{
+	return ipsec_marks_ok(dev) ? dev->ipsec->mark_mask : UINT32_MAX;
+}
+
+bool ipsec_marks_ok(const struct dev *dev)
+{
+	return dev->ipsec && dev->ipsec->template_ok &&
+	       !dev->ipsec->marks_problem;
 }
 
 bool ipsec_summary(struct dev *dev, struct ipsec_stats *st)
@@ -1719,6 +1820,7 @@ void ipsec_reload(struct dev *dev)
 	free(old);
 	log_info("%s: ipsec profile %s read again from %s", dev->name,
 		 dev->cfg.ipsec_profile, dev->cfg.swanctl_path);
+	marks_report(ip);
 }
 
 int ipsec_start(struct dev *dev)

@@ -368,14 +368,15 @@ static struct in_addr src(unsigned int host)
 	return a;
 }
 
-/* Queue @n packets from 192.0.2.@host, each carrying its number. */
+/* Queue @n packets from 192.0.2.@host, each carrying its number, and
+ * the host as its mark (as an SA's would be). */
 static void put_n(struct intake *q, unsigned int host, bool known, int n,
 		  enum intake_verdict want)
 {
 	for (int i = 0; i < n; i++) {
 		uint8_t data[2] = { (uint8_t)host, (uint8_t)i };
 
-		ck_assert_int_eq(intake_put(q, src(host), known, data,
+		ck_assert_int_eq(intake_put(q, src(host), host, known, data,
 					    sizeof(data)), want);
 	}
 }
@@ -391,6 +392,7 @@ static unsigned int take_host(struct intake *q)
 	ck_assert_uint_eq(p->len, 2);
 	host = p->data[0];
 	ck_assert_uint_eq(ntohl(p->from.s_addr) & 0xff, host);
+	ck_assert_uint_eq(p->mark, host);	/* the mark comes out with it */
 	free(p);
 	return host;
 }
@@ -506,12 +508,12 @@ START_TEST(intake_bounds_bytes)
 
 	intake_init(&q);
 	for (unsigned int i = 0; i < fit; i++)
-		ck_assert_int_eq(intake_put(&q, src(i % 200), false, big,
+		ck_assert_int_eq(intake_put(&q, src(i % 200), 0, false, big,
 					    sizeof(big)), INTAKE_QUEUED);
-	ck_assert_int_eq(intake_put(&q, src(201), false, big, 1),
+	ck_assert_int_eq(intake_put(&q, src(201), 0, false, big, 1),
 			 INTAKE_DROPPED);
 	ck_assert_uint_eq(q.bytes, INTAKE_BYTES);
-	ck_assert_int_eq(intake_put(&q, src(250), true, big, sizeof(big)),
+	ck_assert_int_eq(intake_put(&q, src(250), 0, true, big, sizeof(big)),
 			 INTAKE_EVICTED);
 	ck_assert_uint_eq(q.bytes, INTAKE_BYTES);
 	intake_free(&q);

@@ -467,6 +467,8 @@ START_TEST(test_sa_ike_updown)
 	ck_assert_str_eq(inet_ntop(AF_INET, &seen.sa[0].local, a, sizeof(a)),
 			 "192.0.2.1");
 	ck_assert_uint_eq(seen.sa[0].child_id, 0);
+	ck_assert_uint_eq(seen.sa[0].mark_out, 0);
+	ck_assert_uint_eq(seen.sa[0].mask_out, 0);
 }
 END_TEST
 
@@ -509,6 +511,14 @@ static long child_event(uint8_t *buf, size_t cap, const char *event,
 	vici_kv_str(&b, "protocol", "ESP");
 	vici_kv_str(&b, "spi-in", rekey ? "c0000003" : "c0000001");
 	vici_kv_str(&b, "spi-out", rekey ? "c0000004" : "c0000002");
+	/* mark_in/mark_out = %unique/0x00ffffff; after the rekey without a
+	 * mask (all ones), which charon leaves out. */
+	vici_kv_str(&b, "mark-in", rekey ? "00000005" : "00000003");
+	if (!rekey)
+		vici_kv_str(&b, "mark-mask-in", "00ffffff");
+	vici_kv_str(&b, "mark-out", rekey ? "00000005" : "00000003");
+	if (!rekey)
+		vici_kv_str(&b, "mark-mask-out", "00ffffff");
 	vici_kv_str(&b, "rekey-time", "5");
 	vici_kv_str(&b, "install-time", rekey ? "0" : "2");
 	vici_list(&b, "local-ts");
@@ -543,6 +553,10 @@ START_TEST(test_sa_child_events)
 	ck_assert(seen.sa[0].ike_initiator);
 	ck_assert_uint_eq(seen.sa[0].ike_age, 0);	/* "-1": charon's clock */
 	ck_assert_uint_eq(seen.sa[0].child_age, 2);
+	ck_assert_uint_eq(seen.sa[0].mark_in, 3);
+	ck_assert_uint_eq(seen.sa[0].mask_in, 0x00ffffff);
+	ck_assert_uint_eq(seen.sa[0].mark_out, 3);
+	ck_assert_uint_eq(seen.sa[0].mask_out, 0x00ffffff);
 
 	n = child_event(buf, sizeof(buf), "child-updown", false, false);
 	p = charon_frame(buf, (size_t)n);
@@ -562,6 +576,9 @@ START_TEST(test_sa_child_events)
 	ck_assert_str_eq(seen.sa[2].spi_in, "c0000003");
 	ck_assert(seen.sa[2].child_installed);
 	ck_assert_uint_eq(seen.sa[2].child_age, 0);	/* the new one's */
+	ck_assert_uint_eq(seen.sa[2].mark_out, 5);
+	ck_assert_uint_eq(seen.sa[2].mask_out, UINT32_MAX);
+	ck_assert_uint_eq(seen.sa[2].mask_in, UINT32_MAX);
 }
 END_TEST
 

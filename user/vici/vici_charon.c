@@ -139,6 +139,14 @@ static uint32_t to_u32(const char *s)
 	return (uint32_t)strtoul(s, NULL, 10);
 }
 
+/* A mark or mask, as charon's list_child() prints them ("%.8x"). */
+static uint32_t to_hex32(const char *s)
+{
+	unsigned long n = strtoul(s, NULL, 16);
+
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 /* An age in seconds: charon's clock may make it negative ("-1"). */
 static uint32_t to_age(const char *s)
 {
@@ -170,6 +178,11 @@ void vici_sa_walk(const uint8_t *msg, size_t len,
 			continue;
 		}
 		if (e.type == VICI_SECTION_END && e.depth == 0 && in_ike) {
+			/* charon names a mask only when it is not all ones. */
+			if (s.mark_in && !s.mask_in)
+				s.mask_in = UINT32_MAX;
+			if (s.mark_out && !s.mask_out)
+				s.mask_out = UINT32_MAX;
 			s.up = up;
 			fn(arg, &s);
 			in_ike = false;
@@ -222,6 +235,14 @@ void vici_sa_walk(const uint8_t *msg, size_t len,
 			snprintf(s.spi_in, sizeof(s.spi_in), "%.11s", v);
 		else if (!strcmp(e.name, "spi-out"))
 			snprintf(s.spi_out, sizeof(s.spi_out), "%.11s", v);
+		else if (!strcmp(e.name, "mark-in"))
+			s.mark_in = to_hex32(v);
+		else if (!strcmp(e.name, "mark-mask-in"))
+			s.mask_in = to_hex32(v);
+		else if (!strcmp(e.name, "mark-out"))
+			s.mark_out = to_hex32(v);
+		else if (!strcmp(e.name, "mark-mask-out"))
+			s.mask_out = to_hex32(v);
 	}
 }
 

@@ -56,6 +56,8 @@ struct vici_sa {
 	uint32_t child_age;	/* seconds since it was installed */
 	bool transport;
 	char spi_in[12], spi_out[12];
+	/* its marks (mark_in/mark_out: 0 = none) and their masks */
+	uint32_t mark_in, mask_in, mark_out, mask_out;
 };
 
 /*
