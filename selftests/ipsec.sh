@@ -53,6 +53,20 @@ charon_start() {
 		journal {
 			default = -1
 		}
+		# charon's own log, for checks and a failure's post mortem:
+		# written line by line (swanctl --log's stdout, a file, was
+		# block-buffered: a check could miss what it had not written
+		# yet, and what was left went with the kill), with times, and
+		# appended to across a restart.
+		filelog {
+			charon {
+				path = $CONF/$node-charon.log
+				time_format = %T
+				time_add_ms = yes
+				flush_line = yes
+				default = 1
+			}
+		}
 	}
 	EOF
 	swanctl_conf "$node" "$@"
@@ -60,9 +74,6 @@ charon_start() {
 		"$CHARON" >"$dir/charon.out" 2>&1 &
 	CHARON_PID[$node]=$!
 	wait_until 20 test -S "$dir/charon.vici" || return 1
-	# charon's own log, for a failure's post mortem.
-	swanctl --log --uri "$(vici "$node")" >"$CONF/$node-charon.log" 2>&1 &
-	defer kill -TERM $!
 	swanctl_load "$node"
 }
 
