@@ -79,6 +79,15 @@
 #define IPSEC_INITIATE_TIMEOUT	DMVPND_IKE_TIMEOUT	/* ms charon may take */
 #define IPSEC_HOLD_WAIT		3000		/* ms a held reply waits for
 						 * the peer to initiate */
+#define IPSEC_REKEY_RETRY	100		/* ms before asking again for a
+						 * rekey charon refused, doubled
+						 * each time */
+#define IPSEC_REKEY_WAIT	2000		/* ms a rekey charon took may
+						 * take before we ask again */
+#define IPSEC_REKEY_TRIES	5		/* requests for one rekey */
+#define IPSEC_DUP_WAIT		1000		/* ms both ends have to install
+						 * the second of two SAs before
+						 * one goes */
 #define IPSEC_CONF_FILE_MAX	(256 * 1024)	/* one swanctl.conf file */
 #define IPSEC_CONF_DEPTH	8		/* includes in includes */
 #define IPSEC_CRED_MAX		(16 * 1024)	/* a certificate or key */
@@ -128,6 +137,10 @@ struct ipsec {
 	 * after it came up (0: never). */
 	uint32_t ike_bound, child_bound;
 
+	/* The rekey in flight on the quick one: which SA. */
+	uint32_t rekey_id;
+	bool rekey_ike;
+
 	/* charon's best word on the request in flight on the main one. */
 	char last_log[256];
 	int last_log_score;
@@ -140,16 +153,26 @@ struct ipsec {
 
 	struct amap peers;
 	struct ipsec_stats stats;
+	uint32_t child_seq;		/* CHILD_SAs seen up, in order */
 };
 
 #define PEER_CHILDREN_MAX	4
 
-/* Our rekey of one SA. */
+/*
+ * Our rekey of one SA.  charon can refuse one: while the SA's IKE_SA is
+ * being rekeyed, VICI's rekey looks for the CHILD_SA in the old IKE_SA
+ * after it moved to the new one ("no matching SAs to rekey found").  It
+ * can also take one and not do it (an exchange that fails).  Either way
+ * we ask again, soon, a few times: the other end's timers are not far.
+ */
 struct rekey {
-	uint64_t at;			/* when we ask (loop_now() ms; 0: not) */
+	uint64_t at;			/* when we ask (loop_now() ms; 0: not),
+					 * or look whether it was done */
 	bool due;			/* it is time to */
-	uint64_t asked;			/* when we asked, for the rekey under
-					 * way (0: none) */
+	uint64_t asked;			/* when we first asked, for the rekey
+					 * under way (0: none) */
+	unsigned int tries;		/* requests sent for it */
+	bool taken;			/* charon took one of them */
 };
 
 /* An IKE_SA to a peer, while one of its CHILD_SAs is installed. */
@@ -157,12 +180,14 @@ struct peer_ike {
 	uint32_t id;			/* charon's unique id */
 	bool ours;			/* our charon initiated it: we rekey it
 					 * and its CHILD_SAs */
+	uint64_t spi_i;			/* its initiator's SPI */
 	struct rekey rk;
 };
 
 /* An installed CHILD_SA to a peer. */
 struct peer_sa {
 	uint32_t child_id, ike_id;	/* charon's unique ids */
+	uint32_t seq;			/* the order it came up in here */
 	struct rekey rk;
 };
 
@@ -171,11 +196,16 @@ struct ipsec_peer {
 	struct ipsec *ip;
 	struct in_addr nbma;
 	bool wanted;			/* we initiate and keep it up */
+	bool releasing;			/* no longer wanted: its SAs go */
 	bool loaded;			/* our copy is in charon */
 	bool need_load, need_initiate, need_terminate, need_unload;
 	/* IKE_SAs still to terminate (ours and any the peer initiated) */
 	uint32_t term_ids[PEER_CHILDREN_MAX];
 	unsigned int nterm;
+	/* Duplicates to delete gently (see dup_check()), and when. */
+	uint32_t dup_ids[PEER_CHILDREN_MAX];
+	unsigned int ndup;
+	uint64_t dup_at;
 	bool on_work[Q_N];
 	/* Kept while the NHRP modules hear of it going down: what they do
 	 * (ipsec_release()) must not free it under its caller. */
@@ -649,7 +679,13 @@ static void send_rekey_of(struct ipsec *ip, struct ipsec_peer *p,
 	char num[16], a[INET_ADDRSTRLEN];
 
 	rk->due = false;
-	rk->asked = loop_now();
+	/* A request that charon took and did not finish may still be the
+	 * one that rekeys it: the new SA is as old as the first. */
+	if (!rk->asked)
+		rk->asked = loop_now();
+	rk->tries++;
+	ip->rekey_id = id;
+	ip->rekey_ike = key[0] == 'i';
 	snprintf(num, sizeof(num), "%u", id);
 	begin(ip, Q_QUICK, &b, VICI_CMD_REQUEST, "rekey");
 	vici_kv_str(&b, key, num);
@@ -677,16 +713,28 @@ static bool send_rekey(struct ipsec *ip, struct ipsec_peer *p)
 	return false;
 }
 
-/* terminate the next of @p's IKE_SAs to go, or our copy's by name. */
+/* terminate the next of @p's IKE_SAs to go (a duplicate last), or our
+ * copy's by name. */
 static void send_terminate(struct ipsec *ip, struct ipsec_peer *p)
 {
 	struct vici_builder b;
-	char name[80], id[16];
+	char name[80], id[16], a[INET_ADDRSTRLEN];
+	bool force = true;
 
 	begin(ip, Q_QUICK, &b, VICI_CMD_REQUEST, "terminate");
 	if (p->nterm) {
 		snprintf(id, sizeof(id), "%u", p->term_ids[--p->nterm]);
 		vici_kv_str(&b, "ike-id", id);
+	} else if (p->ndup) {
+		/* The SA that stays carries the traffic meanwhile: charon
+		 * sends the DELETE and drops this one when the peer has
+		 * answered, after the packets the peer sent on it before it
+		 * heard (see dup_check()). */
+		snprintf(id, sizeof(id), "%u", p->dup_ids[--p->ndup]);
+		vici_kv_str(&b, "ike-id", id);
+		force = false;
+		log_info("%s: IPsec to %s: deleting IKE_SA #%s, a duplicate",
+			 ip->dev->name, peer_str(p, a, sizeof(a)), id);
 	} else {
 		/* Ours, in case it is not up yet. */
 		p->need_terminate = false;
@@ -698,7 +746,8 @@ static void send_terminate(struct ipsec *ip, struct ipsec_peer *p)
 	 * forgotten, and a delete queued behind it waits for minutes.  force
 	 * sends the DELETE if it can and drops the SA and its CHILD_SAs at
 	 * once; timeout -1 answers before that. */
-	vici_kv_str(&b, "force", "yes");
+	if (force)
+		vici_kv_str(&b, "force", "yes");
 	vici_kv_str(&b, "timeout", "-1");
 	send_frame(ip, Q_QUICK, &b, REQ_TERMINATE, p);
 }
@@ -713,7 +762,7 @@ static bool kick_quick_peer(struct ipsec *ip, struct ipsec_peer *p)
 	/* After the load-conn of its copy: on_response() looks again. */
 	if (m->req == REQ_LOAD_CONN && m->req_arg == p)
 		return false;
-	if (p->nterm || p->need_terminate) {
+	if (p->nterm || p->need_terminate || p->ndup) {
 		send_terminate(ip, p);
 		return true;
 	}
@@ -873,8 +922,10 @@ static void peer_timer(struct timer *t)
 		return;
 	/* A held reply waited long enough for the other side to initiate:
 	 * do it ourselves. */
-	if (peer_holds(p))
+	if (peer_holds(p)) {
 		p->wanted = true;
+		p->releasing = false;
+	}
 	if (p->wanted)
 		peer_start(p);
 }
@@ -923,20 +974,107 @@ static void rekey_arm(struct ipsec_peer *p)
 		rekey_earliest(&p->sa[i].rk, &next);
 	for (unsigned int i = 0; i < p->nike; i++)
 		rekey_earliest(&p->ike[i].rk, &next);
+	if (p->dup_at && (!next || p->dup_at < next))
+		next = p->dup_at;
 	if (!next)
 		timer_cancel(&p->rekey_timer);
 	else
 		timer_arm(&p->rekey_timer, next > now ? next - now : 0);
 }
 
-/* Is it time for this rekey?  Then it is due, and no longer timed. */
-static bool rekey_falls_due(struct rekey *rk, uint64_t now)
+static const char *sa_kind(bool ike)
 {
+	return ike ? "IKE_SA" : "CHILD_SA";
+}
+
+/* Is it time for this rekey?  Then it is due, and no longer timed.  A
+ * rekey charon took (asked) and that has not happened by now is asked
+ * for again, up to IPSEC_REKEY_TRIES requests in all. */
+static bool rekey_falls_due(struct ipsec_peer *p, struct rekey *rk,
+			    bool ike, uint32_t id, uint64_t now)
+{
+	char a[INET_ADDRSTRLEN];
+
 	if (!rk->at || rk->at > now)
 		return false;
 	rk->at = 0;
+	if (rk->asked) {
+		if (rk->tries >= IPSEC_REKEY_TRIES) {
+			log_warn("%s: IPsec to %s: %s #%u not rekeyed after %u requests; leaving it to charon's timers",
+				 p->ip->dev->name, peer_str(p, a, sizeof(a)),
+				 sa_kind(ike), id, rk->tries);
+			return false;
+		}
+		log_info("%s: IPsec to %s: %s #%u not rekeyed %llu ms after we asked; asking again",
+			 p->ip->dev->name, peer_str(p, a, sizeof(a)),
+			 sa_kind(ike), id,
+			 (unsigned long long)(now - rk->asked));
+		p->ip->stats.rekeys_retried++;
+	}
 	rk->due = true;
 	return true;
+}
+
+static bool id_in(const uint32_t *ids, unsigned int n, uint32_t id)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/*
+ * Two IKE_SAs to one peer, each with a CHILD_SA for the same traffic:
+ * both ends initiated at once (each answered the other's resolution),
+ * or an initiate that timed out came up beside its retry.  One stays.
+ * Exactly one end decides, by a rule both apply to what both see: the
+ * end that initiated the IKE_SA with the lowest initiator SPI.  It keeps
+ * the CHILD_SA that came up last here, the one its kernel sends on (of
+ * two SAs under one policy xfrm takes the newest), and deletes the other
+ * IKE_SAs without force: charon sends the DELETE and keeps their SAs
+ * until the peer answers, so what the peer sent on them before it heard
+ * still arrives, and what we send goes on the one that stays.  Called
+ * IPSEC_DUP_WAIT after the second came up (dup_check()), when both ends
+ * have installed it: the number of IKE_SAs to delete, in dup_ids.
+ */
+static unsigned int dup_select(struct ipsec_peer *p)
+{
+	const struct peer_ike *low = NULL;
+	const struct peer_sa *keep = NULL;
+	char a[INET_ADDRSTRLEN];
+
+	p->ndup = 0;
+	if (p->nike < 2 || !p->children)
+		return 0;
+	for (unsigned int i = 0; i < p->nike; i++) {
+		/* Without the SPIs the ends may not agree: leave both. */
+		if (!p->ike[i].spi_i)
+			return 0;
+		if (!low || p->ike[i].spi_i < low->spi_i)
+			low = &p->ike[i];
+	}
+	if (!low->ours)
+		return 0;		/* the peer decides */
+	for (unsigned int i = 0; i < p->children; i++)
+		if (!keep || p->sa[i].seq > keep->seq)
+			keep = &p->sa[i];
+	for (unsigned int i = 0; i < p->nike; i++)
+		if (p->ike[i].id != keep->ike_id &&
+		    !id_in(p->term_ids, p->nterm, p->ike[i].id))
+			p->dup_ids[p->ndup++] = p->ike[i].id;
+	if (p->ndup)
+		log_info("%s: IPsec to %s: %u IKE_SAs, keeping #%u", p->ip->dev->name,
+			 peer_str(p, a, sizeof(a)), p->nike, keep->ike_id);
+	return p->ndup;
+}
+
+/* A second IKE_SA to @p may have come: look again in a while. */
+static void dup_check(struct ipsec_peer *p)
+{
+	if (p->nike < 2 || p->dup_at || p->ndup)
+		return;
+	p->dup_at = loop_now() + IPSEC_DUP_WAIT;
+	rekey_arm(p);
 }
 
 static void peer_rekey_timer(struct timer *t)
@@ -946,9 +1084,15 @@ static void peer_rekey_timer(struct timer *t)
 	bool due = false;
 
 	for (unsigned int i = 0; i < p->children; i++)
-		due |= rekey_falls_due(&p->sa[i].rk, now);
+		due |= rekey_falls_due(p, &p->sa[i].rk, false,
+				       p->sa[i].child_id, now);
 	for (unsigned int i = 0; i < p->nike; i++)
-		due |= rekey_falls_due(&p->ike[i].rk, now);
+		due |= rekey_falls_due(p, &p->ike[i].rk, true, p->ike[i].id,
+				       now);
+	if (p->dup_at && p->dup_at <= now) {
+		p->dup_at = 0;
+		due |= dup_select(p) > 0;
+	}
 	rekey_arm(p);
 	if (due && p->ip->connected) {
 		work_add(p, Q_QUICK);
@@ -1031,6 +1175,7 @@ static struct peer_ike *ike_add(struct ipsec_peer *p,
 	memset(ike, 0, sizeof(*ike));
 	ike->id = s->ike_id;
 	ike->ours = s->ike_initiator;
+	ike->spi_i = s->ike_spi_i;
 	if (ike->ours)
 		ike->rk.at = rekey_at(p->ip->ike_bound, s->ike_age, asked);
 	return ike;
@@ -1060,10 +1205,12 @@ static void child_add(struct ipsec_peer *p, const struct vici_sa *s)
 	memset(sa, 0, sizeof(*sa));
 	sa->child_id = s->child_id;
 	sa->ike_id = s->ike_id;
+	sa->seq = ++ip->child_seq;
 	if (ike->ours) {
 		sa->rk.at = rekey_at(ip->child_bound, s->child_age, asked);
 		rekey_arm(p);
 	}
+	dup_check(p);
 	if (p->children == 1)
 		peer_now_up(p);
 }
@@ -1171,6 +1318,8 @@ static void on_child_rekey(void *arg, struct vici_sa *s)
 			    rekey_at(ip->child_bound, s->child_age,
 				     sa->rk.asked) : 0;
 		sa->rk.asked = 0;
+		sa->rk.tries = 0;
+		sa->rk.taken = false;
 		rekey_arm(p);
 		snprintf(p->spi_in, sizeof(p->spi_in), "%s", s->spi_in);
 		snprintf(p->spi_out, sizeof(p->spi_out), "%s", s->spi_out);
@@ -1201,10 +1350,8 @@ static void children_move(struct ipsec_peer *p, const struct peer_ike *ike,
 		sa->ike_id = to;
 		if (ours && !ike->ours)
 			sa->rk.at = loop_now();
-		if (!ours) {
-			sa->rk.at = 0;
-			sa->rk.due = false;
-		}
+		if (!ours)
+			memset(&sa->rk, 0, sizeof(sa->rk));
 	}
 }
 
@@ -1219,6 +1366,9 @@ static void ike_id_moves(struct amap_node *n, void *arg)
 	for (unsigned int i = 0; i < p->nterm; i++)
 		if (p->term_ids[i] == ids->old_id)
 			p->term_ids[i] = ids->new_id;
+	for (unsigned int i = 0; i < p->ndup; i++)
+		if (p->dup_ids[i] == ids->old_id)
+			p->dup_ids[i] = ids->new_id;
 	if (!ike)
 		return;
 	children_move(p, ike, ids->new_id, ids->new_initiator);
@@ -1228,12 +1378,26 @@ static void ike_id_moves(struct amap_node *n, void *arg)
 		     0;
 	ike->rk.due = false;
 	ike->rk.asked = 0;
+	ike->rk.tries = 0;
+	ike->rk.taken = false;
 	ike->ours = ids->new_initiator;
+	ike->spi_i = ids->new_spi_i;
 	rekey_arm(p);
 	k->ip->stats.ike_rekeys++;
 	log_info("%s: IKE_SA to %s rekeyed (#%u, now #%u%s)",
 		 k->ip->dev->name, peer_str(p, a, sizeof(a)), ids->old_id,
 		 ids->new_id, ids->new_initiator ? "" : ", by the peer");
+	/* Our terminate of the old one crossed its rekey: the new one goes
+	 * too, or it stays up with nothing to take it down. */
+	if (p->releasing && !p->wanted &&
+	    !id_in(p->term_ids, p->nterm, ids->new_id) &&
+	    p->nterm < PEER_CHILDREN_MAX) {
+		p->term_ids[p->nterm++] = ids->new_id;
+		work_add(p, Q_QUICK);
+		kick(k->ip);
+		return;
+	}
+	dup_check(p);
 }
 
 /* The CHILD_SAs of a rekeyed IKE_SA move to the new one, whose unique id
@@ -1285,6 +1449,61 @@ static void template_checked(struct ipsec *ip)
 			 dev->cfg.swanctl_path);
 	ip->template_ok = true;
 	ip->backoff = IPSEC_BACKOFF_MIN;
+}
+
+/* Our record of the rekey we asked for, if that SA is still ours. */
+static struct rekey *rekey_record(struct ipsec_peer *p, bool ike, uint32_t id)
+{
+	struct peer_ike *k;
+
+	if (ike)
+		return (k = ike_find(p, id)) ? &k->rk : NULL;
+	for (unsigned int i = 0; i < p->children; i++)
+		if (p->sa[i].child_id == id)
+			return &p->sa[i].rk;
+	return NULL;
+}
+
+/*
+ * charon answered our rekey of SA @id.  It only queues the exchange
+ * (timeout -1), and says whether it found the SA: when it took it, we
+ * look again IPSEC_REKEY_WAIT later (the rekey event ends that); when it
+ * did not, we ask again shortly.  An SA no longer in our records was
+ * rekeyed or went meanwhile: nothing to do.
+ */
+static void rekey_answered(struct ipsec_peer *p, bool ike, uint32_t id,
+			   bool took, const char *errmsg)
+{
+	struct ipsec *ip = p->ip;
+	struct rekey *rk = rekey_record(p, ike, id);
+	char a[INET_ADDRSTRLEN];
+	uint32_t ms;
+
+	if (!rk || !rk->asked || rk->due)
+		return;
+	if (took) {
+		if (!rk->taken)
+			ip->stats.rekeys_asked++;
+		rk->taken = true;
+		rk->at = loop_now() + IPSEC_REKEY_WAIT;
+		rekey_arm(p);
+		return;
+	}
+	/* Nothing under way: a later request's time counts. */
+	rk->asked = 0;
+	if (rk->tries >= IPSEC_REKEY_TRIES) {
+		log_warn("%s: IPsec to %s: charon refused to rekey %s #%u %u times (%s); leaving it to charon's timers",
+			 ip->dev->name, peer_str(p, a, sizeof(a)),
+			 sa_kind(ike), id, rk->tries, errmsg);
+		return;
+	}
+	ms = IPSEC_REKEY_RETRY << (rk->tries - 1);
+	log_info("%s: IPsec to %s: charon did not rekey %s #%u (%s); asking again in %u ms",
+		 ip->dev->name, peer_str(p, a, sizeof(a)), sa_kind(ike), id,
+		 errmsg, ms);
+	ip->stats.rekeys_retried++;
+	rk->at = loop_now() + ms;
+	rekey_arm(p);
 }
 
 static void on_response(struct ipsec *ip, struct vconn *c,
@@ -1360,14 +1579,9 @@ static void on_response(struct ipsec *ip, struct vconn *c,
 			p->loaded = false;
 		break;
 	case REQ_REKEY:
-		/* charon queues the rekey and says only whether it found
-		 * the SA; when not, it went meanwhile. */
-		if (!strcmp(success, "yes"))
-			ip->stats.rekeys_asked++;
-		else if (p)
-			log_debug("%s: IPsec to %s: charon did not rekey: %s",
-				  ip->dev->name, peer_str(p, a, sizeof(a)),
-				  errmsg);
+		if (p)
+			rekey_answered(p, ip->rekey_ike, ip->rekey_id,
+				       !strcmp(success, "yes"), errmsg);
 		break;
 	default:
 		break;
@@ -1492,6 +1706,9 @@ static void forget_peer(struct amap_node *n, void *arg)
 	p->need_load = p->need_initiate = false;
 	p->need_terminate = p->need_unload = false;
 	p->nterm = 0;
+	p->ndup = 0;
+	p->dup_at = 0;
+	p->releasing = false;
 	rekey_stop(p);
 	if (peer_up(p)) {
 		p->children = 0;
@@ -1598,6 +1815,7 @@ bool ipsec_ready(struct dev *dev, struct in_addr nbma)
 	if (peer_up(p))
 		return true;
 	p->wanted = true;
+	p->releasing = false;
 	/* After a failure the retry timer decides when to try again. */
 	if (!timer_armed(&p->timer))
 		peer_start(p);
@@ -1635,6 +1853,7 @@ int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 	h->from = from;
 	if (initiate) {
 		p->wanted = true;
+		p->releasing = false;
 		if (!timer_armed(&p->timer))
 			peer_start(p);
 	} else if (!timer_armed(&p->timer)) {
@@ -1683,7 +1902,10 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 		log_info("%s: IPsec to %s no longer needed", dev->name,
 			 peer_str(p, a, sizeof(a)));
 	p->wanted = false;
+	p->releasing = true;
 	p->initiated = 0;
+	p->ndup = 0;
+	p->dup_at = 0;
 	held_drop(p);
 	timer_cancel(&p->timer);
 	p->need_load = p->need_initiate = false;
