@@ -66,6 +66,7 @@
 #include <unistd.h>
 
 #include "dmvpnd.h"
+#include "sadup.h"
 #include "vconn.h"
 #include "vici.h"
 #include "vici_charon.h"
@@ -1024,47 +1025,37 @@ static bool id_in(const uint32_t *ids, unsigned int n, uint32_t id)
 }
 
 /*
- * Two IKE_SAs to one peer, each with a CHILD_SA for the same traffic:
- * both ends initiated at once (each answered the other's resolution),
- * or an initiate that timed out came up beside its retry.  One stays.
- * Exactly one end decides, by a rule both apply to what both see: the
- * end that initiated the IKE_SA with the lowest initiator SPI.  It keeps
- * the CHILD_SA that came up last here, the one its kernel sends on (of
- * two SAs under one policy xfrm takes the newest), and deletes the other
- * IKE_SAs without force: charon sends the DELETE and keeps their SAs
- * until the peer answers, so what the peer sent on them before it heard
- * still arrives, and what we send goes on the one that stays.  Called
+ * Two IKE_SAs to one peer (sadup.h says why, and which go): called
  * IPSEC_DUP_WAIT after the second came up (dup_check()), when both ends
- * have installed it: the number of IKE_SAs to delete, in dup_ids.
+ * have installed it.  Those we delete go without force: charon sends the
+ * DELETE and keeps their SAs until the peer answers, so what the peer
+ * sent on them before it heard still arrives, and what we send goes on
+ * the one that stays.  The number to delete, in dup_ids.
  */
 static unsigned int dup_select(struct ipsec_peer *p)
 {
-	const struct peer_ike *low = NULL;
-	const struct peer_sa *keep = NULL;
+	struct sadup_ike ike[PEER_CHILDREN_MAX];
+	struct sadup_child child[PEER_CHILDREN_MAX];
+	uint32_t go[PEER_CHILDREN_MAX], keep;
 	char a[INET_ADDRSTRLEN];
+	unsigned int n;
 
-	p->ndup = 0;
-	if (p->nike < 2 || !p->children)
-		return 0;
-	for (unsigned int i = 0; i < p->nike; i++) {
-		/* Without the SPIs the ends may not agree: leave both. */
-		if (!p->ike[i].spi_i)
-			return 0;
-		if (!low || p->ike[i].spi_i < low->spi_i)
-			low = &p->ike[i];
-	}
-	if (!low->ours)
-		return 0;		/* the peer decides */
-	for (unsigned int i = 0; i < p->children; i++)
-		if (!keep || p->sa[i].seq > keep->seq)
-			keep = &p->sa[i];
 	for (unsigned int i = 0; i < p->nike; i++)
-		if (p->ike[i].id != keep->ike_id &&
-		    !id_in(p->term_ids, p->nterm, p->ike[i].id))
-			p->dup_ids[p->ndup++] = p->ike[i].id;
+		ike[i] = (struct sadup_ike){ .id = p->ike[i].id,
+					     .spi_i = p->ike[i].spi_i,
+					     .ours = p->ike[i].ours };
+	for (unsigned int i = 0; i < p->children; i++)
+		child[i] = (struct sadup_child){ .ike_id = p->sa[i].ike_id,
+						 .seq = p->sa[i].seq };
+	n = sadup_pick(ike, p->nike, child, p->children, go, &keep);
+	p->ndup = 0;
+	for (unsigned int i = 0; i < n; i++)
+		if (!id_in(p->term_ids, p->nterm, go[i]))
+			p->dup_ids[p->ndup++] = go[i];
 	if (p->ndup)
-		log_info("%s: IPsec to %s: %u IKE_SAs, keeping #%u", p->ip->dev->name,
-			 peer_str(p, a, sizeof(a)), p->nike, keep->ike_id);
+		log_info("%s: IPsec to %s: %u IKE_SAs, keeping #%u",
+			 p->ip->dev->name, peer_str(p, a, sizeof(a)), p->nike,
+			 keep);
 	return p->ndup;
 }
 
