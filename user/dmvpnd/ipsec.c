@@ -197,12 +197,14 @@ struct ipsec_peer {
 	struct ipsec *ip;
 	struct in_addr nbma;
 	bool wanted;			/* we initiate and keep it up */
-	bool releasing;			/* no longer wanted: its SAs go */
 	bool loaded;			/* our copy is in charon */
 	bool need_load, need_initiate, need_terminate, need_unload;
 	/* IKE_SAs still to terminate (ours and any the peer initiated) */
 	uint32_t term_ids[PEER_CHILDREN_MAX];
 	unsigned int nterm;
+	/* The last IKE_SAs we terminated, in case one was being rekeyed */
+	uint32_t gone_ids[PEER_CHILDREN_MAX];
+	unsigned int ngone;
 	/* Duplicates to delete gently (see dup_check()), and when. */
 	uint32_t dup_ids[PEER_CHILDREN_MAX];
 	unsigned int ndup;
@@ -724,7 +726,10 @@ static void send_terminate(struct ipsec *ip, struct ipsec_peer *p)
 
 	begin(ip, Q_QUICK, &b, VICI_CMD_REQUEST, "terminate");
 	if (p->nterm) {
-		snprintf(id, sizeof(id), "%u", p->term_ids[--p->nterm]);
+		p->nterm--;
+		p->gone_ids[p->ngone++ % PEER_CHILDREN_MAX] =
+			p->term_ids[p->nterm];
+		snprintf(id, sizeof(id), "%u", p->term_ids[p->nterm]);
 		vici_kv_str(&b, "ike-id", id);
 	} else if (p->ndup) {
 		/* The SA that stays carries the traffic meanwhile: charon
@@ -923,10 +928,8 @@ static void peer_timer(struct timer *t)
 		return;
 	/* A held reply waited long enough for the other side to initiate:
 	 * do it ourselves. */
-	if (peer_holds(p)) {
+	if (peer_holds(p))
 		p->wanted = true;
-		p->releasing = false;
-	}
 	if (p->wanted)
 		peer_start(p);
 }
@@ -1380,7 +1383,8 @@ static void ike_id_moves(struct amap_node *n, void *arg)
 		 ids->new_id, ids->new_initiator ? "" : ", by the peer");
 	/* Our terminate of the old one crossed its rekey: the new one goes
 	 * too, or it stays up with nothing to take it down. */
-	if (p->releasing && !p->wanted &&
+	if (id_in(p->gone_ids, p->ngone < PEER_CHILDREN_MAX ? p->ngone :
+		  PEER_CHILDREN_MAX, ids->old_id) &&
 	    !id_in(p->term_ids, p->nterm, ids->new_id) &&
 	    p->nterm < PEER_CHILDREN_MAX) {
 		p->term_ids[p->nterm++] = ids->new_id;
@@ -1699,7 +1703,7 @@ static void forget_peer(struct amap_node *n, void *arg)
 	p->nterm = 0;
 	p->ndup = 0;
 	p->dup_at = 0;
-	p->releasing = false;
+	p->ngone = 0;
 	rekey_stop(p);
 	if (peer_up(p)) {
 		p->children = 0;
@@ -1806,7 +1810,6 @@ bool ipsec_ready(struct dev *dev, struct in_addr nbma)
 	if (peer_up(p))
 		return true;
 	p->wanted = true;
-	p->releasing = false;
 	/* After a failure the retry timer decides when to try again. */
 	if (!timer_armed(&p->timer))
 		peer_start(p);
@@ -1844,7 +1847,6 @@ int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 	h->from = from;
 	if (initiate) {
 		p->wanted = true;
-		p->releasing = false;
 		if (!timer_armed(&p->timer))
 			peer_start(p);
 	} else if (!timer_armed(&p->timer)) {
@@ -1893,7 +1895,6 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 		log_info("%s: IPsec to %s no longer needed", dev->name,
 			 peer_str(p, a, sizeof(a)));
 	p->wanted = false;
-	p->releasing = true;
 	p->initiated = 0;
 	p->ndup = 0;
 	p->dup_at = 0;
