@@ -89,6 +89,8 @@
 #define IPSEC_DUP_WAIT		1000		/* ms both ends have to install
 						 * the second of two SAs before
 						 * one goes */
+#define IPSEC_SETTLE		500		/* ms an SA we answered waits for
+						 * the initiator's half */
 #define IPSEC_CONF_FILE_MAX	(256 * 1024)	/* one swanctl.conf file */
 #define IPSEC_CONF_DEPTH	8		/* includes in includes */
 #define IPSEC_CRED_MAX		(16 * 1024)	/* a certificate or key */
@@ -230,6 +232,15 @@ struct ipsec_peer {
 	struct peer_ike ike[PEER_CHILDREN_MAX];
 	unsigned int nike;
 	struct timer rekey_timer;	/* the next sa[].rk.at or ike[].rk.at */
+	/* The first CHILD_SA up is one we answered: charon installed both
+	 * its halves before sending the IKE_AUTH answer, and our kernel
+	 * sends on it at once, while the initiator installs its inbound half
+	 * only once it has that answer (a round trip and its processing
+	 * later, 0.2 s seen under TCG).  What we sent meanwhile was lost: a
+	 * held NHRP answer, or a shortcut's traffic.  So the NHRP side hears
+	 * of it IPSEC_SETTLE later, or when one we initiated comes up. */
+	bool settling;
+	struct timer settle;
 	char spi_in[12], spi_out[12];
 	uint64_t since;
 	/* NHRP packets to take again once the SA is up: the latest reply
@@ -288,6 +299,7 @@ static struct ipsec_peer *peer_find(struct ipsec *ip, struct in_addr nbma)
 
 static void peer_timer(struct timer *t);
 static void peer_rekey_timer(struct timer *t);
+static void peer_settled(struct timer *t);
 
 static struct ipsec_peer *peer_get(struct ipsec *ip, struct in_addr nbma)
 {
@@ -303,6 +315,7 @@ static struct ipsec_peer *peer_get(struct ipsec *ip, struct in_addr nbma)
 	amap_key_in_addr(&p->node.key, nbma);
 	timer_init(&p->timer, peer_timer);
 	timer_init(&p->rekey_timer, peer_rekey_timer);
+	timer_init(&p->settle, peer_settled);
 	if (amap_insert(&ip->peers, &p->node)) {
 		free(p);
 		return NULL;
@@ -345,6 +358,7 @@ static void peer_free(struct ipsec_peer *p)
 	}
 	timer_cancel(&p->timer);
 	timer_cancel(&p->rekey_timer);
+	timer_cancel(&p->settle);
 	amap_remove(&ip->peers, &p->node);
 	held_drop(p);
 	free(p);
@@ -362,9 +376,16 @@ static void peer_maybe_free(struct ipsec_peer *p)
 		peer_free(p);
 }
 
-static bool peer_up(const struct ipsec_peer *p)
+/* An SA is installed (whatever the NHRP side knows). */
+static bool sa_installed(const struct ipsec_peer *p)
 {
 	return p->children > 0;
+}
+
+/* ... and the NHRP side was told it is up. */
+static bool peer_up(const struct ipsec_peer *p)
+{
+	return p->children > 0 && !p->settling;
 }
 
 /* ---- sending ---- */
@@ -851,7 +872,7 @@ static bool kick_main_peer(struct ipsec *ip, struct ipsec_peer *p)
 	struct vici_builder b;
 	char addr[INET_ADDRSTRLEN];
 
-	if (peer_up(p))
+	if (sa_installed(p))
 		p->need_load = p->need_initiate = false;
 	if (!ip->template_ok)
 		return false;
@@ -904,7 +925,7 @@ static void kick(struct ipsec *ip)
 /* Bring the SA to @p up: our copy of the profile, then initiate. */
 static void peer_start(struct ipsec_peer *p)
 {
-	if (peer_up(p) || p->initiating)
+	if (sa_installed(p) || p->initiating)
 		return;
 	p->need_load = !p->loaded;
 	p->need_initiate = true;
@@ -924,7 +945,7 @@ static void peer_timer(struct timer *t)
 {
 	struct ipsec_peer *p = amap_entry(t, struct ipsec_peer, timer);
 
-	if (peer_up(p))
+	if (sa_installed(p))
 		return;
 	/* A held reply waited long enough for the other side to initiate:
 	 * do it ourselves. */
@@ -1205,7 +1226,25 @@ static void child_add(struct ipsec_peer *p, const struct vici_sa *s)
 		rekey_arm(p);
 	}
 	dup_check(p);
-	if (p->children == 1)
+	if (p->children == 1 && !s->ike_initiator && !s->child_age) {
+		p->settling = true;
+		timer_arm(&p->settle, IPSEC_SETTLE);
+		return;
+	}
+	/* One we initiated: the peer had its half before we had ours. */
+	if (p->children == 1 || p->settling) {
+		p->settling = false;
+		timer_cancel(&p->settle);
+		peer_now_up(p);
+	}
+}
+
+static void peer_settled(struct timer *t)
+{
+	struct ipsec_peer *p = amap_entry(t, struct ipsec_peer, settle);
+
+	p->settling = false;
+	if (sa_installed(p))
 		peer_now_up(p);
 }
 
@@ -1241,6 +1280,10 @@ static void child_del(struct ipsec_peer *p, uint32_t child, uint32_t ike)
 	}
 	ike_prune(p);
 	rekey_arm(p);
+	if (!sa_installed(p) && p->settling) {
+		p->settling = false;
+		timer_cancel(&p->settle);
+	}
 	if (was_up && !peer_up(p))
 		peer_now_down(p);
 }
@@ -1563,7 +1606,7 @@ static void on_response(struct ipsec *ip, struct vconn *c,
 				errmsg, ip->last_log[0] ? " (charon: " : "",
 				ip->last_log, ip->last_log[0] ? ")" : "");
 			peer_retry_later(p);
-		} else if (!peer_up(p)) {
+		} else if (!sa_installed(p)) {
 			/* Established, but no child-updown seen: look
 			 * again later rather than trust it. */
 			peer_retry_later(p);
@@ -1705,10 +1748,15 @@ static void forget_peer(struct amap_node *n, void *arg)
 	p->dup_at = 0;
 	p->ngone = 0;
 	rekey_stop(p);
-	if (peer_up(p)) {
+	if (sa_installed(p)) {
+		bool told = peer_up(p);
+
 		p->children = 0;
 		p->nike = 0;
-		peer_now_down(p);
+		p->settling = false;
+		timer_cancel(&p->settle);
+		if (told)
+			peer_now_down(p);
 	}
 	timer_cancel(&p->timer);
 }
@@ -1879,7 +1927,7 @@ const char *ipsec_peer_state(struct dev *dev, struct in_addr nbma,
 		return "up";
 	}
 	if (p && (p->initiating || p->need_initiate || peer_holds(p) ||
-		  (p->wanted && timer_armed(&p->timer))))
+		  p->settling || (p->wanted && timer_armed(&p->timer))))
 		return "connecting";
 	return "down";
 }
@@ -1900,6 +1948,9 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 	p->dup_at = 0;
 	held_drop(p);
 	timer_cancel(&p->timer);
+	/* Going: the NHRP side need not hear it was up. */
+	p->settling = false;
+	timer_cancel(&p->settle);
 	p->need_load = p->need_initiate = false;
 	rekey_stop(p);
 	for (p->nterm = 0; p->nterm < p->nike; p->nterm++)
