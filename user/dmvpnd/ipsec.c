@@ -1229,10 +1229,11 @@ static void child_add(struct ipsec_peer *p, const struct vici_sa *s)
 	if (p->children == 1 && !s->ike_initiator && !s->child_age) {
 		p->settling = true;
 		timer_arm(&p->settle, IPSEC_SETTLE);
-		return;
-	}
-	/* One we initiated: the peer had its half before we had ours. */
-	if (p->children == 1 || p->settling) {
+	} else if (p->children == 1) {
+		peer_now_up(p);
+	} else if (p->settling && s->ike_initiator) {
+		/* One we initiated: the peer had its half before we had
+		 * ours, and our kernel sends on it, the newest. */
 		p->settling = false;
 		timer_cancel(&p->settle);
 		peer_now_up(p);
