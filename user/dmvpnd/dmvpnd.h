@@ -430,6 +430,8 @@ struct ipsec_stats {
 	uint64_t rekeys;		/* CHILD_SAs rekeyed */
 	uint64_t ike_rekeys;		/* IKE_SAs rekeyed */
 	uint64_t rekeys_asked;		/* rekeys of either we asked for */
+	uint64_t rekeys_retried;	/* ... asked for again: charon refused
+					 * or did not do them */
 };
 /* false without IPsec */
 bool ipsec_summary(struct dev *dev, struct ipsec_stats *st);

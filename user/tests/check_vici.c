@@ -488,6 +488,8 @@ static long child_event(uint8_t *buf, size_t cap, const char *event,
 	vici_kv_str(&b, "remote-host", "192.0.2.3");
 	if (up)
 		vici_kv_str(&b, "initiator", "yes");
+	vici_kv_str(&b, "initiator-spi", up ? "9a3be0c1d2e3f405" : "zz");
+	vici_kv_str(&b, "responder-spi", "0123456789abcdef");
 	vici_kv_str(&b, "established", "-1");
 	vici_list(&b, "tasks-active");
 	vici_item_str(&b, "CHILD_CREATE");
@@ -551,6 +553,8 @@ START_TEST(test_sa_child_events)
 	ck_assert_str_eq(seen.sa[0].spi_in, "c0000001");
 	ck_assert_str_eq(seen.sa[0].spi_out, "c0000002");
 	ck_assert(seen.sa[0].ike_initiator);
+	/* The initiator's SPI, not the responder's. */
+	ck_assert(seen.sa[0].ike_spi_i == 0x9a3be0c1d2e3f405ULL);
 	ck_assert_uint_eq(seen.sa[0].ike_age, 0);	/* "-1": charon's clock */
 	ck_assert_uint_eq(seen.sa[0].child_age, 2);
 	ck_assert_uint_eq(seen.sa[0].mark_in, 3);
@@ -564,6 +568,7 @@ START_TEST(test_sa_child_events)
 	ck_assert_int_eq(seen.n, 2);
 	ck_assert(!seen.sa[1].up);
 	ck_assert(!seen.sa[1].ike_initiator);
+	ck_assert(seen.sa[1].ike_spi_i == 0);		/* not hex: none */
 	ck_assert_uint_eq(seen.sa[1].child_id, 8);
 
 	/* After a rekey: the new child's id and SPIs, the old one's id. */
@@ -622,6 +627,7 @@ START_TEST(test_ike_rekey)
 	vici_section(&b, "new");
 	vici_kv_str(&b, "uniqueid", "11");
 	vici_kv_str(&b, "initiator", "yes");
+	vici_kv_str(&b, "initiator-spi", "00000000000000ff");
 	vici_kv_str(&b, "established", "1");
 	vici_end_section(&b);
 	vici_end_section(&b);
@@ -634,6 +640,7 @@ START_TEST(test_ike_rekey)
 	ck_assert_uint_eq(k.ids.old_id, 3);
 	ck_assert_uint_eq(k.ids.new_id, 11);
 	ck_assert(k.ids.new_initiator);
+	ck_assert(k.ids.new_spi_i == 0xff);
 	ck_assert_uint_eq(k.ids.new_age, 1);
 
 	/* The peer rekeyed it: charon says nothing of "initiator" then,
@@ -647,6 +654,7 @@ START_TEST(test_ike_rekey)
 	vici_end_section(&b);
 	vici_section(&b, "new");
 	vici_kv_str(&b, "uniqueid", "12");
+	vici_kv_str(&b, "initiator-spi", "ffffffffffffffff0");	/* too long */
 	vici_end_section(&b);
 	vici_end_section(&b);
 	n = vici_finish(&b);
@@ -656,6 +664,7 @@ START_TEST(test_ike_rekey)
 	ck_assert_uint_eq(k.ids.old_id, 4);
 	ck_assert_uint_eq(k.ids.new_id, 12);
 	ck_assert(!k.ids.new_initiator);
+	ck_assert(k.ids.new_spi_i == 0);
 	ck_assert_uint_eq(k.ids.new_age, 0);
 
 	/* Without a new IKE_SA's id, nothing to tell. */
