@@ -396,6 +396,9 @@ struct ipsec_stats {
 bool ipsec_summary(struct dev *dev, struct ipsec_stats *st);
 /* Nothing needs @nbma any more: its SA goes. */
 void ipsec_release(struct dev *dev, struct in_addr nbma);
+/* The NHS at @nbma stopped answering through its SA: that SA goes and a
+ * fresh one is initiated, whose IKE then finds the NHS when it is back. */
+void ipsec_reset(struct dev *dev, struct in_addr nbma);
 
 /* ---- ctl.c: the control socket ---- */
 #define DMVPND_CTL_SOCKET	"@dmvpnd"

@@ -1,0 +1,14 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dmvpn_dualhub_ipsec.sh: dmvpn_dualhub.sh (its diagram and checks) with
+# IPsec on every tunnel: an SA from each spoke to each hub, kept up, so
+# that failover costs no IKE; a hub that reboots is found again by IKE.
+#
+# About 4 minutes under TCG.
+# selftests: long
+# selftests: timeout 500
+
+DUALHUB_IPSEC=1
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/dmvpn_dualhub.sh"
