@@ -80,6 +80,7 @@ source "$(dirname "$0")/ipsec.sh"
 # The variant (see above), set by the script that sources this one.
 DUALHUB_IPSEC=${DUALHUB_IPSEC:-}
 DUALHUB_INNER=${DUALHUB_INNER:-4}
+DUALHUB_IGP=${DUALHUB_IGP:-bgp}
 # The addresses inside: node N's tunnel address is ${T}N, site N's LAN
 # lan_net N with its host lan_host N, the DC's core link to hub N has
 # core N 1 (the hub) and core N 10 (the DC).
@@ -134,7 +135,18 @@ fi
 
 PPS=100			# packets per second of the measured flows
 INTERVAL=0.01		# ping's -i for PPS
-HOLD_S=3		# BGP hold time
+HOLD_S=3		# BGP's hold time, OSPF's dead interval
+# The routing protocol: its daemon, its name in the checks, the prefix a
+# spoke sends the DC's traffic by (BGP: the hubs' default route).
+if [ "$DUALHUB_IGP" = ospf ]; then
+	IGPD=ospfd
+	IGP=OSPF
+	UPLINK=$DCNET
+else
+	IGPD=bgpd
+	IGP=BGP
+	UPLINK=default
+fi
 declare -A PING_PID=()
 FLOW_SENT=
 FLOW_LOST=
@@ -298,14 +310,63 @@ dc_bgp() {
 	route_maps
 }
 
+# ospf_if NAME [COST]: an interface of OSPF's, BGP's timers; dmvpn0 is
+# point-to-multipoint: each router's next hop is the hub it is adjacent
+# to, as in Phase 3 (no DR, and the spokes, which hear only the hubs'
+# multicast, never meet).
+ospf_if() {
+	echo "interface $1"
+	[ "$1" != dmvpn0 ] || echo " ip ospf network point-to-multipoint"
+	echo " ip ospf hello-interval 1"
+	echo " ip ospf dead-interval $HOLD_S"
+	[ -z "${2:-}" ] || echo " ip ospf cost $2"
+}
+
+# ospf_router ID NETWORK...: area 0 on these networks, SPF at once.
+ospf_router() {
+	local id=$1 net
+
+	shift
+	printf '%s\n' "router ospf" " ospf router-id $id" \
+		" timers throttle spf 0 50 1000" " passive-interface lan0" \
+		" passive-interface dummy0"
+	for net in "$@"; do
+		echo " network $net area 0"
+	done
+}
+
+# OSPF: hub 2's core link costs more, so that the spokes and the DC
+# prefer hub 1, as local preference has them with BGP.
+hub_ospf() {
+	local index=$(($1 == 1 ? 1 : 2))
+
+	ospf_if dmvpn0
+	ospf_if core0 $((index == 1 ? 10 : 100))
+	ospf_router "10.255.0.$1" "$TNET" "172.16.$index.0/24"
+}
+
+spoke_ospf() {
+	ospf_if dmvpn0
+	ospf_router "10.255.0.$1" "$TNET" "$(lan_net "$2")"
+}
+
+dc_ospf() {
+	ospf_if c1 10
+	ospf_if c2 100
+	ospf_router 10.9.0.1 172.16.1.0/24 172.16.2.0/24 "$DCNET"
+}
+
 frr_all_up() {
-	frr_conf hub bgpd "$(hub_bgp 1 6)" &&
-	frr_conf hub2 bgpd "$(hub_bgp 6 1)" &&
-	frr_conf s1 bgpd "$(spoke_bgp 2 1)" &&
-	frr_conf s2 bgpd "$(spoke_bgp 3 2)" &&
-	frr_conf dc bgpd "$(dc_bgp)" &&
-	frr_start hub bgpd && frr_start hub2 bgpd && frr_start s1 bgpd &&
-	frr_start s2 bgpd && frr_start dc bgpd
+	local node
+
+	frr_conf hub "$IGPD" "$("hub_$DUALHUB_IGP" 1 6)" &&
+	frr_conf hub2 "$IGPD" "$("hub_$DUALHUB_IGP" 6 1)" &&
+	frr_conf s1 "$IGPD" "$("spoke_$DUALHUB_IGP" 2 1)" &&
+	frr_conf s2 "$IGPD" "$("spoke_$DUALHUB_IGP" 3 2)" &&
+	frr_conf dc "$IGPD" "$("dc_$DUALHUB_IGP")" || return 1
+	for node in hub hub2 s1 s2 dc; do
+		frr_start "$node" "$IGPD" || return 1
+	done
 }
 
 # route_via NODE PREFIX GATEWAY: the kernel's route to PREFIX goes there.
@@ -320,8 +381,12 @@ route_via() {
 
 # bgp_explain NODE: what NODE's bgpd says of its sessions and routes.
 bgp_explain() {
-	echo "---- $1's bgpd:"
-	frr_show "$1" "show bgp $AF unicast summary" "show bgp $AF unicast"
+	echo "---- $1's $IGPD:"
+	if [ "$IGPD" = ospfd ]; then
+		frr_show "$1" "show ip ospf neighbor" "show ip ospf route"
+	else
+		frr_show "$1" "show bgp $AF unicast summary" "show bgp $AF unicast"
+	fi
 }
 
 # bgp_converges SECONDS NODE PREFIX GATEWAY: within SECONDS, NODE's route
@@ -338,14 +403,19 @@ bgp_converges() {
 
 # ---- dmvpnd
 
+# With OSPF the hubs copy multicast (its hellos and updates) to every
+# spoke registered and to each other.
+HUB_MCAST=
+[ "$DUALHUB_IGP" != ospf ] || HUB_MCAST=" multicast"
 HUB_COMMON="role hub
 network-id 7
 holdtime 600
-redirect on"
+redirect on${HUB_MCAST:+
+multicast dynamic}"
 HUB1="$HUB_COMMON
-nhs ${T}6 nbma 192.0.2.6"
+nhs ${T}6 nbma 192.0.2.6$HUB_MCAST"
 HUB2="$HUB_COMMON
-nhs ${T}1 nbma 192.0.2.1"
+nhs ${T}1 nbma 192.0.2.1$HUB_MCAST"
 SPOKE="role spoke
 network-id 7
 holdtime 600
@@ -525,18 +595,20 @@ hub1_dies() {
 	ip -n "$hub" xfrm policy flush
 }
 
+# (IPv6 addresses go with the link, as they do on a reboot.)
 hub1_returns() {
 	ip -n "$hub" link set wan0 up &&
 	ip -n "$hub" link set core0 up &&
+	ip -n "$hub" addr replace "$(core 1 1)/$CORELEN" dev core0 "${NODAD[@]}" &&
 	ip -n "$hub" route replace "$DCNET" via "$(core 1 10)" || return 1
 	[ -z "$DUALHUB_IPSEC" ] || charon_start hub || return 1
 	agent_start hub &&
-	frr_start hub bgpd
+	frr_start hub "$IGPD"
 }
 
 test_begin
 require_root
-require_cmd ping "$FRR_DIR/zebra" "$FRR_DIR/bgpd"
+require_cmd ping "$FRR_DIR/zebra" "$FRR_DIR/$IGPD"
 require_module
 [ -x "$DMVPND" ] || skip_all "dmvpnd not built ($DMVPND)"
 CONF=$(mktemp -d "${TMPDIR:-/tmp}/${DMVPN_TEST_NAME%.sh}.XXXXXX") ||
@@ -581,21 +653,37 @@ if [ -n "$DUALHUB_IPSEC" ]; then
 fi
 
 check "FRR up" frr_all_up || bail_out "no FRR"
-check "BGP: the spokes' default goes via hub 1" \
-	eval "bgp_converges 30 s1 default ${T}1 &&
-	      bgp_converges 30 s2 default ${T}1"
-check "BGP: the DC reaches the LANs via hub 1" \
+check "$IGP: the spokes' $UPLINK goes via hub 1" \
+	eval "bgp_converges 30 s1 $UPLINK ${T}1 &&
+	      bgp_converges 30 s2 $UPLINK ${T}1"
+check "$IGP: the DC reaches the LANs via hub 1" \
 	eval "bgp_converges 30 dc $(lan_net 1) $(core 1 1) &&
 	      bgp_converges 30 dc $(lan_net 2) $(core 1 1)"
-check "BGP: hub 2 learnt the LANs too" \
+check "$IGP: hub 2 learnt the LANs too" \
 	eval "bgp_converges 30 hub2 $(lan_net 1) ${T}2 &&
 	      bgp_converges 30 hub2 $(lan_net 2) ${T}3"
 check "lan1 -> DC" ping_all lan1 "$DCHOST" 5 0.1
 
-check "Phase 3: lan1 <-> lan2 gets a shortcut" \
-	eval "ping_all lan1 $(lan_host 2) 10 0.1 &&
-	      wait_until 10 entry_is s1 $(lan_net 2) shortcut 192.0.2.3 &&
-	      wait_until 10 entry_is s2 $(lan_net 1) shortcut 192.0.2.2"
+# shortcuts_form: lan1 reaches lan2 and each spoke gets a shortcut to the
+# other; if not, the spokes' and hubs' routes between the LANs.
+shortcuts_form() {
+	local node
+
+	ping_all lan1 "$(lan_host 2)" 10 0.1 &&
+	wait_until 10 entry_is s1 "$(lan_net 2)" shortcut 192.0.2.3 &&
+	wait_until 10 entry_is s2 "$(lan_net 1)" shortcut 192.0.2.2 &&
+	return 0
+	for node in s1 s2 hub hub2; do
+		echo "$node: $(ip -n "$(lab_ns "$node")" "$IPF" route get fibmatch "$(lan_host 1)" 2>&1)"
+		echo "$node: $(ip -n "$(lab_ns "$node")" "$IPF" route get fibmatch "$(lan_host 2)" 2>&1)"
+	done
+	return 1
+}
+
+# With OSPF each spoke has its own route to the other LAN (via the hubs).
+[ "$IGP" = BGP ] || check "$IGP: s1 reaches lan2 via hub 1" \
+	bgp_converges 30 s1 "$(lan_net 2)" "${T}1"
+check "Phase 3: lan1 <-> lan2 gets a shortcut" shortcuts_form
 
 # The window that hub 1 comes back in, made to last: it has a route via
 # s1's tunnel address (BGP) but no mapping for it.
@@ -617,12 +705,12 @@ if [ -n "$DUALHUB_IPSEC" ]; then
 		eval "wait_until 10 logged s1 'IPsec to 192.0.2.1: no answer through it' &&
 		      wait_until 10 logged s2 'IPsec to 192.0.2.1: no answer through it'"
 fi
-check "BGP: the DC goes via hub 2" \
+check "$IGP: the DC goes via hub 2" \
 	bgp_converges 10 dc "$(lan_net 1)" "$(core 2 1)"
-check "BGP: s1 goes via hub 2" bgp_converges 10 s1 default "${T}6"
+check "$IGP: s1 goes via hub 2" bgp_converges 10 s1 "$UPLINK" "${T}6"
 sleep 2
 flow_stop fail
-check "LAN -> DC lost at most BGP's hold time + 1 s" \
+check "LAN -> DC lost at most $IGP's hold time + 1 s" \
 	lost_at_most fail $(((HOLD_S + 1) * PPS))
 if [ -n "$DUALHUB_IPSEC" ]; then
 	check "failover used the SAs to hub 2 that were up (no IKE)" \
@@ -641,10 +729,10 @@ diag "$(registered_within hub "${T}2" 60)"
 diag "$(registered_within hub "${T}3" 60)"
 check "... and elect it again" \
 	eval "wait_until 5 elected s1 1 && wait_until 5 elected s2 1"
-check "BGP: the DC goes via hub 1 again" \
+check "$IGP: the DC goes via hub 1 again" \
 	bgp_converges 15 dc "$(lan_net 1)" "$(core 1 1)"
-check "BGP: s1 goes via hub 1 again" \
-	bgp_converges 15 s1 default "${T}1"
+check "$IGP: s1 goes via hub 1 again" \
+	bgp_converges 15 s1 "$UPLINK" "${T}1"
 sleep 2
 flow_stop return
 check "LAN -> DC lost at most 1 s" lost_at_most return "$PPS"
