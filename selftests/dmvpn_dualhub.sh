@@ -58,9 +58,19 @@
 #     when it is back
 #   - the whole run on the underlay: 0 GRE in clear; nothing but IKE, ESP
 #     and ICMP (a port unreachable while hub 1's charon starts)
+#
+# With DUALHUB_INNER=6 (dmvpn_dualhub_ipv6.sh) the tunnel, the LANs, the
+# core links and the DC are IPv6 (fd00::N, fd0N::/64, fd16:N::/64,
+# fd09::/64), dmvpnd's NHSs and BGP run over the IPv6 tunnel addresses.
+# With DUALHUB_IGP=ospf (dmvpn_dualhub_ospf.sh) FRR runs ospfd instead of
+# bgpd: area 0, dmvpn0 point-to-multipoint, hello 1 s and dead interval
+# 3 s (BGP's hold time), hub 2's core link costing more (so hub 1 is
+# preferred); the hubs copy OSPF's multicast to the spokes ("multicast
+# dynamic") and to each other; and the spokes' routes to the other LAN
+# are checked before Phase 3.  The same checks and bounds otherwise.
 
-# About 3 minutes under TCG (the IPsec variant 4): run-all starts it before
-# the short tests.
+# About 70 s to 3 minutes under TCG (the variants too): run-all starts it
+# before the short tests.
 # selftests: long
 
 # The lab's namespace variables are assigned by setup_ns.

@@ -7,7 +7,7 @@
 # the DC fd09::/64 over core links fd16:1::/64 and fd16:2::/64; dmvpnd's
 # NHSs and BGP over the IPv6 tunnel addresses.
 #
-# About 3 minutes under TCG.
+# About 80 s under TCG.
 # selftests: long
 
 DUALHUB_INNER=6

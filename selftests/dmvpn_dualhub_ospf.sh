@@ -8,7 +8,7 @@
 # DC prefer hub 1.  The hubs copy OSPF's multicast to every registered
 # spoke ("multicast dynamic") and to each other ("nhs ... multicast").
 #
-# About 3 minutes under TCG.
+# About 80 s under TCG.
 # selftests: long
 
 DUALHUB_IGP=ospf
