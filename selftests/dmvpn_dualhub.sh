@@ -557,6 +557,25 @@ flow_stop() {
 	diag "$1: $FLOW_SENT sent, $FLOW_LOST lost"
 }
 
+# path_explain: where lan1's echoes to the DC and the answers go, hop by
+# hop, the tunnel's caches and FRR's view (for a failed check).
+path_explain() {
+	local node ns
+
+	for node in s1 hub hub2 dc; do
+		ns=$(lab_ns "$node")
+		echo "---- $node: $(ip -n "$ns" "$IPF" route get "$DCHOST" 2>&1)"
+		echo "---- $node: $(ip -n "$ns" "$IPF" route get "$(lan_host 1)" 2>&1)"
+	done
+	for node in s1 hub hub2; do
+		echo "---- $node's cache:"
+		lab_ctl "$node" cache show dev dmvpn0 2>&1
+	done
+	for node in s1 hub dc; do
+		bgp_explain "$node"
+	done
+}
+
 # lost_at_most NAME MAX: flow NAME ran and lost at most MAX echoes.
 lost_at_most() {
 	if [ -z "$FLOW_SENT" ] || [ "$FLOW_SENT" -le "$PPS" ]; then
@@ -566,6 +585,7 @@ lost_at_most() {
 	fi
 	[ "$FLOW_LOST" -le "$2" ] || {
 		echo "$1: $FLOW_LOST of $FLOW_SENT lost, more than $2"
+		path_explain
 		return 1
 	}
 }
@@ -752,7 +772,7 @@ check "the shortcut's traffic lost nothing throughout" \
 check "hub 1 relays lan1 -> DC again" \
 	eval "before=\$(lab_counter hub rx_packets) &&
 	      ping_all lan1 $DCHOST 5 0.1 &&
-	      [ \$(lab_counter hub rx_packets) -gt \$before ]"
+	      [ \$(lab_counter hub rx_packets) -gt \$before ] || { path_explain; false; }"
 for node in hub hub2 s1 s2; do
 	check "dmvpnd on $node still runs" agent_alive "$node"
 done
