@@ -50,12 +50,13 @@ static void set_gateway(struct route_info *ri, const struct rtattr *rta,
 }
 
 /*
- * A route with several next hops (ECMP, or one BGP learnt twice with a
- * global and a link-local next hop) has no RTA_OIF or RTA_GATEWAY of its
- * own, only RTA_MULTIPATH: its first next hop speaks for it.  Read as
- * having no interface, such a route toward a spoke made a hub answer
- * resolution requests for the spoke's LAN with itself (issue 16, IPv6
- * inside), and the spokes' shortcuts pointed at the hub.
+ * A route through a next-hop group (ECMP, or a group of one: FRR 8.4's
+ * zebra installs IPv6 routes so, "nexthop via fd00::3 dev dmvpn0 weight
+ * 1") has no RTA_OIF or RTA_GATEWAY of its own, only RTA_MULTIPATH: its
+ * first next hop speaks for it.  Read as having no interface, such a
+ * route toward a spoke made a hub answer resolution requests for the
+ * spoke's LAN with itself (issue 16, IPv6 inside), and the spokes'
+ * shortcuts pointed at the hub.
  */
 static void parse_multipath(const struct rtattr *mp, uint8_t family,
 			    struct route_info *ri)
