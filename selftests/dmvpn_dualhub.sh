@@ -43,8 +43,34 @@
 #     again, LAN -> DC loses at most 1 s of packets, goes through hub 1
 #     again; the shortcut's traffic loses none
 #   - dmesg is clean
+#
+# With DUALHUB_IPSEC=1 (dmvpn_dualhub_ipsec.sh) every tunnel is IPsec: a
+# charon per node (the profile of dmvpn_ipsec_agent.sh, PSK), dmvpnd's
+# "ipsec profile", require-ipsec on every dmvpn0, a capture on br0.  The
+# same checks and bounds, and:
+#   - each spoke has an SA up to each hub, not only to the one it elects
+#   - failover to hub 2 goes through the SAs that were up before (the same
+#     SPIs: no IKE on the way)
+#   - hub 1 dies as a reboot does: its charon and its kernel's SAs go too;
+#     the spokes' registrations go unanswered through their old SA to it,
+#     they call it down, drop that SA and initiate a fresh one, whose IKE
+#     retransmissions (charon's retransmit_*: every second here) find hub 1
+#     when it is back
+#   - the whole run on the underlay: 0 GRE in clear; nothing but IKE, ESP
+#     and ICMP (a port unreachable while hub 1's charon starts)
+#
+# With DUALHUB_INNER=6 (dmvpn_dualhub_ipv6.sh) the tunnel, the LANs, the
+# core links and the DC are IPv6 (fd00::N, fd0N::/64, fd16:N::/64,
+# fd09::/64), dmvpnd's NHSs and BGP run over the IPv6 tunnel addresses.
+# With DUALHUB_IGP=ospf (dmvpn_dualhub_ospf.sh) FRR runs ospfd instead of
+# bgpd: area 0, dmvpn0 point-to-multipoint, hello 1 s and dead interval
+# 3 s (BGP's hold time), hub 2's core link costing more (so hub 1 is
+# preferred); the hubs copy OSPF's multicast to the spokes ("multicast
+# dynamic") and to each other; and the spokes' routes to the other LAN
+# are checked before Phase 3.  The same checks and bounds otherwise.
 
-# About 3 minutes under TCG: run-all starts it before the short tests.
+# About 70 s to 3 minutes under TCG (the variants too): run-all starts it
+# before the short tests.
 # selftests: long
 
 # The lab's namespace variables are assigned by setup_ns.
@@ -56,10 +82,81 @@ source "$(dirname "$0")/lab.sh"
 source "$(dirname "$0")/agent.sh"
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/frr.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/capture.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/ipsec.sh"
+
+# The variant (see above), set by the script that sources this one.
+DUALHUB_IPSEC=${DUALHUB_IPSEC:-}
+DUALHUB_INNER=${DUALHUB_INNER:-4}
+DUALHUB_IGP=${DUALHUB_IGP:-bgp}
+# The addresses inside: node N's tunnel address is ${T}N, site N's LAN
+# lan_net N with its host lan_host N, the DC's core link to hub N has
+# core N 1 (the hub) and core N 10 (the DC).
+if [ "$DUALHUB_INNER" = 6 ]; then
+	T=fd00::
+	TNET=fd00::/64
+	AF=ipv6
+	IPF=-6
+	DCNET=fd09::/64
+	DCHOST=fd09::1
+	CORELEN=64
+	NODAD=(nodad)
+else
+	T=10.255.0.
+	TNET=10.255.0.0/24
+	AF=ipv4
+	IPF=-4
+	DCNET=10.9.0.0/24
+	DCHOST=10.9.0.1
+	CORELEN=24
+	NODAD=()
+fi
+
+lan_net() {
+	if [ "$AF" = ipv6 ]; then echo "fd0$1::/64"; else echo "10.$1.0.0/24"; fi
+}
+
+lan_host() {
+	if [ "$AF" = ipv6 ]; then echo "fd0$1::10"; else echo "10.$1.0.10"; fi
+}
+
+core() {
+	if [ "$AF" = ipv6 ]; then echo "fd16:$1::$2"; else echo "172.16.$1.$2"; fi
+}
+LOGS=${DMVPN_TEST_NAME%.sh}-logs
+LOGS=${LOGS#dmvpn_}
+LOGS=${LOGS//_/-}
+# How long a spoke may take to register with hub 1 once its agent starts;
+# with IPsec the SA may still be forming.
+REG_WITHIN=2
+# How long the first registrations (and with IPsec their SAs) may take.
+SETUP_WAIT=10
+if [ -n "$DUALHUB_IPSEC" ]; then
+	REG_WITHIN=5
+	SETUP_WAIT=60
+	# A spoke looks for a dead hub by IKE: an IKE_SA_INIT every second,
+	# for a minute, before charon gives up and dmvpnd initiates again.
+	CHARON_SETTINGS="retransmit_timeout = 1
+		retransmit_base = 1
+		retransmit_tries = 60"
+fi
 
 PPS=100			# packets per second of the measured flows
 INTERVAL=0.01		# ping's -i for PPS
-HOLD_S=3		# BGP hold time
+HOLD_S=3		# BGP's hold time, OSPF's dead interval
+# The routing protocol: its daemon, its name in the checks, the prefix a
+# spoke sends the DC's traffic by (BGP: the hubs' default route).
+if [ "$DUALHUB_IGP" = ospf ]; then
+	IGPD=ospfd
+	IGP=OSPF
+	UPLINK=$DCNET
+else
+	IGPD=bgpd
+	IGP=BGP
+	UPLINK=default
+fi
 declare -A PING_PID=()
 FLOW_SENT=
 FLOW_LOST=
@@ -68,13 +165,16 @@ cleanup() {
 	local pid
 	for pid in "${PING_PID[@]}"; do
 		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
 	done
 	frr_stop_all
 	agents_stop TERM
-	wait 2>/dev/null
-	agent_logs_keep dualhub-logs
+	# Not a bare wait: tcpdump and charon's log readers end later
+	# (deferred).
+	charons_stop
+	agent_logs_keep "$LOGS"
 	[ -n "$CONF" ] && [ -n "${DMVPN_VM_OUTDIR:-}" ] &&
-		cp "$CONF"/*.ping "$DMVPN_VM_OUTDIR/dualhub-logs/" 2>/dev/null
+		cp "$CONF"/*.ping "$DMVPN_VM_OUTDIR/$LOGS/" 2>/dev/null
 	dmvpn_cleanup
 }
 trap cleanup EXIT
@@ -86,25 +186,28 @@ core_up() {
 	local node=$1 index=$2 ns
 	ns=$(lab_ns "$node")
 	ip link add core0 netns "$ns" type veth peer name "c$index" netns "$dc" &&
-	ip -n "$ns" addr add "172.16.$index.1/24" dev core0 &&
+	ip -n "$ns" addr add "$(core "$index" 1)/$CORELEN" dev core0 "${NODAD[@]}" &&
 	ip -n "$ns" link set core0 up &&
-	ip -n "$dc" addr add "172.16.$index.10/24" dev "c$index" &&
+	ip -n "$dc" addr add "$(core "$index" 10)/$CORELEN" dev "c$index" "${NODAD[@]}" &&
 	ip -n "$dc" link set "c$index" up &&
-	ip -n "$ns" route add 10.9.0.0/24 via "172.16.$index.10"
+	ip -n "$ns" route add "$DCNET" via "$(core "$index" 10)"
 }
 
 dualhub_up() {
+	local opts=()
+
+	[ -z "$DUALHUB_IPSEC" ] || opts=(require-ipsec)
 	setup_ns wan hub hub2 s1 s2 lan1 lan2 dc
 	ip -n "$wan" link add br0 type bridge &&
 	ip -n "$wan" link set br0 up &&
-	lab_node_up hub 1 redirect &&
-	lab_node_up hub2 6 redirect &&
-	lab_node_up s1 2 &&
-	lab_node_up s2 3 &&
+	lab_node_up hub 1 redirect "${opts[@]}" &&
+	lab_node_up hub2 6 redirect "${opts[@]}" &&
+	lab_node_up s1 2 "${opts[@]}" &&
+	lab_node_up s2 3 "${opts[@]}" &&
 	lab_lan_up 1 &&
 	lab_lan_up 2 &&
 	ip -n "$dc" link add dummy0 type dummy &&
-	ip -n "$dc" addr add 10.9.0.1/24 dev dummy0 &&
+	ip -n "$dc" addr add "$DCHOST/${DCNET#*/}" dev dummy0 "${NODAD[@]}" &&
 	ip -n "$dc" link set dummy0 up &&
 	core_up hub 1 &&
 	core_up hub2 2
@@ -112,87 +215,194 @@ dualhub_up() {
 
 # ---- FRR
 
-# The hubs: route reflectors for the spokes that connect from the tunnel
+# bgp_begin ID AS: the router's first lines, common to all.
+bgp_begin() {
+	printf '%s\n' \
+		"router bgp $2" \
+		" bgp router-id $1" \
+		" no bgp ebgp-requires-policy" \
+		" bgp log-neighbor-changes" \
+		" timers bgp 1 $HOLD_S"
+	[ "$AF" = ipv4 ] || echo " no bgp default ipv4-unicast"
+}
+
+# af_begin NEIGHBOUR...: the address family's first line; with IPv6, each
+# NEIGHBOUR activated (FRR activates IPv4 only by itself) with the
+# route-map GLOBAL in.
+af_begin() {
+	local n
+
+	echo " address-family $AF unicast"
+	[ "$AF" = ipv6 ] || return 0
+	for n in "$@"; do
+		echo "  neighbor $n activate"
+		echo "  neighbor $n route-map GLOBAL in"
+	done
+}
+
+# route_maps: PREFER (local preference 200); with IPv6, it and GLOBAL
+# install the global next hop, not the link-local one FRR sends beside it
+# on a shared link: the tunnel's cache knows the global tunnel addresses.
+route_maps() {
+	printf '%s\n' "route-map PREFER permit 10" " set local-preference 200"
+	[ "$AF" = ipv6 ] || return 0
+	printf '%s\n' " set ipv6 next-hop prefer-global" \
+		"route-map GLOBAL permit 10" " set ipv6 next-hop prefer-global"
+}
+
+# hub_bgp INDEX PEER_INDEX: hub INDEX (1 or 2, tunnel address ${T}1 or
+# ${T}6) as route reflector for the spokes that connect from the tunnel
 # subnet, the default route (only) to them, the other hub as a plain iBGP
 # peer, the DC over eBGP.
 hub_bgp() {
-	local id=$1 peer=$2 dc_addr=$3
+	local me=$1 peer=${T}$2 dc_addr
+
+	dc_addr=$(core $(($1 == 1 ? 1 : 2)) 10)
+	bgp_begin "10.255.0.$me" 65000
 	printf '%s\n' \
-		"router bgp 65000" \
-		" bgp router-id $id" \
-		" no bgp ebgp-requires-policy" \
-		" bgp log-neighbor-changes" \
-		" timers bgp 1 $HOLD_S" \
 		" neighbor SPOKES peer-group" \
 		" neighbor SPOKES remote-as 65000" \
-		" bgp listen range 10.255.0.0/24 peer-group SPOKES" \
+		" bgp listen range $TNET peer-group SPOKES" \
 		" neighbor $peer remote-as 65000" \
 		" neighbor $peer timers connect 1" \
 		" neighbor $dc_addr remote-as 65100" \
-		" neighbor $dc_addr timers connect 1" \
-		" address-family ipv4 unicast" \
+		" neighbor $dc_addr timers connect 1"
+	af_begin SPOKES "$peer" "$dc_addr"
+	printf '%s\n' \
 		"  neighbor SPOKES route-reflector-client" \
 		"  neighbor SPOKES next-hop-self" \
 		"  neighbor SPOKES default-originate" \
 		"  neighbor SPOKES prefix-list NOTHING out" \
-		" exit-address-family" \
-		"ip prefix-list NOTHING seq 5 deny any"
+		" exit-address-family"
+	if [ "$AF" = ipv6 ]; then
+		echo "ipv6 prefix-list NOTHING seq 5 deny any"
+	else
+		echo "ip prefix-list NOTHING seq 5 deny any"
+	fi
+	route_maps
 }
 
-# A spoke: its LAN to both hubs, hub 1's routes preferred.
+# spoke_bgp INDEX SITE: a spoke, its LAN to both hubs, hub 1's routes
+# preferred.
 spoke_bgp() {
-	local id=$1 lan=$2
+	bgp_begin "10.255.0.$1" 65000
 	printf '%s\n' \
-		"router bgp 65000" \
-		" bgp router-id $id" \
-		" bgp log-neighbor-changes" \
-		" timers bgp 1 $HOLD_S" \
 		" neighbor HUBS peer-group" \
 		" neighbor HUBS remote-as 65000" \
 		" neighbor HUBS timers connect 1" \
-		" neighbor 10.255.0.1 peer-group HUBS" \
-		" neighbor 10.255.0.6 peer-group HUBS" \
-		" address-family ipv4 unicast" \
-		"  network $lan" \
-		"  neighbor 10.255.0.1 route-map PREFER in" \
-		" exit-address-family" \
-		"route-map PREFER permit 10" \
-		" set local-preference 200"
+		" neighbor ${T}1 peer-group HUBS" \
+		" neighbor ${T}6 peer-group HUBS"
+	af_begin HUBS
+	printf '%s\n' \
+		"  network $(lan_net "$2")" \
+		"  neighbor ${T}1 route-map PREFER in" \
+		" exit-address-family"
+	route_maps
 }
 
+# dc_bgp: the DC's prefix to both hubs, hub 1's routes preferred.
 dc_bgp() {
+	local h1 h2
+
+	h1=$(core 1 1)
+	h2=$(core 2 1)
+	bgp_begin 10.9.0.1 65100
 	printf '%s\n' \
-		"router bgp 65100" \
-		" bgp router-id 10.9.0.1" \
-		" bgp log-neighbor-changes" \
-		" no bgp ebgp-requires-policy" \
-		" timers bgp 1 $HOLD_S" \
-		" neighbor 172.16.1.1 remote-as 65000" \
-		" neighbor 172.16.1.1 timers connect 1" \
-		" neighbor 172.16.2.1 remote-as 65000" \
-		" neighbor 172.16.2.1 timers connect 1" \
-		" address-family ipv4 unicast" \
-		"  network 10.9.0.0/24" \
-		"  neighbor 172.16.1.1 route-map PREFER in" \
-		" exit-address-family" \
-		"route-map PREFER permit 10" \
-		" set local-preference 200"
+		" neighbor $h1 remote-as 65000" \
+		" neighbor $h1 timers connect 1" \
+		" neighbor $h2 remote-as 65000" \
+		" neighbor $h2 timers connect 1"
+	af_begin "$h1" "$h2"
+	printf '%s\n' \
+		"  network $DCNET" \
+		"  neighbor $h1 route-map PREFER in" \
+		" exit-address-family"
+	route_maps
+}
+
+# ospf_if NAME [COST]: an interface of OSPF's, BGP's timers; dmvpn0 is
+# point-to-multipoint: each router's next hop is the hub it is adjacent
+# to, as in Phase 3 (no DR, and the spokes, which hear only the hubs'
+# multicast, never meet).
+ospf_if() {
+	echo "interface $1"
+	[ "$1" != dmvpn0 ] || echo " ip ospf network point-to-multipoint"
+	echo " ip ospf hello-interval 1"
+	echo " ip ospf dead-interval $HOLD_S"
+	[ -z "${2:-}" ] || echo " ip ospf cost $2"
+}
+
+# ospf_router ID NETWORK...: area 0 on these networks, SPF at once.
+ospf_router() {
+	local id=$1 net
+
+	shift
+	printf '%s\n' "router ospf" " ospf router-id $id" \
+		" timers throttle spf 0 50 1000" " passive-interface lan0" \
+		" passive-interface dummy0"
+	for net in "$@"; do
+		echo " network $net area 0"
+	done
+}
+
+# OSPF: hub 2's core link costs more, so that the spokes and the DC
+# prefer hub 1, as local preference has them with BGP.
+hub_ospf() {
+	local index=$(($1 == 1 ? 1 : 2))
+
+	ospf_if dmvpn0
+	ospf_if core0 $((index == 1 ? 10 : 100))
+	ospf_router "10.255.0.$1" "$TNET" "172.16.$index.0/24"
+}
+
+spoke_ospf() {
+	ospf_if dmvpn0
+	ospf_router "10.255.0.$1" "$TNET" "$(lan_net "$2")"
+}
+
+dc_ospf() {
+	ospf_if c1 10
+	ospf_if c2 100
+	ospf_router 10.9.0.1 172.16.1.0/24 172.16.2.0/24 "$DCNET"
+}
+
+# ospf_zebra: OSPF's host routes to the tunnel addresses (a
+# point-to-multipoint interface's /32s, "10.255.0.2/32 via 10.255.0.2") kept
+# out of the kernel.  Else zebra may resolve a next hop 10.255.0.2 through
+# that /32, via itself, find it unresolvable and leave the routes through
+# it out of the kernel, while ospfd lists them: in 3 of 6 runs a spoke
+# had no route to the DC, or hub 1 none to the LANs after its return.
+ospf_zebra() {
+	printf '%s\n' \
+		"ip prefix-list TUNNEL_HOSTS seq 5 permit $TNET ge 32" \
+		"route-map NO_TUNNEL_HOSTS deny 10" \
+		" match ip address prefix-list TUNNEL_HOSTS" \
+		"route-map NO_TUNNEL_HOSTS permit 20" \
+		"ip protocol ospf route-map NO_TUNNEL_HOSTS"
 }
 
 frr_all_up() {
-	frr_conf hub bgpd "$(hub_bgp 10.255.0.1 10.255.0.6 172.16.1.10)" &&
-	frr_conf hub2 bgpd "$(hub_bgp 10.255.0.6 10.255.0.1 172.16.2.10)" &&
-	frr_conf s1 bgpd "$(spoke_bgp 10.255.0.2 10.1.0.0/24)" &&
-	frr_conf s2 bgpd "$(spoke_bgp 10.255.0.3 10.2.0.0/24)" &&
-	frr_conf dc bgpd "$(dc_bgp)" &&
-	frr_start hub bgpd && frr_start hub2 bgpd && frr_start s1 bgpd &&
-	frr_start s2 bgpd && frr_start dc bgpd
+	local node
+
+	if [ "$IGPD" = ospfd ]; then
+		for node in hub hub2 s1 s2; do
+			frr_conf "$node" zebra "$(ospf_zebra)" || return 1
+		done
+	fi
+	frr_conf hub "$IGPD" "$("hub_$DUALHUB_IGP" 1 6)" &&
+	frr_conf hub2 "$IGPD" "$("hub_$DUALHUB_IGP" 6 1)" &&
+	frr_conf s1 "$IGPD" "$("spoke_$DUALHUB_IGP" 2 1)" &&
+	frr_conf s2 "$IGPD" "$("spoke_$DUALHUB_IGP" 3 2)" &&
+	frr_conf dc "$IGPD" "$("dc_$DUALHUB_IGP")" || return 1
+	for node in hub hub2 s1 s2 dc; do
+		frr_start "$node" "$IGPD" || return 1
+	done
 }
 
 # route_via NODE PREFIX GATEWAY: the kernel's route to PREFIX goes there.
 route_via() {
 	local out
-	out=$(ip -n "$(lab_ns "$1")" route show "$2")
+	out=$(ip -n "$(lab_ns "$1")" "$IPF" route show "$2")
 	[[ $out == *"via $3 "* ]] || {
 		echo "$1 $2: ${out:-no route}"
 		return 1
@@ -201,8 +411,12 @@ route_via() {
 
 # bgp_explain NODE: what NODE's bgpd says of its sessions and routes.
 bgp_explain() {
-	echo "---- $1's bgpd:"
-	frr_show "$1" "show bgp ipv4 unicast summary" "show bgp ipv4 unicast"
+	echo "---- $1's $IGPD:"
+	if [ "$IGPD" = ospfd ]; then
+		frr_show "$1" "show ip ospf neighbor" "show ip ospf route"
+	else
+		frr_show "$1" "show bgp $AF unicast summary" "show bgp $AF unicast"
+	fi
 }
 
 # bgp_converges SECONDS NODE PREFIX GATEWAY: within SECONDS, NODE's route
@@ -219,19 +433,88 @@ bgp_converges() {
 
 # ---- dmvpnd
 
+# With OSPF the hubs copy multicast (its hellos and updates) to every
+# spoke registered and to each other.
+HUB_MCAST=
+[ "$DUALHUB_IGP" != ospf ] || HUB_MCAST=" multicast"
 HUB_COMMON="role hub
 network-id 7
 holdtime 600
-redirect on"
+redirect on${HUB_MCAST:+
+multicast dynamic}"
 HUB1="$HUB_COMMON
-nhs 10.255.0.6 nbma 192.0.2.6"
+nhs ${T}6 nbma 192.0.2.6$HUB_MCAST"
 HUB2="$HUB_COMMON
-nhs 10.255.0.1 nbma 192.0.2.1"
+nhs ${T}1 nbma 192.0.2.1$HUB_MCAST"
 SPOKE="role spoke
 network-id 7
 holdtime 600
-nhs 10.255.0.1 nbma 192.0.2.1 priority 1 multicast
-nhs 10.255.0.6 nbma 192.0.2.6 priority 2 multicast"
+nhs ${T}1 nbma 192.0.2.1 priority 1 multicast
+nhs ${T}6 nbma 192.0.2.6 priority 2 multicast"
+
+# dualhub_agent_start NODE TEXT: dmvpnd on NODE, TEXT its configuration,
+# with its charon's profile when IPsec is on.
+dualhub_agent_start() {
+	local ipsec=
+
+	[ -z "$DUALHUB_IPSEC" ] || ipsec="
+ipsec profile dmvpn
+ipsec vici $CONF/$1/charon.vici
+ipsec swanctl $CONF/$1/swanctl.conf"
+	agent_start "$1" "$2$ipsec"
+}
+
+# ---- IPsec
+
+# swanctl_conf NODE: the profile (as dmvpn_ipsec_agent.sh has it), a PSK.
+swanctl_conf() {
+	cat >"$CONF/$1/swanctl.conf" <<-EOF
+	connections {
+		dmvpn {
+			remote_addrs = %any
+			local {
+				auth = psk
+			}
+			remote {
+				auth = psk
+			}
+			children {
+				gre {
+					mode = transport
+					local_ts = dynamic[gre]
+					remote_ts = dynamic[gre]
+				}
+			}
+		}
+	}
+	secrets {
+		ike-dmvpn {
+			secret = "s3cret-psk"
+		}
+	}
+	EOF
+}
+
+# spis NODE A B: the SPIs of NODE's kernel SAs between A and B, sorted.
+spis() {
+	ip -n "$(lab_ns "$1")" xfrm state |
+		awk -v a="$2" -v b="$3" '
+			/^src / { on = ($2 == a && $4 == b) || ($2 == b && $4 == a) }
+			on && / spi / { for (i = 1; i < NF; i++) if ($i == "spi") print $(i + 1) }' |
+		sort | tr '\n' ' '
+}
+
+# same_spis NODE A B SPIS: NODE's SAs between A and B are still SPIS.
+same_spis() {
+	local now
+
+	now=$(spis "$1" "$2" "$3")
+	if [ -n "$4" ] && [ "$now" = "$4" ]; then
+		return 0
+	fi
+	echo "$1's SAs between $2 and $3: before '$4', now '$now'"
+	return 1
+}
 
 # nhs_state NODE NBMA STATE: the agent's NHS at NBMA is in STATE.
 nhs_state() {
@@ -247,12 +530,12 @@ nhs_state() {
 # the other one as a static entry.
 elected() {
 	local other=$(($2 == 1 ? 6 : 1))
-	entry_is "$1" "10.255.0.$2" nhs "192.0.2.$2" &&
-	entry_is "$1" "10.255.0.$other" static "192.0.2.$other"
+	entry_is "$1" "$T$2" nhs "192.0.2.$2" &&
+	entry_is "$1" "$T$other" static "192.0.2.$other"
 }
 
 registered() {
-	entry_is "$1" "10.255.0.$2" dynamic "192.0.2.$2"
+	entry_is "$1" "$T$2" dynamic "192.0.2.$2"
 }
 
 # registered_within NODE ADDRESS SECONDS: NODE's agent, in its log, took at
@@ -294,6 +577,25 @@ flow_stop() {
 	diag "$1: $FLOW_SENT sent, $FLOW_LOST lost"
 }
 
+# path_explain: where lan1's echoes to the DC and the answers go, hop by
+# hop, the tunnel's caches and FRR's view (for a failed check).
+path_explain() {
+	local node ns
+
+	for node in s1 hub hub2 dc; do
+		ns=$(lab_ns "$node")
+		echo "---- $node: $(ip -n "$ns" "$IPF" route get "$DCHOST" 2>&1)"
+		echo "---- $node: $(ip -n "$ns" "$IPF" route get "$(lan_host 1)" 2>&1)"
+	done
+	for node in s1 hub hub2; do
+		echo "---- $node's cache:"
+		lab_ctl "$node" cache show dev dmvpn0 2>&1
+	done
+	for node in s1 hub dc; do
+		bgp_explain "$node"
+	done
+}
+
 # lost_at_most NAME MAX: flow NAME ran and lost at most MAX echoes.
 lost_at_most() {
 	if [ -z "$FLOW_SENT" ] || [ "$FLOW_SENT" -le "$PPS" ]; then
@@ -303,6 +605,7 @@ lost_at_most() {
 	fi
 	[ "$FLOW_LOST" -le "$2" ] || {
 		echo "$1: $FLOW_LOST of $FLOW_SENT lost, more than $2"
+		path_explain
 		return 1
 	}
 }
@@ -315,8 +618,8 @@ via_nhs_to_lan1() {
 	local try before
 	for try in 1 2 3; do
 		before=$(lab_counter hub tx_nhs)
-		lab_ctl hub cache del 10.255.0.2 dev dmvpn0 2>/dev/null
-		ping_all dc 10.1.0.10 3 0.05 || continue
+		lab_ctl hub cache del "${T}2" dev dmvpn0 2>/dev/null
+		ping_all dc "$(lan_host 1)" 3 0.05 || continue
 		[ "$(lab_counter hub tx_nhs)" -gt "$before" ] && return 0
 		echo "try $try: answered, but not through the NHS"
 	done
@@ -327,98 +630,159 @@ via_nhs_to_lan1() {
 # hub1_dies: a reboot: its links go down, its agent, its cache and its
 # FRR go.  (With bgpd kept running through the links' flap, FRR 8.4 can
 # leave a returning spoke's session without routes: see README "Two hubs".)
+# With IPsec its charon and its kernel's SAs go too.
 hub1_dies() {
 	ip -n "$hub" link set wan0 down &&
 	ip -n "$hub" link set core0 down &&
 	agent_stop hub KILL &&
 	lab_ctl hub cache flush dev dmvpn0 &&
-	frr_stop hub
+	frr_stop hub || return 1
+	[ -n "$DUALHUB_IPSEC" ] || return 0
+	kill -KILL "${CHARON_PID[hub]}" &&
+	wait "${CHARON_PID[hub]}" 2>/dev/null
+	unset "CHARON_PID[hub]"
+	ip -n "$hub" xfrm state flush &&
+	ip -n "$hub" xfrm policy flush
 }
 
+# (IPv6 addresses go with the link, as they do on a reboot.)
 hub1_returns() {
 	ip -n "$hub" link set wan0 up &&
 	ip -n "$hub" link set core0 up &&
-	ip -n "$hub" route replace 10.9.0.0/24 via 172.16.1.10 &&
+	ip -n "$hub" addr replace "$(core 1 1)/$CORELEN" dev core0 "${NODAD[@]}" &&
+	ip -n "$hub" route replace "$DCNET" via "$(core 1 10)" || return 1
+	[ -z "$DUALHUB_IPSEC" ] || charon_start hub || return 1
 	agent_start hub &&
-	frr_start hub bgpd
+	frr_start hub "$IGPD"
 }
 
 test_begin
 require_root
-require_cmd ping "$FRR_DIR/zebra" "$FRR_DIR/bgpd"
+require_cmd ping "$FRR_DIR/zebra" "$FRR_DIR/$IGPD"
 require_module
 [ -x "$DMVPND" ] || skip_all "dmvpnd not built ($DMVPND)"
-CONF=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn_dualhub.XXXXXX") ||
+CONF=$(mktemp -d "${TMPDIR:-/tmp}/${DMVPN_TEST_NAME%.sh}.XXXXXX") ||
 	bail_out "mktemp failed"
 defer rm -rf "$CONF"
 chmod 755 "$CONF"
 check "insmod" module_load || bail_out "the module does not load"
 check "lab up" dualhub_up || bail_out "no lab"
-for node in s1 s2 lan1 lan2 dc; do
+# IPv6 off where it is not used: no router solicitations and the like
+# across the tunnel.
+[ "$AF" = ipv6 ] || for node in s1 s2 lan1 lan2 dc; do
 	ns_ipv6_off "$(lab_ns "$node")"
 done
+if [ -n "$DUALHUB_IPSEC" ]; then
+	require_cmd tcpdump swanctl "$CHARON"
+	ipsec_capture_begin
+	for node in hub hub2 s1 s2; do
+		check "charon up on $node" charon_start "$node" ||
+			bail_out "no charon"
+	done
+fi
 
-agent_start hub "$HUB1"
-agent_start hub2 "$HUB2"
-agent_start s1 "$SPOKE"
-agent_start s2 "$SPOKE"
+dualhub_agent_start hub "$HUB1"
+dualhub_agent_start hub2 "$HUB2"
+dualhub_agent_start s1 "$SPOKE"
+dualhub_agent_start s2 "$SPOKE"
 check "both hubs have both spokes" \
-	eval "wait_until 10 registered hub 2 && wait_until 10 registered hub 3 &&
-	      wait_until 10 registered hub2 2 && wait_until 10 registered hub2 3"
+	eval "wait_until $SETUP_WAIT registered hub 2 &&
+	      wait_until $SETUP_WAIT registered hub 3 &&
+	      wait_until $SETUP_WAIT registered hub2 2 &&
+	      wait_until $SETUP_WAIT registered hub2 3"
 check "the hubs are each other's NHS, and up" \
-	eval "wait_until 10 nhs_state hub 192.0.2.6 up &&
-	      wait_until 10 nhs_state hub2 192.0.2.1 up"
+	eval "wait_until $SETUP_WAIT nhs_state hub 192.0.2.6 up &&
+	      wait_until $SETUP_WAIT nhs_state hub2 192.0.2.1 up"
 check "the spokes elect hub 1" eval "elected s1 1 && elected s2 1"
+if [ -n "$DUALHUB_IPSEC" ]; then
+	check "each spoke has an SA up to each hub" \
+		eval "sa_between s1 192.0.2.2 192.0.2.1 &&
+		      sa_between s1 192.0.2.2 192.0.2.6 &&
+		      sa_between s2 192.0.2.3 192.0.2.1 &&
+		      sa_between s2 192.0.2.3 192.0.2.6"
+fi
 
 check "FRR up" frr_all_up || bail_out "no FRR"
-check "BGP: the spokes' default goes via hub 1" \
-	eval "bgp_converges 30 s1 default 10.255.0.1 &&
-	      bgp_converges 30 s2 default 10.255.0.1"
-check "BGP: the DC reaches the LANs via hub 1" \
-	eval "bgp_converges 30 dc 10.1.0.0/24 172.16.1.1 &&
-	      bgp_converges 30 dc 10.2.0.0/24 172.16.1.1"
-check "BGP: hub 2 learnt the LANs too" \
-	eval "bgp_converges 30 hub2 10.1.0.0/24 10.255.0.2 &&
-	      bgp_converges 30 hub2 10.2.0.0/24 10.255.0.3"
-check "lan1 -> DC" ping_all lan1 10.9.0.1 5 0.1
+check "$IGP: the spokes' $UPLINK goes via hub 1" \
+	eval "bgp_converges 30 s1 $UPLINK ${T}1 &&
+	      bgp_converges 30 s2 $UPLINK ${T}1"
+check "$IGP: the DC reaches the LANs via hub 1" \
+	eval "bgp_converges 30 dc $(lan_net 1) $(core 1 1) &&
+	      bgp_converges 30 dc $(lan_net 2) $(core 1 1)"
+check "$IGP: hub 2 learnt the LANs too" \
+	eval "bgp_converges 30 hub2 $(lan_net 1) ${T}2 &&
+	      bgp_converges 30 hub2 $(lan_net 2) ${T}3"
+check "lan1 -> DC" ping_all lan1 "$DCHOST" 5 0.1
 
-check "Phase 3: lan1 <-> lan2 gets a shortcut" \
-	eval "ping_all lan1 10.2.0.10 10 0.1 &&
-	      wait_until 10 entry_is s1 10.2.0.0/24 shortcut 192.0.2.3 &&
-	      wait_until 10 entry_is s2 10.1.0.0/24 shortcut 192.0.2.2"
+# shortcuts_form: lan1 reaches lan2 and each spoke gets a shortcut to the
+# other; if not, the spokes' and hubs' routes between the LANs.
+shortcuts_form() {
+	local node
+
+	ping_all lan1 "$(lan_host 2)" 10 0.1 &&
+	wait_until 10 entry_is s1 "$(lan_net 2)" shortcut 192.0.2.3 &&
+	wait_until 10 entry_is s2 "$(lan_net 1)" shortcut 192.0.2.2 &&
+	return 0
+	for node in s1 s2 hub hub2; do
+		echo "$node: $(ip -n "$(lab_ns "$node")" "$IPF" route get fibmatch "$(lan_host 1)" 2>&1)"
+		echo "$node: $(ip -n "$(lab_ns "$node")" "$IPF" route get fibmatch "$(lan_host 2)" 2>&1)"
+	done
+	return 1
+}
+
+# With OSPF each spoke has its own route to the other LAN (via the hubs).
+[ "$IGP" = BGP ] || check "$IGP: s1 reaches lan2 via hub 1" \
+	bgp_converges 30 s1 "$(lan_net 2)" "${T}1"
+check "Phase 3: lan1 <-> lan2 gets a shortcut" shortcuts_form
 
 # The window that hub 1 comes back in, made to last: it has a route via
 # s1's tunnel address (BGP) but no mapping for it.
 check "hub 1 without s1's entry sends to lan1 through hub 2" via_nhs_to_lan1
 
-flow_start shortcut lan1 10.2.0.10
-flow_start fail lan1 10.9.0.1
+# The SAs to hub 2 that failover will use (none without IPsec).
+s1_hub2=$(spis s1 192.0.2.2 192.0.2.6)
+s2_hub2=$(spis s2 192.0.2.3 192.0.2.6)
+
+flow_start shortcut lan1 "$(lan_host 2)"
+flow_start fail lan1 "$DCHOST"
 sleep 2
 check "hub 1 dies" hub1_dies
 check "the spokes elect hub 2 within 10 s" \
 	eval "wait_until 10 elected s1 6 && wait_until 10 elected s2 6"
 check "... and call hub 1 down" nhs_state s1 192.0.2.1 down
-check "BGP: the DC goes via hub 2" \
-	bgp_converges 10 dc 10.1.0.0/24 172.16.2.1
-check "BGP: s1 goes via hub 2" bgp_converges 10 s1 default 10.255.0.6
+if [ -n "$DUALHUB_IPSEC" ]; then
+	check "... and drop their SA to it, initiating a fresh one" \
+		eval "wait_until 10 logged s1 'IPsec to 192.0.2.1: no answer through it' &&
+		      wait_until 10 logged s2 'IPsec to 192.0.2.1: no answer through it'"
+fi
+check "$IGP: the DC goes via hub 2" \
+	bgp_converges 10 dc "$(lan_net 1)" "$(core 2 1)"
+check "$IGP: s1 goes via hub 2" bgp_converges 10 s1 "$UPLINK" "${T}6"
 sleep 2
 flow_stop fail
-check "LAN -> DC lost at most BGP's hold time + 1 s" \
+check "LAN -> DC lost at most $IGP's hold time + 1 s" \
 	lost_at_most fail $(((HOLD_S + 1) * PPS))
+if [ -n "$DUALHUB_IPSEC" ]; then
+	check "failover used the SAs to hub 2 that were up (no IKE)" \
+		eval "same_spis s1 192.0.2.2 192.0.2.6 '$s1_hub2' &&
+		      same_spis s2 192.0.2.3 192.0.2.6 '$s2_hub2'"
+fi
 
-flow_start return lan1 10.9.0.1
+flow_start return lan1 "$DCHOST"
 sleep 2
 check "hub 1 returns" hub1_returns
-check "both spokes register with it within 2 s of its agent's start" \
+check "both spokes register with it within $REG_WITHIN s of its agent's start" \
 	eval "wait_until 10 registered hub 2 && wait_until 10 registered hub 3 &&
-	      registered_within hub 10.255.0.2 2 &&
-	      registered_within hub 10.255.0.3 2"
+	      registered_within hub ${T}2 $REG_WITHIN &&
+	      registered_within hub ${T}3 $REG_WITHIN"
+diag "$(registered_within hub "${T}2" 60)"
+diag "$(registered_within hub "${T}3" 60)"
 check "... and elect it again" \
 	eval "wait_until 5 elected s1 1 && wait_until 5 elected s2 1"
-check "BGP: the DC goes via hub 1 again" \
-	bgp_converges 15 dc 10.1.0.0/24 172.16.1.1
-check "BGP: s1 goes via hub 1 again" \
-	bgp_converges 15 s1 default 10.255.0.1
+check "$IGP: the DC goes via hub 1 again" \
+	bgp_converges 15 dc "$(lan_net 1)" "$(core 1 1)"
+check "$IGP: s1 goes via hub 1 again" \
+	bgp_converges 15 s1 "$UPLINK" "${T}1"
 sleep 2
 flow_stop return
 check "LAN -> DC lost at most 1 s" lost_at_most return "$PPS"
@@ -427,10 +791,17 @@ check "the shortcut's traffic lost nothing throughout" \
 	lost_at_most shortcut 0
 check "hub 1 relays lan1 -> DC again" \
 	eval "before=\$(lab_counter hub rx_packets) &&
-	      ping_all lan1 10.9.0.1 5 0.1 &&
-	      [ \$(lab_counter hub rx_packets) -gt \$before ]"
+	      ping_all lan1 $DCHOST 5 0.1 &&
+	      [ \$(lab_counter hub rx_packets) -gt \$before ] || { path_explain; false; }"
 for node in hub hub2 s1 s2; do
 	check "dmvpnd on $node still runs" agent_alive "$node"
 done
+if [ -n "$DUALHUB_IPSEC" ]; then
+	check "the underlay, the whole run: ESP ..." some_captured_since "$START" esp
+	check "... 0 GRE (and so 0 NHRP, 0 BGP) in clear" \
+		none_captured_since "$START" "ip proto 47"
+	check "... nothing but IKE, ESP and ICMP" \
+		none_captured_since "$START" "ip and not esp and not ($IKE) and not icmp"
+fi
 
 test_end

@@ -17,6 +17,9 @@ CHARON=${CHARON:-/usr/sbin/charon-systemd}
 # libstrongswan-standard-plugins; IKE then takes many seconds under TCG,
 # longer than a resolution's retries (the requester must wait for it).
 CHARON_OPENSSL=${CHARON_OPENSSL:-yes}
+# More of charon-systemd's settings (strongswan.conf lines), for every
+# charon a test starts.
+CHARON_SETTINGS=${CHARON_SETTINGS:-}
 declare -A CHARON_PID=()
 IKE='udp port 500 or udp port 4500'
 
@@ -57,6 +60,7 @@ charon_start() {
 	charon-systemd {
 		load_modular = yes
 		install_routes = no
+		$CHARON_SETTINGS
 		plugins {
 			include /etc/strongswan.d/charon/*.conf
 			vici {

@@ -453,6 +453,9 @@ bool ipsec_marks_ok(const struct dev *dev);
 uint32_t ipsec_mark_mask(const struct dev *dev);
 /* Nothing needs @nbma any more: its SA goes. */
 void ipsec_release(struct dev *dev, struct in_addr nbma);
+/* The NHS at @nbma stopped answering through its SA: that SA goes and a
+ * fresh one is initiated, whose IKE then finds the NHS when it is back. */
+void ipsec_reset(struct dev *dev, struct in_addr nbma);
 
 /* ---- ctl.c: the control socket ---- */
 #define DMVPND_CTL_SOCKET	"@dmvpnd"

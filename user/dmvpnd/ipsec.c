@@ -2063,6 +2063,34 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 	kick(dev->ipsec);
 }
 
+/*
+ * An NHS that stopped answering registrations sent through an SA charon
+ * still calls up has most likely lost that SA: a hub that rebooted knows
+ * none of its old SAs, and drops what comes through them without a word
+ * (Linux has no INVALID_SPI recovery), so registrations would go into the
+ * void until the SA's rekey fails, minutes later.  So the SA goes (both
+ * ends, if the other still hears), and as it is still wanted it is
+ * initiated afresh (peer_now_down()): from then on charon's IKE_SA_INIT
+ * retransmissions are the probe that finds the hub back, at the pace of
+ * charon's retransmit_* settings.  An NHS that merely lost its NHRP agent
+ * costs one IKE exchange.
+ */
+void ipsec_reset(struct dev *dev, struct in_addr nbma)
+{
+	struct ipsec_peer *p = dev->ipsec ? peer_find(dev->ipsec, nbma) : NULL;
+	char a[INET_ADDRSTRLEN];
+
+	if (!p || !peer_up(p) || !p->wanted)
+		return;
+	log_info("%s: IPsec to %s: no answer through it, initiating it afresh",
+		 dev->name, peer_str(p, a, sizeof(a)));
+	rekey_stop(p);
+	for (p->nterm = 0; p->nterm < p->nike; p->nterm++)
+		p->term_ids[p->nterm] = p->ike[p->nterm].id;
+	work_add(p, Q_QUICK);
+	kick(dev->ipsec);
+}
+
 void ipsec_reload(struct dev *dev)
 {
 	struct ipsec *ip = dev->ipsec;

@@ -50,6 +50,10 @@ static void set_state(struct nhs *n, enum nhs_state s)
 		ctl_event(n->dev, AGENT_EV_NHS_DOWN, &n->proto, &n->nbma, NULL,
 			  n->request_id ? "no-reply" :
 			  nhrp_cie_code_name(n->last_code));
+	/* Unanswered through an SA: the NHS may have lost it (a reboot),
+	 * and only a fresh one reaches it again (issue 16). */
+	if (s == NHS_DOWN && n->request_id)
+		ipsec_reset(n->dev, n->nbma);
 	nhc_reelect(n->dev);
 }
 
