@@ -216,7 +216,8 @@ ipsec_capture_begin() {
 }
 
 # ipsec_psk_conf NODE [trap]: NODE's swanctl.conf: the connection "dmvpn"
-# (dmvpnd's profile), PSK, transport mode for GRE with any address.  With
+# (dmvpnd's profile), PSK ($IPSEC_PSK), transport mode for GRE with any
+# address.  With
 # "trap", its child is a trap policy for GRE to any address instead, as
 # FRR's users run stock strongSwan: charon initiates on the first packet
 # to a peer and answers any peer.
@@ -248,7 +249,7 @@ ipsec_psk_conf() {
 	}
 	secrets {
 		ike-dmvpn {
-			secret = "s3cret-psk"
+			secret = "${IPSEC_PSK:-s3cret-psk}"
 		}
 	}
 	EOF
