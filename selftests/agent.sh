@@ -119,14 +119,23 @@ agent_logs_keep() {
 agent() {
 	local node=$1
 	shift
-	ip netns exec "$(lab_ns "$node")" "$DMVPNCTL" "$@"
+	"$DMVPNCTL" -n "${!node}" "$@"
 }
 
 # agent_stat NODE NAME [N]: one counter of NODE's "show nhrp stats -j",
 # the Nth of that name (message counters: 1 received, 2 sent).
 agent_stat() {
-	agent "$1" -j show nhrp stats |
-		grep -o "\"$2\":[0-9]*" | sed -n "${3:-1}p" | cut -d: -f2
+	local out nth=${3:-1}
+	out=$(agent "$1" -j show nhrp stats)
+	# The Nth "NAME":DIGITS, as grep -o | sed -n Np | cut found it.
+	while [[ $out =~ "\"$2\":"([0-9]*)(.*) ]]; do
+		if [ "$nth" -eq 1 ]; then
+			echo "${BASH_REMATCH[1]}"
+			return
+		fi
+		nth=$((nth - 1))
+		out=${BASH_REMATCH[2]}
+	done
 }
 
 # agent_alive NODE: NODE's agent still runs.

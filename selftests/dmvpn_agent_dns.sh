@@ -86,15 +86,17 @@ lookup_blocks() {
 }
 
 # answers_fast NODE SECONDS: "show dmvpn" answers within SLOW_MS, every
-# time, for SECONDS.
+# time, for SECONDS.  A question every 0.2 s or so: as many as when each
+# went through "ip netns exec" and two date(1)s, without a busy loop.
 answers_fast() {
 	local end=$((SECONDS + $2)) t0 t1 ms worst=0
 	while [ "$SECONDS" -lt "$end" ]; do
-		t0=$(date +%s%N)
+		t0=${EPOCHREALTIME/./}
 		agent "$1" show dmvpn >/dev/null || return 1
-		t1=$(date +%s%N)
-		ms=$(((t1 - t0) / 1000000))
+		t1=${EPOCHREALTIME/./}
+		ms=$(((t1 - t0) / 1000))
 		[ "$ms" -le "$worst" ] || worst=$ms
+		nap 0.2
 	done
 	echo "slowest answer: $worst ms"
 	[ "$worst" -le "$SLOW_MS" ]

@@ -66,7 +66,7 @@ set -u
 monitor() {
 	local node=$1 name=$2
 	shift 2
-	ip netns exec "$(lab_ns "$node")" "$DMVPNCTL" "$@" monitor \
+	"$DMVPNCTL" -n "${!node}" "$@" monitor \
 		>"$CONF/$name.mon" 2>&1 &
 	MON_PID=$!
 	MONITORS+=("$MON_PID")
@@ -135,7 +135,7 @@ agent_pause() {
 
 # answers_within SECS NODE: NODE's agent answers "show dmvpn" in SECS.
 answers_within() {
-	timeout "$1" ip netns exec "$(lab_ns "$2")" "$DMVPNCTL" show dmvpn \
+	timeout "$1" "$DMVPNCTL" -n "${!2}" show dmvpn \
 		>/dev/null
 }
 
@@ -147,7 +147,7 @@ rss() {
 # (nothing if it does not answer within 10 s: a stalled agent must fail
 # the test, not hang it).
 registrations() {
-	timeout 10 ip netns exec "$(lab_ns "$1")" "$DMVPNCTL" -j show nhrp stats |
+	timeout 10 "$DMVPNCTL" -n "${!1}" -j show nhrp stats |
 		grep -o '"registration_request":[0-9]*' | head -n 1 | cut -d: -f2
 }
 
@@ -163,16 +163,16 @@ flood_answered() {
 		--rate "$RATE" >/dev/null &
 	sender=$!
 	while kill -0 "$sender" 2>/dev/null; do
-		t0=$(date +%s%N)
+		t0=${EPOCHREALTIME/./}
 		answers_within "$PROBE_SECS" hub || {
 			echo "the hub's agent did not answer within $PROBE_SECS s"
 			kill "$sender"
 			return 1
 		}
-		t1=$(date +%s%N)
-		[ $(((t1 - t0) / 1000000)) -le "$slow" ] ||
-			slow=$(((t1 - t0) / 1000000))
-		sleep 0.2
+		t1=${EPOCHREALTIME/./}
+		[ $(((t1 - t0) / 1000)) -le "$slow" ] ||
+			slow=$(((t1 - t0) / 1000))
+		nap 0.2
 	done
 	echo "$slow" >"$CONF/slowest"
 	wait "$sender"

@@ -154,11 +154,11 @@ stop_jobs() {
 	return 0
 }
 
-# ctl NODE ARGS...: dmvpnctl on the node.
+# ctl NODE ARGS...: dmvpnctl on the node (its -n: no nsenter).
 ctl() {
 	local node=$1
 	shift
-	in_ns "$node" "$DMVPNCTL" "$@"
+	"$DMVPNCTL" -n "${!node}" "$@"
 }
 
 # Counters of the three tunnel nodes, saved by ctr_mark.
@@ -770,7 +770,7 @@ expiry_watch() {
 			GONE=$t
 			return 0
 		fi
-		sleep 0.1
+		nap 0.1
 	done
 	return 1
 }

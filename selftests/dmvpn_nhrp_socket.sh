@@ -63,7 +63,7 @@ set -u
 
 test_begin
 require_root
-require_cmd ip python3 tcpdump
+require_cmd ip python3 tcpdump nsenter
 [ -x "$DMVPNCTL" ] || skip_all "$DMVPNCTL not built"
 require_module
 
@@ -88,12 +88,13 @@ no_ipv6() {
 check "IPv6 off on the tunnels" no_ipv6
 
 # (python3 -S: the helpers need only the standard library, and without
-# site-packages Python starts much faster under TCG.)
+# site-packages Python starts much faster under TCG; nsenter, not "ip
+# netns exec", which also remounts /sys: the script reads none.)
 # nhrp NODE ARGS...: dmvpn_nhrp_sock.py in a node's netns.
 nhrp() {
 	local node=$1
 	shift
-	ip netns exec "$(lab_ns "$node")" python3 -S "$SOCK" "$@"
+	nsenter --net="/run/netns/${!node}" python3 -S "$SOCK" "$@"
 }
 
 # listen NODE NAME ARGS...: "recv dmvpn0 ARGS..." on NODE in the background
@@ -106,7 +107,7 @@ listen() {
 	local node=$1 name=$2
 	shift 2
 	rm -f "$WORK_DIR/$name".*
-	(exec ip netns exec "$(lab_ns "$node")" python3 -S "$SOCK" recv dmvpn0 \
+	(exec nsenter --net="/run/netns/${!node}" python3 -S "$SOCK" recv dmvpn0 \
 		--timeout 60 --ready "$WORK_DIR/$name.ready" "$@" \
 		>"$WORK_DIR/$name.out" 2>&1) &
 	LISTENER[$name]=$!

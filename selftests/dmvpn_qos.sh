@@ -9,8 +9,15 @@
 # s1's underlay wan0 whose three bands count what each peer gets:
 #
 #   s1 wan0: prio 1:  band 1:1 <- fw mark 0x10 (entry to s2, "mark 0x10")
-#                     band 1:2 <- priority 0   (entry to the hub, no QoS)
+#                     band 1:2 <- every other priority (entry to the hub,
+#                                 no QoS; the stack's own packets)
 #                     band 1:3 <- priority 1:3 (after "priority 0x10003")
+#
+# The priomap sends every priority to 1:2: by default prio puts
+# TC_PRIO_CONTROL (MLD reports, router solicitations, on wan0 or through
+# the tunnel) into 1:1, and one that the underlay or the tunnel sent while
+# IPv6 was still starting up counted as a marked packet to s2 (seen once
+# the lab came up a few seconds sooner).
 #
 # Checks:
 #   - traffic over the shortcut to s2 with mark 0x10 lands in band 1:1
@@ -42,7 +49,8 @@ grows_by() {
 }
 
 setup_qdisc() {
-	ip netns exec "$s1" tc qdisc add dev wan0 root handle 1: prio &&
+	ip netns exec "$s1" tc qdisc add dev wan0 root handle 1: prio \
+		priomap 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 &&
 	ip netns exec "$s1" tc filter add dev wan0 parent 1: protocol ip \
 		prio 1 handle 0x10 fw flowid 1:1
 }

@@ -82,7 +82,7 @@ set -u
 
 test_begin
 require_root
-require_cmd ip python3 ethtool
+require_cmd ip python3 ethtool nsenter
 [ -x "$DMVPNCTL" ] || skip_all "$DMVPNCTL not built"
 require_module
 
@@ -117,9 +117,10 @@ check "setup: veth, dmvpn0 (key $KEY0 csum), dmvpn1 (no key), cache entries" \
 
 # (python3 -S: the helpers need only the standard library, and without
 # site-packages Python starts much faster under TCG.)
-# craft ARGS...: dmvpn_gre_craft.py in the sender's netns.
+# craft ARGS...: dmvpn_gre_craft.py in the sender's netns (nsenter, not
+# "ip netns exec", which also remounts /sys: the script reads none).
 craft() {
-	ip netns exec "$tx" python3 -S "$CRAFT" "$@"
+	nsenter --net="/run/netns/$tx" python3 -S "$CRAFT" "$@"
 }
 
 # counters: "DEV NAME VALUE" for every dmvpn counter of both devices

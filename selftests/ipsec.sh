@@ -93,7 +93,7 @@ charon_stop() {
 	kill -TERM "$pid" 2>/dev/null
 	for ((tries = 0; tries < 100; tries++)); do
 		running "$pid" || break
-		sleep 0.1
+		nap 0.1
 	done
 	kill -KILL "$pid" 2>/dev/null
 	# This charon only: a bare wait would wait for tcpdump and the
@@ -116,9 +116,12 @@ charons_alive() {
 
 # running PID: the process is there and not a zombie waiting to be reaped.
 running() {
-	local state
-	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) &&
-		[ -n "$state" ] && [ "$state" != Z ]
+	local stat state
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+	# The field after the command's name in parentheses.
+	state=${stat##*) }
+	state=${state%% *}
+	[ -n "$state" ] && [ "$state" != Z ]
 }
 
 # agent_ipsec_conf NODE LINES: dmvpnd's file with the profile "dmvpn" of

@@ -48,75 +48,105 @@ lab_ns() {
 	printf '%s' "${!1}"
 }
 
-# lab_ctl NODE ARGS...: dmvpnctl in a node's namespace.
+# lab_ctl NODE ARGS...: dmvpnctl in a node's namespace (its -n: one
+# process, where "ip netns exec" is two).
 lab_ctl() {
 	local node=$1
 	shift
-	ip netns exec "$(lab_ns "$node")" "$DMVPNCTL" "$@"
+	"$DMVPNCTL" -n "${!node}" "$@"
 }
 
 # lab_counter NODE NAME: one counter of the node's dmvpn0 from sysfs.
 lab_counter() {
-	ip netns exec "$(lab_ns "$1")" cat "/sys/class/net/dmvpn0/dmvpn/$2"
+	ip netns exec "${!1}" cat "/sys/class/net/dmvpn0/dmvpn/$2"
+}
+
+# The lab is made of ip commands, and under TCG every process costs the
+# host 60-80 ms of CPU or more: what one namespace gets is one "ip -n NS
+# -batch -" (which stops at the first command that fails, as the && chains
+# it replaces did; "route add" takes the family from the addresses, as
+# -6 is no batch command), and sysctl runs in a namespace through nsenter, which,
+# unlike "ip netns exec", does not remount /sys.
+
+# lab_sysctl NODE SETTING...: sysctl -w in NODE's namespace.
+lab_sysctl() {
+	local ns=${!1}
+	shift
+	nsenter --net="/run/netns/$ns" sysctl -qw "$@"
 }
 
 # lab_wan_join NODE ADDR/LEN...: NODE's wan0 on the "Internet" (bridge br0
 # in netns $wan) with the addresses ADDR/LEN..., up.
 lab_wan_join() {
-	local node=$1 ns addr
+	local node=$1 ns addr cmds=''
 	shift
-	ns=$(lab_ns "$node")
+	ns=${!node}
 	ip link add wan0 netns "$ns" type veth peer name "p-$node" netns "$wan" &&
 	ip -n "$wan" link set "p-$node" master br0 up || return 1
 	for addr in "$@"; do
-		ip -n "$ns" addr add "$addr" dev wan0 || return 1
+		cmds+="addr add $addr dev wan0"$'\n'
 	done
-	ip -n "$ns" link set wan0 up
+	ip -n "$ns" -batch - <<<"${cmds}link set wan0 up"
 }
 
 lab_node_up() {
 	local node=$1 index=$2 ns
 	shift 2
-	ns=$(lab_ns "$node")
-	lab_wan_join "$node" "192.0.2.$index/24" &&
-	ip -n "$ns" link add dmvpn0 type dmvpn local "192.0.2.$index" "$@" &&
-	ip -n "$ns" addr add "10.255.0.$index/24" dev dmvpn0 &&
-	ip -n "$ns" addr add "fd00::$index/64" dev dmvpn0 nodad &&
-	ip -n "$ns" link set dmvpn0 up &&
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
-		net.ipv6.conf.all.forwarding=1
+	ns=${!node}
+	ip link add wan0 netns "$ns" type veth peer name "p-$node" netns "$wan" &&
+	ip -n "$wan" link set "p-$node" master br0 up &&
+	ip -n "$ns" -batch - <<-EOF &&
+	addr add 192.0.2.$index/24 dev wan0
+	link set wan0 up
+	link add dmvpn0 type dmvpn local 192.0.2.$index $*
+	addr add 10.255.0.$index/24 dev dmvpn0
+	addr add fd00::$index/64 dev dmvpn0 nodad
+	link set dmvpn0 up
+	EOF
+	lab_sysctl "$node" net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 }
 
 lab_lan_up() {
-	local site=$1 spoke lan
-	spoke=$(lab_ns "s$site")
-	lan=$(lab_ns "lan$site")
+	local site=$1 spoke_node=s$1 lan_node=lan$1
+	local spoke=${!spoke_node} lan=${!lan_node}
 	ip link add eth0 netns "$lan" type veth peer name lan0 netns "$spoke" &&
-	ip -n "$spoke" addr add "10.$site.0.1/24" dev lan0 &&
-	ip -n "$spoke" addr add "fd0$site::1/64" dev lan0 nodad &&
-	ip -n "$spoke" link set lan0 up &&
-	ip -n "$lan" addr add "10.$site.0.10/24" dev eth0 &&
-	ip -n "$lan" addr add "fd0$site::10/64" dev eth0 nodad &&
-	ip -n "$lan" link set eth0 up &&
-	ip -n "$lan" route add default via "10.$site.0.1" &&
-	ip -n "$lan" -6 route add default via "fd0$site::1"
+	ip -n "$spoke" -batch - <<-EOF &&
+	addr add 10.$site.0.1/24 dev lan0
+	addr add fd0$site::1/64 dev lan0 nodad
+	link set lan0 up
+	EOF
+	ip -n "$lan" -batch - <<-EOF
+	addr add 10.$site.0.10/24 dev eth0
+	addr add fd0$site::10/64 dev eth0 nodad
+	link set eth0 up
+	route add default via 10.$site.0.1
+	route add default via fd0$site::1
+	EOF
 }
 
 lab_routes_up() {
-	ip -n "$s1" route add 10.2.0.0/24 via 10.255.0.3 &&
-	ip -n "$s2" route add 10.1.0.0/24 via 10.255.0.2 &&
-	ip -n "$hub" route add 10.1.0.0/24 via 10.255.0.2 &&
-	ip -n "$hub" route add 10.2.0.0/24 via 10.255.0.3 &&
-	ip -n "$s1" -6 route add fd02::/64 via fd00::3 &&
-	ip -n "$s2" -6 route add fd01::/64 via fd00::2 &&
-	ip -n "$hub" -6 route add fd01::/64 via fd00::2 &&
-	ip -n "$hub" -6 route add fd02::/64 via fd00::3
+	ip -n "$s1" -batch - <<-EOF &&
+	route add 10.2.0.0/24 via 10.255.0.3
+	route add fd02::/64 via fd00::3
+	EOF
+	ip -n "$s2" -batch - <<-EOF &&
+	route add 10.1.0.0/24 via 10.255.0.2
+	route add fd01::/64 via fd00::2
+	EOF
+	ip -n "$hub" -batch - <<-EOF
+	route add 10.1.0.0/24 via 10.255.0.2
+	route add 10.2.0.0/24 via 10.255.0.3
+	route add fd01::/64 via fd00::2
+	route add fd02::/64 via fd00::3
+	EOF
 }
 
 lab_up() {
 	setup_ns wan hub s1 s2 lan1 lan2
-	ip -n "$wan" link add br0 type bridge &&
-	ip -n "$wan" link set br0 up &&
+	ip -n "$wan" -batch - <<-EOF &&
+	link add br0 type bridge
+	link set br0 up
+	EOF
 	lab_node_up hub 1 "$@" &&
 	lab_node_up s1 2 "$@" &&
 	lab_node_up s2 3 "$@" &&

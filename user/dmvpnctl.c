@@ -8,6 +8,9 @@
  */
 #define _GNU_SOURCE		/* struct ucred */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
 #include <net/if.h>
 #include <poll.h>
 #include <netlink/genl/genl.h>
@@ -72,6 +75,7 @@ static const char usage_text[] =
 "  -p, --pretty    indent JSON output\n"
 "  -t, --timestamp monitor: each event with its time (UTC)\n"
 "  -s, --socket NAME  the agent's control socket (default @dmvpnd)\n"
+"  -n, --netns NAME   in network namespace NAME (as ip -n does)\n"
 "  -V, --version   print the version and exit\n"
 "  -h, --help      print this help and exit\n";
 
@@ -80,6 +84,7 @@ struct options {
 	bool pretty;
 	bool timestamp;
 	const char *socket;
+	const char *netns;
 };
 
 struct ctl {
@@ -1220,6 +1225,13 @@ static int parse_options(int argc, char **argv, struct options *opt,
 				return -1;
 			}
 			opt->socket = argv[i];
+		} else if (option_is(arg, "-n", "--netns")) {
+			if (++i == argc) {
+				*exit_code = usage_error("%s needs a network "
+							 "namespace name", arg);
+				return -1;
+			}
+			opt->netns = argv[i];
 		} else if (option_is(arg, "-V", "--version")) {
 			*exit_code = print_version();
 			return -1;
@@ -1256,6 +1268,41 @@ static int take_trailing_options(int argc, char **argv, struct options *opt)
 	return kept;
 }
 
+/*
+ * -n NAME: into the network namespace that "ip netns add NAME" made, as
+ * "ip -n NAME" does, before any socket is open: the kernel's commands and
+ * the agent's abstract control socket are all per namespace.  A name with
+ * a slash is a path (/proc/PID/ns/net).  Saves "ip netns exec NAME", whose
+ * mount namespace dmvpnctl does not need (it reads no sysfs).
+ */
+static int enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	int fd, len;
+
+	len = strchr(name, '/') ? snprintf(path, sizeof(path), "%s", name) :
+	      snprintf(path, sizeof(path), "/run/netns/%s", name);
+	if (len < 0 || (size_t)len >= sizeof(path)) {
+		fprintf(stderr, "Error: network namespace name too long: %s\n",
+			name);
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "Error: cannot open network namespace \"%s\": "
+			"%s\n", name, strerror(errno));
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		fprintf(stderr, "Error: cannot enter network namespace \"%s\": "
+			"%s\n", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static int finish_output(int status)
 {
 	if (fflush(stdout) || ferror(stdout)) {
@@ -1280,6 +1327,8 @@ int main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
+	if (ctl.opt.netns && enter_netns(ctl.opt.netns))
+		return 1;
 	status = run_object(&ctl, argc, argv);
 	if (ctl.nl_open)
 		dmvpn_nl_close(&ctl.nl);

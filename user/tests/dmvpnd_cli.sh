@@ -100,5 +100,18 @@ grep -qx "<3>$tmp/none: No such file or directory" "$tmp/journal" ||
 JOURNAL_STREAM=0:0 "$dmvpnd" -f -c "$tmp/none" 2>"$tmp/err"
 ! grep -q "^<3>" "$tmp/err" || fail "'<3>' on a stderr that is not the journal"
 
+# ---- dmvpnctl -n: a namespace that is not there is an error, not the
+# current namespace (the selftests' dmvpnctl -n calls show that one that
+# is there is entered)
+"$dmvpnctl" -n "$dev" cache show >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 1 ] || fail "dmvpnctl -n with no such namespace exits $status"
+grep -qx "Error: cannot open network namespace \"$dev\": No such file or directory" "$tmp/err" ||
+	fail "dmvpnctl -n with no such namespace says: $(cat "$tmp/err")"
+[ ! -s "$tmp/out" ] || fail "dmvpnctl -n with no such namespace printed: $(cat "$tmp/out")"
+"$dmvpnctl" -n >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 2 ] || fail "dmvpnctl -n without a name exits $status"
+
 [ "$failed" -eq 0 ] && echo "dmvpnd_cli: ok"
 exit "$failed"
