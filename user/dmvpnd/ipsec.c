@@ -1066,6 +1066,8 @@ static void child_add(struct ipsec_peer *p, const struct vici_sa *s)
 	}
 	if (p->children == 1)
 		peer_now_up(p);
+	/* @p may be gone now. */
+	resolve_ipsec_up(ip->dev);
 }
 
 /* IKE_SAs left with no CHILD_SA of ours go from the records. */
