@@ -383,7 +383,19 @@ static int dmvpn_spec_check(const struct dmvpn_entry_spec *spec,
 			NL_SET_ERR_MSG(extack, "a negative entry cannot take multicast");
 			return -EINVAL;
 		}
+		if (spec->ipsec_mark || spec->ipsec_mask) {
+			NL_SET_ERR_MSG(extack, "a negative entry has no IPsec mark");
+			return -EINVAL;
+		}
 		return 0;
+	}
+	if (spec->ipsec_mark & ~spec->ipsec_mask) {
+		NL_SET_ERR_MSG(extack, "the IPsec mark has bits outside its mask");
+		return -EINVAL;
+	}
+	if (spec->ipsec_mask && !spec->ipsec_mark) {
+		NL_SET_ERR_MSG(extack, "an IPsec mask needs a mark (0 is none)");
+		return -EINVAL;
 	}
 	if (!spec->nbma) {
 		NL_SET_ERR_MSG(extack, "entry needs an NBMA address");
@@ -414,7 +426,8 @@ static struct dmvpn_entry *dmvpn_entry_create(struct dmvpn_cache *cache,
 	if (spec->holdtime)
 		e->expires = (jiffies + (unsigned long)spec->holdtime * HZ) | 1;
 	if (spec->type != DMVPN_ENTRY_NEGATIVE) {
-		e->peer = dmvpn_peer_get(cache, spec->nbma);
+		e->peer = dmvpn_peer_get(cache, spec->nbma, spec->ipsec_mark,
+					 spec->ipsec_mask);
 		if (IS_ERR(e->peer)) {
 			int err = PTR_ERR(e->peer);
 
@@ -568,6 +581,9 @@ int dmvpn_cache_add(struct dmvpn_dev *dd, const struct dmvpn_entry_spec *spec,
 	}
 	e = dmvpn_entry_create(cache, spec);
 	err = PTR_ERR_OR_ZERO(e);
+	if (err == -EINVAL)
+		NL_SET_ERR_MSG(extack,
+			       "this NBMA address and IPsec mark have another mask");
 	if (!err)
 		err = dmvpn_cache_publish(dd, e, old);
 unlock:
@@ -745,7 +761,7 @@ void dmvpn_cache_flush_all(struct dmvpn_cache *cache)
 void dmvpn_cache_destroy(struct dmvpn_cache *cache)
 {
 	rhashtable_destroy(&cache->table);
-	rhashtable_destroy(&cache->peers);
+	rhltable_destroy(&cache->peers);
 	kfree(rcu_access_pointer(cache->plens4));
 	kfree(rcu_access_pointer(cache->plens6));
 	mutex_destroy(&cache->lock);
@@ -756,7 +772,7 @@ static void dmvpn_peers_set_route_cache(struct dmvpn_cache *cache, bool on)
 	struct rhashtable_iter iter;
 	struct dmvpn_peer *peer;
 
-	rhashtable_walk_enter(&cache->peers, &iter);
+	rhashtable_walk_enter(&cache->peers.ht, &iter);
 	rhashtable_walk_start(&iter);
 	while ((peer = rhashtable_walk_next(&iter)) != NULL) {
 		if (IS_ERR(peer))

@@ -64,7 +64,7 @@ struct dmvpn_plens {
 
 struct dmvpn_cache {
 	struct rhashtable table;
-	struct rhashtable peers;
+	struct rhltable peers;		/* struct dmvpn_peer, by NBMA */
 	struct mutex lock;		/* writers: entries, peers, plens */
 	struct dmvpn_plens __rcu *plens4;
 	struct dmvpn_plens __rcu *plens6;
@@ -90,6 +90,8 @@ struct dmvpn_entry_spec {
 	u32 holdtime;
 	u32 qos_priority;
 	u32 qos_mark;
+	u32 ipsec_mark;
+	u32 ipsec_mask;
 };
 
 int dmvpn_cache_slab_init(void);

@@ -157,7 +157,7 @@ static struct dmvpn_entry *dmvpn_sender_via6(struct dmvpn_dev *dd,
  * behind a spoke).
  */
 static bool dmvpn_sender_nbma(struct dmvpn_dev *dd, struct sk_buff *skb,
-			      u8 family, __be32 *nbma)
+			      u8 family, __be32 *nbma, u32 *ipsec_mark)
 {
 	const void *saddr = family == AF_INET ? (void *)&ip_hdr(skb)->saddr :
 						(void *)&ipv6_hdr(skb)->saddr;
@@ -171,6 +171,7 @@ static bool dmvpn_sender_nbma(struct dmvpn_dev *dd, struct sk_buff *skb,
 	if (!e || !e->peer)
 		return false;
 	*nbma = e->peer->nbma;
+	*ipsec_mark = e->peer->ipsec_mark;
 	return true;
 }
 
@@ -200,6 +201,7 @@ void dmvpn_event_redirect(struct dmvpn_dev *dd, struct sk_buff *skb, u8 family)
 				  DMVPN_EVENT_PACKET_HEAD);
 	struct sk_buff *msg;
 	struct nlattr *attr;
+	u32 ipsec_mark;
 	__be32 nbma;
 	void *hdr;
 
@@ -209,8 +211,10 @@ void dmvpn_event_redirect(struct dmvpn_dev *dd, struct sk_buff *skb, u8 family)
 	msg = dmvpn_event_new(dd, DMVPN_CMD_EVENT_REDIRECT, &hdr);
 	if (!msg)
 		return;
-	if (dmvpn_sender_nbma(dd, skb, family, &nbma) &&
-	    nla_put_in_addr(msg, DMVPN_A_NBMA_SRC, nbma))
+	if (dmvpn_sender_nbma(dd, skb, family, &nbma, &ipsec_mark) &&
+	    (nla_put_in_addr(msg, DMVPN_A_NBMA_SRC, nbma) ||
+	     (ipsec_mark &&
+	      nla_put_u32(msg, DMVPN_A_IPSEC_MARK, ipsec_mark))))
 		goto free;
 	attr = nla_reserve(msg, DMVPN_A_PACKET, head);
 	if (!attr || skb_copy_bits(skb, skb_network_offset(skb),

@@ -25,6 +25,8 @@ static const struct nla_policy dmvpn_entry_policy[DMVPN_ENTRY_A_MAX + 1] = {
 	[DMVPN_ENTRY_A_HOLDTIME]	= { .type = NLA_U32 },
 	[DMVPN_ENTRY_A_QOS_PRIORITY]	= { .type = NLA_U32 },
 	[DMVPN_ENTRY_A_QOS_MARK]	= { .type = NLA_U32 },
+	[DMVPN_ENTRY_A_IPSEC_MARK]	= { .type = NLA_U32 },
+	[DMVPN_ENTRY_A_IPSEC_MASK]	= { .type = NLA_U32 },
 };
 
 static const struct nla_policy dmvpn_genl_policy[DMVPN_A_MAX + 1] = {
@@ -131,6 +133,10 @@ static int dmvpn_nl_parse_spec(struct genl_info *info,
 	}
 	spec->qos_priority = dmvpn_nl_u32(tb[DMVPN_ENTRY_A_QOS_PRIORITY]);
 	spec->qos_mark = dmvpn_nl_u32(tb[DMVPN_ENTRY_A_QOS_MARK]);
+	spec->ipsec_mark = dmvpn_nl_u32(tb[DMVPN_ENTRY_A_IPSEC_MARK]);
+	spec->ipsec_mask = tb[DMVPN_ENTRY_A_IPSEC_MASK] ?
+			   nla_get_u32(tb[DMVPN_ENTRY_A_IPSEC_MASK]) :
+			   spec->ipsec_mark ? U32_MAX : 0;
 	return 0;
 }
 
@@ -160,6 +166,10 @@ int dmvpn_nl_put_entry(struct sk_buff *skb, const struct dmvpn_entry *e)
 				       dmvpn_entry_holdtime_left(e))) ||
 	    nla_put_u32(skb, DMVPN_ENTRY_A_QOS_PRIORITY, e->qos_priority) ||
 	    nla_put_u32(skb, DMVPN_ENTRY_A_QOS_MARK, e->qos_mark) ||
+	    (e->peer && e->peer->ipsec_mark &&
+	     (nla_put_u32(skb, DMVPN_ENTRY_A_IPSEC_MARK, e->peer->ipsec_mark) ||
+	      nla_put_u32(skb, DMVPN_ENTRY_A_IPSEC_MASK,
+			  e->peer->ipsec_mask))) ||
 	    (used && nla_put_u64_64bit(skb, DMVPN_ENTRY_A_USED_MSECS,
 				       jiffies_to_msecs(jiffies - used),
 				       DMVPN_ENTRY_A_PAD)) ||
@@ -192,7 +202,7 @@ static int dmvpn_nl_entry_new(struct sk_buff *skb, struct genl_info *info)
 			      nla_get_flag(info->attrs[DMVPN_A_REPLACE]),
 			      info->extack);
 	if (!err && spec.type != DMVPN_ENTRY_NEGATIVE)
-		dmvpn_xmit_peer_added(dd, spec.nbma);
+		dmvpn_xmit_peer_added(dd, spec.nbma, spec.ipsec_mark);
 	netdev_put(dd->dev, &tracker);
 	return err;
 }

@@ -5,6 +5,10 @@
 #include "cache.h"
 #include "peer.h"
 
+/*
+ * Keyed by the NBMA address alone: the peers of one address (one per SA
+ * mark) share a list, which the ICMP check of rx.c takes whole.
+ */
 static const struct rhashtable_params dmvpn_peer_params = {
 	.head_offset = offsetof(struct dmvpn_peer, node),
 	.key_offset = offsetof(struct dmvpn_peer, nbma),
@@ -12,38 +16,69 @@ static const struct rhashtable_params dmvpn_peer_params = {
 	.automatic_shrinking = true,
 };
 
-int dmvpn_peer_table_init(struct rhashtable *peers)
+int dmvpn_peer_table_init(struct rhltable *peers)
 {
-	return rhashtable_init(peers, &dmvpn_peer_params);
+	return rhltable_init(peers, &dmvpn_peer_params);
 }
 
 /**
- * dmvpn_peer_find - the peer for an NBMA address, if any entry leads there
+ * dmvpn_peer_find - the peer for an NBMA address and IPsec mark, if any
+ * entry leads there
  * @cache: the device's cache
  * @nbma: the peer's underlay address
+ * @ipsec_mark: the mark of its SA, 0 for none
  *
  * Context: RCU read side.
  */
-struct dmvpn_peer *dmvpn_peer_find(struct dmvpn_cache *cache, __be32 nbma)
+struct dmvpn_peer *dmvpn_peer_find(struct dmvpn_cache *cache, __be32 nbma,
+				   u32 ipsec_mark)
 {
-	return rhashtable_lookup(&cache->peers, &nbma, dmvpn_peer_params);
+	struct rhlist_head *list, *pos;
+	struct dmvpn_peer *peer;
+
+	list = rhltable_lookup(&cache->peers, &nbma, dmvpn_peer_params);
+	rhl_for_each_entry_rcu(peer, pos, list, node)
+		if (peer->ipsec_mark == ipsec_mark)
+			return peer;
+	return NULL;
 }
 
 /**
- * dmvpn_peer_get - find or create the peer for an NBMA address
+ * dmvpn_peer_exists - whether any entry leads to an NBMA address
+ * @cache: the device's cache
+ * @nbma: the underlay address
+ *
+ * Context: RCU read side.
+ */
+bool dmvpn_peer_exists(struct dmvpn_cache *cache, __be32 nbma)
+{
+	return rhltable_lookup(&cache->peers, &nbma, dmvpn_peer_params);
+}
+
+/**
+ * dmvpn_peer_get - find or create the peer for an NBMA address and mark
  * @cache: the device's cache; its lock must be held
  * @nbma: the peer's underlay address
+ * @ipsec_mark: the mark of its SA, 0 for none
+ * @ipsec_mask: the bits of the outer mark that @ipsec_mark replaces
  *
- * Return: the peer with a reference taken, or an ERR_PTR.
+ * Return: the peer with a reference taken, or an ERR_PTR: -EINVAL when
+ * the peer exists with another mask.
  */
-struct dmvpn_peer *dmvpn_peer_get(struct dmvpn_cache *cache, __be32 nbma)
+struct dmvpn_peer *dmvpn_peer_get(struct dmvpn_cache *cache, __be32 nbma,
+				  u32 ipsec_mark, u32 ipsec_mask)
 {
 	struct dmvpn_peer *peer;
 	int err;
 
 	lockdep_assert_held(&cache->lock);
-	peer = rhashtable_lookup_fast(&cache->peers, &nbma, dmvpn_peer_params);
+	rcu_read_lock();
+	peer = dmvpn_peer_find(cache, nbma, ipsec_mark);
+	rcu_read_unlock();
 	if (peer) {
+		/* Writers hold the lock: the peer cannot go meanwhile. */
+		if (peer->ipsec_mask != ipsec_mask)
+			return ERR_PTR(-EINVAL);
 		refcount_inc(&peer->refs);
 		return peer;
 	}
@@ -52,11 +87,12 @@ struct dmvpn_peer *dmvpn_peer_get(struct dmvpn_cache *cache, __be32 nbma)
 	if (!peer)
 		return ERR_PTR(-ENOMEM);
 	peer->nbma = nbma;
+	peer->ipsec_mark = ipsec_mark;
+	peer->ipsec_mask = ipsec_mask;
 	refcount_set(&peer->refs, 1);
 	INIT_LIST_HEAD(&peer->mcast_node);
 	WRITE_ONCE(peer->route_cache_on, true);
-	err = rhashtable_insert_fast(&cache->peers, &peer->node,
-				     dmvpn_peer_params);
+	err = rhltable_insert(&cache->peers, &peer->node, dmvpn_peer_params);
 	if (err) {
 		kfree(peer);
 		return ERR_PTR(err);
@@ -174,7 +210,7 @@ void dmvpn_peer_put(struct dmvpn_cache *cache, struct dmvpn_peer *peer)
 	if (!refcount_dec_and_test(&peer->refs))
 		return;
 	WARN_ON_ONCE(peer->mcast_refs);
-	rhashtable_remove_fast(&cache->peers, &peer->node, dmvpn_peer_params);
+	rhltable_remove(&cache->peers, &peer->node, dmvpn_peer_params);
 	/* Unpublished, the peer never comes back to the list. */
 	if (peer->mcast_listed)
 		list_del_rcu(&peer->mcast_node);

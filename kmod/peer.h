@@ -20,13 +20,18 @@ struct dmvpn_route {
 };
 
 /*
- * A remote NBMA address.  Entries that lead to the same address share one
- * peer, and with it one cached outer route.  Freed after a grace period once
- * the last entry lets go of it.
+ * A remote NBMA address, and the IPsec SA that leads there when several do.
+ * Entries that lead to the same address and mark share one peer, and with
+ * it one cached outer route (and xfrm bundle).  Two spokes behind one NAT
+ * address are two peers: their SAs have the same selectors and differ in
+ * their marks only (README, "Two spokes behind one NAT address").  Freed
+ * after a grace period once the last entry lets go of it.
  */
 struct dmvpn_peer {
-	struct rhash_head node;
+	struct rhlist_head node;	/* in cache->peers, by nbma */
 	__be32 nbma;
+	u32 ipsec_mark;			/* the SA's mark, 0 = none */
+	u32 ipsec_mask;			/* its bits of the outer mark */
 	refcount_t refs;		/* entries holding it */
 	u32 mcast_refs;			/* multicast entries, under cache lock */
 	u32 ipsec_refs;			/* require-ipsec entries, likewise */
@@ -68,9 +73,28 @@ static inline bool dmvpn_peer_mcast_on(const struct dmvpn_peer *peer)
 	return READ_ONCE(peer->mcast_on);
 }
 
-int dmvpn_peer_table_init(struct rhashtable *peers);
-struct dmvpn_peer *dmvpn_peer_find(struct dmvpn_cache *cache, __be32 nbma);
-struct dmvpn_peer *dmvpn_peer_get(struct dmvpn_cache *cache, __be32 nbma);
+/**
+ * dmvpn_peer_mark - the outer packet's mark for a peer
+ * @peer: the peer, or NULL
+ * @mark: the mark without it (the device's fwmark or an entry's QoS mark)
+ *
+ * The peer's IPsec mark replaces the bits of its mask, and the other bits
+ * are left to QoS, so that the route and xfrm lookup find this peer's SA
+ * among several with the same selectors.
+ */
+static inline u32 dmvpn_peer_mark(const struct dmvpn_peer *peer, u32 mark)
+{
+	if (!peer || !peer->ipsec_mark)
+		return mark;
+	return (mark & ~peer->ipsec_mask) | peer->ipsec_mark;
+}
+
+int dmvpn_peer_table_init(struct rhltable *peers);
+struct dmvpn_peer *dmvpn_peer_find(struct dmvpn_cache *cache, __be32 nbma,
+				   u32 ipsec_mark);
+bool dmvpn_peer_exists(struct dmvpn_cache *cache, __be32 nbma);
+struct dmvpn_peer *dmvpn_peer_get(struct dmvpn_cache *cache, __be32 nbma,
+				  u32 ipsec_mark, u32 ipsec_mask);
 void dmvpn_peer_put(struct dmvpn_cache *cache, struct dmvpn_peer *peer);
 void dmvpn_peer_mcast_ref(struct dmvpn_cache *cache, struct dmvpn_peer *peer);
 void dmvpn_peer_mcast_unref(struct dmvpn_cache *cache, struct dmvpn_peer *peer);

@@ -273,7 +273,7 @@ static void dmvpn_rx_icmp(struct dmvpn_dev *dd, const struct dmvpn_params *p,
 	quoted = (const struct iphdr *)(skb->data + off);
 	if (quoted->protocol != IPPROTO_GRE ||
 	    (p->local && quoted->saddr != p->local) ||
-	    !dmvpn_peer_find(&dd->cache, quoted->daddr))
+	    !dmvpn_peer_exists(&dd->cache, quoted->daddr))
 		return;
 	/* Rare enough to check in full, leaving the skb's state to icmp_rcv(). */
 	if (!skb_csum_unnecessary(skb) &&

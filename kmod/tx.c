@@ -44,11 +44,12 @@ struct dmvpn_tx {
 	const struct dmvpn_params *p;
 	struct dmvpn_entry *entry;	/* NULL when sent on a miss */
 	__be16 proto;			/* GRE protocol type */
+	u32 sock_mark;			/* NHRP: a mark no peer has */
 };
 
 static struct rtable *dmvpn_route(struct dmvpn_dev *dd,
 				  const struct dmvpn_params *p,
-				  __be32 nbma, struct dmvpn_peer *cache,
+				  __be32 nbma, u32 mark, struct dmvpn_peer *cache,
 				  __be32 *saddr)
 {
 	struct flowi4 fl4;
@@ -63,7 +64,7 @@ static struct rtable *dmvpn_route(struct dmvpn_dev *dd,
 	fl4.daddr = nbma;
 	fl4.saddr = p->local;
 	fl4.flowi4_oif = p->link;
-	fl4.flowi4_mark = p->fwmark;
+	fl4.flowi4_mark = mark;
 	fl4.flowi4_proto = IPPROTO_GRE;
 	if (p->key_on)
 		fl4.fl4_gre_key = htonl(p->key);
@@ -180,18 +181,36 @@ static void dmvpn_tx_error(struct dmvpn_dev *dd, struct sk_buff *skb,
 	kfree_skb(skb);
 }
 
-static void dmvpn_apply_qos(struct sk_buff *skb, const struct dmvpn_tx *tx)
+static void dmvpn_apply_qos(struct sk_buff *skb, const struct dmvpn_tx *tx,
+			    const struct dmvpn_peer *peer)
 {
 	const struct dmvpn_entry *e = tx->entry;
 
 	if (tx->p->fwmark)
 		skb->mark = tx->p->fwmark;
-	if (!e)
-		return;
-	if (e->qos_mark)
+	if (e && e->qos_mark)
 		skb->mark = e->qos_mark;
-	if (e->qos_priority)
+	if (e && e->qos_priority)
 		skb->priority = e->qos_priority;
+	/* The SA's bits, so that a rerouting netfilter rule keeps the SA. */
+	if (peer)
+		skb->mark = dmvpn_peer_mark(peer, skb->mark);
+	else if (tx->sock_mark)
+		skb->mark = tx->sock_mark;
+}
+
+/*
+ * The mark the outer route and xfrm lookup take: the device's, with the
+ * bits of the peer's IPsec mark.  NHRP to an address no peer of the
+ * socket's mark has (a registration reply to a new spoke) takes the
+ * socket's mark whole, as the mask is the entry's to say.
+ */
+static u32 dmvpn_route_mark(const struct dmvpn_tx *tx,
+			    const struct dmvpn_peer *peer)
+{
+	if (peer)
+		return dmvpn_peer_mark(peer, tx->p->fwmark);
+	return tx->sock_mark ?: tx->p->fwmark;
 }
 
 /*
@@ -249,7 +268,8 @@ static void dmvpn_xmit_one(struct dmvpn_tx *tx, struct sk_buff *skb,
 	bool require_ipsec;
 	struct rtable *rt;
 
-	rt = dmvpn_route(dd, p, nbma, cache, &o.saddr);
+	rt = dmvpn_route(dd, p, nbma, dmvpn_route_mark(tx, peer), cache,
+			 &o.saddr);
 	if (IS_ERR(rt)) {
 		DEV_STATS_INC(dd->dev, tx_carrier_errors);
 		dmvpn_tx_error(dd, skb, DMVPN_CTR_TX_ERRORS);
@@ -288,7 +308,7 @@ static void dmvpn_xmit_one(struct dmvpn_tx *tx, struct sk_buff *skb,
 	 * the underlay's clears skb->mark, and the marks are for the underlay.
 	 */
 	skb_scrub_packet(skb, !net_eq(dd->net, dev_net(dd->dev)));
-	dmvpn_apply_qos(skb, tx);
+	dmvpn_apply_qos(skb, tx, peer);
 	dmvpn_ip_xmit(dd->dev, rt, skb, &o);
 	return;
 
@@ -376,8 +396,8 @@ static bool dmvpn_nexthop_resolved(struct dmvpn_dev *dd,
 	struct rtable *rt;
 	__be32 saddr;
 
-	rt = dmvpn_route(dd, p, peer->nbma, dmvpn_peer_route_cache(peer),
-			 &saddr);
+	rt = dmvpn_route(dd, p, peer->nbma, dmvpn_peer_mark(peer, p->fwmark),
+			 dmvpn_peer_route_cache(peer), &saddr);
 	if (IS_ERR(rt))
 		return true;	/* dmvpn_xmit_one() counts the error */
 	if (rt->dst.xfrm || rt->rt_type == RTN_LOCAL)
@@ -423,18 +443,19 @@ static struct dmvpn_peer *dmvpn_peer_or_nhs(struct dmvpn_tx *tx,
  * dmvpn_xmit_peer_added - start resolving a new peer's underlay next hop
  * @dd: the device
  * @nbma: the address of the peer an entry was added for
+ * @ipsec_mark: and its IPsec mark
  *
  * So that, usually, its neighbour answers before the first packet needs it.
  *
  * Context: process context, no cache lock held.
  */
-void dmvpn_xmit_peer_added(struct dmvpn_dev *dd, __be32 nbma)
+void dmvpn_xmit_peer_added(struct dmvpn_dev *dd, __be32 nbma, u32 ipsec_mark)
 {
 	struct dmvpn_peer *peer;
 
 	rcu_read_lock();
 	local_bh_disable();
-	peer = dmvpn_peer_find(&dd->cache, nbma);
+	peer = dmvpn_peer_find(&dd->cache, nbma, ipsec_mark);
 	if (peer && !READ_ONCE(peer->nexthop_resolved))
 		dmvpn_nexthop_resolved(dd, rcu_dereference(dd->params), peer);
 	local_bh_enable();
@@ -508,8 +529,9 @@ drop:
 
 /*
  * NHRP from a packet socket: dmvpn_header_create() put the peer's NBMA
- * address in front.  The peer may have no entry yet (a registration reply
- * to a new spoke), so its cached route is used only when one exists.
+ * address in front, and the socket's mark (SO_MARK) names the peer's IPsec
+ * mark.  The peer may have no entry yet (a registration reply to a new
+ * spoke), so its cached route is used only when one exists.
  */
 static void dmvpn_xmit_nhrp(struct dmvpn_tx *tx, struct sk_buff *skb)
 {
@@ -524,7 +546,9 @@ static void dmvpn_xmit_nhrp(struct dmvpn_tx *tx, struct sk_buff *skb)
 	__skb_pull(skb, sizeof(nbma));
 	skb_reset_network_header(skb);
 	tx->proto = htons(DMVPN_ETH_P_NHRP);
-	peer = dmvpn_peer_find(&tx->dd->cache, nbma);
+	peer = dmvpn_peer_find(&tx->dd->cache, nbma, skb->mark);
+	if (!peer)
+		tx->sock_mark = skb->mark;
 	dmvpn_count(tx->dd, DMVPN_CTR_TX_NHRP);
 	dmvpn_xmit_one(tx, skb, nbma, peer);
 }

@@ -9,7 +9,7 @@
 struct dmvpn_dev;
 
 netdev_tx_t dmvpn_xmit(struct sk_buff *skb, struct net_device *dev);
-void dmvpn_xmit_peer_added(struct dmvpn_dev *dd, __be32 nbma);
+void dmvpn_xmit_peer_added(struct dmvpn_dev *dd, __be32 nbma, u32 ipsec_mark);
 
 /**
  * dmvpn_route_gateway - the next hop of a route, if it has a gateway

@@ -12,7 +12,8 @@ Usage:
       DMVPN_CMD_ENTRY_NEW with the prefix (A.B.C.D[/LEN] or X:X::X[/LEN];
       the length goes as DMVPN_ENTRY_A_PREFIXLEN, unchecked, so /33 is
       possible).  ATTR is nbma (A.B.C.D), type (a number), flags, holdtime,
-      priority, mark (numbers).  "replace" adds DMVPN_A_REPLACE.
+      priority, mark, ipsec_mark, ipsec_mask (numbers).  "replace" adds
+      DMVPN_A_REPLACE.
   dmvpn_genl.py del DEV PREFIX
   dmvpn_genl.py get DEV PREFIX
       prints the entry as ATTR=VALUE words.
@@ -80,7 +81,8 @@ DMVPN_A_REPLACE = 8
 ENTRY_A = {
     "family": 1, "prefix": 2, "prefixlen": 3, "nbma": 4, "type": 5,
     "flags": 6, "holdtime": 7, "priority": 8, "mark": 9, "used_msecs": 10,
-    "tx_packets": 11, "tx_bytes": 12,
+    "tx_packets": 11, "tx_bytes": 12, "pad": 13, "ipsec_mark": 14,
+    "ipsec_mask": 15,
 }
 ENTRY_A_NAME = {v: k for k, v in ENTRY_A.items()}
 

@@ -39,8 +39,13 @@
 #     while the spoke-to-spoke SA and the shortcuts form: none lost; each
 #     shortcut entered the cache only after the SA to its peer was up
 #     (log order); then the hub relays nothing
+#   - simultaneous initiation: each spoke answers the other's resolution,
+#     so both charons initiate an IKE_SA to the other and two come up; one
+#     agent deletes one (the other agent none), and one IKE_SA with one
+#     CHILD_SA is left in each charon, one SA each way in each kernel;
+#     the pings above, which span it, lost nothing
 #   - an idle shortcut expires and its SA goes with it (no xfrm state
-#     between s1 and s2 any more)
+#     between s1 and s2 any more, no IKE_SA in either charon)
 #   - a peer's keys do not make it another peer: a purge of s1's
 #     registration from s1's address, in ESP under s2's SA to the hub (its
 #     SPI and keys, copied into a stranger's kernel): the hub decrypts it
@@ -76,6 +81,53 @@ cleanup() {
 }
 trap cleanup EXIT
 set -u
+
+# sas NODE PEER: NODE's charon's IKE_SAs and CHILD_SAs with PEER, as
+# "IKE_SAs CHILD_SAs" (swanctl --list-sas: an IKE_SA's "remote 'ID' @
+# ADDR[PORT]", a CHILD_SA's "remote ADDR/32[gre]").
+sas() {
+	swanctl --list-sas --uri "$(vici "$1")" 2>/dev/null |
+		awk -v peer="$2" '$1 == "remote" && $4 ~ "^" peer "\\[" { ike++ }
+				  $1 == "remote" && $2 ~ "^" peer "/32" { child++ }
+				  END { print ike + 0, child + 0 }'
+}
+
+# sas_are NODE PEER "IKE CHILD": sas says so.
+sas_are() {
+	local got
+	got=$(sas "$1" "$2")
+	[ "$got" = "$3" ] || {
+		echo "$1's charon: $got IKE_SAs/CHILD_SAs with $2, not $3"
+		swanctl --list-sas --uri "$(vici "$1")" 2>&1 | head -n 30
+		return 1
+	}
+}
+
+# xfrm_states NODE A B: how many xfrm states NODE's kernel has between A
+# and B, either way.
+xfrm_states() {
+	ip -n "$(lab_ns "$1")" xfrm state | grep -cE "^src ($2 dst $3|$3 dst $2)\$"
+}
+
+# charon_logged NODE ERE: NODE's charon logged a line matching ERE.
+charon_logged() {
+	grep -qE "$2" "$CONF/$1-charon.log" || {
+		echo "not in $1's charon log: $2"
+		return 1
+	}
+}
+
+# duplicates_deleted: exactly one spoke's agent deleted a duplicate.
+duplicates_deleted() {
+	local n1 n2
+	n1=$(grep -c "a duplicate" "$CONF/s1.log")
+	n2=$(grep -c "a duplicate" "$CONF/s2.log")
+	if [ $((n1 + n2)) -ge 1 ] && { [ "$n1" -eq 0 ] || [ "$n2" -eq 0 ]; }; then
+		return 0
+	fi
+	echo "s1 deleted $n1, s2 $n2"
+	return 1
+}
 
 # swanctl_conf NODE PSK: the profile, PSK authentication.
 swanctl_conf() {
@@ -148,10 +200,29 @@ check "... then the hub relays nothing" \
 check "... s1's kernel has the spoke-to-spoke SA" \
 	sa_between s1 192.0.2.2 192.0.2.3
 
+# ---- simultaneous initiation: two IKE_SAs came up, one is left
+check "both spokes initiated an IKE_SA to the other" \
+	eval "charon_logged s1 'initiating IKE_SA dmvpn-dmvpn0-192.0.2.3' &&
+	      charon_logged s2 'initiating IKE_SA dmvpn-dmvpn0-192.0.2.2'"
+check "... and both came up (s1's charon established two)" \
+	test "$(grep -cE 'IKE_SA [^ ]+ established between 192.0.2.2[^ ]*\.\.\.192.0.2.3' \
+		"$CONF/s1-charon.log")" -ge 2
+check "... one agent deleted one, the other agent none" duplicates_deleted
+for node in s1 s2; do
+	peer=192.0.2.3
+	[ "$node" = s2 ] && peer=192.0.2.2
+	check "... $node's charon has one IKE_SA and one CHILD_SA with $peer" \
+		wait_until 10 sas_are "$node" "$peer" "1 1"
+	check "... and $node's kernel one SA each way" \
+		test "$(xfrm_states "$node" 192.0.2.2 192.0.2.3)" -eq 2
+done
+
 # ---- an idle shortcut takes its SA with it
 check "idle: s1's shortcut expires" \
 	wait_until $((HOLD * 4)) not entry_is s1 10.2.0.0/24 shortcut 192.0.2.3
 check "... its SA goes too" wait_until 30 no_sa_between s1 192.0.2.2 192.0.2.3
+check "... and no IKE_SA between s1 and s2 is left in either charon" \
+	wait_until 10 eval "sas_are s1 192.0.2.3 '0 0' && sas_are s2 192.0.2.2 '0 0'"
 check "... while the SA to the hub stays" sa_between s1 192.0.2.2 192.0.2.1
 check "... and lan1 still reaches lan2 through the hub" \
 	ping_all lan1 10.2.0.10 5 0.2

@@ -4,19 +4,18 @@
 # dmvpn_ipsec_nat_shared.sh: two spokes behind one NAT address, with
 # IPsec (issue 11; README, "Two spokes behind one NAT address").  Both must
 # stay registered and reachable: NAT-T's ports tell them apart on the
-# underlay, but the hub's SAs to them have the same selectors.
+# underlay, and the profile's marks (mark_in = mark_out = %unique/0x00ffffff,
+# set_mark_in = %same) give each of the hub's SAs to the NAT address a
+# mark of its own; the kernel module's peer is the NBMA address and that
+# mark, dmvpnd reads the mark of each NHRP packet (SO_RCVMARK) and puts it
+# in the client's entry and on its answers (SO_MARK).
 #
-# It FAILS today, and runs only when named: once s4 is up, the hub's one
-# xfrm policy to 192.0.2.5 takes s4's SA, and s3 is unreachable from the
-# hub and from s1 (checks "hub <-> s3 still", "s1 <-> s3 still", "...
-# hub <-> s3"); both stay registered, as their own SAs to the hub work.
-# The xfrm policies and states are printed for the record.  The checks
-# after them are an experiment for the design that passes today: with
-# mark_in/mark_out %unique and set_mark_in %same in the hub's profile,
-# each SA has a mark of its own, the device's fwmark set to one reaches
-# that one spoke, and a packet socket on dmvpn0 reads each spoke's mark.
+# Before the marks (the module's peer and dmvpnd's registrations keyed by
+# the NBMA address alone), the hub had one xfrm policy to 192.0.2.5, whose
+# template took s4's SA, and s3 was unreachable from the hub and from s1
+# while it stayed registered.  The last part shows that again with a hub
+# profile without marks, and that dmvpnd says why.
 #
-# selftests: only when named
 # selftests: timeout 400
 #
 #                       netns wan: bridge br0, tcpdump from start to stop
@@ -35,22 +34,21 @@
 #                                          |
 #                                      lan3 10.3.0.0/24
 #
-# (lab.sh's s2 is there too, idle.)  Every dmvpn0 runs with require-ipsec.
+# (lab.sh's s2 is there too, idle.)  Every dmvpn0 runs with require-ipsec,
+# every charon with the same profile.
 #
 # Checks:
+#   - the hub's agent finds a mark per CHILD_SA in its profile
 #   - s3 registers through the NAT, its SA to the hub ESP in UDP; hub <->
 #     s3 (as in dmvpn_ipsec_nat.sh, which has Phase 3 and the capture)
-#   - s4, behind the same NAT, registers too; the hub and s1 reach both s3
-#     and s4, also half a holding time later; 0 GRE in clear since s4 came
-# An experiment for the design (README, "Two spokes behind one NAT
-# address"): the hub's profile with mark_in/mark_out %unique and
-# set_mark_in %same, its SAs made again:
-#   - two SAs to 192.0.2.5, each with a mark of its own
-#   - the device's fwmark set to one of them reaches one spoke, the other
-#     mark the other spoke
-#   - a packet socket on the hub's dmvpn0 (as dmvpnd reads NHRP) sees
-#     s3's and s4's packets with their own SA's mark (SO_RCVMARK)
-#   - dmesg is clean
+#   - s4, behind the same NAT, registers too; the hub's two SAs to
+#     192.0.2.5 have marks of their own, and its entries for s3 and s4
+#     carry them (genl); the hub and s1 reach both s3 and s4, also half a
+#     holding time later; 0 GRE in clear since s4 came
+#   - without marks in the hub's profile (loaded, dmvpnd reloaded, the
+#     SAs made again): the agent says the profile lacks them and which two
+#     hosts share one SA, and the hub reaches only one of s3 and s4
+#   - dmesg is clean (the VM runner)
 
 # The lab's namespace variables are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
@@ -65,6 +63,10 @@ source "$(dirname "$0")/capture.sh"
 source "$(dirname "$0")/ipsec.sh"
 
 HOLD=30
+# A mark per CHILD_SA, the low 24 bits; the rest is left to QoS.
+MARKS='mark_in = %unique/0x00ffffff
+					mark_out = %unique/0x00ffffff
+					set_mark_in = %same'
 
 cleanup() {
 	agents_stop KILL
@@ -165,7 +167,8 @@ encap_sa() {
 }
 
 test_begin
-agent_lab_begin ip ping tcpdump nft swanctl "$CHARON"
+agent_lab_begin ip ping tcpdump nft swanctl python3 "$CHARON"
+GENL=$DMVPN_SELFTESTS/dmvpn_genl.py
 setup_ns nat s3 lan3
 check "s3 behind a masquerading router" nat_up || bail_out "no NAT"
 check "s3 and its LAN" s3_up || bail_out "no s3"
@@ -177,7 +180,8 @@ for node in hub s1; do
 done
 check "hub: redirect on" ip -n "$hub" link set dmvpn0 type dmvpn redirect
 for node in hub s1 s3; do
-	check "charon up on $node" charon_start $node || bail_out "no charon"
+	check "charon up on $node" charon_start $node "$MARKS" ||
+		bail_out "no charon"
 done
 
 agent_ipsec_conf hub "role hub
@@ -189,6 +193,8 @@ agent_start hub
 agent_start s1
 agent_start s3
 
+check "hub: its profile gives each CHILD_SA a mark" \
+	wait_until 20 logged hub "dmvpn0: ipsec profile dmvpn: a mark per CHILD_SA (mask 0xffffff)"
 check "s3 registers: the hub has it at the NAT's outside address" \
 	wait_until 60 entry_is hub 10.255.0.4 dynamic 192.0.2.5
 check "... s3's SA to the hub came up before it registered" \
@@ -217,14 +223,46 @@ xfrm_dump() {
 	diag "$1: ip xfrm state (no keys):"
 	ip -n "$(lab_ns "$1")" xfrm state |
 		grep -vE '^\s+(aead|enc|auth|auth-trunc) ' | diag
-	diag "$1: xfrm_stat, non-zero:"
+}
+
+# out_marks: the marks of the hub's SAs to the NAT's address, in decimal.
+out_marks() {
+	local mark
 	# shellcheck disable=SC2016 # awk's fields
-	ip netns exec "$(lab_ns "$1")" awk '$2 != 0' /proc/net/xfrm_stat | diag
+	ip -n "$hub" xfrm state | awk '
+		/^src / { on = ($2 == "192.0.2.1" && $4 == "192.0.2.5") }
+		on && $1 == "mark" { split($2, m, "/"); print m[1] }' |
+		while read -r mark; do
+			echo $((mark))
+		done
+}
+
+two_marks() {
+	[ "$(out_marks | sort -u | wc -l)" -eq 2 ]
+}
+
+# entry_mark ADDR: the IPsec mark of the hub's entry for ADDR, as the
+# kernel says it (0: none).
+entry_mark() {
+	local got
+	got=$(ip netns exec "$hub" python3 -S "$GENL" get dmvpn0 "$1") || return 1
+	grep -oE 'ipsec_mark=[0-9]+' <<<"$got" | cut -d= -f2 | grep . || echo 0
+}
+
+# entries_marked: the hub's entries for s3 and s4 carry two different
+# marks, those of its two SAs to 192.0.2.5.
+entries_marked() {
+	local m3 m4 marks
+	m3=$(entry_mark 10.255.0.4) && m4=$(entry_mark 10.255.0.5) || return 1
+	marks=$(out_marks | sort -u | tr '\n' ' ')
+	echo "s3's entry: mark $m3, s4's: mark $m4; SAs: $marks"
+	[ "$m3" != 0 ] && [ "$m4" != 0 ] && [ "$m3" != "$m4" ] &&
+		[[ " $marks" == *" $m3 "* ]] && [[ " $marks" == *" $m4 "* ]]
 }
 
 setup_ns s4
 check "s4 behind the same NAT" s4_up
-check "charon up on s4" charon_start s4
+check "charon up on s4" charon_start s4 "$MARKS"
 spoke_conf s4
 agent_start s4
 S4=$(capture_mark)
@@ -232,126 +270,75 @@ check "s4 registers: the hub has it at the NAT's outside address too" \
 	wait_until 60 entry_is hub 10.255.0.5 dynamic 192.0.2.5
 check "... s4's SA to the hub is ESP in UDP" \
 	encap_sa s4 172.16.0.3 192.0.2.1
+check "the hub's two SAs to 192.0.2.5 have marks of their own" \
+	wait_until 20 two_marks
+check "... and its entries for s3 and s4 carry them" \
+	wait_until 20 entries_marked
 check "hub <-> s4 over the tunnel" wait_until 20 ping_all hub 10.255.0.5 3 0.2
 check "hub <-> s3 still" ping_all hub 10.255.0.4 3 0.2
 check "s1 <-> s4" wait_until 30 ping_all s1 10.255.0.5 3 0.2
 check "s1 <-> s3 still" wait_until 30 ping_all s1 10.255.0.4 3 0.2
+check "lan1 <-> lan3 (s3's LAN) through the hub" \
+	wait_until 30 ping_all lan1 10.3.0.10 3 0.2
 sleep $((HOLD / 2))
 check "a holding time later, the hub still has s3" \
 	entry_is hub 10.255.0.4 dynamic 192.0.2.5
 check "... and s4" entry_is hub 10.255.0.5 dynamic 192.0.2.5
+check "... with their marks" entries_marked
 check "... hub <-> s3" ping_all hub 10.255.0.4 3 0.2
 check "... hub <-> s4" ping_all hub 10.255.0.5 3 0.2
+check "... s1 <-> s3" ping_all s1 10.255.0.4 3 0.2
+check "... s1 <-> s4" ping_all s1 10.255.0.5 3 0.2
 xfrm_dump hub
-xfrm_dump s1
 check "all agents alive" \
 	eval "agent_alive hub && agent_alive s1 && agent_alive s3 && agent_alive s4"
 check "since s4 came: 0 GRE in clear" none_captured_since "$S4" "ip proto 47"
 
-# ---- an experiment for the design: a unique mark per CHILD_SA
-# The hub's profile with mark_in/mark_out %unique (and set_mark_in
-# %same: decrypted packets carry their SA's mark); its SAs made again.
-# Then the device's fwmark (the one mark the kernel module sets today)
-# picks which of the two SAs to 192.0.2.5, so which spoke, the hub's GRE
-# goes to.
-
-# out_marks: the marks of the hub's SAs to the NAT's address.
-out_marks() {
-	# shellcheck disable=SC2016 # awk's fields
-	ip -n "$hub" xfrm state | awk '
-		/^src / { on = ($2 == "192.0.2.1" && $4 == "192.0.2.5") }
-		on && $1 == "mark" { split($2, m, "/"); print m[1] }'
-}
-
-two_marks() {
-	[ "$(out_marks | sort -u | wc -l)" -eq 2 ]
-}
-
-# reached_with MARK: which of s3 and s4 the hub reaches with fwmark MARK.
-reached_with() {
+# ---- without marks: what it was before, and the agent says why
+# reached: which of s3 and s4 the hub reaches now.
+reached() {
 	local who=
-	ip -n "$hub" link set dmvpn0 type dmvpn fwmark "$1" || return 1
 	ping_all hub 10.255.0.4 2 0.2 >/dev/null && who+=s3
 	ping_all hub 10.255.0.5 2 0.2 >/dev/null && who+=s4
 	echo "${who:-none}"
 }
 
-marks_pick_spokes() {
-	local m a b marks
-	mapfile -t marks < <(out_marks | sort -u)
-	[ "${#marks[@]}" -eq 2 ] || { echo "marks: ${marks[*]}"; return 1; }
-	a=$(reached_with "${marks[0]}")
-	b=$(reached_with "${marks[1]}")
-	echo "mark ${marks[0]} reaches $a, mark ${marks[1]} reaches $b"
-	diag "mark ${marks[0]} reaches $a, mark ${marks[1]} reaches $b"
-	for m in "$a" "$b"; do
-		[ "$m" = s3 ] || [ "$m" = s4 ] || return 1
-	done
-	[ "$a" != "$b" ]
+# two_unmarked_sas: the hub has two SAs to 192.0.2.5 again, without marks.
+two_unmarked_sas() {
+	[ "$(ip -n "$hub" xfrm state | grep -c '^src 192.0.2.1 dst 192.0.2.5')" -eq 2 ] &&
+		[ -z "$(out_marks)" ]
 }
 
-check "experiment: the hub's profile with a unique mark per CHILD_SA" \
-	eval "swanctl_conf hub 'mark_in = %unique
-					mark_out = %unique
-					set_mark_in = %same' && swanctl_load hub"
-check "... its IKE_SAs terminated (the spokes initiate again)" \
+check "without marks: the hub's profile loaded again" \
+	eval "swanctl_conf hub && swanctl_load hub"
+check "... dmvpnd reads it again" agent hub reload
+check "... and says the profile lacks the marks" \
+	wait_until 10 logged hub "peers behind one NAT address would share one SA"
+check "... the hub's IKE_SAs terminated (the spokes initiate again)" \
 	swanctl --terminate --ike dmvpn --force --timeout -1 --uri "$(vici hub)"
-check "... two SAs to 192.0.2.5 again, with marks of their own" \
-	wait_until 60 two_marks
+check "... two SAs to 192.0.2.5 again, without marks" \
+	wait_until 60 two_unmarked_sas
+check "... the agent says which two hosts share one SA" \
+	wait_until 30 logged hub "172.16.0.2 and 172.16.0.3 both register from 192.0.2.5"
 xfrm_dump hub
-check "... the device's fwmark picks the spoke: each mark reaches one" \
-	marks_pick_spokes
-
-# rx_marks SECONDS: the marks the packets the hub's dmvpn0 took in for
-# SECONDS carried, by inner source address ("10.255.0.4 0x3"), as a packet
-# socket (dmvpnd's kind) reads them with SO_RCVMARK (Linux 5.19).
-rx_marks() {
-	ip netns exec "$hub" python3 - "$1" <<-'PY'
-	import socket, struct, sys, select, time
-	SO_RCVMARK = 75
-	ETH_P_ALL = 3
-	s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ALL))
-	s.setsockopt(socket.SOL_SOCKET, SO_RCVMARK, 1)
-	s.bind(("dmvpn0", 0))
-	seen = {}
-	end = time.time() + float(sys.argv[1])
-	while time.time() < end:
-	    r, _, _ = select.select([s], [], [], 0.2)
-	    if not r:
-	        continue
-	    data, anc, flags, addr = s.recvmsg(2048, socket.CMSG_SPACE(4))
-	    if addr[2] == socket.PACKET_OUTGOING or len(data) < 20 or data[0] >> 4 != 4:
-	        continue
-	    mark = 0
-	    for level, typ, val in anc:
-	        if level == socket.SOL_SOCKET and typ == socket.SO_MARK:
-	            mark = struct.unpack("I", val[:4])[0]
-	    src = socket.inet_ntoa(data[12:16])
-	    seen.setdefault(src, set()).add(mark)
-	for src, marks in sorted(seen.items()):
-	    print(src, " ".join("%#x" % m for m in sorted(marks)))
-PY
+# Both register again; then one out policy takes all the hub's GRE to
+# 192.0.2.5 to one of them.
+# both_unmarked: s3 and s4 registered again, their entries without marks.
+both_unmarked() {
+	entry_is hub 10.255.0.4 dynamic 192.0.2.5 &&
+		entry_is hub 10.255.0.5 dynamic 192.0.2.5 &&
+		[ "$(entry_mark 10.255.0.4)" = 0 ] &&
+		[ "$(entry_mark 10.255.0.5)" = 0 ]
 }
-
-# marks_tell_spokes FILE: s3's and s4's packets came with one mark each,
-# not 0 and not the same.
-marks_tell_spokes() {
-	local m3 m4
-	cat "$1"
-	m3=$(awk '$1 == "10.255.0.4" && NF == 2 { print $2 }' "$1")
-	m4=$(awk '$1 == "10.255.0.5" && NF == 2 { print $2 }' "$1")
-	[ -n "$m3" ] && [ -n "$m4" ] && [ "$m3" != 0x0 ] && [ "$m4" != 0x0 ] &&
-		[ "$m3" != "$m4" ]
+check "... both registered again, their entries without marks" \
+	wait_until 30 both_unmarked
+# reaches_one: the hub reaches s3 or s4, not both.
+reaches_one() {
+	local who
+	who=$(reached)
+	echo "the hub reaches: $who"
+	[ "$who" = s3 ] || [ "$who" = s4 ]
 }
-
-rx_marks 8 >"$CONF/rx_marks" 2>&1 &
-RX_PID=$!
-sleep 1
-ip netns exec "$s3" ping -n -q -c 5 -i 0.5 10.255.0.1 >/dev/null 2>&1 &
-ip netns exec "$s4" ping -n -q -c 5 -i 0.5 10.255.0.1 >/dev/null 2>&1
-wait "$RX_PID"
-diag "the hub's dmvpn0 took in, by source and mark: $(tr '\n' ';' <"$CONF/rx_marks")"
-check "... and received GRE carries its SA's mark up to a packet socket" \
-	marks_tell_spokes "$CONF/rx_marks"
+check "... and the hub reaches only one of s3 and s4" reaches_one
 
 test_end

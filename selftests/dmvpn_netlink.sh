@@ -30,6 +30,9 @@
 #     by the kernel (errno and extack): prefix length 33, multicast,
 #     broadcast and zero NBMA ("NBMA address must be a unicast address"),
 #     holdtime 70000, a negative entry with an NBMA, a non-dmvpn device
+#   - IPsec marks: two at one NBMA address are accepted and read back;
+#     another mask for the same address and mark, a mark outside its
+#     mask, a mask without a mark, a negative entry with a mark: refused
 #   - max-entries 3: the 4th entry is refused (ENOSPC, "max-entries"),
 #     a replace at the limit works, a del makes room again
 #   - flush by type removes only that type; flush removes everything
@@ -396,6 +399,55 @@ check "kernel: del of a missing entry: ENOENT \"no entry for this prefix\"" \
 check "kernel: 16 answers, one per request" \
 	test "$(wc -l <<<"$KERNEL_SAYS")" -eq 16
 check "nothing was added by the refused requests" entry_count_is 4
+
+# IPsec marks (two spokes behind one NAT address): two marks at one NBMA
+# address are two peers; a peer has one mask, and the mark lies within it.
+MARKS_SAY=$(ip netns exec "$ctl" python3 -S "$GENL" batch <<'REQUESTS'
+add dmvpn0 10.5.0.4 nbma=192.0.2.5 ipsec_mark=0x100 ipsec_mask=0xff00
+add dmvpn0 10.5.0.5 nbma=192.0.2.5 ipsec_mark=0x200 ipsec_mask=0xff00
+add dmvpn0 10.5.0.6 nbma=192.0.2.5 ipsec_mark=0x100 ipsec_mask=0xffff
+add dmvpn0 10.5.0.6 nbma=192.0.2.5 ipsec_mark=0x10000 ipsec_mask=0xff00
+add dmvpn0 10.5.0.6 nbma=192.0.2.5 ipsec_mask=0xff00
+add dmvpn0 10.5.0.6 type=5 ipsec_mark=1
+add dmvpn0 10.5.0.6 nbma=192.0.2.5 ipsec_mark=7
+REQUESTS
+)
+# marks_said N ANSWER: line N of the answers is ANSWER.
+marks_said() {
+	KERNEL_SAYS=$MARKS_SAY kernel_said "$@"
+}
+check "kernel: two IPsec marks at one NBMA address" \
+	eval 'marks_said 1 ok && marks_said 2 ok'
+check "kernel: the same address and mark with another mask refused" \
+	marks_said 3 "Error: EINVAL: this NBMA address and IPsec mark have another mask"
+check "kernel: an IPsec mark outside its mask refused" \
+	marks_said 4 "Error: EINVAL: the IPsec mark has bits outside its mask"
+check "kernel: an IPsec mask without a mark refused" \
+	marks_said 5 "Error: EINVAL: an IPsec mask needs a mark (0 is none)"
+check "kernel: a negative entry with an IPsec mark refused" \
+	marks_said 6 "Error: EINVAL: a negative entry has no IPsec mark"
+check "kernel: an IPsec mark alone takes every bit" marks_said 7 ok
+# entry_marks PREFIX: the entry's IPsec mark and mask, as the kernel says.
+entry_marks() {
+	genl get dmvpn0 "$1" | grep -oE 'ipsec_mark=[0-9]+ ipsec_mask=[0-9]+'
+}
+# marks_read_back: get says each entry's mark and mask, and none for an
+# entry without one.
+marks_read_back() {
+	local m5 m6
+	m5=$(entry_marks 10.5.0.5)
+	m6=$(entry_marks 10.5.0.6)
+	echo "10.5.0.5: $m5; 10.5.0.6: $m6"
+	[ "$m5" = "ipsec_mark=512 ipsec_mask=65280" ] &&
+		[ "$m6" = "ipsec_mark=7 ipsec_mask=4294967295" ] &&
+		! genl get dmvpn0 10.255.0.2 | grep -q ipsec_mark
+}
+check "kernel: get says each entry's mark and mask (none without)" \
+	marks_read_back
+for a in 10.5.0.4 10.5.0.5 10.5.0.6; do
+	genl del dmvpn0 "$a" >/dev/null || echo "# could not remove $a"
+done
+check "the IPsec mark entries are gone" entry_count_is 4
 
 # --- max-entries -----------------------------------------------------------------------
 

@@ -162,6 +162,60 @@ static bool dmvpn_selftest_lpm6(struct dmvpn_dev *dd)
 	return ok;
 }
 
+/*
+ * Two SAs to one NBMA address (two spokes behind one NAT) differ in their
+ * marks: entries with two marks lead to two peers, each with its own
+ * route, and a peer has one mask.
+ */
+static bool dmvpn_selftest_peer_marks(struct dmvpn_dev *dd)
+{
+	__be32 a = ip4(192, 0, 2, 5);
+	__be32 x = ip4(10, 9, 0, 4), y = ip4(10, 9, 0, 5), z = ip4(10, 9, 0, 6);
+	struct dmvpn_entry_spec spec = {
+		.nbma = a, .type = DMVPN_ENTRY_DYNAMIC,
+		.ipsec_mark = 1, .ipsec_mask = 0xff,
+	};
+	struct dmvpn_entry *ex, *ey;
+	bool ok = true;
+
+	dmvpn_key_set(&spec.key, AF_INET, &x, 32);
+	DMVPN_TEST(!dmvpn_cache_add(dd, &spec, false, NULL));
+	spec.ipsec_mark = 2;
+	dmvpn_key_set(&spec.key, AF_INET, &y, 32);
+	DMVPN_TEST(!dmvpn_cache_add(dd, &spec, false, NULL));
+	rcu_read_lock();
+	ex = dmvpn_cache_lookup(&dd->cache, AF_INET, &x);
+	ey = dmvpn_cache_lookup(&dd->cache, AF_INET, &y);
+	DMVPN_TEST(ex && ey && ex->peer != ey->peer);
+	DMVPN_TEST(ex && dmvpn_peer_find(&dd->cache, a, 1) == ex->peer);
+	DMVPN_TEST(ey && dmvpn_peer_find(&dd->cache, a, 2) == ey->peer);
+	DMVPN_TEST(!dmvpn_peer_find(&dd->cache, a, 0));
+	DMVPN_TEST(dmvpn_peer_exists(&dd->cache, a));
+	/* The SA's bits replace the mask's, the rest stays QoS's. */
+	DMVPN_TEST(ey && dmvpn_peer_mark(ey->peer, 0x1234) == 0x1202);
+	DMVPN_TEST(dmvpn_peer_mark(NULL, 0x1234) == 0x1234);
+	rcu_read_unlock();
+
+	/* The same peer with another mask, a mark outside its mask. */
+	spec.ipsec_mask = 0xffff;
+	dmvpn_key_set(&spec.key, AF_INET, &z, 32);
+	DMVPN_TEST(dmvpn_cache_add(dd, &spec, false, NULL) == -EINVAL);
+	spec.ipsec_mark = 0x10000;
+	DMVPN_TEST(dmvpn_cache_add(dd, &spec, false, NULL) == -EINVAL);
+	spec.ipsec_mark = 0;
+	DMVPN_TEST(dmvpn_cache_add(dd, &spec, false, NULL) == -EINVAL);
+
+	DMVPN_TEST(dmvpn_cache_del(dd, &spec.key) == -ENOENT);
+	dmvpn_key_set(&spec.key, AF_INET, &x, 32);
+	DMVPN_TEST(!dmvpn_cache_del(dd, &spec.key));
+	dmvpn_key_set(&spec.key, AF_INET, &y, 32);
+	DMVPN_TEST(!dmvpn_cache_del(dd, &spec.key));
+	rcu_read_lock();
+	DMVPN_TEST(!dmvpn_peer_exists(&dd->cache, a));
+	rcu_read_unlock();
+	return ok;
+}
+
 static bool dmvpn_selftest_peers(struct dmvpn_dev *dd)
 {
 	__be32 a = ip4(192, 0, 2, 1), b = ip4(192, 0, 2, 2);
@@ -193,7 +247,7 @@ static bool dmvpn_selftest_peers(struct dmvpn_dev *dd)
 	dmvpn_key_set(&spec.key, AF_INET, &x, 32);
 	DMVPN_TEST(!dmvpn_cache_del(dd, &spec.key));
 	DMVPN_TEST(!rcu_access_pointer(dd->cache.nhs));
-	return ok;
+	return ok && dmvpn_selftest_peer_marks(dd);
 }
 
 /*
@@ -446,15 +500,15 @@ static bool dmvpn_selftest_remove_many(void)
 	DMVPN_TEST(dmvpn_test_plens4(dd) == 5);
 	dmvpn_cache_flush(dd, DMVPN_ENTRY_SHORTCUT);
 	DMVPN_TEST(atomic_read(&dd->cache.count) == 700);
-	DMVPN_TEST(atomic_read(&dd->cache.peers.nelems) == 700);
+	DMVPN_TEST(atomic_read(&dd->cache.peers.ht.nelems) == 700);
 	dmvpn_cache_flush(dd, 0);
 	DMVPN_TEST(atomic_read(&dd->cache.count) == 0);
-	DMVPN_TEST(atomic_read(&dd->cache.peers.nelems) == 0);
+	DMVPN_TEST(atomic_read(&dd->cache.peers.ht.nelems) == 0);
 	DMVPN_TEST(dmvpn_test_plens4(dd) == 0);
 	DMVPN_TEST(dmvpn_test_add_many(dd) == 1200);
 	dmvpn_cache_flush_all(&dd->cache);
 	DMVPN_TEST(atomic_read(&dd->cache.count) == 0);
-	DMVPN_TEST(atomic_read(&dd->cache.peers.nelems) == 0);
+	DMVPN_TEST(atomic_read(&dd->cache.peers.ht.nelems) == 0);
 	DMVPN_TEST(atomic_read(&dmvpn_debug_sleeps_in_rcu) == 0);
 	dmvpn_test_dev_destroy(dd);
 	return ok;
@@ -482,7 +536,7 @@ static bool dmvpn_selftest_account_fails(void)
 				  DMVPN_ENTRY_STATIC) == -ENOMEM);
 	dmvpn_debug_fail_plens = false;
 	DMVPN_TEST(atomic_read(&dd->cache.count) == 0);
-	DMVPN_TEST(atomic_read(&dd->cache.peers.nelems) == 0);
+	DMVPN_TEST(atomic_read(&dd->cache.peers.ht.nelems) == 0);
 	DMVPN_TEST(atomic_read(&dmvpn_debug_entries) == entries);
 	/* Nothing of it stays behind: the same entry can be added. */
 	DMVPN_TEST(!dmvpn_test_add(dd, AF_INET, &addr, 16, nbma,

@@ -52,6 +52,8 @@
  *                             entry and went to the NHS: resolve it.
  *   DMVPN_CMD_EVENT_REDIRECT  a packet arrived from DMVPN_A_NBMA_SRC and left
  *                             the device again; DMVPN_A_PACKET is its head.
+ *                             DMVPN_A_IPSEC_MARK: the IPsec mark of the
+ *                             sender's peer, if it has one.
  *   DMVPN_CMD_EVENT_EXPIRED   DMVPN_A_ENTRY's holding time ran out.
  *
  * Entry attributes (nested in DMVPN_A_ENTRY)
@@ -69,6 +71,22 @@
  *                                  left.
  *   DMVPN_ENTRY_A_QOS_PRIORITY u32 skb->priority of outer packets (0 = keep)
  *   DMVPN_ENTRY_A_QOS_MARK    u32  skb->mark of outer packets (0 = keep)
+ *   DMVPN_ENTRY_A_IPSEC_MARK  u32  the mark of the IPsec SA to the peer
+ *                                  (strongSwan's mark_out), 0 or absent =
+ *                                  none.  Entries with the same NBMA address
+ *                                  and different marks lead to different
+ *                                  peers: two spokes behind one NAT address,
+ *                                  whose SAs have the same selectors.  The
+ *                                  outer packet's mark (QOS_MARK, else the
+ *                                  link's FWMARK) has the bits of IPSEC_MASK
+ *                                  replaced by it, for the route and xfrm
+ *                                  lookup and for skb->mark.  NHRP sent from
+ *                                  a packet socket with SO_MARK goes to the
+ *                                  peer of that mark.
+ *   DMVPN_ENTRY_A_IPSEC_MASK  u32  the bits IPSEC_MARK owns; default all
+ *                                  (0xffffffff).  The mark must lie within
+ *                                  it, and a peer (NBMA address and mark)
+ *                                  has one mask.  Needs IPSEC_MARK.
  *   DMVPN_ENTRY_A_USED_MSECS  u64  (reply only) time since a packet last used
  *                                  the entry; absent if never used
  *   DMVPN_ENTRY_A_TX_PACKETS  u64  (reply only)
@@ -138,6 +156,7 @@ enum dmvpn_attr {
 	DMVPN_A_PACKET,		/* bin: head of the inner packet */
 	DMVPN_A_REPLACE,	/* flag: ENTRY_NEW may replace */
 	DMVPN_A_PAD,
+	DMVPN_A_IPSEC_MARK,	/* u32: a redirect's sender's IPsec mark */
 	__DMVPN_A_MAX
 };
 
@@ -183,6 +202,8 @@ enum dmvpn_entry_attr {
 	DMVPN_ENTRY_A_TX_PACKETS,
 	DMVPN_ENTRY_A_TX_BYTES,
 	DMVPN_ENTRY_A_PAD,
+	DMVPN_ENTRY_A_IPSEC_MARK,
+	DMVPN_ENTRY_A_IPSEC_MASK,
 	__DMVPN_ENTRY_A_MAX
 };
 

@@ -377,12 +377,13 @@ static void show_ipsec_summary(struct reply *r, struct dev *dev)
 		json_u64(&r->j, "rekeys", st.rekeys);
 		json_u64(&r->j, "ike_rekeys", st.ike_rekeys);
 		json_u64(&r->j, "rekeys_asked", st.rekeys_asked);
+		json_u64(&r->j, "rekeys_retried", st.rekeys_retried);
 		json_close_object(&r->j);
 		return;
 	}
 	sbuf_printf(&r->out, "  IPsec profile %s, charon %s%s: %llu "
 		    "initiations, %llu failed, %llu rekeys, %llu IKE rekeys, "
-		    "%llu asked by dmvpnd\n",
+		    "%llu asked by dmvpnd (%llu again)\n",
 		    dev->cfg.ipsec_profile,
 		    st.connected ? "connected" : "unreachable",
 		    st.connected && !st.profile_ok ? " (profile unusable)" : "",
@@ -390,7 +391,8 @@ static void show_ipsec_summary(struct reply *r, struct dev *dev)
 		    (unsigned long long)st.failures,
 		    (unsigned long long)st.rekeys,
 		    (unsigned long long)st.ike_rekeys,
-		    (unsigned long long)st.rekeys_asked);
+		    (unsigned long long)st.rekeys_asked,
+		    (unsigned long long)st.rekeys_retried);
 }
 
 static void show_dmvpn_dev(struct reply *r, struct dev *dev, bool detail)

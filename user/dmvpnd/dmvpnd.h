@@ -77,6 +77,7 @@ struct nhs {
 /* Who learnt a registered client's binding through us. */
 struct resolver {
 	struct in_addr nbma;
+	uint32_t ipsec_mark;		/* of the SA its request came through */
 	struct nhrp_addr proto;
 };
 
@@ -87,6 +88,9 @@ struct reg {
 	struct amap_node node;
 	struct dev *dev;
 	struct in_addr nbma;		/* where its packets come from */
+	/* The mark of its IPsec SA, when several peers share nbma (behind
+	 * one NAT address): it and nbma name the peer. */
+	uint32_t ipsec_mark, ipsec_mask;
 	struct in_addr claimed_nbma;	/* what it says its address is */
 	bool unique;
 	uint16_t holdtime;
@@ -148,6 +152,7 @@ struct dev {
 	char name[IF_NAMESIZE];
 	uint32_t ifindex;
 	struct loop_fd pkt;		/* AF_PACKET, protocol 0x2001 */
+	uint32_t pkt_mark;		/* its SO_MARK now */
 	struct intake intake;		/* read, not yet handled */
 	struct timer intake_timer;	/* handles the intake's next batch */
 	struct in_addr local_nbma;	/* the device's "local", 0 = any */
@@ -166,6 +171,17 @@ struct dev {
 	struct ratelimit indication_rl;	/* traffic indications acted on */
 	uint32_t resync_gen;		/* of the last resync */
 	struct ipsec *ipsec;		/* NULL without "ipsec profile" */
+	/*
+	 * The NHRP packet being handled: where it came from and the mark
+	 * it came with (SO_RCVMARK: its IPsec SA's, set_mark_in = %same),
+	 * and that SA's mark for our entries and answers (ipsec_rx_mark()).
+	 */
+	struct rx_ctx {
+		bool active;
+		struct in_addr from;
+		uint32_t mark;
+		uint32_t ipsec_mark, ipsec_mask;
+	} rx;
 };
 
 /*
@@ -193,6 +209,19 @@ static inline uint8_t msg_family(const struct nhrp_msg *m)
 static inline uint8_t dev_family(const struct dev *dev)
 {
 	return dev->proto.family ? AF_INET : AF_INET6;
+}
+
+/*
+ * Whether the NHRP packet being handled comes from @r's peer: its NBMA
+ * address @from and, when several peers share that address, the mark of
+ * @r's SA (no peer speaks for another through its own SA).
+ */
+static inline bool reg_sent(const struct dev *dev, const struct reg *r,
+			    struct in_addr from)
+{
+	return r->nbma.s_addr == from.s_addr &&
+	       (!dev->rx.active || dev->rx.from.s_addr != from.s_addr ||
+		r->ipsec_mark == dev->rx.ipsec_mark);
 }
 
 /* ---- main.c ---- */
@@ -256,8 +285,18 @@ int kernel_entry_get(struct dev *dev, const struct dmvpn_prefix *p,
 /* ---- packet.c: NHRP over the device ---- */
 int packet_open(struct dev *dev);
 void packet_close(struct dev *dev);
-/* Build @msg and send it to @nbma; counts per type. */
+/*
+ * Build @msg and send it to @nbma; counts per type.  Through the IPsec SA
+ * of mark @mark (SO_MARK: the kernel's peer of that address and mark);
+ * packet_send() takes the mark of the packet being handled when @nbma
+ * sent it, else that of our SA to @nbma (ipsec_out_mark()).
+ */
+int packet_send_mark(struct dev *dev, struct in_addr nbma, uint32_t mark,
+		     struct nhrp_msg *msg);
 int packet_send(struct dev *dev, struct in_addr nbma, struct nhrp_msg *msg);
+/* nhrp_rx() with dev->rx set: @from sent it, through the SA of @mark. */
+void packet_handle(struct dev *dev, struct in_addr from, uint32_t mark,
+		   const uint8_t *buf, size_t len);
 
 /* ---- route.c: what the host's routing says ---- */
 struct route_info {
@@ -331,7 +370,7 @@ void nhs_rx_purge(struct dev *dev, struct in_addr from, struct nhrp_msg *m);
 /* Whether a client registered with us sends from @nbma. */
 bool nhs_has_client_at(struct dev *dev, struct in_addr nbma);
 void nhs_redirect_event(struct dev *dev, struct in_addr sender,
-			const uint8_t *pkt, size_t len);
+			uint32_t ipsec_mark, const uint8_t *pkt, size_t len);
 void nhs_expired(struct dev *dev, const struct dmvpn_entry *e);
 struct reg *nhs_find_reg(struct dev *dev, const struct dmvpn_prefix *p);
 int nhs_purge(struct dev *dev, const struct dmvpn_prefix *p);
@@ -393,9 +432,27 @@ struct ipsec_stats {
 	uint64_t rekeys;		/* CHILD_SAs rekeyed */
 	uint64_t ike_rekeys;		/* IKE_SAs rekeyed */
 	uint64_t rekeys_asked;		/* rekeys of either we asked for */
+	uint64_t rekeys_retried;	/* ... asked for again: charon refused
+					 * or did not do them */
 };
 /* false without IPsec */
 bool ipsec_summary(struct dev *dev, struct ipsec_stats *st);
+/*
+ * Two peers behind one NAT address have an SA each, told apart by its
+ * mark (README, "Two spokes behind one NAT address").  ipsec_rx_mark():
+ * the mark of the SA a packet with skb->mark @mark came through, which
+ * its peer's entry and our answers take (0: none, or the profile gives
+ * no marks), with its mask in @mask.  ipsec_out_mark(): the mark of our
+ * SA to @nbma (0: none, or one we initiated).  ipsec_marks_ok(): the
+ * profile gives each CHILD_SA a mark.
+ */
+uint32_t ipsec_rx_mark(const struct dev *dev, uint32_t mark, uint32_t *mask);
+uint32_t ipsec_out_mark(struct dev *dev, struct in_addr nbma);
+/* Whether an SA to @nbma of mark @mark is installed. */
+bool ipsec_mark_up(struct dev *dev, struct in_addr nbma, uint32_t mark);
+bool ipsec_marks_ok(const struct dev *dev);
+/* The profile's mask of the marks (all ones without). */
+uint32_t ipsec_mark_mask(const struct dev *dev);
 /* Nothing needs @nbma any more: its SA goes. */
 void ipsec_release(struct dev *dev, struct in_addr nbma);
 

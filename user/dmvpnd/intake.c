@@ -128,7 +128,8 @@ static void flow_append(struct intake *q, struct intake_flow *f,
 }
 
 enum intake_verdict intake_put(struct intake *q, struct in_addr from,
-			       bool known, const void *data, size_t len)
+			       uint32_t mark, bool known, const void *data,
+			       size_t len)
 {
 	struct intake_flow *f = flow_find(q, from);
 	enum intake_verdict v = INTAKE_QUEUED;
@@ -158,6 +159,7 @@ enum intake_verdict intake_put(struct intake *q, struct in_addr from,
 		return INTAKE_NOMEM;
 	}
 	p->from = from;
+	p->mark = mark;
 	p->len = len;
 	memcpy(p->data, data, len);
 	flow_append(q, f, p);

@@ -36,6 +36,7 @@
 struct intake_pkt {
 	struct intake_pkt *next;
 	struct in_addr from;
+	uint32_t mark;			/* skb->mark: the IPsec SA's, if any */
 	size_t len;
 	uint8_t data[];
 };
@@ -68,11 +69,14 @@ void intake_init(struct intake *q);
 void intake_free(struct intake *q);
 
 /*
- * Queue @len bytes from @from; @known says which class the source is in
- * (decided when its queue starts, kept while it has packets queued).
+ * Queue @len bytes from @from that came with @mark; @known says which
+ * class the source is in (decided when its queue starts, kept while it
+ * has packets queued).  The sources behind one NAT address share its
+ * queue, whatever their marks.
  */
 enum intake_verdict intake_put(struct intake *q, struct in_addr from,
-			       bool known, const void *data, size_t len);
+			       uint32_t mark, bool known, const void *data,
+			       size_t len);
 
 /* The next packet in turn, or NULL; the caller frees it with free(). */
 struct intake_pkt *intake_take(struct intake *q);

@@ -66,6 +66,7 @@
 #include <unistd.h>
 
 #include "dmvpnd.h"
+#include "sadup.h"
 #include "vconn.h"
 #include "vici.h"
 #include "vici_charon.h"
@@ -79,6 +80,17 @@
 #define IPSEC_INITIATE_TIMEOUT	DMVPND_IKE_TIMEOUT	/* ms charon may take */
 #define IPSEC_HOLD_WAIT		3000		/* ms a held reply waits for
 						 * the peer to initiate */
+#define IPSEC_REKEY_RETRY	100		/* ms before asking again for a
+						 * rekey charon refused, doubled
+						 * each time */
+#define IPSEC_REKEY_WAIT	2000		/* ms a rekey charon took may
+						 * take before we ask again */
+#define IPSEC_REKEY_TRIES	5		/* requests for one rekey */
+#define IPSEC_DUP_WAIT		1000		/* ms both ends have to install
+						 * the second of two SAs before
+						 * one goes */
+#define IPSEC_SETTLE		500		/* ms an SA we answered waits for
+						 * the initiator's half */
 #define IPSEC_CONF_FILE_MAX	(256 * 1024)	/* one swanctl.conf file */
 #define IPSEC_CONF_DEPTH	8		/* includes in includes */
 #define IPSEC_CRED_MAX		(16 * 1024)	/* a certificate or key */
@@ -124,9 +136,17 @@ struct ipsec {
 	bool told_down;			/* "cannot reach charon" logged */
 	struct vici_profile tmpl;
 	struct swconf *conf;		/* swanctl.conf, the copies' source */
+	/* Whether the profile gives each CHILD_SA a mark of its own (NULL),
+	 * or what it lacks, and the marks' mask (see ipsec_rx_mark()). */
+	const char *marks_problem;
+	uint32_t mark_mask;
 	/* No charon rekeys an SA of the profile's before this many seconds
 	 * after it came up (0: never). */
 	uint32_t ike_bound, child_bound;
+
+	/* The rekey in flight on the quick one: which SA. */
+	uint32_t rekey_id;
+	bool rekey_ike;
 
 	/* charon's best word on the request in flight on the main one. */
 	char last_log[256];
@@ -140,16 +160,26 @@ struct ipsec {
 
 	struct amap peers;
 	struct ipsec_stats stats;
+	uint32_t child_seq;		/* CHILD_SAs seen up, in order */
 };
 
 #define PEER_CHILDREN_MAX	4
 
-/* Our rekey of one SA. */
+/*
+ * Our rekey of one SA.  charon can refuse one: while the SA's IKE_SA is
+ * being rekeyed, VICI's rekey looks for the CHILD_SA in the old IKE_SA
+ * after it moved to the new one ("no matching SAs to rekey found").  It
+ * can also take one and not do it (an exchange that fails).  Either way
+ * we ask again, soon, a few times: the other end's timers are not far.
+ */
 struct rekey {
-	uint64_t at;			/* when we ask (loop_now() ms; 0: not) */
+	uint64_t at;			/* when we ask (loop_now() ms; 0: not),
+					 * or look whether it was done */
 	bool due;			/* it is time to */
-	uint64_t asked;			/* when we asked, for the rekey under
-					 * way (0: none) */
+	uint64_t asked;			/* when we first asked, for the rekey
+					 * under way (0: none) */
+	unsigned int tries;		/* requests sent for it */
+	bool taken;			/* charon took one of them */
 };
 
 /* An IKE_SA to a peer, while one of its CHILD_SAs is installed. */
@@ -157,12 +187,15 @@ struct peer_ike {
 	uint32_t id;			/* charon's unique id */
 	bool ours;			/* our charon initiated it: we rekey it
 					 * and its CHILD_SAs */
+	uint64_t spi_i;			/* its initiator's SPI */
 	struct rekey rk;
 };
 
 /* An installed CHILD_SA to a peer. */
 struct peer_sa {
 	uint32_t child_id, ike_id;	/* charon's unique ids */
+	uint32_t mark_out;		/* its mark (0: none) */
+	uint32_t seq;			/* the order it came up in here */
 	struct rekey rk;
 };
 
@@ -176,6 +209,13 @@ struct ipsec_peer {
 	/* IKE_SAs still to terminate (ours and any the peer initiated) */
 	uint32_t term_ids[PEER_CHILDREN_MAX];
 	unsigned int nterm;
+	/* The last IKE_SAs we terminated, in case one was being rekeyed */
+	uint32_t gone_ids[PEER_CHILDREN_MAX];
+	unsigned int ngone;
+	/* Duplicates to delete gently (see dup_check()), and when. */
+	uint32_t dup_ids[PEER_CHILDREN_MAX];
+	unsigned int ndup;
+	uint64_t dup_at;
 	bool on_work[Q_N];
 	/* Kept while the NHRP modules hear of it going down: what they do
 	 * (ipsec_release()) must not free it under its caller. */
@@ -197,6 +237,15 @@ struct ipsec_peer {
 	struct peer_ike ike[PEER_CHILDREN_MAX];
 	unsigned int nike;
 	struct timer rekey_timer;	/* the next sa[].rk.at or ike[].rk.at */
+	/* The first CHILD_SA up is one we answered: charon installed both
+	 * its halves before sending the IKE_AUTH answer, and our kernel
+	 * sends on it at once, while the initiator installs its inbound half
+	 * only once it has that answer (a round trip and its processing
+	 * later, 0.2 s seen under TCG).  What we sent meanwhile was lost: a
+	 * held NHRP answer, or a shortcut's traffic.  So the NHRP side hears
+	 * of it IPSEC_SETTLE later, or when one we initiated comes up. */
+	bool settling;
+	struct timer settle;
 	char spi_in[12], spi_out[12];
 	uint64_t since;
 	/* NHRP packets to take again once the SA is up: the latest reply
@@ -207,6 +256,7 @@ struct ipsec_peer {
 		uint8_t *raw;
 		size_t len;
 		struct in_addr from;
+		uint32_t mark;		/* the SA's it came through */
 	} held[2];
 };
 
@@ -255,6 +305,7 @@ static struct ipsec_peer *peer_find(struct ipsec *ip, struct in_addr nbma)
 
 static void peer_timer(struct timer *t);
 static void peer_rekey_timer(struct timer *t);
+static void peer_settled(struct timer *t);
 
 static struct ipsec_peer *peer_get(struct ipsec *ip, struct in_addr nbma)
 {
@@ -270,6 +321,7 @@ static struct ipsec_peer *peer_get(struct ipsec *ip, struct in_addr nbma)
 	amap_key_in_addr(&p->node.key, nbma);
 	timer_init(&p->timer, peer_timer);
 	timer_init(&p->rekey_timer, peer_rekey_timer);
+	timer_init(&p->settle, peer_settled);
 	if (amap_insert(&ip->peers, &p->node)) {
 		free(p);
 		return NULL;
@@ -312,6 +364,7 @@ static void peer_free(struct ipsec_peer *p)
 	}
 	timer_cancel(&p->timer);
 	timer_cancel(&p->rekey_timer);
+	timer_cancel(&p->settle);
 	amap_remove(&ip->peers, &p->node);
 	held_drop(p);
 	free(p);
@@ -329,9 +382,16 @@ static void peer_maybe_free(struct ipsec_peer *p)
 		peer_free(p);
 }
 
-static bool peer_up(const struct ipsec_peer *p)
+/* An SA is installed (whatever the NHRP side knows). */
+static bool sa_installed(const struct ipsec_peer *p)
 {
 	return p->children > 0;
+}
+
+/* ... and the NHRP side was told it is up. */
+static bool peer_up(const struct ipsec_peer *p)
+{
+	return p->children > 0 && !p->settling;
 }
 
 /* ---- sending ---- */
@@ -504,11 +564,20 @@ static int copy_key(void *arg, const char *const *path, unsigned int depth,
 		cp->saw_local = true;
 		return 1;
 	}
-	/* Ours: see copy_section_end(). */
+	/*
+	 * Ours: see copy_section_end().  And no marks: an SA we initiate goes
+	 * to one address, which no other peer can share (IKE to a NAT's
+	 * address reaches one host behind it at most), so it needs none, and
+	 * its peer's entries and NHRP go without one.  The marks are for the
+	 * SAs charon answers with the profile (ipsec_rx_mark()).
+	 */
 	return in_child(path, depth) &&
 	       (!strcasecmp(key, "start_action") ||
 		!strcasecmp(key, "close_action") ||
-		!strcasecmp(key, "dpd_action"));
+		!strcasecmp(key, "dpd_action") ||
+		!strcasecmp(key, "mark_in") || !strcasecmp(key, "mark_out") ||
+		!strcasecmp(key, "set_mark_in") ||
+		!strcasecmp(key, "set_mark_out"));
 }
 
 static void copy_section_end(void *arg, const char *const *path,
@@ -616,8 +685,39 @@ static const char *conf_load(struct ipsec *ip)
 				     ip->tmpl.child, &ip->ike_bound,
 				     &ip->child_bound))
 		why = ip->conf->error;
+	if (!why)
+		ip->marks_problem = swconf_child_marks(ip->conf,
+						       ip->dev->cfg.ipsec_profile,
+						       ip->tmpl.child,
+						       &ip->mark_mask);
 	free(buf);
 	return why;
+}
+
+/*
+ * Without a mark per CHILD_SA, two spokes behind one NAT address have one
+ * SA between them (nhs.c warns when that happens); with the marks, QoS
+ * marks must leave the marks' bits alone.  Said once the profile is read.
+ */
+static void marks_report(struct ipsec *ip)
+{
+	struct dev *dev = ip->dev;
+
+	if (ip->marks_problem) {
+		log_info("%s: ipsec profile %s: %s, with mark_out = %%unique and set_mark_in = %%same: peers behind one NAT address would share one SA",
+			 dev->name, dev->cfg.ipsec_profile, ip->marks_problem);
+		return;
+	}
+	log_info("%s: ipsec profile %s: a mark per CHILD_SA (mask %#x)",
+		 dev->name, dev->cfg.ipsec_profile, ip->mark_mask);
+	for (unsigned int i = 0; i < dev->cfg.qos_group_count; i++) {
+		const struct cfg_qos_group *g = &dev->cfg.qos_groups[i];
+
+		if (g->mark & ip->mark_mask)
+			log_warn("%s: qos-group %s (%s:%u): mark %#x has bits of the IPsec marks (mask %#x), which take their place",
+				 dev->name, g->name, dev->cfg.path, g->line,
+				 g->mark, ip->mark_mask);
+	}
 }
 
 static int build_load_conn(struct ipsec *ip, struct ipsec_peer *p,
@@ -649,7 +749,13 @@ static void send_rekey_of(struct ipsec *ip, struct ipsec_peer *p,
 	char num[16], a[INET_ADDRSTRLEN];
 
 	rk->due = false;
-	rk->asked = loop_now();
+	/* A request that charon took and did not finish may still be the
+	 * one that rekeys it: the new SA is as old as the first. */
+	if (!rk->asked)
+		rk->asked = loop_now();
+	rk->tries++;
+	ip->rekey_id = id;
+	ip->rekey_ike = key[0] == 'i';
 	snprintf(num, sizeof(num), "%u", id);
 	begin(ip, Q_QUICK, &b, VICI_CMD_REQUEST, "rekey");
 	vici_kv_str(&b, key, num);
@@ -677,16 +783,31 @@ static bool send_rekey(struct ipsec *ip, struct ipsec_peer *p)
 	return false;
 }
 
-/* terminate the next of @p's IKE_SAs to go, or our copy's by name. */
+/* terminate the next of @p's IKE_SAs to go (a duplicate last), or our
+ * copy's by name. */
 static void send_terminate(struct ipsec *ip, struct ipsec_peer *p)
 {
 	struct vici_builder b;
-	char name[80], id[16];
+	char name[80], id[16], a[INET_ADDRSTRLEN];
+	bool force = true;
 
 	begin(ip, Q_QUICK, &b, VICI_CMD_REQUEST, "terminate");
 	if (p->nterm) {
-		snprintf(id, sizeof(id), "%u", p->term_ids[--p->nterm]);
+		p->nterm--;
+		p->gone_ids[p->ngone++ % PEER_CHILDREN_MAX] =
+			p->term_ids[p->nterm];
+		snprintf(id, sizeof(id), "%u", p->term_ids[p->nterm]);
 		vici_kv_str(&b, "ike-id", id);
+	} else if (p->ndup) {
+		/* The SA that stays carries the traffic meanwhile: charon
+		 * sends the DELETE and drops this one when the peer has
+		 * answered, after the packets the peer sent on it before it
+		 * heard (see dup_check()). */
+		snprintf(id, sizeof(id), "%u", p->dup_ids[--p->ndup]);
+		vici_kv_str(&b, "ike-id", id);
+		force = false;
+		log_info("%s: IPsec to %s: deleting IKE_SA #%s, a duplicate",
+			 ip->dev->name, peer_str(p, a, sizeof(a)), id);
 	} else {
 		/* Ours, in case it is not up yet. */
 		p->need_terminate = false;
@@ -698,7 +819,8 @@ static void send_terminate(struct ipsec *ip, struct ipsec_peer *p)
 	 * forgotten, and a delete queued behind it waits for minutes.  force
 	 * sends the DELETE if it can and drops the SA and its CHILD_SAs at
 	 * once; timeout -1 answers before that. */
-	vici_kv_str(&b, "force", "yes");
+	if (force)
+		vici_kv_str(&b, "force", "yes");
 	vici_kv_str(&b, "timeout", "-1");
 	send_frame(ip, Q_QUICK, &b, REQ_TERMINATE, p);
 }
@@ -713,7 +835,7 @@ static bool kick_quick_peer(struct ipsec *ip, struct ipsec_peer *p)
 	/* After the load-conn of its copy: on_response() looks again. */
 	if (m->req == REQ_LOAD_CONN && m->req_arg == p)
 		return false;
-	if (p->nterm || p->need_terminate) {
+	if (p->nterm || p->need_terminate || p->ndup) {
 		send_terminate(ip, p);
 		return true;
 	}
@@ -796,7 +918,7 @@ static bool kick_main_peer(struct ipsec *ip, struct ipsec_peer *p)
 	struct vici_builder b;
 	char addr[INET_ADDRSTRLEN];
 
-	if (peer_up(p))
+	if (sa_installed(p))
 		p->need_load = p->need_initiate = false;
 	if (!ip->template_ok)
 		return false;
@@ -849,7 +971,7 @@ static void kick(struct ipsec *ip)
 /* Bring the SA to @p up: our copy of the profile, then initiate. */
 static void peer_start(struct ipsec_peer *p)
 {
-	if (peer_up(p) || p->initiating)
+	if (sa_installed(p) || p->initiating)
 		return;
 	p->need_load = !p->loaded;
 	p->need_initiate = true;
@@ -869,7 +991,7 @@ static void peer_timer(struct timer *t)
 {
 	struct ipsec_peer *p = amap_entry(t, struct ipsec_peer, timer);
 
-	if (peer_up(p))
+	if (sa_installed(p))
 		return;
 	/* A held reply waited long enough for the other side to initiate:
 	 * do it ourselves. */
@@ -923,20 +1045,97 @@ static void rekey_arm(struct ipsec_peer *p)
 		rekey_earliest(&p->sa[i].rk, &next);
 	for (unsigned int i = 0; i < p->nike; i++)
 		rekey_earliest(&p->ike[i].rk, &next);
+	if (p->dup_at && (!next || p->dup_at < next))
+		next = p->dup_at;
 	if (!next)
 		timer_cancel(&p->rekey_timer);
 	else
 		timer_arm(&p->rekey_timer, next > now ? next - now : 0);
 }
 
-/* Is it time for this rekey?  Then it is due, and no longer timed. */
-static bool rekey_falls_due(struct rekey *rk, uint64_t now)
+static const char *sa_kind(bool ike)
 {
+	return ike ? "IKE_SA" : "CHILD_SA";
+}
+
+/* Is it time for this rekey?  Then it is due, and no longer timed.  A
+ * rekey charon took (asked) and that has not happened by now is asked
+ * for again, up to IPSEC_REKEY_TRIES requests in all. */
+static bool rekey_falls_due(struct ipsec_peer *p, struct rekey *rk,
+			    bool ike, uint32_t id, uint64_t now)
+{
+	char a[INET_ADDRSTRLEN];
+
 	if (!rk->at || rk->at > now)
 		return false;
 	rk->at = 0;
+	if (rk->asked) {
+		if (rk->tries >= IPSEC_REKEY_TRIES) {
+			log_warn("%s: IPsec to %s: %s #%u not rekeyed after %u requests; leaving it to charon's timers",
+				 p->ip->dev->name, peer_str(p, a, sizeof(a)),
+				 sa_kind(ike), id, rk->tries);
+			return false;
+		}
+		log_info("%s: IPsec to %s: %s #%u not rekeyed %llu ms after we asked; asking again",
+			 p->ip->dev->name, peer_str(p, a, sizeof(a)),
+			 sa_kind(ike), id,
+			 (unsigned long long)(now - rk->asked));
+		p->ip->stats.rekeys_retried++;
+	}
 	rk->due = true;
 	return true;
+}
+
+static bool id_in(const uint32_t *ids, unsigned int n, uint32_t id)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/*
+ * Two IKE_SAs to one peer (sadup.h says why, and which go): called
+ * IPSEC_DUP_WAIT after the second came up (dup_check()), when both ends
+ * have installed it.  Those we delete go without force: charon sends the
+ * DELETE and keeps their SAs until the peer answers, so what the peer
+ * sent on them before it heard still arrives, and what we send goes on
+ * the one that stays.  The number to delete, in dup_ids.
+ */
+static unsigned int dup_select(struct ipsec_peer *p)
+{
+	struct sadup_ike ike[PEER_CHILDREN_MAX];
+	struct sadup_child child[PEER_CHILDREN_MAX];
+	uint32_t go[PEER_CHILDREN_MAX], keep;
+	char a[INET_ADDRSTRLEN];
+	unsigned int n;
+
+	for (unsigned int i = 0; i < p->nike; i++)
+		ike[i] = (struct sadup_ike){ .id = p->ike[i].id,
+					     .spi_i = p->ike[i].spi_i,
+					     .ours = p->ike[i].ours };
+	for (unsigned int i = 0; i < p->children; i++)
+		child[i] = (struct sadup_child){ .ike_id = p->sa[i].ike_id,
+						 .seq = p->sa[i].seq };
+	n = sadup_pick(ike, p->nike, child, p->children, go, &keep);
+	p->ndup = 0;
+	for (unsigned int i = 0; i < n; i++)
+		if (!id_in(p->term_ids, p->nterm, go[i]))
+			p->dup_ids[p->ndup++] = go[i];
+	if (p->ndup)
+		log_info("%s: IPsec to %s: %u IKE_SAs, keeping #%u",
+			 p->ip->dev->name, peer_str(p, a, sizeof(a)), p->nike,
+			 keep);
+	return p->ndup;
+}
+
+/* A second IKE_SA to @p may have come: look again in a while. */
+static void dup_check(struct ipsec_peer *p)
+{
+	if (p->nike < 2 || p->dup_at || p->ndup)
+		return;
+	p->dup_at = loop_now() + IPSEC_DUP_WAIT;
+	rekey_arm(p);
 }
 
 static void peer_rekey_timer(struct timer *t)
@@ -946,9 +1145,15 @@ static void peer_rekey_timer(struct timer *t)
 	bool due = false;
 
 	for (unsigned int i = 0; i < p->children; i++)
-		due |= rekey_falls_due(&p->sa[i].rk, now);
+		due |= rekey_falls_due(p, &p->sa[i].rk, false,
+				       p->sa[i].child_id, now);
 	for (unsigned int i = 0; i < p->nike; i++)
-		due |= rekey_falls_due(&p->ike[i].rk, now);
+		due |= rekey_falls_due(p, &p->ike[i].rk, true, p->ike[i].id,
+				       now);
+	if (p->dup_at && p->dup_at <= now) {
+		p->dup_at = 0;
+		due |= dup_select(p) > 0;
+	}
 	rekey_arm(p);
 	if (due && p->ip->connected) {
 		work_add(p, Q_QUICK);
@@ -978,7 +1183,8 @@ static void run_held(struct ipsec_peer *p)
 	memset(p->held, 0, sizeof(p->held));
 	for (unsigned int i = 0; i < 2; i++) {
 		if (h[i].raw)
-			nhrp_rx(dev, h[i].from, h[i].raw, h[i].len);
+			packet_handle(dev, h[i].from, h[i].mark, h[i].raw,
+				      h[i].len);
 		free(h[i].raw);
 	}
 }
@@ -1031,6 +1237,7 @@ static struct peer_ike *ike_add(struct ipsec_peer *p,
 	memset(ike, 0, sizeof(*ike));
 	ike->id = s->ike_id;
 	ike->ours = s->ike_initiator;
+	ike->spi_i = s->ike_spi_i;
 	if (ike->ours)
 		ike->rk.at = rekey_at(p->ip->ike_bound, s->ike_age, asked);
 	return ike;
@@ -1060,11 +1267,33 @@ static void child_add(struct ipsec_peer *p, const struct vici_sa *s)
 	memset(sa, 0, sizeof(*sa));
 	sa->child_id = s->child_id;
 	sa->ike_id = s->ike_id;
+	sa->mark_out = s->mark_out;
+	sa->seq = ++ip->child_seq;
 	if (ike->ours) {
 		sa->rk.at = rekey_at(ip->child_bound, s->child_age, asked);
 		rekey_arm(p);
 	}
-	if (p->children == 1)
+	dup_check(p);
+	if (p->children == 1 && !s->ike_initiator && !s->child_age) {
+		p->settling = true;
+		timer_arm(&p->settle, IPSEC_SETTLE);
+	} else if (p->children == 1) {
+		peer_now_up(p);
+	} else if (p->settling && s->ike_initiator) {
+		/* One we initiated: the peer had its half before we had
+		 * ours, and our kernel sends on it, the newest. */
+		p->settling = false;
+		timer_cancel(&p->settle);
+		peer_now_up(p);
+	}
+}
+
+static void peer_settled(struct timer *t)
+{
+	struct ipsec_peer *p = amap_entry(t, struct ipsec_peer, settle);
+
+	p->settling = false;
+	if (sa_installed(p))
 		peer_now_up(p);
 	/* @p may be gone now. */
 	resolve_ipsec_up(ip->dev);
@@ -1102,6 +1331,10 @@ static void child_del(struct ipsec_peer *p, uint32_t child, uint32_t ike)
 	}
 	ike_prune(p);
 	rekey_arm(p);
+	if (!sa_installed(p) && p->settling) {
+		p->settling = false;
+		timer_cancel(&p->settle);
+	}
 	if (was_up && !peer_up(p))
 		peer_now_down(p);
 }
@@ -1173,6 +1406,8 @@ static void on_child_rekey(void *arg, struct vici_sa *s)
 			    rekey_at(ip->child_bound, s->child_age,
 				     sa->rk.asked) : 0;
 		sa->rk.asked = 0;
+		sa->rk.tries = 0;
+		sa->rk.taken = false;
 		rekey_arm(p);
 		snprintf(p->spi_in, sizeof(p->spi_in), "%s", s->spi_in);
 		snprintf(p->spi_out, sizeof(p->spi_out), "%s", s->spi_out);
@@ -1203,10 +1438,8 @@ static void children_move(struct ipsec_peer *p, const struct peer_ike *ike,
 		sa->ike_id = to;
 		if (ours && !ike->ours)
 			sa->rk.at = loop_now();
-		if (!ours) {
-			sa->rk.at = 0;
-			sa->rk.due = false;
-		}
+		if (!ours)
+			memset(&sa->rk, 0, sizeof(sa->rk));
 	}
 }
 
@@ -1221,6 +1454,9 @@ static void ike_id_moves(struct amap_node *n, void *arg)
 	for (unsigned int i = 0; i < p->nterm; i++)
 		if (p->term_ids[i] == ids->old_id)
 			p->term_ids[i] = ids->new_id;
+	for (unsigned int i = 0; i < p->ndup; i++)
+		if (p->dup_ids[i] == ids->old_id)
+			p->dup_ids[i] = ids->new_id;
 	if (!ike)
 		return;
 	children_move(p, ike, ids->new_id, ids->new_initiator);
@@ -1230,12 +1466,27 @@ static void ike_id_moves(struct amap_node *n, void *arg)
 		     0;
 	ike->rk.due = false;
 	ike->rk.asked = 0;
+	ike->rk.tries = 0;
+	ike->rk.taken = false;
 	ike->ours = ids->new_initiator;
+	ike->spi_i = ids->new_spi_i;
 	rekey_arm(p);
 	k->ip->stats.ike_rekeys++;
 	log_info("%s: IKE_SA to %s rekeyed (#%u, now #%u%s)",
 		 k->ip->dev->name, peer_str(p, a, sizeof(a)), ids->old_id,
 		 ids->new_id, ids->new_initiator ? "" : ", by the peer");
+	/* Our terminate of the old one crossed its rekey: the new one goes
+	 * too, or it stays up with nothing to take it down. */
+	if (id_in(p->gone_ids, p->ngone < PEER_CHILDREN_MAX ? p->ngone :
+		  PEER_CHILDREN_MAX, ids->old_id) &&
+	    !id_in(p->term_ids, p->nterm, ids->new_id) &&
+	    p->nterm < PEER_CHILDREN_MAX) {
+		p->term_ids[p->nterm++] = ids->new_id;
+		work_add(p, Q_QUICK);
+		kick(k->ip);
+		return;
+	}
+	dup_check(p);
 }
 
 /* The CHILD_SAs of a rekeyed IKE_SA move to the new one, whose unique id
@@ -1281,12 +1532,69 @@ static void template_checked(struct ipsec *ip)
 		return;
 	}
 	ip->template_error[0] = '\0';
-	if (!ip->template_ok)
+	if (!ip->template_ok) {
 		log_info("%s: ipsec profile %s: transport mode for GRE, child %s; copies from %s",
 			 dev->name, dev->cfg.ipsec_profile, t->child,
 			 dev->cfg.swanctl_path);
+		marks_report(ip);
+	}
 	ip->template_ok = true;
 	ip->backoff = IPSEC_BACKOFF_MIN;
+}
+
+/* Our record of the rekey we asked for, if that SA is still ours. */
+static struct rekey *rekey_record(struct ipsec_peer *p, bool ike, uint32_t id)
+{
+	struct peer_ike *k;
+
+	if (ike)
+		return (k = ike_find(p, id)) ? &k->rk : NULL;
+	for (unsigned int i = 0; i < p->children; i++)
+		if (p->sa[i].child_id == id)
+			return &p->sa[i].rk;
+	return NULL;
+}
+
+/*
+ * charon answered our rekey of SA @id.  It only queues the exchange
+ * (timeout -1), and says whether it found the SA: when it took it, we
+ * look again IPSEC_REKEY_WAIT later (the rekey event ends that); when it
+ * did not, we ask again shortly.  An SA no longer in our records was
+ * rekeyed or went meanwhile: nothing to do.
+ */
+static void rekey_answered(struct ipsec_peer *p, bool ike, uint32_t id,
+			   bool took, const char *errmsg)
+{
+	struct ipsec *ip = p->ip;
+	struct rekey *rk = rekey_record(p, ike, id);
+	char a[INET_ADDRSTRLEN];
+	uint32_t ms;
+
+	if (!rk || !rk->asked || rk->due)
+		return;
+	if (took) {
+		if (!rk->taken)
+			ip->stats.rekeys_asked++;
+		rk->taken = true;
+		rk->at = loop_now() + IPSEC_REKEY_WAIT;
+		rekey_arm(p);
+		return;
+	}
+	/* Nothing under way: a later request's time counts. */
+	rk->asked = 0;
+	if (rk->tries >= IPSEC_REKEY_TRIES) {
+		log_warn("%s: IPsec to %s: charon refused to rekey %s #%u %u times (%s); leaving it to charon's timers",
+			 ip->dev->name, peer_str(p, a, sizeof(a)),
+			 sa_kind(ike), id, rk->tries, errmsg);
+		return;
+	}
+	ms = IPSEC_REKEY_RETRY << (rk->tries - 1);
+	log_info("%s: IPsec to %s: charon did not rekey %s #%u (%s); asking again in %u ms",
+		 ip->dev->name, peer_str(p, a, sizeof(a)), sa_kind(ike), id,
+		 errmsg, ms);
+	ip->stats.rekeys_retried++;
+	rk->at = loop_now() + ms;
+	rekey_arm(p);
 }
 
 static void on_response(struct ipsec *ip, struct vconn *c,
@@ -1351,7 +1659,7 @@ static void on_response(struct ipsec *ip, struct vconn *c,
 				errmsg, ip->last_log[0] ? " (charon: " : "",
 				ip->last_log, ip->last_log[0] ? ")" : "");
 			peer_retry_later(p);
-		} else if (!peer_up(p)) {
+		} else if (!sa_installed(p)) {
 			/* Established, but no child-updown seen: look
 			 * again later rather than trust it. */
 			peer_retry_later(p);
@@ -1362,14 +1670,9 @@ static void on_response(struct ipsec *ip, struct vconn *c,
 			p->loaded = false;
 		break;
 	case REQ_REKEY:
-		/* charon queues the rekey and says only whether it found
-		 * the SA; when not, it went meanwhile. */
-		if (!strcmp(success, "yes"))
-			ip->stats.rekeys_asked++;
-		else if (p)
-			log_debug("%s: IPsec to %s: charon did not rekey: %s",
-				  ip->dev->name, peer_str(p, a, sizeof(a)),
-				  errmsg);
+		if (p)
+			rekey_answered(p, ip->rekey_ike, ip->rekey_id,
+				       !strcmp(success, "yes"), errmsg);
 		break;
 	default:
 		break;
@@ -1494,11 +1797,19 @@ static void forget_peer(struct amap_node *n, void *arg)
 	p->need_load = p->need_initiate = false;
 	p->need_terminate = p->need_unload = false;
 	p->nterm = 0;
+	p->ndup = 0;
+	p->dup_at = 0;
+	p->ngone = 0;
 	rekey_stop(p);
-	if (peer_up(p)) {
+	if (sa_installed(p)) {
+		bool told = peer_up(p);
+
 		p->children = 0;
 		p->nike = 0;
-		peer_now_down(p);
+		p->settling = false;
+		timer_cancel(&p->settle);
+		if (told)
+			peer_now_down(p);
 	}
 	timer_cancel(&p->timer);
 }
@@ -1635,6 +1946,7 @@ int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 	h->raw = copy;
 	h->len = len;
 	h->from = from;
+	h->mark = dev->rx.active ? dev->rx.mark : 0;
 	if (initiate) {
 		p->wanted = true;
 		if (!timer_armed(&p->timer))
@@ -1643,6 +1955,56 @@ int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 		timer_arm(&p->timer, IPSEC_HOLD_WAIT);
 	}
 	return 0;
+}
+
+uint32_t ipsec_rx_mark(const struct dev *dev, uint32_t mark,
+		       uint32_t *mask)
+{
+	const struct ipsec *ip = dev->ipsec;
+
+	*mask = 0;
+	if (!ip || !ip->template_ok || ip->marks_problem || !(mark &
+							       ip->mark_mask))
+		return 0;
+	*mask = ip->mark_mask;
+	return mark & ip->mark_mask;
+}
+
+uint32_t ipsec_out_mark(struct dev *dev, struct in_addr nbma)
+{
+	struct ipsec_peer *p = dev->ipsec ? peer_find(dev->ipsec, nbma) : NULL;
+
+	if (!p || !p->children)
+		return 0;
+	/* One we initiated has none, and is the only one at its address. */
+	for (unsigned int i = 0; i < p->children; i++)
+		if (!p->sa[i].mark_out)
+			return 0;
+	return p->sa[p->children - 1].mark_out;
+}
+
+bool ipsec_mark_up(struct dev *dev, struct in_addr nbma, uint32_t mark)
+{
+	struct ipsec_peer *p = dev->ipsec ? peer_find(dev->ipsec, nbma) : NULL;
+
+	/* Full, it may have more than it records: say yes. */
+	if (p && p->children == PEER_CHILDREN_MAX)
+		return true;
+	for (unsigned int i = 0; p && i < p->children; i++)
+		if (p->sa[i].mark_out == mark)
+			return true;
+	return false;
+}
+
+uint32_t ipsec_mark_mask(const struct dev *dev)
+{
+	return ipsec_marks_ok(dev) ? dev->ipsec->mark_mask : UINT32_MAX;
+}
+
+bool ipsec_marks_ok(const struct dev *dev)
+{
+	return dev->ipsec && dev->ipsec->template_ok &&
+	       !dev->ipsec->marks_problem;
 }
 
 bool ipsec_summary(struct dev *dev, struct ipsec_stats *st)
@@ -1669,7 +2031,7 @@ const char *ipsec_peer_state(struct dev *dev, struct in_addr nbma,
 		return "up";
 	}
 	if (p && (p->initiating || p->need_initiate || peer_holds(p) ||
-		  (p->wanted && timer_armed(&p->timer))))
+		  p->settling || (p->wanted && timer_armed(&p->timer))))
 		return "connecting";
 	return "down";
 }
@@ -1686,8 +2048,13 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 			 peer_str(p, a, sizeof(a)));
 	p->wanted = false;
 	p->initiated = 0;
+	p->ndup = 0;
+	p->dup_at = 0;
 	held_drop(p);
 	timer_cancel(&p->timer);
+	/* Going: the NHRP side need not hear it was up. */
+	p->settling = false;
+	timer_cancel(&p->settle);
 	p->need_load = p->need_initiate = false;
 	rekey_stop(p);
 	for (p->nterm = 0; p->nterm < p->nike; p->nterm++)
@@ -1721,6 +2088,7 @@ void ipsec_reload(struct dev *dev)
 	free(old);
 	log_info("%s: ipsec profile %s read again from %s", dev->name,
 		 dev->cfg.ipsec_profile, dev->cfg.swanctl_path);
+	marks_report(ip);
 }
 
 int ipsec_start(struct dev *dev)

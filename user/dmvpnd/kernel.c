@@ -49,7 +49,8 @@ static int on_event(struct nlmsghdr *nlh, void *arg)
 		if (ev.packet)
 			nhs_redirect_event(dev, ev.has_nbma_src ?
 					   ev.nbma_src : (struct in_addr){ 0 },
-					   ev.packet, ev.packet_len);
+					   ev.ipsec_mark, ev.packet,
+					   ev.packet_len);
 		break;
 	case DMVPN_CMD_EVENT_EXPIRED:
 		dev->stats.expired_events++;

@@ -29,12 +29,20 @@ void nhs_note_resolver(struct reg *r, struct in_addr nbma,
 	unsigned int n = r->resolver_count < REG_RESOLVERS ?
 			 r->resolver_count : REG_RESOLVERS;
 
+	/* The resolver is the requester: the mark is its SA's when the
+	 * request came from it, none when another NHS passed it on. */
+	uint32_t mark = r->dev->rx.active &&
+			r->dev->rx.from.s_addr == nbma.s_addr ?
+			r->dev->rx.ipsec_mark : 0;
+
 	for (unsigned int i = 0; i < n; i++)
 		if (r->resolvers[i].nbma.s_addr == nbma.s_addr &&
+		    r->resolvers[i].ipsec_mark == mark &&
 		    !memcmp(&r->resolvers[i].proto, proto, sizeof(*proto)))
 			return;
 	r->resolvers[r->resolver_count++ % REG_RESOLVERS] =
-		(struct resolver){ .nbma = nbma, .proto = *proto };
+		(struct resolver){ .nbma = nbma, .ipsec_mark = mark,
+				   .proto = *proto };
 }
 
 /*
@@ -65,7 +73,7 @@ static void purge_resolvers(struct dev *dev, struct reg *r)
 		c->prefix_len = (uint8_t)dmvpn_family_bits(family);
 		addr_from_nbma(&c->nbma, r->nbma);
 		addr_from_proto(&c->proto, &r->node.key);
-		packet_send(dev, v->nbma, &m);
+		packet_send_mark(dev, v->nbma, v->ipsec_mark, &m);
 		ctl_event(dev, AGENT_EV_PURGE_SENT, &r->node.key, &v->nbma,
 			  NULL, NULL);
 	}
@@ -76,6 +84,12 @@ static void purge_resolvers(struct dev *dev, struct reg *r)
 struct nbma_count {
 	struct amap_node node;
 	unsigned int regs;
+	/* The first one's own idea of its address and its SA's mark: a
+	 * registration with other ones is another host behind the same NAT
+	 * address (see nat_shared()). */
+	struct in_addr claimed;
+	uint32_t ipsec_mark;
+	bool warned;
 };
 
 static struct nbma_count *nbma_count(struct dev *dev, struct in_addr nbma)
@@ -166,6 +180,8 @@ static int install_reg(struct dev *dev, struct reg *r)
 		.holdtime = r->holdtime,
 		.priority = g ? g->priority : 0,
 		.mark = g ? g->mark : 0,
+		.ipsec_mark = r->ipsec_mark,
+		.ipsec_mask = r->ipsec_mask,
 	};
 
 	if (dev->cfg.multicast_dynamic)
@@ -174,7 +190,7 @@ static int install_reg(struct dev *dev, struct reg *r)
 		e.flags |= DMVPN_ENTRY_F_UNIQUE;
 	return kernel_entry_set(dev, &e, FIELD_PREFIX | FIELD_NBMA | FIELD_TYPE |
 				FIELD_FLAGS | FIELD_HOLDTIME | FIELD_PRIORITY |
-				FIELD_MARK);
+				FIELD_MARK | FIELD_IPSEC_MARK);
 }
 
 static void fill_self_cie(struct dev *dev, struct nhrp_cie *c,
@@ -250,6 +266,47 @@ static bool is_own_nhs(const struct dev *dev, const struct dmvpn_prefix *proto,
 	return false;
 }
 
+/*
+ * Two hosts register from one NBMA address (behind one NAT: each claims
+ * its own inside address).  With IPsec, the profile's marks tell their
+ * SAs apart; without them the hub has one SA for both, the newer one, and
+ * the other host is unreachable: say so, once per address.
+ */
+static void nat_shared(struct dev *dev, const struct reg *r,
+		       struct in_addr claimed)
+{
+	struct nbma_count *c = nbma_count(dev, r->nbma);
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN];
+
+	if (!c)
+		return;
+	if (c->regs == 1 || !c->claimed.s_addr) {
+		c->claimed = claimed;
+		c->ipsec_mark = dev->rx.ipsec_mark;
+		return;
+	}
+	if (c->warned || !ipsec_enabled(dev) ||
+	    c->claimed.s_addr == claimed.s_addr ||
+	    (dev->rx.ipsec_mark && c->ipsec_mark != dev->rx.ipsec_mark))
+		return;
+	c->warned = true;
+	log_warn("%s: %s and %s both register from %s (one NAT address) through one IPsec SA: only one of them is reachable; profile %s needs mark_in = mark_out = %%unique and set_mark_in = %%same",
+		 dev->name, nbma_str(c->claimed, a, sizeof(a)),
+		 nbma_str(claimed, b, sizeof(b)),
+		 nbma_str(r->nbma, n, sizeof(n)), dev->cfg.ipsec_profile);
+}
+
+/*
+ * @r came through an SA of its own at @from (a mark) that charon no
+ * longer has: its peer made a new one (after DPD, a restart), with a new
+ * mark, and registers again through it.  That is no takeover.
+ */
+static bool sa_gone(struct dev *dev, const struct reg *r, struct in_addr from)
+{
+	return r->nbma.s_addr == from.s_addr && r->ipsec_mark &&
+	       !ipsec_mark_up(dev, from, r->ipsec_mark);
+}
+
 /* One CIE of a registration: accept it, or say why not. */
 static uint8_t register_cie(struct dev *dev, struct in_addr from,
 			    const struct nhrp_msg *m, const struct nhrp_cie *c,
@@ -281,8 +338,8 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 		return NHRP_CODE_SUCCESS;
 	r = nhs_find_reg(dev, &proto);
 	/* The point of "unique": nobody takes over a registered address. */
-	if (r && r->unique && r->nbma.s_addr != from.s_addr &&
-	    r->expires > loop_now()) {
+	if (r && r->unique && !reg_sent(dev, r, from) &&
+	    r->expires > loop_now() && !sa_gone(dev, r, from)) {
 		if (log_allowed(dev, from))
 			log_warn("%s: refused %s from %s: registered uniquely "
 				 "at %s", dev->name,
@@ -292,7 +349,7 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 		return NHRP_CODE_UNIQUE_ALREADY_REGISTERED;
 	}
 	if (!c->holding_time) {
-		if (r && r->nbma.s_addr == from.s_addr) {
+		if (r && reg_sent(dev, r, from)) {
 			kernel_entry_del(dev, &r->node.key);
 			purge_resolvers(dev, r);
 			reg_free(dev, r);
@@ -314,7 +371,7 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 		r = reg_get(dev, &proto);
 		if (!r)
 			return NHRP_CODE_INSUFFICIENT_RESOURCES;
-	} else if (r->nbma.s_addr != from.s_addr) {
+	} else if (!reg_sent(dev, r, from)) {
 		log_info("%s: %s moved to %s", dev->name,
 			 addr_str(&proto, a, sizeof(a)),
 			 nbma_str(from, b, sizeof(b)));
@@ -327,6 +384,9 @@ static uint8_t register_cie(struct dev *dev, struct in_addr from,
 	hold = c->holding_time < dev->cfg.holdtime ? c->holding_time :
 	       (uint16_t)dev->cfg.holdtime;
 	reg_set_nbma(dev, r, from);
+	nat_shared(dev, r, claimed);
+	r->ipsec_mark = dev->rx.ipsec_mark;
+	r->ipsec_mask = dev->rx.ipsec_mask;
 	r->claimed_nbma = claimed;
 	r->unique = unique;
 	r->holdtime = hold;
@@ -430,7 +490,7 @@ void nhs_rx_purge(struct dev *dev, struct in_addr from, struct nhrp_msg *m)
 		proto_from_addr(&p, m->cies.cie[i].proto.len ?
 				&m->cies.cie[i].proto : &m->src_proto);
 		r = p.family ? nhs_find_reg(dev, &p) : NULL;
-		if (!r || r->nbma.s_addr != from.s_addr)
+		if (!r || !reg_sent(dev, r, from))
 			continue;
 		log_info("%s: %s purged its registration", dev->name,
 			 addr_str(&p, a, sizeof(a)));
@@ -491,7 +551,7 @@ static bool inner_source(const uint8_t *pkt, size_t len,
  * kernel has rate-limited these per destination already.
  */
 void nhs_redirect_event(struct dev *dev, struct in_addr sender,
-			const uint8_t *pkt, size_t len)
+			uint32_t ipsec_mark, const uint8_t *pkt, size_t len)
 {
 	char a[INET_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	struct dmvpn_prefix src;
@@ -509,7 +569,8 @@ void nhs_redirect_event(struct dev *dev, struct in_addr sender,
 		  &src);
 	m.payload = pkt;
 	m.payload_len = len;
-	packet_send(dev, sender, &m);
+	/* To the sender's peer: behind a shared NAT address, its SA's. */
+	packet_send_mark(dev, sender, ipsec_mark, &m);
 }
 
 static void adopt_one(struct dev *dev, const struct dmvpn_entry *e, void *arg)
@@ -530,6 +591,8 @@ static void adopt_one(struct dev *dev, const struct dmvpn_entry *e, void *arg)
 		return;
 	r->seen = dev->resync_gen;
 	reg_set_nbma(dev, r, e->nbma);
+	r->ipsec_mark = e->ipsec_mark;
+	r->ipsec_mask = e->ipsec_mask;
 	r->claimed_nbma = e->nbma;
 	r->unique = e->flags & DMVPN_ENTRY_F_UNIQUE;
 	r->holdtime = (uint16_t)e->holdtime;

@@ -4,10 +4,18 @@
  * protocol 0x2001.  The kernel hands us the outer source address as the
  * link-layer address and takes the destination the same way, which is
  * how nhrpd and opennhrp talk over ip_gre.
+ *
+ * Two peers behind one NAT address have one source address and an IPsec
+ * SA each, told apart by the SA's mark: charon's set_mark_in = %same
+ * marks what the SA decrypts, the mark survives decapsulation, and
+ * SO_RCVMARK (Linux 5.19) hands it to us with the packet.  We answer with
+ * the same mark (SO_MARK), which the kernel module takes to pick the
+ * peer, its route and its SA.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,6 +36,10 @@
 #define PACKETS_READ_PER_TURN	512
 #define PACKETS_PER_TURN	64
 
+#ifndef SO_RCVMARK
+#define SO_RCVMARK		75	/* Linux 5.19, asm-generic/socket.h */
+#endif
+
 /* Sources we have business with: our NHSs, the clients registered here. */
 static bool source_known(struct dev *dev, struct in_addr from)
 {
@@ -46,11 +58,36 @@ static void handle_intake(struct timer *t)
 
 		if (!p)
 			return;
-		nhrp_rx(dev, p->from, p->data, p->len);
+		packet_handle(dev, p->from, p->mark, p->data, p->len);
 		free(p);
 	}
 	if (!intake_empty(&dev->intake))
 		timer_arm(&dev->intake_timer, 0);
+}
+
+void packet_handle(struct dev *dev, struct in_addr from, uint32_t mark,
+		   const uint8_t *buf, size_t len)
+{
+	struct rx_ctx saved = dev->rx;
+
+	dev->rx.active = true;
+	dev->rx.from = from;
+	dev->rx.mark = mark;
+	dev->rx.ipsec_mark = ipsec_rx_mark(dev, mark, &dev->rx.ipsec_mask);
+	nhrp_rx(dev, from, buf, len);
+	dev->rx = saved;
+}
+
+/* The packet's mark, from its SO_MARK control message (0 if none). */
+static uint32_t cmsg_mark(struct msghdr *mh)
+{
+	uint32_t mark = 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_MARK &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(mark)))
+			memcpy(&mark, CMSG_DATA(c), sizeof(mark));
+	return mark;
 }
 
 static void on_readable(struct loop_fd *lfd, uint32_t revents)
@@ -60,11 +97,20 @@ static void on_readable(struct loop_fd *lfd, uint32_t revents)
 
 	(void)revents;
 	for (unsigned int turn = 0; turn < PACKETS_READ_PER_TURN; turn++) {
+		union {
+			struct cmsghdr align;
+			uint8_t buf[CMSG_SPACE(sizeof(uint32_t))];
+		} control;
 		struct sockaddr_ll sll;
-		socklen_t slen = sizeof(sll);
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = {
+			.msg_name = &sll, .msg_namelen = sizeof(sll),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = control.buf,
+			.msg_controllen = sizeof(control.buf),
+		};
 		struct in_addr from;
-		ssize_t n = recvfrom(lfd->fd, buf, sizeof(buf), 0,
-				     (struct sockaddr *)&sll, &slen);
+		ssize_t n = recvmsg(lfd->fd, &mh, 0);
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -77,7 +123,8 @@ static void on_readable(struct loop_fd *lfd, uint32_t revents)
 			continue;
 		}
 		memcpy(&from, sll.sll_addr, 4);
-		if (intake_put(&dev->intake, from, source_known(dev, from), buf,
+		if (intake_put(&dev->intake, from, cmsg_mark(&mh),
+			       source_known(dev, from), buf,
 			       (size_t)n) == INTAKE_NOMEM)
 			log_warn("%s: no memory for a received packet",
 				 dev->name);
@@ -106,6 +153,11 @@ int packet_open(struct dev *dev)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 				 sizeof(rcvbuf));
+	/* Each packet's mark: which IPsec SA it came through.  Without it
+	 * (Linux before 5.19) every packet reads as unmarked. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVMARK, &(int){ 1 }, sizeof(int)))
+		log_warn("%s: NHRP socket: SO_RCVMARK: %s; two peers behind one NAT address cannot be told apart",
+			 dev->name, strerror(errno));
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
 		log_err("%s: binding the NHRP socket: %s", dev->name,
 			strerror(errno));
@@ -114,6 +166,7 @@ int packet_open(struct dev *dev)
 	}
 	dev->pkt.fd = fd;
 	dev->pkt.fn = on_readable;
+	dev->pkt_mark = 0;
 	intake_init(&dev->intake);
 	timer_init(&dev->intake_timer, handle_intake);
 	if (loop_add_fd(&dev->pkt)) {
@@ -135,7 +188,34 @@ void packet_close(struct dev *dev)
 	dev->pkt.fd = -1;
 }
 
+/* The mark of the socket's next packets (SO_MARK), set when it changes. */
+static int socket_mark(struct dev *dev, uint32_t mark)
+{
+	if (dev->pkt_mark == mark)
+		return 0;
+	if (setsockopt(dev->pkt.fd, SOL_SOCKET, SO_MARK, &mark,
+		       sizeof(mark))) {
+		log_warn("%s: NHRP socket: SO_MARK %#x: %s", dev->name, mark,
+			 strerror(errno));
+		return -1;
+	}
+	dev->pkt_mark = mark;
+	return 0;
+}
+
 int packet_send(struct dev *dev, struct in_addr nbma, struct nhrp_msg *msg)
+{
+	uint32_t mark;
+
+	if (dev->rx.active && dev->rx.from.s_addr == nbma.s_addr)
+		mark = dev->rx.ipsec_mark;
+	else
+		mark = ipsec_out_mark(dev, nbma);
+	return packet_send_mark(dev, nbma, mark, msg);
+}
+
+int packet_send_mark(struct dev *dev, struct in_addr nbma, uint32_t mark,
+		     struct nhrp_msg *msg)
 {
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
@@ -155,6 +235,10 @@ int packet_send(struct dev *dev, struct in_addr nbma, struct nhrp_msg *msg)
 		return -1;
 	}
 	memcpy(sll.sll_addr, &nbma, 4);
+	if (socket_mark(dev, mark)) {
+		dev->stats.tx_errors++;
+		return -1;
+	}
 	if (sendto(dev->pkt.fd, buf, (size_t)len, 0, (struct sockaddr *)&sll,
 		   sizeof(sll)) < 0) {
 		dev->stats.tx_errors++;

@@ -289,8 +289,20 @@ static int install(struct dev *dev, const struct dmvpn_prefix *prefix,
 	unsigned int fields = FIELD_PREFIX | FIELD_TYPE | FIELD_FLAGS |
 			      FIELD_HOLDTIME;
 
-	if (type != DMVPN_ENTRY_NEGATIVE)
-		fields |= FIELD_NBMA;
+	if (type != DMVPN_ENTRY_NEGATIVE) {
+		/*
+		 * Through our SA to it: one the peer initiated has a mark.
+		 * A reply straight from the peer came through the peer's own
+		 * SA, which tells it from another behind the same NAT address.
+		 */
+		if (dev->rx.active && dev->rx.from.s_addr == nbma.s_addr &&
+		    dev->rx.ipsec_mark)
+			e.ipsec_mark = dev->rx.ipsec_mark;
+		else
+			e.ipsec_mark = ipsec_out_mark(dev, nbma);
+		e.ipsec_mask = e.ipsec_mark ? ipsec_mark_mask(dev) : 0;
+		fields |= FIELD_NBMA | FIELD_IPSEC_MARK;
+	}
 	return kernel_entry_set(dev, &e, fields);
 }
 
@@ -651,7 +663,7 @@ static void forward_reply(struct dev *dev, struct in_addr from,
 
 	proto_from_addr(&src, &m->src_proto);
 	r = src.family ? reg_toward(dev, &src) : NULL;
-	if (r && r->nbma.s_addr != from.s_addr) {
+	if (r && !reg_sent(dev, r, from)) {
 		to = r->nbma;
 	} else if (r || !upper_nhs(dev, src.family, from, &to)) {
 		dev->stats.rx_dropped++;
@@ -675,7 +687,10 @@ static void forward_reply(struct dev *dev, struct in_addr from,
 		add_nat_record(dev, m, &m->cies.cie[0].proto,
 			       &m->cies.cie[0].nbma);
 	msg_add_auth(dev, m);
-	packet_send(dev, to, m);
+	if (r)
+		packet_send_mark(dev, to, r->ipsec_mark, m);
+	else
+		packet_send(dev, to, m);
 }
 
 /* Where to send the reply: the requester's address as its NHS saw it. */
@@ -711,13 +726,13 @@ static bool vouched(struct dev *dev, struct in_addr from,
 	proto_from_addr(&p, &m->src_proto);
 	r = p.family ? nhs_find_reg(dev, &p) : NULL;
 	if (r)
-		return r->nbma.s_addr == from.s_addr;
+		return reg_sent(dev, r, from);
 	if (!m->forward_transit.count)
 		return false;
 	proto_from_addr(&p, &m->forward_transit.cie[
 				m->forward_transit.count - 1].proto);
 	r = p.family ? nhs_find_reg(dev, &p) : NULL;
-	return r && r->nbma.s_addr == from.s_addr;
+	return r && reg_sent(dev, r, from);
 }
 
 static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
@@ -811,7 +826,10 @@ static void forward(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 	if (r)
 		nhs_note_resolver(r, requester_nbma(m, from), &m->src_proto);
 	msg_add_auth(dev, m);
-	packet_send(dev, to, m);
+	if (r)
+		packet_send_mark(dev, to, r->ipsec_mark, m);
+	else
+		packet_send(dev, to, m);
 }
 
 /* A hub's own NHS (hierarchical NHRP), if it has one up, not @avoid. */
@@ -913,7 +931,7 @@ void resolve_rx_request(struct dev *dev, struct in_addr from,
 		hop = ri.has_gateway ? ri.gateway : dst;
 		r = nhs_find_reg(dev, &hop);
 	}
-	if (r && r->nbma.s_addr != from.s_addr) {
+	if (r && !reg_sent(dev, r, from)) {
 		forward(dev, from, m, raw, len, r, r->nbma);
 		return;
 	}

@@ -33,6 +33,8 @@ struct dmvpn_entry {
 	uint32_t holdtime;	/* seconds (left, in replies); 0 = never */
 	uint32_t priority;
 	uint32_t mark;
+	uint32_t ipsec_mark;	/* the SA's mark; 0 = none */
+	uint32_t ipsec_mask;	/* its bits of the outer mark */
 	bool has_used;		/* false: no packet used the entry yet */
 	uint64_t used_msecs;
 	uint64_t tx_packets;
@@ -51,6 +53,7 @@ struct dmvpn_entry {
 #define FIELD_HOLDTIME	(1U << 4)
 #define FIELD_PRIORITY	(1U << 5)
 #define FIELD_MARK	(1U << 6)
+#define FIELD_IPSEC_MARK (1U << 7)	/* the mark and its mask, if a mark */
 
 /* Counters are indexed by enum dmvpn_stats_attr. */
 struct dmvpn_stats {
@@ -67,6 +70,7 @@ struct dmvpn_event {
 	struct dmvpn_entry entry;
 	bool has_nbma_src;
 	struct in_addr nbma_src;
+	uint32_t ipsec_mark;	/* the sender's IPsec mark; 0 = none */
 	const uint8_t *packet;	/* points into the message; NULL if absent */
 	size_t packet_len;
 };

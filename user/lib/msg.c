@@ -38,6 +38,10 @@ int msg_put_entry(struct nl_msg *msg, const struct dmvpn_entry *e,
 	if ((fields & FIELD_MARK) &&
 	    nla_put_u32(msg, DMVPN_ENTRY_A_QOS_MARK, e->mark))
 		return -1;
+	if ((fields & FIELD_IPSEC_MARK) && e->ipsec_mark &&
+	    (nla_put_u32(msg, DMVPN_ENTRY_A_IPSEC_MARK, e->ipsec_mark) ||
+	     nla_put_u32(msg, DMVPN_ENTRY_A_IPSEC_MASK, e->ipsec_mask)))
+		return -1;
 	return nla_nest_end(msg, nest);
 }
 
@@ -54,6 +58,8 @@ static struct nla_policy entry_policy[DMVPN_ENTRY_A_MAX + 1] = {
 	[DMVPN_ENTRY_A_USED_MSECS]	= { .type = NLA_U64 },
 	[DMVPN_ENTRY_A_TX_PACKETS]	= { .type = NLA_U64 },
 	[DMVPN_ENTRY_A_TX_BYTES]	= { .type = NLA_U64 },
+	[DMVPN_ENTRY_A_IPSEC_MARK]	= { .type = NLA_U32 },
+	[DMVPN_ENTRY_A_IPSEC_MASK]	= { .type = NLA_U32 },
 };
 
 /* The family, address and length must agree; the family may be implied. */
@@ -118,6 +124,9 @@ int msg_parse_entry(struct nlattr *nest, struct dmvpn_entry *e,
 	e->holdtime = get_u32_or(tb[DMVPN_ENTRY_A_HOLDTIME], 0);
 	e->priority = get_u32_or(tb[DMVPN_ENTRY_A_QOS_PRIORITY], 0);
 	e->mark = get_u32_or(tb[DMVPN_ENTRY_A_QOS_MARK], 0);
+	e->ipsec_mark = get_u32_or(tb[DMVPN_ENTRY_A_IPSEC_MARK], 0);
+	e->ipsec_mask = get_u32_or(tb[DMVPN_ENTRY_A_IPSEC_MASK],
+				   e->ipsec_mark ? UINT32_MAX : 0);
 	e->has_used = tb[DMVPN_ENTRY_A_USED_MSECS] != NULL;
 	e->used_msecs = get_u64_or(tb[DMVPN_ENTRY_A_USED_MSECS], 0);
 	e->tx_packets = get_u64_or(tb[DMVPN_ENTRY_A_TX_PACKETS], 0);
@@ -148,6 +157,7 @@ static struct nla_policy event_policy[DMVPN_A_MAX + 1] = {
 	[DMVPN_A_IFNAME]	= { .type = NLA_STRING, .maxlen = IF_NAMESIZE },
 	[DMVPN_A_ENTRY]		= { .type = NLA_NESTED },
 	[DMVPN_A_NBMA_SRC]	= { .minlen = 4 },
+	[DMVPN_A_IPSEC_MARK]	= { .type = NLA_U32 },
 };
 
 int msg_parse_event(struct nlmsghdr *nlh, struct dmvpn_event *ev,
@@ -174,6 +184,7 @@ int msg_parse_event(struct nlmsghdr *nlh, struct dmvpn_event *ev,
 		memcpy(&ev->nbma_src, nla_data(tb[DMVPN_A_NBMA_SRC]), 4);
 		ev->has_nbma_src = true;
 	}
+	ev->ipsec_mark = get_u32_or(tb[DMVPN_A_IPSEC_MARK], 0);
 	if (tb[DMVPN_A_PACKET]) {
 		ev->packet = nla_data(tb[DMVPN_A_PACKET]);
 		ev->packet_len = (size_t)nla_len(tb[DMVPN_A_PACKET]);

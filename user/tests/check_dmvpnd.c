@@ -26,6 +26,7 @@
 #include "dmvpnd/loop.h"
 #include "dmvpnd/notify.h"
 #include "dmvpnd/ratelimit.h"
+#include "dmvpnd/sadup.h"
 #include "testutil.h"
 
 struct item {
@@ -368,14 +369,15 @@ static struct in_addr src(unsigned int host)
 	return a;
 }
 
-/* Queue @n packets from 192.0.2.@host, each carrying its number. */
+/* Queue @n packets from 192.0.2.@host, each carrying its number, and
+ * the host as its mark (as an SA's would be). */
 static void put_n(struct intake *q, unsigned int host, bool known, int n,
 		  enum intake_verdict want)
 {
 	for (int i = 0; i < n; i++) {
 		uint8_t data[2] = { (uint8_t)host, (uint8_t)i };
 
-		ck_assert_int_eq(intake_put(q, src(host), known, data,
+		ck_assert_int_eq(intake_put(q, src(host), host, known, data,
 					    sizeof(data)), want);
 	}
 }
@@ -391,6 +393,7 @@ static unsigned int take_host(struct intake *q)
 	ck_assert_uint_eq(p->len, 2);
 	host = p->data[0];
 	ck_assert_uint_eq(ntohl(p->from.s_addr) & 0xff, host);
+	ck_assert_uint_eq(p->mark, host);	/* the mark comes out with it */
 	free(p);
 	return host;
 }
@@ -506,12 +509,12 @@ START_TEST(intake_bounds_bytes)
 
 	intake_init(&q);
 	for (unsigned int i = 0; i < fit; i++)
-		ck_assert_int_eq(intake_put(&q, src(i % 200), false, big,
+		ck_assert_int_eq(intake_put(&q, src(i % 200), 0, false, big,
 					    sizeof(big)), INTAKE_QUEUED);
-	ck_assert_int_eq(intake_put(&q, src(201), false, big, 1),
+	ck_assert_int_eq(intake_put(&q, src(201), 0, false, big, 1),
 			 INTAKE_DROPPED);
 	ck_assert_uint_eq(q.bytes, INTAKE_BYTES);
-	ck_assert_int_eq(intake_put(&q, src(250), true, big, sizeof(big)),
+	ck_assert_int_eq(intake_put(&q, src(250), 0, true, big, sizeof(big)),
 			 INTAKE_EVICTED);
 	ck_assert_uint_eq(q.bytes, INTAKE_BYTES);
 	intake_free(&q);
@@ -870,6 +873,101 @@ START_TEST(linkmsg_ack_says_why)
 }
 END_TEST
 
+/*
+ * Two IKE_SAs between ends A and B: X initiated by A (SPI 0x10), Y by B
+ * (SPI 0x20).  Each end's view: its own ids, "ours" from its side, the
+ * order its CHILD_SAs came up in.  A table of who sees what.
+ */
+static const struct {
+	const char *name;
+	uint64_t spi_x, spi_y;
+	bool x_first_at_a, x_first_at_b;
+	int deleter;		/* 'A', 'B' or 0: none */
+	char keep;		/* 'X' or 'Y', when someone deletes */
+} dup_cases[] = {
+	/* A initiated the lowest SPI: A decides, keeps its newest. */
+	{ "A decides, X came up first at A", 0x10, 0x20, true, true, 'A', 'Y' },
+	{ "A decides, Y came up first at A", 0x10, 0x20, false, true, 'A', 'X' },
+	/* B initiated the lowest: B decides, whatever A saw. */
+	{ "B decides, X first at B", 0x30, 0x20, true, true, 'B', 'Y' },
+	{ "B decides, Y first at B", 0x30, 0x20, true, false, 'B', 'X' },
+	/* An SPI unknown: neither end deletes. */
+	{ "unknown SPI", 0, 0x20, true, true, 0, 0 },
+};
+
+static unsigned int dup_view(int end, unsigned int c, uint32_t *out,
+			     uint32_t *keep)
+{
+	/* Ids are local: A calls X 1 and Y 2, B calls X 7 and Y 5. */
+	bool a = end == 'A';
+	struct sadup_ike ike[2] = {
+		{ .id = a ? 1 : 7, .spi_i = dup_cases[c].spi_x, .ours = a },
+		{ .id = a ? 2 : 5, .spi_i = dup_cases[c].spi_y, .ours = !a },
+	};
+	bool x_first = a ? dup_cases[c].x_first_at_a :
+			   dup_cases[c].x_first_at_b;
+	struct sadup_child child[2] = {
+		{ .ike_id = ike[0].id, .seq = x_first ? 3 : 4 },
+		{ .ike_id = ike[1].id, .seq = x_first ? 4 : 3 },
+	};
+
+	return sadup_pick(ike, 2, child, 2, out, keep);
+}
+
+START_TEST(sadup_one_end_deletes_the_older)
+{
+	unsigned int c = (unsigned int)_i;
+	uint32_t out_a[2], out_b[2], keep_a, keep_b;
+	unsigned int na = dup_view('A', c, out_a, &keep_a);
+	unsigned int nb = dup_view('B', c, out_b, &keep_b);
+
+	ck_assert_msg(!(na && nb), "%s: both ends delete", dup_cases[c].name);
+	switch (dup_cases[c].deleter) {
+	case 'A':
+		ck_assert_uint_eq(na, 1);
+		ck_assert_uint_eq(keep_a, dup_cases[c].keep == 'X' ? 1 : 2);
+		ck_assert_uint_eq(out_a[0], dup_cases[c].keep == 'X' ? 2 : 1);
+		break;
+	case 'B':
+		ck_assert_uint_eq(nb, 1);
+		ck_assert_uint_eq(keep_b, dup_cases[c].keep == 'X' ? 7 : 5);
+		ck_assert_uint_eq(out_b[0], dup_cases[c].keep == 'X' ? 5 : 7);
+		break;
+	default:
+		ck_assert_uint_eq(na + nb, 0);
+	}
+}
+END_TEST
+
+START_TEST(sadup_same_initiator_and_single_sa)
+{
+	struct sadup_ike ike[3] = {
+		{ .id = 1, .spi_i = 0x99, .ours = true },
+		{ .id = 2, .spi_i = 0x42, .ours = true },
+		{ .id = 3, .spi_i = 0x77, .ours = true },
+	};
+	struct sadup_child child[3] = {
+		{ .ike_id = 1, .seq = 10 }, { .ike_id = 2, .seq = 12 },
+		{ .ike_id = 3, .seq = 11 },
+	};
+	uint32_t out[3], keep;
+
+	/* An initiate that timed out came up beside its retries: the
+	 * newest stays, the two others go. */
+	ck_assert_uint_eq(sadup_pick(ike, 3, child, 3, out, &keep), 2);
+	ck_assert_uint_eq(keep, 2);
+	ck_assert_uint_eq(out[0], 1);
+	ck_assert_uint_eq(out[1], 3);
+	/* The peer's side of the same: it does nothing. */
+	for (unsigned int i = 0; i < 3; i++)
+		ike[i].ours = false;
+	ck_assert_uint_eq(sadup_pick(ike, 3, child, 3, out, &keep), 0);
+	/* One IKE_SA: nothing to do. */
+	ike[0].ours = true;
+	ck_assert_uint_eq(sadup_pick(ike, 1, child, 1, out, &keep), 0);
+}
+END_TEST
+
 static Suite *dmvpnd_suite(void)
 {
 	Suite *s = suite_create("dmvpnd");
@@ -896,6 +994,11 @@ static Suite *dmvpnd_suite(void)
 	tcase_add_test(tc, intake_bounds_each_source);
 	tcase_add_test(tc, intake_when_full_makes_room_for_known_peers);
 	tcase_add_test(tc, intake_bounds_bytes);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sadup");
+	tcase_add_loop_test(tc, sadup_one_end_deletes_the_older, 0,
+			    sizeof(dup_cases) / sizeof(dup_cases[0]));
+	tcase_add_test(tc, sadup_same_initiator_and_single_sa);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ratelimit");
 	tcase_add_test(tc, ratelimit_is_per_source_and_global);

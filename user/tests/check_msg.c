@@ -57,6 +57,8 @@ static struct dmvpn_entry full_entry(void)
 		.holdtime = 7200,
 		.priority = 5,
 		.mark = 0xff00,
+		.ipsec_mark = 0x3,
+		.ipsec_mask = 0x00ffffff,
 	};
 	struct errmsg err;
 
@@ -73,7 +75,8 @@ START_TEST(test_entry_roundtrip)
 	put_genl_header(DMVPN_CMD_ENTRY_NEW);
 	ck_assert_int_eq(msg_put_entry(msg, &in, FIELD_PREFIX | FIELD_NBMA |
 				       FIELD_TYPE | FIELD_FLAGS | FIELD_HOLDTIME |
-				       FIELD_PRIORITY | FIELD_MARK), 0);
+				       FIELD_PRIORITY | FIELD_MARK |
+				       FIELD_IPSEC_MARK), 0);
 	ck_assert_int_eq(msg_parse_entry(entry_nest(), &out, &err), 0);
 	ck_assert_int_eq(out.prefix.family, AF_INET6);
 	ck_assert_uint_eq(out.prefix.len, 48);
@@ -85,7 +88,30 @@ START_TEST(test_entry_roundtrip)
 	ck_assert_uint_eq(out.holdtime, 7200);
 	ck_assert_uint_eq(out.priority, 5);
 	ck_assert_uint_eq(out.mark, 0xff00);
+	ck_assert_uint_eq(out.ipsec_mark, 0x3);
+	ck_assert_uint_eq(out.ipsec_mask, 0x00ffffff);
 	ck_assert(!out.has_used);
+}
+END_TEST
+
+/* No IPsec mark: neither attribute goes, and none reads back as none. */
+START_TEST(test_entry_no_ipsec_mark)
+{
+	struct dmvpn_entry in = full_entry(), out;
+	struct nlattr *tb[DMVPN_ENTRY_A_MAX + 1];
+	struct errmsg err = { "" };
+
+	in.ipsec_mark = 0;
+	put_genl_header(DMVPN_CMD_ENTRY_NEW);
+	ck_assert_int_eq(msg_put_entry(msg, &in, FIELD_PREFIX | FIELD_NBMA |
+				       FIELD_IPSEC_MARK), 0);
+	ck_assert_int_eq(nla_parse_nested(tb, DMVPN_ENTRY_A_MAX, entry_nest(),
+					  NULL), 0);
+	ck_assert_ptr_null(tb[DMVPN_ENTRY_A_IPSEC_MARK]);
+	ck_assert_ptr_null(tb[DMVPN_ENTRY_A_IPSEC_MASK]);
+	ck_assert_int_eq(msg_parse_entry(entry_nest(), &out, &err), 0);
+	ck_assert_uint_eq(out.ipsec_mark, 0);
+	ck_assert_uint_eq(out.ipsec_mask, 0);
 }
 END_TEST
 
@@ -255,9 +281,11 @@ START_TEST(test_event_redirect)
 	nla_put_u32(msg, DMVPN_A_IFINDEX, 12);
 	nla_put_string(msg, DMVPN_A_IFNAME, "tun0");
 	nla_put(msg, DMVPN_A_NBMA_SRC, 4, src);
+	nla_put_u32(msg, DMVPN_A_IPSEC_MARK, 0x3);
 	nla_put(msg, DMVPN_A_PACKET, sizeof(head), head);
 	ck_assert_int_eq(msg_parse_event(nlmsg_hdr(msg), &ev, &err), 0);
 	ck_assert_uint_eq(ev.cmd, DMVPN_CMD_EVENT_REDIRECT);
+	ck_assert_uint_eq(ev.ipsec_mark, 0x3);	/* the sender's SA */
 	ck_assert_uint_eq(ev.ifindex, 12);
 	ck_assert_str_eq(ev.ifname, "tun0");
 	ck_assert(!ev.has_entry);
@@ -284,6 +312,7 @@ START_TEST(test_event_miss)
 	ck_assert_uint_eq(ev.entry.prefix.len, 48);
 	ck_assert_ptr_null(ev.packet);
 	ck_assert(!ev.has_nbma_src);
+	ck_assert_uint_eq(ev.ipsec_mark, 0);
 }
 END_TEST
 
@@ -489,6 +518,7 @@ static Suite *msg_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_entry_roundtrip);
 	tcase_add_test(tc, test_entry_only_prefix);
+	tcase_add_test(tc, test_entry_no_ipsec_mark);
 	tcase_add_test(tc, test_entry_ipv4_wire_format);
 	tcase_add_test(tc, test_entry_reply_counters);
 	tcase_add_loop_test(tc, test_entry_malformed, 0, ARRAY_SIZE(bad_entries));

@@ -564,6 +564,53 @@ START_TEST(test_rekey_bounds)
 }
 END_TEST
 
+/* Each CHILD_SA a mark of its own: what the profile must say. */
+START_TEST(test_child_marks)
+{
+	uint32_t mask = 0;
+
+	ck_assert_int_eq(parse("connections {\n"
+			       " base { children { gre {\n"
+			       "  mark_in = %unique/0x00ffffff\n"
+			       "  mark_out = %unique/0x00ffffff\n"
+			       "  set_mark_in = %same } } }\n"
+			       " dmvpn : connections.base { }\n"
+			       " all { children { gre { mark_in = %unique\n"
+			       "  mark_out = %unique\n"
+			       "  set_mark_in = %same } } }\n"
+			       " none { children { gre { } } }\n"
+			       " noset { children { gre { mark_in = %unique\n"
+			       "  mark_out = %unique } } }\n"
+			       " fixed { children { gre { mark_in = 5\n"
+			       "  mark_out = %unique\n"
+			       "  set_mark_in = %same } } }\n"
+			       " masks { children { gre { mark_in = %unique/0xff\n"
+			       "  mark_out = %unique/0xff00\n"
+			       "  set_mark_in = %same } } }\n"
+			       " badmask { children { gre {\n"
+			       "  mark_in = %unique/0\n"
+			       "  mark_out = %unique/0\n"
+			       "  set_mark_in = %same } } }\n"
+			       "}\n"), 0);
+	ck_assert_ptr_null(swconf_child_marks(conf, "dmvpn", "gre", &mask));
+	ck_assert_uint_eq(mask, 0x00ffffff);
+	ck_assert_ptr_null(swconf_child_marks(conf, "all", "gre", &mask));
+	ck_assert_uint_eq(mask, UINT32_MAX);
+	ck_assert_str_eq(swconf_child_marks(conf, "none", "gre", &mask),
+			 "its child has no mark_in = %unique");
+	ck_assert_str_eq(swconf_child_marks(conf, "noset", "gre", &mask),
+			 "its child has no set_mark_in = %same");
+	ck_assert_str_eq(swconf_child_marks(conf, "fixed", "gre", &mask),
+			 "its child has no mark_in = %unique");
+	ck_assert_str_eq(swconf_child_marks(conf, "masks", "gre", &mask),
+			 "its child's mark_in and mark_out have different masks");
+	ck_assert_str_eq(swconf_child_marks(conf, "badmask", "gre", &mask),
+			 "its child has no mark_in = %unique");
+	ck_assert_str_eq(swconf_child_marks(conf, "nosuch", "gre", &mask),
+			 "no such connection");
+}
+END_TEST
+
 START_TEST(test_rekey_delay)
 {
 	/* 80 to 85% of the bound, after the SA came up */
@@ -618,6 +665,7 @@ static Suite *swanconf_suite(void)
 	tcase_add_test(tc, test_child_rekey_bound);
 	tcase_add_test(tc, test_rekey_bounds);
 	tcase_add_test(tc, test_rekey_delay);
+	tcase_add_test(tc, test_child_marks);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -467,6 +467,8 @@ START_TEST(test_sa_ike_updown)
 	ck_assert_str_eq(inet_ntop(AF_INET, &seen.sa[0].local, a, sizeof(a)),
 			 "192.0.2.1");
 	ck_assert_uint_eq(seen.sa[0].child_id, 0);
+	ck_assert_uint_eq(seen.sa[0].mark_out, 0);
+	ck_assert_uint_eq(seen.sa[0].mask_out, 0);
 }
 END_TEST
 
@@ -486,6 +488,8 @@ static long child_event(uint8_t *buf, size_t cap, const char *event,
 	vici_kv_str(&b, "remote-host", "192.0.2.3");
 	if (up)
 		vici_kv_str(&b, "initiator", "yes");
+	vici_kv_str(&b, "initiator-spi", up ? "9a3be0c1d2e3f405" : "zz");
+	vici_kv_str(&b, "responder-spi", "0123456789abcdef");
 	vici_kv_str(&b, "established", "-1");
 	vici_list(&b, "tasks-active");
 	vici_item_str(&b, "CHILD_CREATE");
@@ -509,6 +513,14 @@ static long child_event(uint8_t *buf, size_t cap, const char *event,
 	vici_kv_str(&b, "protocol", "ESP");
 	vici_kv_str(&b, "spi-in", rekey ? "c0000003" : "c0000001");
 	vici_kv_str(&b, "spi-out", rekey ? "c0000004" : "c0000002");
+	/* mark_in/mark_out = %unique/0x00ffffff; after the rekey without a
+	 * mask (all ones), which charon leaves out. */
+	vici_kv_str(&b, "mark-in", rekey ? "00000005" : "00000003");
+	if (!rekey)
+		vici_kv_str(&b, "mark-mask-in", "00ffffff");
+	vici_kv_str(&b, "mark-out", rekey ? "00000005" : "00000003");
+	if (!rekey)
+		vici_kv_str(&b, "mark-mask-out", "00ffffff");
 	vici_kv_str(&b, "rekey-time", "5");
 	vici_kv_str(&b, "install-time", rekey ? "0" : "2");
 	vici_list(&b, "local-ts");
@@ -541,8 +553,14 @@ START_TEST(test_sa_child_events)
 	ck_assert_str_eq(seen.sa[0].spi_in, "c0000001");
 	ck_assert_str_eq(seen.sa[0].spi_out, "c0000002");
 	ck_assert(seen.sa[0].ike_initiator);
+	/* The initiator's SPI, not the responder's. */
+	ck_assert(seen.sa[0].ike_spi_i == 0x9a3be0c1d2e3f405ULL);
 	ck_assert_uint_eq(seen.sa[0].ike_age, 0);	/* "-1": charon's clock */
 	ck_assert_uint_eq(seen.sa[0].child_age, 2);
+	ck_assert_uint_eq(seen.sa[0].mark_in, 3);
+	ck_assert_uint_eq(seen.sa[0].mask_in, 0x00ffffff);
+	ck_assert_uint_eq(seen.sa[0].mark_out, 3);
+	ck_assert_uint_eq(seen.sa[0].mask_out, 0x00ffffff);
 
 	n = child_event(buf, sizeof(buf), "child-updown", false, false);
 	p = charon_frame(buf, (size_t)n);
@@ -550,6 +568,7 @@ START_TEST(test_sa_child_events)
 	ck_assert_int_eq(seen.n, 2);
 	ck_assert(!seen.sa[1].up);
 	ck_assert(!seen.sa[1].ike_initiator);
+	ck_assert(seen.sa[1].ike_spi_i == 0);		/* not hex: none */
 	ck_assert_uint_eq(seen.sa[1].child_id, 8);
 
 	/* After a rekey: the new child's id and SPIs, the old one's id. */
@@ -562,6 +581,9 @@ START_TEST(test_sa_child_events)
 	ck_assert_str_eq(seen.sa[2].spi_in, "c0000003");
 	ck_assert(seen.sa[2].child_installed);
 	ck_assert_uint_eq(seen.sa[2].child_age, 0);	/* the new one's */
+	ck_assert_uint_eq(seen.sa[2].mark_out, 5);
+	ck_assert_uint_eq(seen.sa[2].mask_out, UINT32_MAX);
+	ck_assert_uint_eq(seen.sa[2].mask_in, UINT32_MAX);
 }
 END_TEST
 
@@ -605,6 +627,7 @@ START_TEST(test_ike_rekey)
 	vici_section(&b, "new");
 	vici_kv_str(&b, "uniqueid", "11");
 	vici_kv_str(&b, "initiator", "yes");
+	vici_kv_str(&b, "initiator-spi", "00000000000000ff");
 	vici_kv_str(&b, "established", "1");
 	vici_end_section(&b);
 	vici_end_section(&b);
@@ -617,6 +640,7 @@ START_TEST(test_ike_rekey)
 	ck_assert_uint_eq(k.ids.old_id, 3);
 	ck_assert_uint_eq(k.ids.new_id, 11);
 	ck_assert(k.ids.new_initiator);
+	ck_assert(k.ids.new_spi_i == 0xff);
 	ck_assert_uint_eq(k.ids.new_age, 1);
 
 	/* The peer rekeyed it: charon says nothing of "initiator" then,
@@ -630,6 +654,7 @@ START_TEST(test_ike_rekey)
 	vici_end_section(&b);
 	vici_section(&b, "new");
 	vici_kv_str(&b, "uniqueid", "12");
+	vici_kv_str(&b, "initiator-spi", "ffffffffffffffff0");	/* too long */
 	vici_end_section(&b);
 	vici_end_section(&b);
 	n = vici_finish(&b);
@@ -639,6 +664,7 @@ START_TEST(test_ike_rekey)
 	ck_assert_uint_eq(k.ids.old_id, 4);
 	ck_assert_uint_eq(k.ids.new_id, 12);
 	ck_assert(!k.ids.new_initiator);
+	ck_assert(k.ids.new_spi_i == 0);
 	ck_assert_uint_eq(k.ids.new_age, 0);
 
 	/* Without a new IKE_SA's id, nothing to tell. */

@@ -4,10 +4,12 @@
  * settings_lexer.l and settings_parser.y, the translation swanctl's
  * load_conns.c; no code is taken from either.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -677,6 +679,53 @@ int swconf_rekey_bounds(const struct swconf *c, const char *conn,
 		child_get(c, &v, child, "life_time"),
 		child_get(c, &v, child, "rand_time"));
 	return 0;
+}
+
+/* "%unique" or "%unique/MASK": 0 with *@mask set, else -1. */
+static int unique_mark(const char *value, uint32_t *mask)
+{
+	unsigned long long m;
+	char *end;
+
+	if (!value || strncasecmp(value, "%unique", 7))
+		return -1;
+	value += 7;
+	if (!*value) {
+		*mask = UINT32_MAX;
+		return 0;
+	}
+	if (*value != '/' || !value[1])
+		return -1;
+	errno = 0;
+	m = strtoull(value + 1, &end, 0);
+	if (errno || *end || !m || m > UINT32_MAX)
+		return -1;
+	*mask = (uint32_t)m;
+	return 0;
+}
+
+const char *swconf_child_marks(const struct swconf *c, const char *conn,
+			       const char *child, uint32_t *mask)
+{
+	int32_t conns = swconf_find(c, "connections");
+	struct view v = { .n = 1 };
+	const char *set_in;
+	uint32_t in, out;
+
+	v.sec[0] = conns < 0 ? -1 : child_find(c, conns, SWCONF_SECTION, conn);
+	if (v.sec[0] < 0 || view_expand(c, &v))
+		return "no such connection";
+	if (unique_mark(child_get(c, &v, child, "mark_in"), &in))
+		return "its child has no mark_in = %unique";
+	if (unique_mark(child_get(c, &v, child, "mark_out"), &out))
+		return "its child has no mark_out = %unique";
+	if (in != out)
+		return "its child's mark_in and mark_out have different masks";
+	set_in = child_get(c, &v, child, "set_mark_in");
+	if (!set_in || strcasecmp(set_in, "%same"))
+		return "its child has no set_mark_in = %same";
+	*mask = out;
+	return NULL;
 }
 
 uint32_t swconf_rekey_delay_ms(uint32_t bound, uint64_t age_ms,

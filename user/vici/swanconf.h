@@ -152,6 +152,17 @@ int swconf_rekey_bounds(const struct swconf *c, const char *conn,
 			const char *child, uint32_t *ike, uint32_t *child_s);
 
 /*
+ * Whether child @child of connection @conn gives each CHILD_SA a mark of
+ * its own, so that two peers behind one NAT address, whose SAs have the
+ * same selectors, have an SA each (README, "Two spokes behind one NAT
+ * address"): mark_in and mark_out "%unique", with one mask or none, and
+ * set_mark_in "%same".  NULL with *@mask set to the mask (all ones if
+ * none), or what is missing.
+ */
+const char *swconf_child_marks(const struct swconf *c, const char *conn,
+			       const char *child, uint32_t *mask);
+
+/*
  * How long after now to rekey an SA that came up @age_ms ago (at the
  * other end, that is: the caller adds how long the exchange took), so
  * that it comes before either end's charon: 80 to 85% of @bound (the

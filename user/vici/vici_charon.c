@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What charon's VICI messages mean to dmvpnd (see vici_charon.h). */
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +141,27 @@ static uint32_t to_u32(const char *s)
 	return (uint32_t)strtoul(s, NULL, 10);
 }
 
+/* A mark or mask, as charon's list_child() prints them ("%.8x"). */
+static uint32_t to_hex32(const char *s)
+{
+	unsigned long n = strtoul(s, NULL, 16);
+
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* An IKE SPI, as charon writes it: 16 hex digits; 0 if it is not one. */
+static uint64_t to_spi(const char *s)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!isxdigit((unsigned char)s[0]))
+		return 0;
+	errno = 0;
+	n = strtoull(s, &end, 16);
+	return *end || errno ? 0 : (uint64_t)n;
+}
+
 /* An age in seconds: charon's clock may make it negative ("-1"). */
 static uint32_t to_age(const char *s)
 {
@@ -170,6 +193,11 @@ void vici_sa_walk(const uint8_t *msg, size_t len,
 			continue;
 		}
 		if (e.type == VICI_SECTION_END && e.depth == 0 && in_ike) {
+			/* charon names a mask only when it is not all ones. */
+			if (s.mark_in && !s.mask_in)
+				s.mask_in = UINT32_MAX;
+			if (s.mark_out && !s.mask_out)
+				s.mask_out = UINT32_MAX;
 			s.up = up;
 			fn(arg, &s);
 			in_ike = false;
@@ -192,6 +220,8 @@ void vici_sa_walk(const uint8_t *msg, size_t len,
 							  &s.remote) == 1;
 			else if (!strcmp(e.name, "initiator"))
 				s.ike_initiator = !strcmp(v, "yes");
+			else if (!strcmp(e.name, "initiator-spi"))
+				s.ike_spi_i = to_spi(v);
 			else if (!strcmp(e.name, "established"))
 				s.ike_age = to_age(v);
 			continue;
@@ -222,6 +252,14 @@ void vici_sa_walk(const uint8_t *msg, size_t len,
 			snprintf(s.spi_in, sizeof(s.spi_in), "%.11s", v);
 		else if (!strcmp(e.name, "spi-out"))
 			snprintf(s.spi_out, sizeof(s.spi_out), "%.11s", v);
+		else if (!strcmp(e.name, "mark-in"))
+			s.mark_in = to_hex32(v);
+		else if (!strcmp(e.name, "mark-mask-in"))
+			s.mask_in = to_hex32(v);
+		else if (!strcmp(e.name, "mark-out"))
+			s.mark_out = to_hex32(v);
+		else if (!strcmp(e.name, "mark-mask-out"))
+			s.mask_out = to_hex32(v);
 	}
 }
 
@@ -257,6 +295,8 @@ void vici_ike_rekey_walk(const uint8_t *msg, size_t len,
 				k.new_id = to_u32(v);
 			else if (!strcmp(e.name, "initiator"))
 				k.new_initiator = !strcmp(v, "yes");
+			else if (!strcmp(e.name, "initiator-spi"))
+				k.new_spi_i = to_spi(v);
 			else if (!strcmp(e.name, "established"))
 				k.new_age = to_age(v);
 		}

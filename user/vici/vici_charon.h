@@ -49,6 +49,7 @@ struct vici_sa {
 	struct in_addr local, remote;
 	bool have_remote;
 	bool ike_initiator;	/* our end initiated the IKE_SA (or its rekey) */
+	uint64_t ike_spi_i;	/* its initiator's SPI: the same at both ends */
 	uint32_t ike_age;	/* seconds since it was established */
 	/* the first CHILD_SA in it, or its "new" one after a rekey */
 	uint32_t child_id, old_child_id;
@@ -56,6 +57,8 @@ struct vici_sa {
 	uint32_t child_age;	/* seconds since it was installed */
 	bool transport;
 	char spi_in[12], spi_out[12];
+	/* its marks (mark_in/mark_out: 0 = none) and their masks */
+	uint32_t mark_in, mask_in, mark_out, mask_out;
 };
 
 /*
@@ -71,6 +74,7 @@ void vici_sa_walk(const uint8_t *msg, size_t len,
 struct vici_ike_rekey {
 	uint32_t old_id, new_id;
 	bool new_initiator;	/* we initiated the rekey */
+	uint64_t new_spi_i;	/* the new one's initiator SPI */
 	uint32_t new_age;	/* seconds since the new one was established */
 };
 
