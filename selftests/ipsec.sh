@@ -252,15 +252,17 @@ ipsec_capture_begin() {
 
 # ipsec_psk_conf NODE [trap]: NODE's swanctl.conf: the connection "dmvpn"
 # (dmvpnd's profile), PSK ($IPSEC_PSK), transport mode for GRE with any
-# address.  With
+# address, a mark per SA (README's profile: peers behind one NAT address).  With
 # "trap", its child is a trap policy for GRE to any address instead, as
 # FRR's users run stock strongSwan: charon initiates on the first packet
 # to a peer and answers any peer.
 ipsec_psk_conf() {
-	local remote_ts=dynamic start=
+	local remote_ts=dynamic extra="mark_in = %unique/0x00ffffff
+					mark_out = %unique/0x00ffffff
+					set_mark_in = %same"
 	if [ "${2:-}" = trap ]; then
 		remote_ts=0.0.0.0/0
-		start="start_action = trap"
+		extra="start_action = trap"
 	fi
 	cat >"$CONF/$1/swanctl.conf" <<-EOF
 	connections {
@@ -277,7 +279,7 @@ ipsec_psk_conf() {
 					mode = transport
 					local_ts = dynamic[gre]
 					remote_ts = ${remote_ts}[gre]
-					$start
+					$extra
 				}
 			}
 		}

@@ -398,8 +398,6 @@ size_t resolve_flush(struct dev *dev);
 int resolve_resync(struct dev *dev);
 /* The SA to @nbma went away: its shortcuts go, traffic takes the hub. */
 void resolve_ipsec_down(struct dev *dev, struct in_addr nbma);
-/* An SA to a peer came up: resolutions under way are asked again. */
-void resolve_ipsec_up(struct dev *dev);
 /* Nothing of ours leads to @nbma any more: its SA goes. */
 void resolve_release_if_unused(struct dev *dev, struct in_addr nbma);
 

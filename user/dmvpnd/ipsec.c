@@ -1295,8 +1295,6 @@ static void peer_settled(struct timer *t)
 	p->settling = false;
 	if (sa_installed(p))
 		peer_now_up(p);
-	/* @p may be gone now. */
-	resolve_ipsec_up(ip->dev);
 }
 
 /* IKE_SAs left with no CHILD_SA of ours go from the records. */

@@ -1108,35 +1108,6 @@ void resolve_expired(struct dev *dev, const struct dmvpn_entry *e)
 	shortcut_forget(s);
 }
 
-static void ask_again(struct amap_node *n, void *arg)
-{
-	struct pending *p = amap_entry(n, struct pending, node);
-
-	(void)arg;
-	if (!p->tries)
-		return;
-	send_request(p);
-	timer_arm(&p->timer, DMVPND_RESOLVE_TIMEOUT);
-}
-
-/*
- * A responder answers the moment its SA to us is up, and the end that
- * reports an SA first (the IKE responder, which installs its SAs before
- * it answers IKE_AUTH) can send before the other end has installed the
- * inbound half: that answer is lost.  When both spokes resolve each other
- * at once, each initiates to the other, and each answers over the SA
- * the other initiated, which is the newest at its end, so it always
- * happens; our next retry came 3 to 4 s later (make bench-ipsec).  An SA
- * of ours that comes up is the moment the answer may have been lost:
- * ask again at once, and the answer comes over SAs both ends hold.  The
- * requests are bounded by DMVPND_PENDING_MAX, and each SA comes up once.
- */
-void resolve_ipsec_up(struct dev *dev)
-{
-	if (dev->cfg.role == CFG_ROLE_SPOKE)
-		amap_each(&dev->pending, ask_again, NULL);
-}
-
 struct ipsec_down {
 	struct dev *dev;
 	struct in_addr nbma;
