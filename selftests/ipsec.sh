@@ -252,14 +252,12 @@ ipsec_capture_begin() {
 
 # ipsec_psk_conf NODE [trap]: NODE's swanctl.conf: the connection "dmvpn"
 # (dmvpnd's profile), PSK ($IPSEC_PSK), transport mode for GRE with any
-# address, a mark per SA (README's profile: peers behind one NAT address).  With
+# address.  With
 # "trap", its child is a trap policy for GRE to any address instead, as
 # FRR's users run stock strongSwan: charon initiates on the first packet
 # to a peer and answers any peer.
 ipsec_psk_conf() {
-	local remote_ts=dynamic extra="mark_in = %unique/0x00ffffff
-					mark_out = %unique/0x00ffffff
-					set_mark_in = %same"
+	local remote_ts=dynamic extra=
 	if [ "${2:-}" = trap ]; then
 		remote_ts=0.0.0.0/0
 		extra="start_action = trap"
