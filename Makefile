@@ -33,7 +33,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 IP_LIB_DIR ?= /usr/lib/x86_64-linux-gnu/ip
 
-.PHONY: all kmod user check demo bench bench-agent install install-kmod install-user \
+.PHONY: all kmod user check demo bench bench-agent bench-ipsec install install-kmod install-user \
 	dkms-install checkpatch deb check-package check-debug clean
 
 all: kmod user
@@ -58,6 +58,9 @@ bench:
 
 bench-agent:
 	selftests/bench/agent
+
+bench-ipsec:
+	selftests/bench/ipsec
 
 install: install-kmod install-user
 

@@ -123,21 +123,35 @@ while not os.path.exists(stop):
 print("stopped", flush=True)
 '
 
+# probe_summary FILE: how fast the probes in FILE were answered: their
+# number, median, 99th percentile, slowest, and how many took 100 ms or
+# more (issue 14 asks for answers within 100 ms; see answers_ok).
+probe_summary() {
+	sort -n "$1" | awk '$1 ~ /^[0-9.]+$/ {
+			ms[n++] = $1; slow += ($1 >= 100)
+		}
+		END {
+			if (!n) { print "no answers"; exit }
+			printf "%d answers: median %s ms, p99 %s ms, slowest %s ms, %d of 100 ms or more\n",
+				n, ms[int((n - 1) / 2)], ms[int((n - 1) * 0.99)], ms[n - 1], slow
+		}'
+}
+
 # answers_ok FILE: every probe answered "ok", the slowest within 10 s.
 # Under TCG the hostile host's senders and the softirqs they cause share
-# the VM's one CPU with the agent and the probe, so single answers take
+# the VM's CPUs with the agent and the probe, so single answers take
 # seconds (4.9 s seen, median 140 ms); a loop held by the flood, as issue
 # 14 saw, answers nothing for the whole of it (20 s and more).
 answers_ok() {
-	local n bad worst median
+	local n bad worst
 	grep -qx stopped "$1" || { echo "the probe did not finish:"; cat "$1"; }
 	sed -i '/^stopped$/d' "$1"
 	n=$(wc -l <"$1")
 	bad=$(grep -vc ' ok$' "$1")
 	grep -v ' ok$' "$1" | head -n 5
 	worst=$(sort -n "$1" | tail -n 1 | cut -d' ' -f1)
-	median=$(sort -n "$1" | sed -n "$(((n + 1) / 2))p" | cut -d' ' -f1)
-	echo "$n answers: median $median ms, slowest $worst ms, $bad not ok"
+	probe_summary "$1"
+	echo "$bad not ok"
 	[ "$n" -ge 20 ] && [ "$bad" -eq 0 ] &&
 		awk -v w="$worst" 'BEGIN { exit !(w < 10000) }'
 }
@@ -265,6 +279,7 @@ check "lan1 -> lan2: no ping lost" no_loss "$CONF/lan.ping"
 check "s1 -> hub: no ping lost" no_loss "$CONF/hub.ping"
 check "the hub's agent answered every 50 ms probe, each within 10 s" \
 	answers_ok "$CONF/probe"
+echo "# the hub's control socket under the flood: $(probe_summary "$CONF/probe")"
 # The flood took longer than the holding time (30 s): the registrations
 # are still there because they were renewed under it.
 check "the flood lasted longer than the holding time" test "$flood_s" -gt "$HOLD"

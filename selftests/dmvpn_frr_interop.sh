@@ -64,10 +64,11 @@ source "$(dirname "$0")/lab.sh"
 source "$(dirname "$0")/agent.sh"
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/frr.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/interop.sh"
 
 FRR_LOG_LEVEL=debug
 HOLD=30			# FRR renews at a third of it, as dmvpnd does
-KEY=42
 
 cleanup() {
 	agents_stop TERM
@@ -79,33 +80,6 @@ cleanup() {
 trap cleanup EXIT
 set -u
 
-# ---- nodes
-
-# underlay_up NODE INDEX: NODE on the "Internet" as 192.0.2.INDEX.
-underlay_up() {
-	lab_wan_join "$1" "192.0.2.$2/24" &&
-	ip netns exec "$(lab_ns "$1")" sysctl -qw net.ipv4.ip_forward=1
-}
-
-# dmvpn_up NODE INDEX: dmvpn0 with 10.255.0.INDEX/24.
-dmvpn_up() {
-	local ns
-	ns=$(lab_ns "$1")
-	ip -n "$ns" link add dmvpn0 type dmvpn local "192.0.2.$2" key "$KEY" \
-		ttl 64 &&
-	ip -n "$ns" addr add "10.255.0.$2/24" dev dmvpn0 &&
-	ip -n "$ns" link set dmvpn0 up
-}
-
-# gre_up NODE INDEX: ip_gre in NBMA mode (no remote), 10.255.0.INDEX/32.
-gre_up() {
-	local ns
-	ns=$(lab_ns "$1")
-	ip -n "$ns" link add gre1 type gre local "192.0.2.$2" key "$KEY" ttl 64 &&
-	ip -n "$ns" addr add "10.255.0.$2/32" dev gre1 &&
-	ip -n "$ns" link set gre1 up
-}
-
 # ---- dmvpnd
 
 spoke_conf="role spoke
@@ -113,41 +87,7 @@ network-id 7
 holdtime $HOLD
 nhs 10.255.0.1 nbma 192.0.2.1 multicast"
 
-nhs_up() {
-	local out
-	out=$(lab_ctl "$1" -j show nhrp nhs 2>&1)
-	[[ $out == *\"nbma\":\"192.0.2.1\"*\"state\":\"up\"* ]] || {
-		echo "$1: $out"
-		return 1
-	}
-}
-
 # ---- FRR
-
-# frr_cache_has NODE TYPE PROTOCOL NBMA: a line of "show ip nhrp cache".
-frr_cache_has() {
-	local out
-	out=$(frr_show "$1" "show ip nhrp cache")
-	awk -v t="$2" -v p="$3" -v n="$4" \
-		'$2 == t && $3 == p && $4 == n { found = 1 } END { exit !found }' \
-		<<<"$out" || {
-		echo "$1: no $2 $3 at $4 in:"
-		echo "$out"
-		return 1
-	}
-}
-
-# frr_shortcut_has NODE PREFIX VIA: a line of "show ip nhrp shortcut".
-frr_shortcut_has() {
-	local out
-	out=$(frr_show "$1" "show ip nhrp shortcut")
-	awk -v p="$2" -v v="$3" '$2 == p && $3 == v { found = 1 }
-		END { exit !found }' <<<"$out" || {
-		echo "$1: no shortcut $2 via $3 in:"
-		echo "$out"
-		return 1
-	}
-}
 
 # frr_nhs_is NODE NBMA PROTOCOL: the one NHS registration, as nhrpd has it.
 frr_nhs_is() {
@@ -185,48 +125,19 @@ kernel_route_is() {
 	}
 }
 
-# ---- traffic
-
-# The datagrams the hub's IP layer forwarded: relayed spoke-to-spoke
-# traffic, whichever implementation the hub runs (NHRP is not counted).
-hub_forwarded() {
-	# shellcheck disable=SC2016 # awk's own variables
-	ip netns exec "$hub" awk '/^Ip:/ {
-		if (!col) { for (i = 1; i <= NF; i++) if ($i == "ForwDatagrams") col = i }
-		else print $col }' /proc/net/snmp
-}
-RELAY_COUNT=hub_forwarded
-
 # ---- the two parts' set-ups
-
-lab_base_up() {
-	ip -n "$wan" link add br0 type bridge &&
-	ip -n "$wan" link set br0 up &&
-	underlay_up hub 1 && underlay_up s1 2 && underlay_up s2 3 &&
-	underlay_up s3 4 &&
-	lab_lan_up 1 && lab_lan_up 2 && lab_lan_up 3
-}
 
 # Phase 2 routes: each spoke reaches the other's LAN via its tunnel address.
 part_a_up() {
-	gre_up hub 1 && dmvpn_up s1 2 && dmvpn_up s2 3 &&
+	interop_gre_up hub 1 && interop_dmvpn_up s1 2 && interop_dmvpn_up s2 3 &&
 	ip -n "$hub" route add 10.1.0.0/24 via 10.255.0.2 dev gre1 onlink &&
 	ip -n "$hub" route add 10.2.0.0/24 via 10.255.0.3 dev gre1 onlink &&
 	ip -n "$s1" route add 10.2.0.0/24 via 10.255.0.3 &&
 	ip -n "$s2" route add 10.1.0.0/24 via 10.255.0.2
 }
 
-# nhrpd learns of hairpinned packets through NFLOG only; queue-threshold 1
-# hands each one over at once instead of after nfnetlink_log's 1 s.
 part_a_phase3() {
-	ip netns exec "$hub" nft -f - <<-'NFT' &&
-		table inet dmvpn_frr {
-			chain forward {
-				type filter hook forward priority 0;
-				iifname "gre1" oifname "gre1" limit rate 20/second log group 1 snaplen 128 queue-threshold 1
-			}
-		}
-	NFT
+	interop_phase3_nflog &&
 	ip -n "$s1" route replace 10.2.0.0/24 via 10.255.0.1 &&
 	ip -n "$s2" route replace 10.1.0.0/24 via 10.255.0.1 &&
 	lab_ctl s1 cache flush dev dmvpn0 type shortcut &&
@@ -236,12 +147,12 @@ part_a_phase3() {
 part_b_up() {
 	ip netns exec "$hub" nft delete table inet dmvpn_frr 2>/dev/null
 	ip -n "$hub" link del gre1 &&
-	dmvpn_up hub 1 &&
+	interop_dmvpn_up hub 1 &&
 	ip -n "$hub" route add 10.1.0.0/24 via 10.255.0.2 &&
 	ip -n "$hub" route add 10.3.0.0/24 via 10.255.0.4 &&
 	lab_ctl s1 cache flush dev dmvpn0 &&
 	ip -n "$s1" route replace 10.3.0.0/24 via 10.255.0.4 &&
-	gre_up s3 4
+	interop_gre_up s3 4
 }
 
 part_b_phase3() {
@@ -281,7 +192,7 @@ defer rm -rf "$CONF"
 
 check "insmod" module_load || bail_out "the module does not load"
 setup_ns wan hub s1 s2 s3 lan1 lan2 lan3
-check "underlay and LANs" lab_base_up || bail_out "no lab"
+check "underlay and LANs" interop_lab_up || bail_out "no lab"
 
 # =====================================================================
 # Part A: FRR hub, dmvpnd spokes
@@ -310,7 +221,7 @@ check "A: s1 registers with FRR: dynamic 10.255.0.2 at 192.0.2.2" \
 check "A: s2 registers with FRR: dynamic 10.255.0.3 at 192.0.2.3" \
 	wait_until 15 frr_cache_has hub dynamic 10.255.0.3 192.0.2.3
 check "A: ... FRR's registration replies: both spokes' NHS is up" \
-	eval "wait_until 5 nhs_up s1 && wait_until 5 nhs_up s2"
+	eval "wait_until 5 interop_nhs_up s1 && wait_until 5 interop_nhs_up s2"
 check "A: the FRR hub pings s1 over the tunnel" ping_all hub 10.255.0.2 3 0.2
 check "A: ... and s2" ping_all hub 10.255.0.3 3 0.2
 

@@ -131,31 +131,7 @@ duplicates_deleted() {
 
 # swanctl_conf NODE PSK: the profile, PSK authentication.
 swanctl_conf() {
-	cat >"$CONF/$1/swanctl.conf" <<-EOF
-	connections {
-		dmvpn {
-			remote_addrs = %any
-			local {
-				auth = psk
-			}
-			remote {
-				auth = psk
-			}
-			children {
-				gre {
-					mode = transport
-					local_ts = dynamic[gre]
-					remote_ts = dynamic[gre]
-				}
-			}
-		}
-	}
-	secrets {
-		ike-dmvpn {
-			secret = "$2"
-		}
-	}
-	EOF
+	IPSEC_PSK=$2 ipsec_psk_conf "$1"
 }
 
 test_begin

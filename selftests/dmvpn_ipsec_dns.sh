@@ -53,31 +53,7 @@ set -u
 
 # swanctl_conf NODE: the profile, PSK authentication.
 swanctl_conf() {
-	cat >"$CONF/$1/swanctl.conf" <<-EOF
-	connections {
-		dmvpn {
-			remote_addrs = %any
-			local {
-				auth = psk
-			}
-			remote {
-				auth = psk
-			}
-			children {
-				gre {
-					mode = transport
-					local_ts = dynamic[gre]
-					remote_ts = dynamic[gre]
-				}
-			}
-		}
-	}
-	secrets {
-		ike-dmvpn {
-			secret = "s3cret-psk"
-		}
-	}
-	EOF
+	ipsec_psk_conf "$1"
 }
 
 # hosts ADDR: hub.dmvpn.test is at ADDR (the same file, written in place:

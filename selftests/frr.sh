@@ -101,3 +101,28 @@ frr_show() {
 	done
 	vtysh -N "$ns" "${args[@]}" 2>/dev/null
 }
+
+# frr_cache_has NODE TYPE PROTOCOL NBMA: a line of "show ip nhrp cache".
+frr_cache_has() {
+	local out
+	out=$(frr_show "$1" "show ip nhrp cache")
+	awk -v t="$2" -v p="$3" -v n="$4" \
+		'$2 == t && $3 == p && $4 == n { found = 1 } END { exit !found }' \
+		<<<"$out" || {
+		echo "$1: no $2 $3 at $4 in:"
+		echo "$out"
+		return 1
+	}
+}
+
+# frr_shortcut_has NODE PREFIX VIA: a line of "show ip nhrp shortcut".
+frr_shortcut_has() {
+	local out
+	out=$(frr_show "$1" "show ip nhrp shortcut")
+	awk -v p="$2" -v v="$3" '$2 == p && $3 == v { found = 1 }
+		END { exit !found }' <<<"$out" || {
+		echo "$1: no shortcut $2 via $3 in:"
+		echo "$out"
+		return 1
+	}
+}

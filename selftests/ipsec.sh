@@ -111,24 +111,43 @@ swanctl_load() {
 }
 
 charons_stop() {
-	local node pid tries
+	local node
 	for node in "${!CHARON_PID[@]}"; do
 		kill -TERM "${CHARON_PID[$node]}" 2>/dev/null
 	done
-	# A charon winding down its IKE_SAs may not end on TERM: one hung
-	# past a selftest's timeout after all its checks had passed (6.12, in
-	# CI, with IKE_SAs rekeying every few seconds).  Ten seconds, then KILL.
 	for node in "${!CHARON_PID[@]}"; do
-		pid=${CHARON_PID[$node]}
-		for ((tries = 0; tries < 100; tries++)); do
-			running "$pid" || break
-			nap 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
+		charon_stop "$node"
 	done
-	# The charons only: a bare wait would wait for tcpdump and the
+}
+
+# charon_stop NODE: NODE's charon, on TERM.  A charon winding down its
+# IKE_SAs may not end on TERM: one hung past a selftest's timeout after
+# all its checks had passed (6.12, in CI, with IKE_SAs rekeying every few
+# seconds).  Ten seconds, then KILL.
+charon_stop() {
+	local pid=${CHARON_PID[$1]} tries
+	kill -TERM "$pid" 2>/dev/null
+	for ((tries = 0; tries < 100; tries++)); do
+		running "$pid" || break
+		nap 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	# This charon only: a bare wait would wait for tcpdump and the
 	# swanctl --log readers too, which the deferred kills stop.
-	[ "${#CHARON_PID[@]}" -eq 0 ] || wait "${CHARON_PID[@]}" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	unset "CHARON_PID[$1]"
+}
+
+# charons_alive: every charon started still runs.
+charons_alive() {
+	local node
+	for node in "${!CHARON_PID[@]}"; do
+		running "${CHARON_PID[$node]}" || {
+			echo "charon on $node died:"
+			tail -n 20 "$CONF/$node/charon.out"
+			return 1
+		}
+	done
 }
 
 # running PID: the process is there and not a zombie waiting to be reaped.
@@ -233,4 +252,44 @@ ipsec_capture_begin() {
 	check "capture on the underlay" capture_start "$wan" br0 ||
 		bail_out "no capture"
 	START=$(capture_mark)
+}
+
+# ipsec_psk_conf NODE [trap]: NODE's swanctl.conf: the connection "dmvpn"
+# (dmvpnd's profile), PSK ($IPSEC_PSK), transport mode for GRE with any
+# address.  With
+# "trap", its child is a trap policy for GRE to any address instead, as
+# FRR's users run stock strongSwan: charon initiates on the first packet
+# to a peer and answers any peer.
+ipsec_psk_conf() {
+	local remote_ts=dynamic extra=
+	if [ "${2:-}" = trap ]; then
+		remote_ts=0.0.0.0/0
+		extra="start_action = trap"
+	fi
+	cat >"$CONF/$1/swanctl.conf" <<-EOF
+	connections {
+		dmvpn {
+			remote_addrs = %any
+			local {
+				auth = psk
+			}
+			remote {
+				auth = psk
+			}
+			children {
+				gre {
+					mode = transport
+					local_ts = dynamic[gre]
+					remote_ts = ${remote_ts}[gre]
+					$extra
+				}
+			}
+		}
+	}
+	secrets {
+		ike-dmvpn {
+			secret = "${IPSEC_PSK:-s3cret-psk}"
+		}
+	}
+	EOF
 }
