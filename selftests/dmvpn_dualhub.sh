@@ -466,33 +466,9 @@ ipsec swanctl $CONF/$1/swanctl.conf"
 
 # ---- IPsec
 
-# swanctl_conf NODE: the profile (as dmvpn_ipsec_agent.sh has it), a PSK.
+# swanctl_conf NODE: the shared PSK profile (ipsec.sh).
 swanctl_conf() {
-	cat >"$CONF/$1/swanctl.conf" <<-EOF
-	connections {
-		dmvpn {
-			remote_addrs = %any
-			local {
-				auth = psk
-			}
-			remote {
-				auth = psk
-			}
-			children {
-				gre {
-					mode = transport
-					local_ts = dynamic[gre]
-					remote_ts = dynamic[gre]
-				}
-			}
-		}
-	}
-	secrets {
-		ike-dmvpn {
-			secret = "s3cret-psk"
-		}
-	}
-	EOF
+	ipsec_psk_conf "$1"
 }
 
 # spis NODE A B: the SPIs of NODE's kernel SAs between A and B, sorted.

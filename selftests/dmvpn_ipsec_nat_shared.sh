@@ -80,32 +80,7 @@ set -u
 # swanctl_conf NODE [CHILD_LINES]: the profile, PSK authentication; the
 # lines CHILD_LINES in its child.
 swanctl_conf() {
-	cat >"$CONF/$1/swanctl.conf" <<-EOF
-	connections {
-		dmvpn {
-			remote_addrs = %any
-			local {
-				auth = psk
-			}
-			remote {
-				auth = psk
-			}
-			children {
-				gre {
-					mode = transport
-					local_ts = dynamic[gre]
-					remote_ts = dynamic[gre]
-					${2:-}
-				}
-			}
-		}
-	}
-	secrets {
-		ike-dmvpn {
-			secret = "s3cret-psk"
-		}
-	}
-	EOF
+	ipsec_psk_conf "$1" "${2:-}"
 }
 
 nat_up() {

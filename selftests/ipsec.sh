@@ -254,15 +254,15 @@ ipsec_capture_begin() {
 	START=$(capture_mark)
 }
 
-# ipsec_psk_conf NODE [trap]: NODE's swanctl.conf: the connection "dmvpn"
-# (dmvpnd's profile), PSK ($IPSEC_PSK), transport mode for GRE with any
-# address.  With
+# ipsec_psk_conf NODE [trap | CHILD_LINES]: NODE's swanctl.conf: the
+# connection "dmvpn" (dmvpnd's profile), PSK ($IPSEC_PSK), transport mode
+# for GRE with any address, CHILD_LINES (marks, say) in its child.  With
 # "trap", its child is a trap policy for GRE to any address instead, as
 # FRR's users run stock strongSwan: charon initiates on the first packet
 # to a peer and answers any peer.
 ipsec_psk_conf() {
-	local remote_ts=dynamic extra=
-	if [ "${2:-}" = trap ]; then
+	local remote_ts=dynamic extra=${2:-}
+	if [ "$extra" = trap ]; then
 		remote_ts=0.0.0.0/0
 		extra="start_action = trap"
 	fi
