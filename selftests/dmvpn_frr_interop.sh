@@ -161,17 +161,6 @@ part_b_phase3() {
 	lab_ctl s1 cache flush dev dmvpn0 type shortcut
 }
 
-# alive NODE|frr:NODE...: the agents and FRR daemons named still run.
-alive() {
-	local what
-	for what in "$@"; do
-		case "$what" in
-		frr:*) frr_alive "${what#frr:}" || return 1 ;;
-		*) agent_alive "$what" || return 1 ;;
-		esac
-	done
-}
-
 # ---- the test
 
 test_begin
@@ -251,7 +240,7 @@ else
 	skip "A: Phase 3 with FRR's traffic indications" \
 		"nhrpd needs an NFLOG rule and nft is not installed"
 fi
-check "A: agents and FRR alive" alive s1 s2 frr:hub
+check "A: agents and FRR alive" interop_alive s1 s2 frr:hub
 
 # ---- between the parts: the hub becomes dmvpnd; s1 starts afresh
 agent_stop s1
@@ -325,6 +314,6 @@ check "B: FRR switched to \"ip nhrp nhs dynamic nbma 192.0.2.1\"" \
 check "B: ... learns the hub's address 10.255.0.1 from the reply" \
 	wait_until 10 frr_nhs_is s3 192.0.2.1 10.255.0.1
 check "B: ... and reaches the hub" wait_until 10 ping_all s3 10.255.0.1 3 0.2
-check "B: agents and FRR alive" alive hub s1 frr:s3
+check "B: agents and FRR alive" interop_alive hub s1 frr:s3
 
 test_end

@@ -160,16 +160,6 @@ charon_restart() {
 	charon_start "$@"
 }
 
-alive() {
-	local what
-	for what in "$@"; do
-		case "$what" in
-		frr:*) frr_alive "${what#frr:}" || return 1 ;;
-		*) agent_alive "$what" || return 1 ;;
-		esac
-	done
-}
-
 test_begin
 agent_begin ip ping tcpdump nft vtysh swanctl "$CHARON"
 for daemon in zebra staticd nhrpd; do
@@ -234,7 +224,7 @@ check "A: ... one SA pair between s1 and s2" one_sa_pair s1 192.0.2.3
 check "A: ... then the FRR hub relays nothing" \
 	no_relay_during ping_all lan1 10.2.0.10 10 0.05
 check "A: agents, charons and FRR alive" \
-	eval "alive s1 s2 frr:hub && charons_alive"
+	eval "interop_alive s1 s2 frr:hub && charons_alive"
 
 # ---- between the parts: the hub becomes dmvpnd; s1 starts afresh
 agent_stop s1
@@ -290,7 +280,7 @@ check "B: ... one SA pair between s1 and s3" one_sa_pair s1 192.0.2.4
 check "B: ... then the hub relays nothing" \
 	no_relay_during ping_all lan3 10.1.0.10 10 0.05
 check "B: agents, charons and FRR alive" \
-	eval "alive hub s1 frr:s3 && charons_alive"
+	eval "interop_alive hub s1 frr:s3 && charons_alive"
 
 check "the underlay, the whole run: 0 GRE (and so 0 NHRP) in clear" \
 	none_captured_since "$START" "ip proto 47"

@@ -58,6 +58,17 @@ interop_nhs_up() {
 	}
 }
 
+# interop_alive NODE|frr:NODE...: the agents and FRR daemons named still run.
+interop_alive() {
+	local what
+	for what in "$@"; do
+		case "$what" in
+		frr:*) frr_alive "${what#frr:}" || return 1 ;;
+		*) agent_alive "$what" || return 1 ;;
+		esac
+	done
+}
+
 # interop_hub_forwarded: the datagrams the hub's IP layer forwarded:
 # relayed spoke-to-spoke traffic, whichever implementation the hub runs
 # (NHRP is not counted).  For no_relay_during (agent.sh).
