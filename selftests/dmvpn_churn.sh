@@ -236,12 +236,59 @@ iperf3_listening() {
 	nsx "$lan2" ss -Hltn 'sport = :5201' | grep -q LISTEN
 }
 
-# all_answered LOG COUNT: ping's summary says COUNT sent, COUNT received.
+# all_answered LOG COUNT: ping's summary says COUNT sent, COUNT received;
+# if not, which sequence numbers had no answer and which counters of the
+# path's devices (drops, errors, the dmvpn devices' own) moved meanwhile.
 all_answered() {
 	local summary
 	summary=$(grep 'packets transmitted' "$1")
 	echo "$summary"
-	[[ "$summary" == "$2 packets transmitted, $2 received,"* ]]
+	[[ "$summary" == "$2 packets transmitted, $2 received,"* ]] && return
+	echo "unanswered icmp_seq (ping every ${3}ms): $(unanswered "$1" "$2")"
+	where_lost
+	return 1
+}
+
+# unanswered LOG COUNT: the icmp_seq numbers 1..COUNT without a reply line.
+unanswered() {
+	awk -v n="$2" '
+		match($0, /icmp_seq=[0-9]+/) {
+			seen[substr($0, RSTART + 9, RLENGTH - 9)] = 1
+		}
+		END {
+			for (i = 1; i <= n; i++)
+				if (!(i in seen))
+					printf "%d ", i
+		}' "$1"
+}
+
+# snap_path NAME: counters of every node on the pings' path, as
+# SNAPS[NAME-NODE], and the backlog drops of each CPU.
+snap_path() {
+	local node
+	for node in lan1 s1 hub s2 lan2; do
+		take_snap "$1-$node" "$(lab_ns "$node")"
+	done
+	SNAPS[$1-softnet]=$(softnet_drops)
+}
+
+# softnet_drops: per CPU, packets dropped for a full backlog queue.
+softnet_drops() {
+	local cpu=0 dropped
+	while read -r _ dropped _; do
+		echo "cpu$cpu/dropped=$((16#$dropped))"
+		cpu=$((cpu + 1))
+	done </proc/net/softnet_stat
+}
+
+where_lost() {
+	local node
+	for node in lan1 s1 hub s2 lan2; do
+		echo "$node: $(snap_changes "before-$node" "after-$node" \
+			'*@(drop|err|fail|miss|no_|collis|over)*' | tr '\n' ' ')"
+	done
+	echo "backlog drops: $(snap_changes before-softnet after-softnet '*' |
+		tr '\n' ' ')"
 }
 
 # churn_accepted: every request answered "ok"; at least MIN_CYCLES cycles.
@@ -315,9 +362,10 @@ receiver3=$!
 check "multicast receivers on s2 and s3" \
 	wait_until 180 eval "test -e $DIR/mcast-s2.ready && test -e $DIR/mcast-s3.ready"
 take_snap before "$s1"
-nsx "$lan1" ping -n -q -c "$PINGS4" -i 0.005 -W 5 10.2.0.10 >"$DIR/ping4" 2>&1 &
+snap_path before
+nsx "$lan1" ping -n -c "$PINGS4" -i 0.005 -W 5 10.2.0.10 >"$DIR/ping4" 2>&1 &
 ping4=$!
-nsx "$lan1" ping -6 -n -q -c "$PINGS6" -i 0.01 -W 5 fd02::10 >"$DIR/ping6" 2>&1 &
+nsx "$lan1" ping -6 -n -c "$PINGS6" -i 0.01 -W 5 fd02::10 >"$DIR/ping6" 2>&1 &
 ping6=$!
 nsx "$lan1" iperf3 -c 10.2.0.10 -t 8 -J >"$DIR/iperf3.json" 2>&1 &
 stream=$!
@@ -334,15 +382,16 @@ wait "$ping6"
 touch "$DIR/stop"
 wait "$churner" "$linker" "$stream" "$sender" "$receiver2" "$receiver3"
 take_snap after "$s1"
+snap_path after
 diag "churn: $(wc -l <"$DIR/churn.log") netlink requests, $(cat "$DIR/link-changes") device changes"
 
 check "the cache churned: every request accepted" churn_accepted
 check "the device's ttl, tos and fwmark changed meanwhile" \
 	test "$(cat "$DIR/link-changes")" -gt 0
 check "$PINGS4 IPv4 pings lan1 -> lan2, none lost" \
-	all_answered "$DIR/ping4" "$PINGS4"
+	all_answered "$DIR/ping4" "$PINGS4" 5
 check "$PINGS6 IPv6 pings lan1 -> lan2, none lost" \
-	all_answered "$DIR/ping6" "$PINGS6"
+	all_answered "$DIR/ping6" "$PINGS6" 10
 check "the TCP stream completed" iperf3_completed "$DIR/iperf3.json"
 check "s1 sent over the shortcut: s2 received lan2's packets from s1" \
 	wire_counter_grew s2 ingress

@@ -61,3 +61,22 @@ delta_is() {
 		return 1
 	fi
 }
+
+# snap_changes BEFORE AFTER PATTERN: the counters of two snapshots whose
+# name matches PATTERN (a bash glob on the whole path) and that changed,
+# one "NAME: OLD -> NEW" a line.  For a failed check's output: where
+# packets went missing.
+snap_changes() {
+	local line name
+	declare -A old=()
+	while IFS= read -r line; do
+		old[${line%%=*}]=${line#*=}
+	done <<<"${SNAPS[$1]}"
+	while IFS= read -r line; do
+		name=${line%%=*}
+		# shellcheck disable=SC2053 # PATTERN is a glob
+		[[ "$name" == $3 ]] || continue
+		[ "${old[$name]:-}" = "${line#*=}" ] ||
+			echo "${name#/sys/class/net/}: ${old[$name]:-none} -> ${line#*=}"
+	done <<<"${SNAPS[$2]}"
+}
