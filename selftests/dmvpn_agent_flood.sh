@@ -28,7 +28,9 @@
 #   - the hub's agent answers its control socket throughout: probed every
 #     50 ms, the slowest answer within 10 s (the VM's CPU is shared with
 #     the senders; a loop held by the flood answers nothing for all of
-#     it); the median and slowest are reported
+#     it); the median and slowest are reported, and the agent's own
+#     account of its loop: the turns of 100 ms or more and the slowest
+#     turn (anything that became ready waited at most one turn)
 #   - the spokes stay registered, renewing meanwhile (holding time 30 s,
 #     less than the flood lasts)
 #   - the hub's kernel cache holds at most 16 entries per flooding address
@@ -76,6 +78,22 @@ trap cleanup EXIT
 set -u
 
 # rss NODE: resident memory of NODE's agent, kB.
+# loop_turns NODE: the agent's loop as "TURNS SLOW SLOWEST_US BUSIEST_US"
+# (turns of 100 ms or more; since it started, the slowest turn and the
+# most CPU time a turn took).
+loop_turns() {
+	lab_ctl "$1" -j show nhrp stats | python3 -c '
+import json, sys
+a = json.load(sys.stdin)["agent"]
+print(a["loop_turns"], a["loop_slow_turns"], a["loop_slowest_turn_us"],
+      a["loop_busiest_turn_cpu_us"])'
+}
+
+# ms MICROSECONDS: in milliseconds, one decimal.
+ms() {
+	printf '%d.%d' $(($1 / 1000)) $(($1 % 1000 / 100))
+}
+
 rss() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/${AGENT_PID[$1]}/status"
 }
@@ -250,6 +268,7 @@ check "lan1 -> lan2" ping_all lan1 10.2.0.10 10 0.1
 
 entries0=$(hub_entries)
 rss0=$(rss hub)
+read -r turns0 slow0 slowest0 busiest0 < <(loop_turns hub)
 for node in hub s1 s2; do
 	taskset -pc "$HOME_CPU" "${AGENT_PID[$node]}" >/dev/null
 done
@@ -280,6 +299,9 @@ check "s1 -> hub: no ping lost" no_loss "$CONF/hub.ping"
 check "the hub's agent answered every 50 ms probe, each within 10 s" \
 	answers_ok "$CONF/probe"
 echo "# the hub's control socket under the flood: $(probe_summary "$CONF/probe")"
+read -r turns1 slow1 slowest1 busiest1 < <(loop_turns hub)
+echo "# the hub's loop: $((turns1 - turns0)) turns in the flood, $((slow1 - slow0)) of 100 ms or more; since it started, before the flood and after: slowest turn $(ms "$slowest0") and $(ms "$slowest1") ms, most CPU time in a turn $(ms "$busiest0") and $(ms "$busiest1") ms"
+check "the hub's loop turned under the flood" test "$turns1" -gt "$turns0"
 # The flood took longer than the holding time (30 s): the registrations
 # are still there because they were renewed under it.
 check "the flood lasted longer than the holding time" test "$flood_s" -gt "$HOLD"

@@ -87,6 +87,8 @@ ASTATS = {"rx_malformed", "rx_auth_fail", "rx_dropped", "reg_refused",
           "kernel_errors", "miss_events_read", "redirect_events_read",
           "expired_events_read", "resyncs", "dumps_interrupted",
           "nbma_checks", "intake_dropped", "intake_queued"}
+LOOP = {"loop_turns", "loop_slow_turns", "loop_slowest_turn_us",
+        "loop_busiest_turn_cpu_us"}
 PEER = {"type", "nbma", "tunnel", "state", "uptime_secs", "expires_secs",
         "unique", "nat", "static", "group", "network", "ipsec"}
 DETAIL = {"dynamic": {"claimed_nbma", "holdtime_secs", "resolvers"},
@@ -105,7 +107,7 @@ EVENT = {"time", "source", "event", "device", "peer", "nbma", "prefix",
          "packet_len", "reason"}
 TOP = {"entries": ["entries"], "stats": ["stats"], "devices": ["devices"],
        "nhs": ["nhs"], "shortcuts": ["shortcuts"],
-       "nhrp_stats": ["nhrp_stats"], "flushed": ["flushed"],
+       "nhrp_stats": ["nhrp_stats", "agent"], "flushed": ["flushed"],
        "reload": ["dry_run", "warnings"], "debug": ["nhrp", "peers"]}
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 PREFIX = re.compile(r"^[0-9a-f.:]+/[0-9]{1,3}$")
@@ -147,6 +149,8 @@ def check_doc(kind, doc, nonempty):
         return
     keys_exactly(doc, set(TOP[kind]), "top level")
     walk(doc, kind)
+    if kind == "nhrp_stats":
+        keys_exactly(doc.get("agent", {}), LOOP, "agent")
     lst = doc.get(TOP[kind][0])
     if nonempty and isinstance(lst, list) and not lst:
         fail("%s is empty" % kind)

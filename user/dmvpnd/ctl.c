@@ -589,6 +589,34 @@ static void show_stats(struct reply *r, struct dev *dev)
 		json_close_object(&r->j);
 }
 
+/* The agent's own loop, shared by every device: how long a turn held
+ * everything else (packets, timers, this socket) waiting. */
+static void show_loop_stats(struct reply *r)
+{
+	struct loop_stats st;
+
+	loop_get_stats(&st);
+	if (r->j.out) {
+		json_open_object(&r->j, "agent");
+		json_u64(&r->j, "loop_turns", st.turns);
+		json_u64(&r->j, "loop_slow_turns", st.slow_turns);
+		json_u64(&r->j, "loop_slowest_turn_us", st.slowest_us);
+		json_u64(&r->j, "loop_busiest_turn_cpu_us", st.busiest_cpu_us);
+		json_close_object(&r->j);
+		return;
+	}
+	sbuf_printf(&r->out, "agent:\n  %-24s %12llu\n  %-24s %12llu\n"
+		    "  %-24s %9llu.%02llu\n  %-24s %9llu.%02llu\n",
+		    "loop_turns", (unsigned long long)st.turns,
+		    "loop_slow_turns", (unsigned long long)st.slow_turns,
+		    "loop_slowest_turn_ms",
+		    (unsigned long long)(st.slowest_us / 1000),
+		    (unsigned long long)(st.slowest_us % 1000 / 10),
+		    "loop_busiest_turn_cpu_ms",
+		    (unsigned long long)(st.busiest_cpu_us / 1000),
+		    (unsigned long long)(st.busiest_cpu_us % 1000 / 10));
+}
+
 static const char *const shortcut_headers[] = {
 	"DEVICE", "PREFIX", "NBMA", "VIA", "STATE", "AGE", "EXPIRES",
 };
@@ -668,8 +696,11 @@ static void cmd_show(const struct request *q, struct reply *r,
 		default: show_dmvpn_dev(r, dev, q->cmd.detail); break;
 		}
 	}
-	if (r->j.out) {
+	if (r->j.out)
 		json_close_array(&r->j);
+	if (what == CTL_SHOW_STATS)
+		show_loop_stats(r);
+	if (r->j.out) {
 		json_close_object(&r->j);
 	} else if (what != CTL_SHOW_DMVPN && what != CTL_SHOW_STATS) {
 		table_render(&t, &r->out);

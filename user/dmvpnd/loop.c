@@ -12,6 +12,8 @@
 static int epfd = -1;
 static bool stopping;
 
+static struct loop_stats turn_stats;
+
 static struct timer **heap;
 static uint64_t timer_pass;	/* counts run_timers() calls */
 static unsigned int heap_len, heap_cap;
@@ -49,6 +51,14 @@ int loop_watch_fd(struct loop_fd *lfd, uint32_t events)
 void loop_del_fd(struct loop_fd *lfd)
 {
 	(void)epoll_ctl(epfd, EPOLL_CTL_DEL, lfd->fd, NULL);
+}
+
+static uint64_t clock_us(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 uint64_t loop_now(void)
@@ -165,6 +175,25 @@ static void run_timers(void)
 	}
 }
 
+/*
+ * A turn's length bounds how long a client that became ready during it
+ * waits before its own turn.  Its CPU time tells the agent's work from
+ * the time the system gave the CPU to others meanwhile.
+ */
+static void account_turn(uint64_t started_us, uint64_t started_cpu_us)
+{
+	uint64_t took = clock_us(CLOCK_MONOTONIC) - started_us;
+	uint64_t cpu = clock_us(CLOCK_THREAD_CPUTIME_ID) - started_cpu_us;
+
+	turn_stats.turns++;
+	if (took >= LOOP_SLOW_TURN_MS * 1000)
+		turn_stats.slow_turns++;
+	if (took > turn_stats.slowest_us)
+		turn_stats.slowest_us = took;
+	if (cpu > turn_stats.busiest_cpu_us)
+		turn_stats.busiest_cpu_us = cpu;
+}
+
 int loop_run(void)
 {
 	struct epoll_event events[MAX_EVENTS];
@@ -172,6 +201,8 @@ int loop_run(void)
 	stopping = false;
 	while (!stopping) {
 		int n = epoll_wait(epfd, events, MAX_EVENTS, next_timeout());
+		uint64_t started = clock_us(CLOCK_MONOTONIC);
+		uint64_t started_cpu = clock_us(CLOCK_THREAD_CPUTIME_ID);
 
 		if (n < 0 && errno != EINTR)
 			return -1;
@@ -181,8 +212,14 @@ int loop_run(void)
 			lfd->fn(lfd, events[i].events);
 		}
 		run_timers();
+		account_turn(started, started_cpu);
 	}
 	return 0;
+}
+
+void loop_get_stats(struct loop_stats *st)
+{
+	*st = turn_stats;
 }
 
 void loop_stop(void)

@@ -59,6 +59,18 @@ static inline bool timer_armed(const struct timer *t)
 void timer_arm(struct timer *t, uint64_t msecs);
 void timer_cancel(struct timer *t);
 
+/* The loop's turns: from epoll_wait() returning to its next call. */
+#define LOOP_SLOW_TURN_MS 100
+
+struct loop_stats {
+	uint64_t turns;
+	uint64_t slow_turns;	/* of LOOP_SLOW_TURN_MS or more */
+	uint64_t slowest_us;
+	uint64_t busiest_cpu_us;	/* the most CPU time one turn took */
+};
+
+void loop_get_stats(struct loop_stats *st);
+
 /* Run until loop_stop(); returns 0, or -1 if epoll failed. */
 int loop_run(void);
 void loop_stop(void);

@@ -362,6 +362,42 @@ START_TEST(timer_rearmed_at_zero_yields_to_fds)
 }
 END_TEST
 
+/* A turn that held the loop for 120 ms is counted slow and is the
+ * slowest; quick turns are counted, not slow. */
+static void quick(struct timer *t)
+{
+	(void)t;
+}
+
+static void hold_then_stop(struct timer *t)
+{
+	(void)t;
+	usleep(120 * 1000);
+	loop_stop();
+}
+
+START_TEST(loop_counts_slow_turns)
+{
+	struct loop_stats before, after;
+	struct timer fast, slow;
+
+	ck_assert_int_eq(loop_init(), 0);
+	loop_get_stats(&before);
+	timer_init(&fast, quick);
+	timer_init(&slow, hold_then_stop);
+	timer_arm(&fast, 0);
+	timer_arm(&slow, 20);
+	ck_assert_int_eq(loop_run(), 0);
+	loop_get_stats(&after);
+	ck_assert_uint_ge(after.turns - before.turns, 2);
+	ck_assert_uint_eq(after.slow_turns - before.slow_turns, 1);
+	ck_assert_uint_ge(after.slowest_us, 120 * 1000);
+	/* Asleep, not busy: the turn took next to no CPU time. */
+	ck_assert_uint_lt(after.busiest_cpu_us, 60 * 1000);
+	loop_exit();
+}
+END_TEST
+
 static struct in_addr src(unsigned int host)
 {
 	struct in_addr a = { htonl(0xc0000200u + host) };	/* 192.0.2.host */
@@ -986,6 +1022,7 @@ static Suite *dmvpnd_suite(void)
 	tc = tcase_create("timers");
 	tcase_add_test(tc, timers_fire_in_order);
 	tcase_add_test(tc, timer_rearmed_at_zero_yields_to_fds);
+	tcase_add_test(tc, loop_counts_slow_turns);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("intake");
 	tcase_add_test(tc, intake_takes_sources_in_turn);
