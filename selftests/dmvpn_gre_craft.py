@@ -59,14 +59,17 @@ and in serve a new one for each command) and --icmp-seq (default 1).
       line, and the link statistics rx_errors, rx_packets and
       rx_frame_errors as "DEV link/NAME VALUE" (from /sys/class/net: the
       devices of the network namespace that mounted /sys).
+  dmvpn_gre_craft.py read FILE...
+      the first line of each FILE (sysfs counters), one a line.
   dmvpn_gre_craft.py snmp PROTO NAME...
       fields of /proc/net/snmp's PROTO lines ("Udp"), one value a line.
   dmvpn_gre_craft.py serve [--netns PATH]
       runs the commands above that stdin names, one a line (its arguments
       separated by tabs), and after each prints what it printed (stdout
       and stderr) and a line "@@exit STATUS".  With --netns, the packets
-      leave from that network namespace (sockets made there); counters and
-      snmp read the server's own.  Under TCG a Python process costs the
+      leave from that network namespace (sockets made there), unless a
+      command names another (send, fuzz and frag-needed take --netns PATH
+      too); counters and snmp read the server's own.  Under TCG a Python process costs the
       host about 350 ms of CPU to start: a test that sends a hundred
       packets one by one starts one.
 """
@@ -112,13 +115,15 @@ def setns(ns_file):
         raise OSError(err, os.strerror(err))
 
 
-def sender_socket(proto):
-    """A raw IPv4 socket of proto, made in SENDER_NETNS if there is one
-    (a socket stays in the namespace it was made in)."""
-    if SENDER_NETNS is None:
+def sender_socket(proto, netns=None):
+    """A raw IPv4 socket of proto, made in the network namespace netns (a
+    path), else in SENDER_NETNS if there is one (a socket stays in the
+    namespace it was made in)."""
+    if netns is None and SENDER_NETNS is None:
         return socket.socket(socket.AF_INET, socket.SOCK_RAW, proto)
-    with open("/proc/self/ns/net") as own:
-        setns(SENDER_NETNS)
+    with open("/proc/self/ns/net") as own, \
+            open(netns if netns else SENDER_NETNS.name) as target:
+        setns(target)
         try:
             return socket.socket(socket.AF_INET, socket.SOCK_RAW, proto)
         finally:
@@ -260,9 +265,9 @@ def wait_reply(sock, ident, seq, timeout):
                 f"proto={proto:#06x} inner={isrc}>{idst} icmp=echo-reply")
 
 
-def gre_socket():
+def gre_socket(netns=None):
     """A raw GRE socket whose big packets are fragmented, not refused."""
-    sock = sender_socket(socket.IPPROTO_GRE)
+    sock = sender_socket(socket.IPPROTO_GRE, netns)
     sock.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT)
     return sock
 
@@ -272,7 +277,7 @@ def do_send(args):
         print("--src sends only: nothing can answer a spoofed source",
               file=sys.stderr)
         return 2
-    sock = gre_socket()
+    sock = gre_socket(args.netns)
     if args.tos is not None:
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, args.tos)
     ident = args.ident
@@ -299,7 +304,7 @@ def do_send(args):
         pkt = pkt[:args.truncate]
     if args.src:
         sock.close()
-        sock = sender_socket(socket.IPPROTO_RAW)
+        sock = sender_socket(socket.IPPROTO_RAW, args.netns)
         pkt = ipv4_gre(args.src, args.dst, pkt, df=args.df)
     for _ in range(args.count):
         sock.sendto(pkt, (args.dst, 0))
@@ -374,7 +379,7 @@ def random_packet(rng, dev_key):
 
 
 def do_fuzz(args):
-    sock = gre_socket()
+    sock = gre_socket(args.netns)
     rng = random.Random(args.seed)
     names = ("rx_packets", "rx_nhrp", "rx_err_truncated", "rx_err_header",
              "rx_err_key", "rx_err_csum", "rx_err_proto", "ignored")
@@ -395,7 +400,7 @@ def do_frag_needed(args):
     if args.bad_csum:
         value ^= 0x5A5A
     icmp = icmp[:2] + struct.pack("!H", value) + icmp[4:]
-    with sender_socket(socket.IPPROTO_ICMP) as sock:
+    with sender_socket(socket.IPPROTO_ICMP, args.netns) as sock:
         sock.sendto(icmp, (args.dst, 0))
     return 0
 
@@ -412,6 +417,13 @@ def do_counters(args):
             if name.startswith("statistics/"):
                 name = "link/" + name[len("statistics/"):]
             print(f"{dev} {name} {value}")
+    return 0
+
+
+def do_read(args):
+    for name in args.file:
+        with open(name) as f:
+            print(f.readline().rstrip("\n"))
     return 0
 
 
@@ -500,12 +512,17 @@ def main():
     frag.add_argument("--bad-csum", action="store_true")
     counters = sub.add_parser("counters")
     counters.add_argument("dev", nargs="+")
+    read = sub.add_parser("read")
+    read.add_argument("file", nargs="+")
     snmp = sub.add_parser("snmp")
     snmp.add_argument("proto")
     snmp.add_argument("name", nargs="+")
+    for sender in (send, fuzz, frag):
+        sender.add_argument("--netns")
     for name, func in (("send", do_send), ("fuzz", do_fuzz),
                        ("frag-needed", do_frag_needed),
-                       ("counters", do_counters), ("snmp", do_snmp)):
+                       ("counters", do_counters), ("read", do_read),
+                       ("snmp", do_snmp)):
         sub.choices[name].set_defaults(func=func)
     if sys.argv[1:2] == ["serve"]:
         server = argparse.ArgumentParser(prog="dmvpn_gre_craft.py serve")

@@ -73,7 +73,7 @@
 source "$(dirname "$0")/lib.sh"
 
 cleanup() {
-	craft_stop
+	[ -z "${CRAFT_PID:-}" ] || craft_stop
 	dmvpn_cleanup
 }
 trap cleanup EXIT
