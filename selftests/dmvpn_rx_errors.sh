@@ -65,9 +65,6 @@
 #
 # Needs: root, iproute2 with the dmvpn plugin (IP_LIB_DIR), python3.
 
-# About 3 minutes under TCG: run-all starts it before the short tests.
-# selftests: long
-
 # $tx and $rx are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
