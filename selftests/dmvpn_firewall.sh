@@ -49,6 +49,10 @@
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
 
+cleanup() {
+	[ -z "${CRAFT_PID:-}" ] || craft_stop
+	dmvpn_cleanup
+}
 set -u
 trap cleanup EXIT
 
@@ -82,37 +86,85 @@ setup() {
 	ip -n "$rx" link add dmvpn0 type dmvpn local 192.0.2.1 &&
 	ip -n "$rx" addr add 10.255.0.1/24 dev dmvpn0 &&
 	ip -n "$rx" link set dmvpn0 up &&
-	ip netns exec "$rx" "$DMVPNCTL" cache add 10.255.0.2 nbma 192.0.2.2 dev dmvpn0
+	"$DMVPNCTL" -n "$rx" cache add 10.255.0.2 nbma 192.0.2.2 dev dmvpn0
 }
 check "setup: peer, stranger, dmvpn0 with a cache entry for the peer" \
 	setup || bail_out "setup failed"
 
-# (python3 -S: only the standard library, and a faster start under TCG;
-# nsenter, not "ip netns exec", which also remounts /sys: the script reads
-# none, and the remount costs under TCG.)
+# One dmvpn_gre_craft.py for the whole test (its serve mode, as in
+# dmvpn_rx_errors.sh): under TCG a Python process costs the host about
+# 350 ms of CPU to start, "ip netns exec cat" half as much, and the checks
+# below send and read counters some fifty times.  It runs in rx's
+# namespace ("ip netns exec" mounts rx's /sys there) and makes each
+# packet's socket in the sender's (--netns).  (python3 -S: without
+# site-packages Python starts faster.)
+CRAFT_PID=
+craft_start() {
+	coproc CRAFT_SERVER {
+		exec ip netns exec "$rx" python3 -S "$CRAFT" serve 2>&1
+	}
+	CRAFT_PID=$CRAFT_SERVER_PID
+}
+
+# craft_stop: the server goes before the namespaces (it holds them).
+craft_stop() {
+	[ -n "$CRAFT_PID" ] || return 0
+	kill "$CRAFT_PID" 2>/dev/null
+	wait "$CRAFT_PID" 2>/dev/null
+	CRAFT_PID=
+}
+
+# craft ARGS...: one dmvpn_gre_craft.py command, run by the server; what it
+# printed goes to CRAFT_OUT and stdout, its exit status is craft's (125:
+# the server is gone or did not answer within a minute).
+craft() {
+	local line IFS=$'\t'
+	CRAFT_OUT=
+	# (A write to a server that is gone would end this shell: SIGPIPE.)
+	[[ "$*" != *$'\n'* ]] && [ -n "${CRAFT_SERVER[1]:-}" ] &&
+		kill -0 "$CRAFT_PID" 2>/dev/null || return 125
+	printf '%s\n' "$*" 1>&"${CRAFT_SERVER[1]}" || return 125
+	while IFS= read -r -t 60 -u "${CRAFT_SERVER[0]}" line; do
+		case "$line" in
+		"@@exit "*)
+			printf '%s' "$CRAFT_OUT"
+			return "${line#@@exit }"
+			;;
+		esac
+		CRAFT_OUT+=$line$'\n'
+	done
+	printf '%s' "$CRAFT_OUT"
+	echo "dmvpn_gre_craft.py serve: no answer"
+	return 125
+}
+check "dmvpn_gre_craft.py serve starts" craft_start || bail_out "no crafter"
+
+# craft_from NS ARGS...: craft ARGS, the packets from netns NS.
 craft_from() {
 	local ns=$1
 	shift
-	nsenter --net="/run/netns/$ns" python3 -S "$CRAFT" "$@"
+	craft "$@" --netns "/run/netns/$ns"
 }
 
-# rx_stat FILE: a counter of dmvpn0 (dmvpn/NAME or statistics/NAME).
-rx_stat() {
-	ip netns exec "$rx" cat "/sys/class/net/dmvpn0/$1"
+# rx_stats: rx_packets and rx_dropped of rx's dmvpn0, in RX_NOW and DROP_NOW.
+rx_stats() {
+	craft read /sys/class/net/dmvpn0/dmvpn/rx_packets \
+		/sys/class/net/dmvpn0/statistics/rx_dropped >/dev/null || return 1
+	{ read -r RX_NOW && read -r DROP_NOW; } <<<"$CRAFT_OUT"
 }
 
 # base: remember rx_packets and rx_dropped.
 base() {
-	BASE_RX=$(rx_stat dmvpn/rx_packets) &&
-	BASE_DROP=$(rx_stat statistics/rx_dropped)
+	rx_stats && BASE_RX=$RX_NOW && BASE_DROP=$DROP_NOW
 }
 
 # moved RX DROPPED: rx_packets and rx_dropped moved by exactly that much
 # since base.
 moved() {
 	local rx_now drop_now
-	rx_now=$(rx_stat dmvpn/rx_packets) &&
-	drop_now=$(rx_stat statistics/rx_dropped) || return 1
+	rx_stats || return 1
+	rx_now=$RX_NOW
+	drop_now=$DROP_NOW
 	echo "rx_packets +$((rx_now - BASE_RX)) (want +$1)," \
 		"rx_dropped +$((drop_now - BASE_DROP)) (want +$2)"
 	[ "$((rx_now - BASE_RX))" -eq "$1" ] && [ "$((drop_now - BASE_DROP))" -eq "$2" ]
@@ -128,7 +180,9 @@ settle() {
 
 peer_answered() {
 	local got
-	got=$(craft_from "$peer" send 192.0.2.1 "${ECHO[@]}" --reply 5) || return 1
+	craft_from "$peer" send 192.0.2.1 "${ECHO[@]}" --reply 5 >/dev/null ||
+		return 1
+	got=${CRAFT_OUT%$'\n'}
 	[ "$got" = "$REPLY" ] && return 0
 	echo "got:  $got"
 	echo "want: $REPLY"

@@ -51,11 +51,33 @@ Options of send:
                     and exit 0, or exit 1 when none came
   --no-reply SECONDS  wait as long, and exit 1 if the echo reply does come
 
-The ICMP identifier and sequence are taken from --ident (default: the pid)
-and --icmp-seq (default 1).
+The ICMP identifier and sequence are taken from --ident (default: the pid,
+and in serve a new one for each command) and --icmp-seq (default 1).
+
+  dmvpn_gre_craft.py counters DEV...
+      every counter of each dmvpn device DEV, one "DEV dmvpn/NAME VALUE" a
+      line, and the link statistics rx_errors, rx_packets and
+      rx_frame_errors as "DEV link/NAME VALUE" (from /sys/class/net: the
+      devices of the network namespace that mounted /sys).
+  dmvpn_gre_craft.py read FILE...
+      the first line of each FILE (sysfs counters), one a line.
+  dmvpn_gre_craft.py snmp PROTO NAME...
+      fields of /proc/net/snmp's PROTO lines ("Udp"), one value a line.
+  dmvpn_gre_craft.py serve [--netns PATH]
+      runs the commands above that stdin names, one a line (its arguments
+      separated by tabs), and after each prints what it printed (stdout
+      and stderr) and a line "@@exit STATUS".  With --netns, the packets
+      leave from that network namespace (sockets made there), unless a
+      command names another (send, fuzz and frag-needed take --netns PATH
+      too); counters and snmp read the server's own.  Under TCG a Python process costs the
+      host about 350 ms of CPU to start: a test that sends a hundred
+      packets one by one starts one.
 """
 
 import argparse
+import contextlib
+import ctypes
+import io
 import os
 import random
 import select
@@ -77,6 +99,35 @@ UNSUPPORTED = GRE_ROUTING | GRE_STRICT | GRE_REC | GRE_FLAGS
 CARRIED = (0x0800, 0x86DD, 0x2001)
 IP_MTU_DISCOVER = 10
 IP_PMTUDISC_DONT = 0
+CLONE_NEWNET = 0x40000000
+# serve --netns: the namespace sockets are made in (a file), None for ours.
+SENDER_NETNS = None
+# serve: an ICMP identifier per command, so that a late reply to one
+# command never passes for the answer to the next.
+IDENT_OFFSET = 0
+
+
+def setns(ns_file):
+    """Moves this (single-threaded) process into the network namespace."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(ns_file.fileno(), CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def sender_socket(proto, netns=None):
+    """A raw IPv4 socket of proto, made in the network namespace netns (a
+    path), else in SENDER_NETNS if there is one (a socket stays in the
+    namespace it was made in)."""
+    if netns is None and SENDER_NETNS is None:
+        return socket.socket(socket.AF_INET, socket.SOCK_RAW, proto)
+    with open("/proc/self/ns/net") as own, \
+            open(netns if netns else SENDER_NETNS.name) as target:
+        setns(target)
+        try:
+            return socket.socket(socket.AF_INET, socket.SOCK_RAW, proto)
+        finally:
+            setns(own)
 
 
 def csum16(data):
@@ -214,9 +265,9 @@ def wait_reply(sock, ident, seq, timeout):
                 f"proto={proto:#06x} inner={isrc}>{idst} icmp=echo-reply")
 
 
-def gre_socket():
+def gre_socket(netns=None):
     """A raw GRE socket whose big packets are fragmented, not refused."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_GRE)
+    sock = sender_socket(socket.IPPROTO_GRE, netns)
     sock.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT)
     return sock
 
@@ -226,10 +277,12 @@ def do_send(args):
         print("--src sends only: nothing can answer a spoofed source",
               file=sys.stderr)
         return 2
-    sock = gre_socket()
+    sock = gre_socket(args.netns)
     if args.tos is not None:
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, args.tos)
-    ident = args.ident if args.ident is not None else os.getpid() & 0xFFFF
+    ident = args.ident
+    if ident is None:
+        ident = (os.getpid() + IDENT_OFFSET) & 0xFFFF
     if args.echo:
         src, dst = args.echo
         payload = icmp_echo(src, dst, ident, args.icmp_seq, args.size)
@@ -250,8 +303,8 @@ def do_send(args):
     if args.truncate is not None:
         pkt = pkt[:args.truncate]
     if args.src:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_RAW,
-                             socket.IPPROTO_RAW)
+        sock.close()
+        sock = sender_socket(socket.IPPROTO_RAW, args.netns)
         pkt = ipv4_gre(args.src, args.dst, pkt, df=args.df)
     for _ in range(args.count):
         sock.sendto(pkt, (args.dst, 0))
@@ -326,7 +379,7 @@ def random_packet(rng, dev_key):
 
 
 def do_fuzz(args):
-    sock = gre_socket()
+    sock = gre_socket(args.netns)
     rng = random.Random(args.seed)
     names = ("rx_packets", "rx_nhrp", "rx_err_truncated", "rx_err_header",
              "rx_err_key", "rx_err_csum", "rx_err_proto", "ignored")
@@ -347,8 +400,75 @@ def do_frag_needed(args):
     if args.bad_csum:
         value ^= 0x5A5A
     icmp = icmp[:2] + struct.pack("!H", value) + icmp[4:]
-    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-    sock.sendto(icmp, (args.dst, 0))
+    with sender_socket(socket.IPPROTO_ICMP, args.netns) as sock:
+        sock.sendto(icmp, (args.dst, 0))
+    return 0
+
+
+def do_counters(args):
+    for dev in args.dev:
+        base = f"/sys/class/net/{dev}"
+        names = [f"dmvpn/{name}" for name in sorted(os.listdir(f"{base}/dmvpn"))]
+        names += ["statistics/rx_errors", "statistics/rx_packets",
+                  "statistics/rx_frame_errors"]
+        for name in names:
+            with open(f"{base}/{name}") as f:
+                value = int(f.read())
+            if name.startswith("statistics/"):
+                name = "link/" + name[len("statistics/"):]
+            print(f"{dev} {name} {value}")
+    return 0
+
+
+def do_read(args):
+    for name in args.file:
+        with open(name) as f:
+            print(f.readline().rstrip("\n"))
+    return 0
+
+
+def do_snmp(args):
+    with open("/proc/self/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith(args.proto + ":")]
+    if len(rows) != 2:
+        print(f"no {args.proto} lines in /proc/net/snmp", file=sys.stderr)
+        return 1
+    fields = dict(zip(rows[0][1:], rows[1][1:]))
+    for name in args.name:
+        if name not in fields:
+            print(f"no field {args.proto} {name}", file=sys.stderr)
+            return 1
+        print(fields[name])
+    return 0
+
+
+def run(parser, argv):
+    """One command line; its exit status."""
+    try:
+        args = parser.parse_args(argv)
+        return args.func(args)
+    except SystemExit as e:
+        if e.code is None:
+            return 0
+        return e.code if isinstance(e.code, int) else 1
+
+
+def serve(parser, netns):
+    global SENDER_NETNS, IDENT_OFFSET
+    if netns:
+        # pylint: disable=consider-using-with # for the whole run
+        SENDER_NETNS = open(netns)
+    for line in sys.stdin:
+        IDENT_OFFSET += 1
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            try:
+                status = run(parser, line.rstrip("\n").split("\t"))
+            except Exception as e:  # pylint: disable=broad-except
+                print(f"{type(e).__name__}: {e}")
+                status = 1
+        sys.stdout.write(out.getvalue())
+        print(f"@@exit {status}", flush=True)
     return 0
 
 
@@ -390,9 +510,25 @@ def main():
                       required=True)
     frag.add_argument("--mtu", type=int, required=True)
     frag.add_argument("--bad-csum", action="store_true")
-    args = parser.parse_args()
-    return {"send": do_send, "fuzz": do_fuzz,
-            "frag-needed": do_frag_needed}[args.cmd](args)
+    counters = sub.add_parser("counters")
+    counters.add_argument("dev", nargs="+")
+    read = sub.add_parser("read")
+    read.add_argument("file", nargs="+")
+    snmp = sub.add_parser("snmp")
+    snmp.add_argument("proto")
+    snmp.add_argument("name", nargs="+")
+    for sender in (send, fuzz, frag):
+        sender.add_argument("--netns")
+    for name, func in (("send", do_send), ("fuzz", do_fuzz),
+                       ("frag-needed", do_frag_needed),
+                       ("counters", do_counters), ("read", do_read),
+                       ("snmp", do_snmp)):
+        sub.choices[name].set_defaults(func=func)
+    if sys.argv[1:2] == ["serve"]:
+        server = argparse.ArgumentParser(prog="dmvpn_gre_craft.py serve")
+        server.add_argument("--netns")
+        return serve(parser, server.parse_args(sys.argv[2:]).netns)
+    return run(parser, sys.argv[1:])
 
 
 if __name__ == "__main__":

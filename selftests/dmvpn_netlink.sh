@@ -58,7 +58,12 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lab.sh"
 
 MONITOR_PID=
+ENTRIES_PID=
 cleanup() {
+	if [ -n "$ENTRIES_PID" ]; then
+		kill "$ENTRIES_PID" 2>/dev/null
+		wait "$ENTRIES_PID" 2>/dev/null
+	fi
 	if [ -n "$MONITOR_PID" ]; then
 		kill "$MONITOR_PID" 2>/dev/null
 		wait "$MONITOR_PID" 2>/dev/null
@@ -139,25 +144,59 @@ genl() {
 	nsenter --net="/run/netns/$ctl" python3 -S "$GENL" "$@"
 }
 
-# The entries in the JSON of "dmvpnctl -j cache show|get" (one JSON document
-# a line on stdin, {"entries": [...]}), one line each: PREFIX/LEN FAMILY nbma= type= flags=
-# expires= priority= mark=, where expires is "set" or "null"; and for each
-# entry with a holding time a line "expires PREFIX/LEN SECONDS".
+# json_entries: the entries in the JSON of "dmvpnctl -j cache show|get"
+# (one JSON document a line on stdin, {"entries": [...]}), one line each:
+# PREFIX/LEN FAMILY nbma= type= flags= expires= priority= mark=, where
+# expires is "set" or "null"; and for each entry with a holding time a line
+# "expires PREFIX/LEN SECONDS".  Fails on a document that is not such JSON.
+# One python3 for the whole test turns the documents into lines (under TCG
+# a Python start costs the host about half a second, and the checks below
+# list the entries some twenty times): it answers each document with the
+# lines and "@@end STATUS".  Its pipes are copied to plain descriptors,
+# which, unlike a coprocess's own, subshells ($(...), pipelines) keep.
 JSON_ENTRIES='
 import json, sys
 for doc in sys.stdin:
-    for e in json.loads(doc)["entries"]:
-        v = lambda x: "null" if x is None else x
-        name = e["prefix"]
-        print("%s %s nbma=%s type=%s flags=%s expires=%s priority=%s mark=%s" % (
-            name, e["family"], v(e["nbma"]), e["type"],
-            ",".join(e["flags"]) or "-",
-            "null" if e["expires_secs"] is None else "set", e["priority"], e["mark"]))
-        if e["expires_secs"] is not None:
-            print("expires %s %s" % (name, e["expires_secs"]))
+    status = 0
+    try:
+        for e in json.loads(doc)["entries"]:
+            v = lambda x: "null" if x is None else x
+            name = e["prefix"]
+            print("%s %s nbma=%s type=%s flags=%s expires=%s priority=%s mark=%s" % (
+                name, e["family"], v(e["nbma"]), e["type"],
+                ",".join(e["flags"]) or "-",
+                "null" if e["expires_secs"] is None else "set", e["priority"],
+                e["mark"]))
+            if e["expires_secs"] is not None:
+                print("expires %s %s" % (name, e["expires_secs"]))
+    except Exception as err:
+        print("@@error json_entries: %s: %s" % (type(err).__name__, err))
+        status = 1
+    print("@@end %d" % status, flush=True)
 '
+coproc ENTRIES_SERVER { exec python3 -S -c "$JSON_ENTRIES"; }
+ENTRIES_PID=$ENTRIES_SERVER_PID
+exec {ENTRIES_IN}>&"${ENTRIES_SERVER[1]}" {ENTRIES_OUT}<&"${ENTRIES_SERVER[0]}"
 json_entries() {
-	python3 -S -c "$JSON_ENTRIES"
+	local doc line lines status=0
+	while IFS= read -r doc; do
+		printf '%s\n' "$doc" >&"$ENTRIES_IN" || return 1
+		# The whole answer first: one left in the pipe would be the next's.
+		lines=
+		while :; do
+			IFS= read -r -t 60 -u "$ENTRIES_OUT" line || return 1
+			case "$line" in
+			"@@end "*)
+				[ "${line#@@end }" = 0 ] || status=1
+				break
+				;;
+			"@@error "*) echo "${line#@@error }" >&2 ;;
+			*) lines+=$line$'\n' ;;
+			esac
+		done
+		printf '%s' "$lines"
+	done
+	return "$status"
 }
 
 # snapshot [DEV]: the entries of DEV (default dmvpn0), in $SNAP, for

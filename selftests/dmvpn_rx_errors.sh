@@ -65,15 +65,12 @@
 #
 # Needs: root, iproute2 with the dmvpn plugin (IP_LIB_DIR), python3.
 
-# About 3 minutes under TCG: run-all starts it before the short tests.
-# selftests: long
-
 # $tx and $rx are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
 
 cleanup() {
-	[ -z "${WORK_DIR:-}" ] || rm -rf "$WORK_DIR"
+	[ -z "${CRAFT_PID:-}" ] || craft_stop
 	dmvpn_cleanup
 }
 trap cleanup EXIT
@@ -86,8 +83,6 @@ require_cmd ip python3 ethtool nsenter
 [ -x "$DMVPNCTL" ] || skip_all "$DMVPNCTL not built"
 require_module
 
-WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dmvpn_rx_errors.XXXXXX") ||
-	bail_out "mktemp failed"
 CRAFT=$DMVPN_SELFTESTS/dmvpn_gre_craft.py
 KEY0=7
 
@@ -109,84 +104,120 @@ setup() {
 	ip -n "$rx" link add dmvpn1 type dmvpn local 192.0.2.11 &&
 	ip -n "$rx" addr add 10.254.0.1/24 dev dmvpn1 &&
 	ip -n "$rx" link set dmvpn1 up &&
-	ip netns exec "$rx" "$DMVPNCTL" cache add 10.255.0.2 nbma 192.0.2.2 dev dmvpn0 &&
-	ip netns exec "$rx" "$DMVPNCTL" cache add 10.254.0.2 nbma 192.0.2.2 dev dmvpn1
+	"$DMVPNCTL" -n "$rx" cache add 10.255.0.2 nbma 192.0.2.2 dev dmvpn0 &&
+	"$DMVPNCTL" -n "$rx" cache add 10.254.0.2 nbma 192.0.2.2 dev dmvpn1
 }
 check "setup: veth, dmvpn0 (key $KEY0 csum), dmvpn1 (no key), cache entries" \
 	setup || bail_out "setup failed"
 
-# (python3 -S: the helpers need only the standard library, and without
-# site-packages Python starts much faster under TCG.)
-# craft ARGS...: dmvpn_gre_craft.py in the sender's netns (nsenter, not
-# "ip netns exec", which also remounts /sys: the script reads none).
-craft() {
-	nsenter --net="/run/netns/$tx" python3 -S "$CRAFT" "$@"
+# One dmvpn_gre_craft.py for the whole test (its serve mode): under TCG a
+# Python process costs the host about 350 ms of CPU to start, and the
+# checks below send a packet or read the counters a hundred times each.  It
+# runs in rx's namespace ("ip netns exec" mounts rx's /sys there: the
+# counters are rx's) and makes its sockets in tx's: the packets come from
+# tx.  (python3 -S: without site-packages Python starts faster.)
+CRAFT_PID=
+craft_start() {
+	coproc CRAFT_SERVER {
+		exec ip netns exec "$rx" python3 -S "$CRAFT" serve \
+			--netns "/run/netns/$tx" 2>&1
+	}
+	CRAFT_PID=$CRAFT_SERVER_PID
 }
 
-# counters: "DEV NAME VALUE" for every dmvpn counter of both devices
-# (dmvpn/NAME) and the link statistics that rx touches (link/NAME).  One
-# process for all: under TCG, starting processes is what takes time.
-# shellcheck disable=SC2016 # for the inner shell
+# craft_stop: the server goes before the namespaces (it holds them).
+craft_stop() {
+	[ -n "$CRAFT_PID" ] || return 0
+	kill "$CRAFT_PID" 2>/dev/null
+	wait "$CRAFT_PID" 2>/dev/null
+	CRAFT_PID=
+}
+
+# craft ARGS...: one dmvpn_gre_craft.py command, run by the server; what it
+# printed goes to CRAFT_OUT and stdout, its exit status is craft's (125:
+# the server is gone or did not answer within a minute).
+craft() {
+	local line IFS=$'\t'
+	CRAFT_OUT=
+	# (A write to a server that is gone would end this shell: SIGPIPE.)
+	[[ "$*" != *$'\n'* ]] && [ -n "${CRAFT_SERVER[1]:-}" ] &&
+		kill -0 "$CRAFT_PID" 2>/dev/null || return 125
+	printf '%s\n' "$*" 1>&"${CRAFT_SERVER[1]}" || return 125
+	while IFS= read -r -t 60 -u "${CRAFT_SERVER[0]}" line; do
+		case "$line" in
+		"@@exit "*)
+			printf '%s' "$CRAFT_OUT"
+			return "${line#@@exit }"
+			;;
+		esac
+		CRAFT_OUT+=$line$'\n'
+	done
+	printf '%s' "$CRAFT_OUT"
+	echo "dmvpn_gre_craft.py serve: no answer"
+	return 125
+}
+check "dmvpn_gre_craft.py serve starts" craft_start || bail_out "no crafter"
+
+# counters ARRAY: every dmvpn counter of both devices (dmvpn/NAME) and the
+# link statistics that rx touches (link/NAME), into the associative ARRAY,
+# keyed "DEV NAME".
+declare -A COUNT_BASE=() COUNT_NOW=()
 counters() {
-	ip netns exec "$rx" sh -c '
-		for dev in dmvpn0 dmvpn1; do
-			cd "/sys/class/net/$dev" || exit 1
-			for f in dmvpn/* statistics/rx_errors statistics/rx_packets \
-				statistics/rx_frame_errors; do
-				read -r v <"$f" || exit 1
-				case $f in statistics/*) f=link/${f#statistics/} ;; esac
-				echo "$dev $f $v"
-			done
-		done'
+	local -n into=$1
+	local dev name value
+	craft counters dmvpn0 dmvpn1 >/dev/null || return 1
+	into=()
+	while read -r dev name value; do
+		# shellcheck disable=SC2034 # a name for the caller's array
+		into["$dev $name"]=$value
+	done <<<"$CRAFT_OUT"
 }
 
 baseline() {
-	counters >"$WORK_DIR/base"
+	counters COUNT_BASE
 }
 
 # compare DEV SPEC: the counters of DEV moved from the baseline by exactly
 # SPEC ("dmvpn/NAME=N link/NAME=N ..."), every other counter of both
 # devices not at all.
 compare() {
-	counters >"$WORK_DIR/now" || return 1
-	awk -v spec="$2" -v dev="$1" '
-		BEGIN {
-			n = split(spec, words, " ")
-			for (i = 1; i <= n; i++) {
-				split(words[i], kv, "=")
-				want[dev " " kv[1]] = kv[2]
-			}
-		}
-		NR == FNR { base[$1 " " $2] = $3; next }
-		{
-			name = $1 " " $2
-			delta = $3 - base[name]
-			expect = (name in want) ? want[name] : 0
-			seen[name] = 1
-			if (delta != expect) {
-				printf "%s: moved by %d, want %d\n", name, delta, expect
-				bad = 1
-			}
-		}
-		END {
-			for (name in want)
-				if (!(name in seen)) {
-					printf "no counter %s\n", name
-					bad = 1
-				}
-			exit bad
-		}' "$WORK_DIR/base" "$WORK_DIR/now"
+	local -A expected=()
+	local word name now base delta expect bad=0
+	counters COUNT_NOW || return 1
+	for word in $2; do
+		expected["$1 ${word%%=*}"]=${word#*=}
+	done
+	for name in "${!COUNT_NOW[@]}"; do
+		now=${COUNT_NOW[$name]}
+		base=${COUNT_BASE[$name]:-0}
+		delta=$((now - base))
+		expect=${expected[$name]:-0}
+		if [ "$delta" -ne "$expect" ]; then
+			echo "$name: moved by $delta, want $expect"
+			bad=1
+		fi
+	done
+	for name in "${!expected[@]}"; do
+		if [ -z "${COUNT_NOW[$name]+set}" ]; then
+			echo "no counter $name"
+			bad=1
+		fi
+	done
+	return "$bad"
 }
 
 # moved DEV SPEC: wait (up to 5 s: packets are handled asynchronously)
 # until compare DEV SPEC holds, then take a new baseline.  A counter that
 # moved too far stays so: waiting longer cannot hide it.
 moved() {
-	local status
+	local status name
 	wait_until 5 compare "$1" "$2"
 	compare "$1" "$2"
 	status=$?
-	mv -f "$WORK_DIR/now" "$WORK_DIR/base"
+	COUNT_BASE=()
+	for name in "${!COUNT_NOW[@]}"; do
+		COUNT_BASE[$name]=${COUNT_NOW[$name]}
+	done
 	return "$status"
 }
 
@@ -202,7 +233,8 @@ REPLY1="reply src=192.0.2.11 dst=192.0.2.2 flags=0x0000 key=none csum=none proto
 answered() {
 	local want=$1 got
 	shift
-	got=$(craft send "$@" --reply 5) || return 1
+	craft send "$@" --reply 5 >/dev/null || return 1
+	got=${CRAFT_OUT%$'\n'}
 	[ "$got" = "$want" ] && return 0
 	echo "got:  $got"
 	echo "want: $want"
@@ -368,21 +400,23 @@ check "... rx_packets +1: only the packet sent while it was up" \
 
 # fuzzed DEV DST SEED ARGS...: the counters of DEV moved as the model says.
 fuzzed() {
-	local dev=$1 dst=$2 seed=$3 model spec n name
+	local dev=$1 dst=$2 seed=$3 model spec word name
+	local -A n=()
 	shift 3
-	model=$(craft fuzz "$dst" --seed "$seed" --count 400 "$@") || return 1
+	craft fuzz "$dst" --seed "$seed" --count 400 "$@" >/dev/null || return 1
+	model=${CRAFT_OUT%$'\n'}
 	echo "model: $model"
+	for word in $model; do
+		n[${word%%=*}]=${word#*=}
+	done
 	spec=""
 	for name in rx_packets rx_nhrp rx_err_truncated rx_err_header \
 		rx_err_key rx_err_csum rx_err_proto; do
-		n=$(sed -n "s/.*\b$name=\([0-9]*\).*/\1/p" <<<"$model")
-		spec+=" dmvpn/$name=$n"
+		[ -n "${n[$name]:-}" ] || return 1
+		spec+=" dmvpn/$name=${n[$name]}"
 	done
-	n=$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "=");
-		v[kv[1]] = kv[2] } }
-		END { print v["rx_err_truncated"] + v["rx_err_header"] + v["rx_err_csum"],
-			v["rx_packets"] + v["rx_nhrp"] }' <<<"$model")
-	spec+=" link/rx_errors=${n% *} link/rx_packets=${n#* }"
+	spec+=" link/rx_errors=$((n[rx_err_truncated] + n[rx_err_header] + n[rx_err_csum]))"
+	spec+=" link/rx_packets=$((n[rx_packets] + n[rx_nhrp]))"
 	moved "$dev" "$spec"
 }
 check "400 pseudo-random GRE packets to dmvpn0 count as the model says" \
@@ -398,12 +432,14 @@ check "dmvpn1 still answers" answered "$REPLY1" 192.0.2.11 "${ECHO1[@]}"
 # ip_errors_are_drops DEV: "ip -s link" rx errors of DEV = the sum of the
 # counters of the kinds that are dropped (key and proto are passed on).
 ip_errors_are_drops() {
-	local ip_errors drops
-	ip_errors=$(ip -n "$rx" -s -j link show dev "$1" | python3 -S -c \
-		'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["errors"])')
-	# shellcheck disable=SC2016 # for the inner shell
-	drops=$(ip netns exec "$rx" sh -c 'cd "/sys/class/net/$1/dmvpn" &&
-		echo $(($(cat rx_err_truncated) + $(cat rx_err_header) + $(cat rx_err_csum)))' sh "$1")
+	local json ip_errors='' drops
+	# ("stats64":{"rx":{"bytes":N,"packets":N,"errors":N,...)
+	json=$(ip -n "$rx" -s -j link show dev "$1") || return 1
+	[[ "$json" =~ \"stats64\":\{\"rx\":\{[^}]*\"errors\":([0-9]+) ]] &&
+		ip_errors=${BASH_REMATCH[1]}
+	counters COUNT_NOW || return 1
+	drops=$((COUNT_NOW["$1 dmvpn/rx_err_truncated"] + COUNT_NOW["$1 dmvpn/rx_err_header"] +
+		COUNT_NOW["$1 dmvpn/rx_err_csum"]))
 	[ -n "$ip_errors" ] && [ "$ip_errors" = "$drops" ] && [ "$drops" -gt 0 ] &&
 		return 0
 	echo "ip -s link: $ip_errors rx errors; truncated + header + csum: $drops"
@@ -416,22 +452,22 @@ check "dmvpn1: ip -s link rx errors = truncated + header + csum" \
 
 # --- GRO: the GRE checksum covers the GRE packet, not the inner one ---------------------
 
-# udp_stat NAME: a field of the Udp line of rx's /proc/net/snmp.
-# shellcheck disable=SC2016 # for awk
-udp_stat() {
-	ip netns exec "$rx" awk -v name="$1" '
-		$1 == "Udp:" && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
-		$1 == "Udp:" { print $col[name] }' /proc/net/snmp
+# udp_stats: Udp InCsumErrors and NoPorts of rx's /proc/net/snmp, in csum
+# and noports (the crafter runs in rx's namespace).
+udp_stats() {
+	craft snmp Udp InCsumErrors NoPorts >/dev/null || return 1
+	{ read -r csum && read -r noports; } <<<"$CRAFT_OUT"
 }
 
 # udp_moved CSUM_ERRORS NO_PORTS: Udp InCsumErrors and NoPorts moved by
 # that much since udp_base.
 udp_base() {
-	UDP_CSUM=$(udp_stat InCsumErrors) && UDP_NOPORTS=$(udp_stat NoPorts)
+	local csum noports
+	udp_stats && UDP_CSUM=$csum && UDP_NOPORTS=$noports
 }
 udp_moved() {
 	local csum noports
-	csum=$(udp_stat InCsumErrors) && noports=$(udp_stat NoPorts) || return 1
+	udp_stats || return 1
 	echo "InCsumErrors +$((csum - UDP_CSUM)) (want +$1)," \
 		"NoPorts +$((noports - UDP_NOPORTS)) (want +$2)"
 	[ "$((csum - UDP_CSUM))" -eq "$1" ] && [ "$((noports - UDP_NOPORTS))" -eq "$2" ]
@@ -478,13 +514,17 @@ no_ip_gre() {
 route_mtu() {
 	local route
 	route=$(ip -n "$rx" route get 192.0.2.2) || return 1
-	grep -o 'mtu \(lock \)\?[0-9]*' <<<"$route" || echo none
+	if [[ "$route" =~ mtu\ (lock\ )?[0-9]+ ]]; then
+		echo "${BASH_REMATCH[0]}"
+	else
+		echo none
+	fi
 }
 route_mtu_is() {
 	[ "$(route_mtu)" = "$1" ]
 }
 no_pmtu_disc() {
-	ip netns exec "$rx" sysctl -qw "net.ipv4.ip_no_pmtu_disc=$1"
+	nsenter --net="/run/netns/$rx" sysctl -qw "net.ipv4.ip_no_pmtu_disc=$1"
 }
 FRAG=(frag-needed 192.0.2.1 --quote 192.0.2.1 192.0.2.2 --mtu 1300)
 # ignored_frag_needed ARGS...: the ICMP, then an echo through dmvpn0 as a
