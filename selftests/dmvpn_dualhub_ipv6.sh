@@ -9,8 +9,8 @@
 #
 # About 80 s under TCG.
 # selftests: long
-# Only when named until the spoke-to-spoke echo lost on 7.2 is understood
-# (README, Two hubs).
+# Only when named, for CI time (about 90 to 180 s per kernel); the echo
+# once lost on 7.2 is understood (README, Two hubs).
 # selftests: only when named
 
 DUALHUB_INNER=6

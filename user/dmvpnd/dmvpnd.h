@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "nhrp.h"
 #include "ratelimit.h"
+#include "routemsg.h"
 #include "sbuf.h"
 
 #define DMVPND_MTU		1500	/* largest NHRP packet we build */
@@ -299,13 +300,6 @@ void packet_handle(struct dev *dev, struct in_addr from, uint32_t mark,
 		   const uint8_t *buf, size_t len);
 
 /* ---- route.c: what the host's routing says ---- */
-struct route_info {
-	uint32_t oif;
-	bool local;			/* an address of this host */
-	bool has_gateway;
-	struct dmvpn_prefix gateway;
-	uint8_t dst_len;		/* prefix length of the matching route */
-};
 int route_lookup(const struct dmvpn_prefix *dst, struct route_info *ri);
 /* The first IPv4 address (with its length) on @ifindex. */
 int route_dev_addr(uint32_t ifindex, int family, struct dmvpn_prefix *out);

@@ -38,79 +38,6 @@ static void put_attr(struct nlmsghdr *nh, unsigned short type,
 	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
 }
 
-static void set_gateway(struct route_info *ri, const struct rtattr *rta,
-			uint8_t family)
-{
-	if (RTA_PAYLOAD(rta) != dmvpn_family_bytes(family))
-		return;
-	ri->has_gateway = true;
-	ri->gateway.family = family;
-	ri->gateway.len = (uint8_t)dmvpn_family_bits(family);
-	memcpy(ri->gateway.addr.bytes, RTA_DATA(rta), RTA_PAYLOAD(rta));
-}
-
-/*
- * A route through a next-hop group (ECMP, or a group of one: FRR 8.4's
- * zebra installs IPv6 routes so, "nexthop via fd00::3 dev dmvpn0 weight
- * 1") has no RTA_OIF or RTA_GATEWAY of its own, only RTA_MULTIPATH: its
- * first next hop speaks for it.  Read as having no interface, such a
- * route toward a spoke made a hub answer resolution requests for the
- * spoke's LAN with itself (issue 16, IPv6 inside), and the spokes'
- * shortcuts pointed at the hub.
- */
-static void parse_multipath(const struct rtattr *mp, uint8_t family,
-			    struct route_info *ri)
-{
-	const struct rtnexthop *rtnh = RTA_DATA(mp);
-	int len = (int)RTA_PAYLOAD(mp), alen;
-	const struct rtattr *rta;
-
-	if (len < (int)sizeof(*rtnh) || rtnh->rtnh_len < sizeof(*rtnh) ||
-	    rtnh->rtnh_len > len)
-		return;
-	ri->oif = (uint32_t)rtnh->rtnh_ifindex;
-	alen = rtnh->rtnh_len - (int)RTNH_LENGTH(0);
-	for (rta = RTNH_DATA(rtnh); RTA_OK(rta, alen);
-	     rta = RTA_NEXT(rta, alen))
-		if (rta->rta_type == RTA_GATEWAY)
-			set_gateway(ri, rta, family);
-}
-
-static int parse_route(struct nlmsghdr *nh, size_t len, uint8_t family,
-		       struct route_info *ri)
-{
-	struct rtmsg *rtm;
-	struct rtattr *rta;
-	int alen;
-
-	if (!NLMSG_OK(nh, len))
-		return -EPROTO;
-	if (nh->nlmsg_type == NLMSG_ERROR) {
-		struct nlmsgerr *e = NLMSG_DATA(nh);
-
-		return e->error ? e->error : -EPROTO;
-	}
-	if (nh->nlmsg_type != RTM_NEWROUTE)
-		return -EPROTO;
-	rtm = NLMSG_DATA(nh);
-	ri->local = rtm->rtm_type == RTN_LOCAL;
-	ri->dst_len = rtm->rtm_dst_len;
-	if (rtm->rtm_type == RTN_UNREACHABLE || rtm->rtm_type == RTN_BLACKHOLE ||
-	    rtm->rtm_type == RTN_PROHIBIT)
-		return -ENETUNREACH;
-	alen = (int)RTM_PAYLOAD(nh);
-	for (rta = RTM_RTA(rtm); RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
-		if (rta->rta_type == RTA_OIF &&
-		    RTA_PAYLOAD(rta) >= sizeof(uint32_t))
-			memcpy(&ri->oif, RTA_DATA(rta), sizeof(uint32_t));
-		if (rta->rta_type == RTA_GATEWAY)
-			set_gateway(ri, rta, family);
-		if (rta->rta_type == RTA_MULTIPATH && !ri->oif)
-			parse_multipath(rta, family, ri);
-	}
-	return 0;
-}
-
 /*
  * One rtnetlink socket for every lookup: a hub looks up a route for each
  * resolution request it handles.  The socket is blocking and each request
@@ -165,7 +92,7 @@ int route_lookup(const struct dmvpn_prefix *dst, struct route_info *ri)
 		}
 		nh = (struct nlmsghdr *)buf;
 	} while (NLMSG_OK(nh, (size_t)n) && nh->nlmsg_seq != r.nh.nlmsg_seq);
-	return parse_route(nh, (size_t)n, dst->family, ri);
+	return routemsg_parse(nh, (size_t)n, dst->family, ri);
 }
 
 static unsigned int mask_len(const struct sockaddr *mask, int family)

@@ -26,6 +26,7 @@
 #include "dmvpnd/loop.h"
 #include "dmvpnd/notify.h"
 #include "dmvpnd/ratelimit.h"
+#include "dmvpnd/routemsg.h"
 #include "dmvpnd/sadup.h"
 #include "testutil.h"
 
@@ -1004,6 +1005,253 @@ START_TEST(sadup_same_initiator_and_single_sa)
 }
 END_TEST
 
+/*
+ * routemsg: the kernel's answer to RTM_GETROUTE.  Each case is an answer
+ * made of an rtmsg and attributes: a plain route (RTA_OIF, RTA_GATEWAY),
+ * or one through a next-hop group (RTA_MULTIPATH, as FRR 8.4's zebra
+ * installs IPv6 routes: no RTA_OIF, the next hops nested).
+ */
+struct rt_hop {
+	int ifindex;
+	const char *gw;		/* NULL: none */
+	int gw_len;		/* 0: the family's; else this many bytes */
+	int rtnh_len;		/* 0: as built; else this rtnh_len */
+};
+
+struct rt_case {
+	const char *name;
+	uint8_t family;
+	uint8_t rtm_type;
+	uint8_t dst_len;
+	uint32_t oif;		/* RTA_OIF, 0: none */
+	const char *gw;		/* RTA_GATEWAY, NULL: none */
+	int gw_len;		/* 0: the family's */
+	struct rt_hop hop[3];	/* RTA_MULTIPATH's next hops, ifindex 0 ends */
+	bool mp_first;		/* RTA_MULTIPATH before RTA_OIF */
+	int ret;
+	uint32_t want_oif;
+	const char *want_gw;	/* NULL: no gateway */
+	bool want_local;
+};
+
+static const struct rt_case rt_cases[] = {
+	{ "IPv4 via a gateway", AF_INET, RTN_UNICAST, 24, 7, "10.255.0.2", 0,
+	  { { 0 } }, false, 0, 7, "10.255.0.2", false },
+	{ "IPv4 connected (no gateway)", AF_INET, RTN_UNICAST, 24, 7, NULL, 0,
+	  { { 0 } }, false, 0, 7, NULL, false },
+	{ "an address of this host", AF_INET, RTN_LOCAL, 32, 1, NULL, 0,
+	  { { 0 } }, false, 0, 1, NULL, true },
+	{ "IPv6 via a gateway", AF_INET6, RTN_UNICAST, 64, 9, "fd00::3", 0,
+	  { { 0 } }, false, 0, 9, "fd00::3", false },
+	{ "IPv6 through a next-hop group of one (FRR 8.4)", AF_INET6,
+	  RTN_UNICAST, 64, 0, NULL, 0, { { 9, "fd00::3", 0, 0 } }, false,
+	  0, 9, "fd00::3", false },
+	{ "IPv4 ECMP: the first next hop", AF_INET, RTN_UNICAST, 16, 0, NULL,
+	  0, { { 5, "10.0.0.1", 0, 0 }, { 6, "10.0.1.1", 0, 0 } }, false,
+	  0, 5, "10.0.0.1", false },
+	{ "a next hop without a gateway", AF_INET6, RTN_UNICAST, 64, 0, NULL,
+	  0, { { 4, NULL, 0, 0 } }, false, 0, 4, NULL, false },
+	{ "RTA_OIF wins over a group after it", AF_INET, RTN_UNICAST, 24, 3,
+	  NULL, 0, { { 8, "10.0.0.1", 0, 0 } }, false, 0, 3, NULL, false },
+	{ "RTA_OIF after a group overrides its interface", AF_INET,
+	  RTN_UNICAST, 24, 3, NULL, 0, { { 8, "10.0.0.1", 0, 0 } }, true,
+	  0, 3, "10.0.0.1", false },
+	{ "a gateway of the wrong length", AF_INET, RTN_UNICAST, 24, 7,
+	  "10.255.0.2", 3, { { 0 } }, false, 0, 7, NULL, false },
+	{ "a next hop's gateway of the wrong length", AF_INET6, RTN_UNICAST,
+	  64, 0, NULL, 0, { { 9, "fd00::3", 4, 0 } }, false, 0, 9, NULL,
+	  false },
+	{ "rtnh_len longer than RTA_MULTIPATH", AF_INET6, RTN_UNICAST, 64, 0,
+	  NULL, 0, { { 9, "fd00::3", 0, 200 } }, false, 0, 0, NULL, false },
+	{ "rtnh_len shorter than an rtnexthop", AF_INET6, RTN_UNICAST, 64, 0,
+	  NULL, 0, { { 9, "fd00::3", 0, 4 } }, false, 0, 0, NULL, false },
+	{ "unreachable", AF_INET, RTN_UNREACHABLE, 8, 0, NULL, 0, { { 0 } },
+	  false, -ENETUNREACH, 0, NULL, false },
+	{ "blackhole", AF_INET6, RTN_BLACKHOLE, 8, 0, NULL, 0, { { 0 } },
+	  false, -ENETUNREACH, 0, NULL, false },
+	{ "prohibit", AF_INET, RTN_PROHIBIT, 8, 0, NULL, 0, { { 0 } },
+	  false, -ENETUNREACH, 0, NULL, false },
+};
+
+struct rt_buf {
+	union {
+		struct nlmsghdr nh;
+		char buf[512];
+		uint32_t align;
+	};
+};
+
+static struct rtattr *rt_put(struct nlmsghdr *nh, unsigned short type,
+			     const void *data, size_t len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)nh +
+					       NLMSG_ALIGN(nh->nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = (unsigned short)RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	return rta;
+}
+
+static size_t rt_addr(uint8_t family, const char *text, uint8_t *out)
+{
+	ck_assert_int_eq(inet_pton(family, text, out), 1);
+	return family == AF_INET ? 4 : 16;
+}
+
+static void rt_multipath(struct nlmsghdr *nh, const struct rt_case *c)
+{
+	struct rtattr *mp = rt_put(nh, RTA_MULTIPATH, NULL, 0);
+
+	for (const struct rt_hop *h = c->hop; h->ifindex; h++) {
+		struct rtnexthop *rtnh = (struct rtnexthop *)((char *)nh +
+							      nh->nlmsg_len);
+		struct rtattr *rta = RTNH_DATA(rtnh);
+		uint8_t addr[16];
+		size_t len;
+
+		memset(rtnh, 0, sizeof(*rtnh));
+		rtnh->rtnh_ifindex = h->ifindex;
+		rtnh->rtnh_len = (unsigned short)RTNH_LENGTH(0);
+		if (h->gw) {
+			len = rt_addr(c->family, h->gw, addr);
+			if (h->gw_len)
+				len = (size_t)h->gw_len;
+			rta->rta_type = RTA_GATEWAY;
+			rta->rta_len = (unsigned short)RTA_LENGTH(len);
+			memcpy(RTA_DATA(rta), addr, len);
+			rtnh->rtnh_len += RTA_ALIGN(rta->rta_len);
+		}
+		nh->nlmsg_len += RTNH_ALIGN(rtnh->rtnh_len);
+		if (h->rtnh_len)
+			rtnh->rtnh_len = (unsigned short)h->rtnh_len;
+	}
+	mp->rta_len = (unsigned short)((char *)nh + nh->nlmsg_len -
+				       (char *)mp);
+}
+
+static void rt_build(struct rt_buf *m, const struct rt_case *c)
+{
+	struct rtmsg *rtm;
+
+	memset(m, 0, sizeof(*m));
+	m->nh.nlmsg_len = NLMSG_LENGTH(sizeof(*rtm));
+	m->nh.nlmsg_type = RTM_NEWROUTE;
+	rtm = NLMSG_DATA(&m->nh);
+	rtm->rtm_family = c->family;
+	rtm->rtm_type = c->rtm_type;
+	rtm->rtm_dst_len = c->dst_len;
+	if (c->hop[0].ifindex && c->mp_first)
+		rt_multipath(&m->nh, c);
+	if (c->oif)
+		rt_put(&m->nh, RTA_OIF, &c->oif, sizeof(c->oif));
+	if (c->gw) {
+		uint8_t addr[16];
+		size_t len = rt_addr(c->family, c->gw, addr);
+
+		rt_put(&m->nh, RTA_GATEWAY, addr,
+		       c->gw_len ? (size_t)c->gw_len : len);
+	}
+	if (c->hop[0].ifindex && !c->mp_first)
+		rt_multipath(&m->nh, c);
+}
+
+START_TEST(routemsg_reads_the_route)
+{
+	const struct rt_case *c = &rt_cases[_i];
+	struct route_info ri;
+	struct rt_buf m;
+	uint8_t want[16];
+	int ret;
+
+	rt_build(&m, c);
+	memset(&ri, 0xa5, sizeof(ri));
+	ret = routemsg_parse(m.buf, m.nh.nlmsg_len, c->family, &ri);
+	ck_assert_msg(ret == c->ret, "%s: returned %d, not %d", c->name, ret,
+		      c->ret);
+	ck_assert_msg(ri.dst_len == c->dst_len, "%s: /%u", c->name,
+		      ri.dst_len);
+	ck_assert_msg(ri.local == c->want_local, "%s: local %d", c->name,
+		      ri.local);
+	if (ret)
+		return;
+	ck_assert_msg(ri.oif == c->want_oif, "%s: oif %u, not %u", c->name,
+		      ri.oif, c->want_oif);
+	ck_assert_msg(ri.has_gateway == !!c->want_gw, "%s: gateway %d",
+		      c->name, ri.has_gateway);
+	if (!c->want_gw)
+		return;
+	rt_addr(c->family, c->want_gw, want);
+	ck_assert_uint_eq(ri.gateway.family, c->family);
+	ck_assert_uint_eq(ri.gateway.len, c->family == AF_INET ? 32 : 128);
+	ck_assert_msg(!memcmp(ri.gateway.addr.bytes, want,
+			      c->family == AF_INET ? 4 : 16),
+		      "%s: another gateway", c->name);
+}
+END_TEST
+
+/* What is not a route: errors, other messages, truncated ones. */
+START_TEST(routemsg_refuses_what_is_not_a_route)
+{
+	const struct rt_case ok = rt_cases[0];
+	struct route_info ri;
+	struct nlmsgerr *e;
+	struct rt_buf m;
+
+	/* The kernel's error, as it sent it. */
+	memset(&m, 0, sizeof(m));
+	m.nh.nlmsg_len = NLMSG_LENGTH(sizeof(*e));
+	m.nh.nlmsg_type = NLMSG_ERROR;
+	e = NLMSG_DATA(&m.nh);
+	e->error = -ENETUNREACH;
+	ck_assert_int_eq(routemsg_parse(m.buf, m.nh.nlmsg_len, AF_INET, &ri),
+			 -ENETUNREACH);
+	e->error = -EHOSTUNREACH;
+	ck_assert_int_eq(routemsg_parse(m.buf, m.nh.nlmsg_len, AF_INET, &ri),
+			 -EHOSTUNREACH);
+	/* An acknowledgement is no route. */
+	e->error = 0;
+	ck_assert_int_eq(routemsg_parse(m.buf, m.nh.nlmsg_len, AF_INET, &ri),
+			 -EPROTO);
+	/* An error message too short for its nlmsgerr. */
+	m.nh.nlmsg_len = NLMSG_LENGTH(2);
+	ck_assert_int_eq(routemsg_parse(m.buf, m.nh.nlmsg_len, AF_INET, &ri),
+			 -EPROTO);
+
+	/* Another message type. */
+	rt_build(&m, &ok);
+	m.nh.nlmsg_type = RTM_NEWLINK;
+	ck_assert_int_eq(routemsg_parse(m.buf, m.nh.nlmsg_len, AF_INET, &ri),
+			 -EPROTO);
+	/* Shorter than its header says, or than a header. */
+	rt_build(&m, &ok);
+	ck_assert_int_eq(routemsg_parse(m.buf, m.nh.nlmsg_len - 1, AF_INET,
+					&ri), -EPROTO);
+	ck_assert_int_eq(routemsg_parse(m.buf, sizeof(m.nh) - 1, AF_INET,
+					&ri), -EPROTO);
+	/* A header with no rtmsg after it. */
+	m.nh.nlmsg_len = NLMSG_LENGTH(0);
+	ck_assert_int_eq(routemsg_parse(m.buf, m.nh.nlmsg_len, AF_INET, &ri),
+			 -EPROTO);
+	/* Every length of the good message, short or whole: no read
+	 * beyond it (valgrind, ASan), and only the whole one a route. */
+	rt_build(&m, &rt_cases[4]);
+	for (size_t len = 0; len < m.nh.nlmsg_len; len++) {
+		char *copy = malloc(len ? len : 1);
+
+		memcpy(copy, m.buf, len);
+		ck_assert_int_eq(routemsg_parse(copy, len, AF_INET6, &ri),
+				 -EPROTO);
+		free(copy);
+	}
+	ck_assert_int_eq(routemsg_parse(m.buf, m.nh.nlmsg_len, AF_INET6, &ri),
+			 0);
+	ck_assert_uint_eq(ri.oif, 9);
+}
+END_TEST
+
 static Suite *dmvpnd_suite(void)
 {
 	Suite *s = suite_create("dmvpnd");
@@ -1044,6 +1292,11 @@ static Suite *dmvpnd_suite(void)
 	tcase_add_test(tc, linkmsg_newlink_carries_kind_and_options);
 	tcase_add_test(tc, linkmsg_newaddr_and_up);
 	tcase_add_test(tc, linkmsg_ack_says_why);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("routemsg");
+	tcase_add_loop_test(tc, routemsg_reads_the_route, 0,
+			    sizeof(rt_cases) / sizeof(rt_cases[0]));
+	tcase_add_test(tc, routemsg_refuses_what_is_not_a_route);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("control commands");
 	tcase_add_loop_test(tc, ctl_commands, 0,
