@@ -72,10 +72,10 @@ HOLD=30
 ECHOES=1000
 
 cleanup() {
+	post_mortem
 	agents_stop KILL
 	frr_stop_all
 	charons_stop
-	post_mortem
 	agent_logs_keep ipsec-frr-logs
 	[ -z "${DMVPN_VM_OUTDIR:-}" ] || [ -z "${CAPTURE_DIR:-}" ] ||
 		cp "$CAPTURE_DIR/pcap" "$DMVPN_VM_OUTDIR/ipsec-frr-logs/underlay.pcap" 2>/dev/null
@@ -153,15 +153,16 @@ part_b_up() {
 	interop_gre_up s3 4
 }
 
-# post_mortem: for a failure's logs, each node's SAs and xfrm error
-# counters (ESP on an SA whose inbound half is not installed yet counts as
-# XfrmAcquireError).
+# post_mortem: for a failure's logs, each node's SAs, policies and xfrm
+# error counters (ESP on an SA whose inbound half is not installed yet
+# counts as XfrmAcquireError), before the charons take their SAs away.
 post_mortem() {
 	local node
 	[ -n "$CONF" ] || return 0
 	for node in hub s1 s2 s3; do
 		{
 			ip -n "$(lab_ns "$node")" xfrm state
+			ip -n "$(lab_ns "$node")" xfrm policy
 			ip netns exec "$(lab_ns "$node")" cat /proc/net/xfrm_stat
 		} >"$CONF/$node-xfrm.log" 2>&1
 	done
