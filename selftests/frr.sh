@@ -65,23 +65,37 @@ frr_stop() {
 	local key pid
 	for key in "${!FRR_PID[@]}"; do
 		[[ $key == "$1"-* ]] || continue
-		pid=${FRR_PID[$key]}
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		frr_reap "${FRR_PID[$key]}"
 		unset "FRR_PID[$key]"
 	done
 	rm -rf "/run/frr/$(lab_ns "$1")"
 }
 
-# frr_stop_all: every node's daemons (for a cleanup trap).
-frr_stop_all() {
-	local pid
-	for pid in "${FRR_PID[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	for pid in "${FRR_PID[@]}"; do
+# frr_reap PID...: daemons ended on TERM, or on KILL after 10 s (noted in
+# $CONF/frr-kill.log): a cleanup trap waiting for one that did not end
+# held dmvpn_ipsec_frr.sh past its timeout once (7.2), its logs unsaved.
+frr_reap() {
+	local pid killer
+	kill "$@" 2>/dev/null
+	# Its output elsewhere: the sleep it leaves must not hold the test's.
+	(
+		sleep 10
+		for pid; do
+			kill -KILL "$pid" 2>/dev/null && echo "$pid: KILL after TERM"
+		done
+	) >>"$CONF/frr-kill.log" 2>&1 &
+	killer=$!
+	for pid; do
 		wait "$pid" 2>/dev/null
 	done
+	kill "$killer" 2>/dev/null
+	wait "$killer" 2>/dev/null
+	return 0
+}
+
+# frr_stop_all: every node's daemons (for a cleanup trap).
+frr_stop_all() {
+	[ "${#FRR_PID[@]}" -eq 0 ] || frr_reap "${FRR_PID[@]}"
 	FRR_PID=()
 }
 

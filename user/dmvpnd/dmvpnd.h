@@ -124,6 +124,7 @@ struct pending {
 	uint32_t request_id;
 	unsigned int tries;
 	uint64_t ike_until;	/* ms: asking on while IKE may take */
+	bool held;		/* an answer waits for its SA: ask no more */
 	struct timer timer;
 };
 

@@ -120,7 +120,7 @@ static void pending_timer(struct timer *t)
 	struct pending *p = amap_entry(t, struct pending, timer);
 	char a[INET6_ADDRSTRLEN];
 
-	if (p->tries < DMVPND_RESOLVE_RETRIES) {
+	if (p->tries < DMVPND_RESOLVE_RETRIES && !p->held) {
 		send_request(p);
 		timer_arm(&p->timer, DMVPND_RESOLVE_TIMEOUT << p->tries);
 		return;
@@ -146,7 +146,8 @@ static void pending_timer(struct timer *t)
 		if (now < p->ike_until) {
 			uint64_t left = p->ike_until - now;
 
-			send_request(p);
+			if (!p->held)
+				send_request(p);
 			timer_arm(&p->timer, left < DMVPND_IKE_RETRY ?
 					     left : DMVPND_IKE_RETRY);
 			return;
@@ -511,7 +512,17 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 	 */
 	if (c->code == NHRP_CODE_SUCCESS && ipsec_enabled(dev) &&
 	    !ipsec_is_up(dev, reply_nbma(m, c, from))) {
-		ipsec_hold(dev, reply_nbma(m, c, from), from, raw, len, false);
+		/*
+		 * Answered: ask no more while the SA comes up.  A responder
+		 * that learnt our address from the first request answers a
+		 * second one straight to us: nhrpd does, and its charon's
+		 * trap policy then initiates an IKE_SA beside ours.  Our
+		 * charon, answering it, sends on its new SA before the
+		 * initiator has the inbound half: packets lost.
+		 */
+		if (!ipsec_hold(dev, reply_nbma(m, c, from), from, raw, len,
+				false))
+			p->held = true;
 		return;
 	}
 	pending_free(p);
