@@ -22,7 +22,9 @@
 # (/proc/thread-self/fail-nth), until the request needs no more: every
 # allocation point of the request fails once.  After each attempt it checks
 # (see there) that the request either succeeded or failed with ENOMEM or
-# ENOBUFS, that a failed request changed nothing and a successful one did
+# ENOBUFS (or, where the kernel's own code turns the failed allocation
+# into another errno, that errno with that allocation's stack as the
+# evidence), that a failed request changed nothing and a successful one did
 # its job, and that the device still adds, gets and deletes entries.
 #
 # Checks, in order:
@@ -120,7 +122,8 @@ configure_injection() {
 		echo 0 >"$dir/probability" &&
 		echo -1 >"$dir/times" &&
 		echo 0 >"$dir/space" &&
-		# Each injected failure would print its stack otherwise.
+		# Quiet until dmvpn_fail_nth.py asks for the stacks (verbose 2)
+		# for its attempts.
 		echo 0 >"$dir/verbose" &&
 		echo N >"$dir/task-filter" &&
 		# GFP_KERNEL allocations are the ones that matter most.
