@@ -893,8 +893,13 @@ check "LAN -> DC lost at most 1 s" lost_at_most return "$PPS"
 flow_stop shortcut
 check "the shortcut's traffic lost nothing throughout" \
 	lost_at_most shortcut 0
-check "... nor did the spokes' $UPLINK route go away as it changed" \
-	eval "route_kept s1 $UPLINK && route_kept s2 $UPLINK"
+# With BGP the hubs' default route carries the shortcut's traffic into
+# dmvpn0 and moves from hub to hub in place (zebra's replace).  With OSPF
+# a dead neighbour's routes go until SPF has the new path (2.1 s for s2's
+# route to the DC in a 6.1 run): what that costs is the loss bound above.
+[ "$IGP" = BGP ] &&
+	check "... nor did the spokes' $UPLINK route go away as it changed" \
+		eval "route_kept s1 $UPLINK && route_kept s2 $UPLINK"
 check "hub 1 relays lan1 -> DC again" \
 	eval "before=\$(lab_counter hub rx_packets) &&
 	      ping_all lan1 $DCHOST 5 0.1 &&
