@@ -48,6 +48,8 @@
 # $peer, $rx and $x are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/craft.sh"
 
 cleanup() {
 	[ -z "${CRAFT_PID:-}" ] || craft_stop
@@ -62,7 +64,6 @@ require_cmd ip python3 nft iptables-nft nsenter
 [ -x "$DMVPNCTL" ] || skip_all "$DMVPNCTL not built"
 require_module
 
-CRAFT=$DMVPN_SELFTESTS/dmvpn_gre_craft.py
 ECHO=(--echo 10.255.0.2 10.255.0.1)
 REPLY="reply src=192.0.2.1 dst=192.0.2.2 flags=0x0000 key=none csum=none proto=0x0800 inner=10.255.0.1>10.255.0.2 icmp=echo-reply"
 
@@ -91,53 +92,9 @@ setup() {
 check "setup: peer, stranger, dmvpn0 with a cache entry for the peer" \
 	setup || bail_out "setup failed"
 
-# One dmvpn_gre_craft.py for the whole test (its serve mode, as in
-# dmvpn_rx_errors.sh): under TCG a Python process costs the host about
-# 350 ms of CPU to start, "ip netns exec cat" half as much, and the checks
-# below send and read counters some fifty times.  It runs in rx's
-# namespace ("ip netns exec" mounts rx's /sys there) and makes each
-# packet's socket in the sender's (--netns).  (python3 -S: without
-# site-packages Python starts faster.)
-CRAFT_PID=
-craft_start() {
-	coproc CRAFT_SERVER {
-		exec ip netns exec "$rx" python3 -S "$CRAFT" serve 2>&1
-	}
-	CRAFT_PID=$CRAFT_SERVER_PID
-}
-
-# craft_stop: the server goes before the namespaces (it holds them).
-craft_stop() {
-	[ -n "$CRAFT_PID" ] || return 0
-	kill "$CRAFT_PID" 2>/dev/null
-	wait "$CRAFT_PID" 2>/dev/null
-	CRAFT_PID=
-}
-
-# craft ARGS...: one dmvpn_gre_craft.py command, run by the server; what it
-# printed goes to CRAFT_OUT and stdout, its exit status is craft's (125:
-# the server is gone or did not answer within a minute).
-craft() {
-	local line IFS=$'\t'
-	CRAFT_OUT=
-	# (A write to a server that is gone would end this shell: SIGPIPE.)
-	[[ "$*" != *$'\n'* ]] && [ -n "${CRAFT_SERVER[1]:-}" ] &&
-		kill -0 "$CRAFT_PID" 2>/dev/null || return 125
-	printf '%s\n' "$*" 1>&"${CRAFT_SERVER[1]}" || return 125
-	while IFS= read -r -t 60 -u "${CRAFT_SERVER[0]}" line; do
-		case "$line" in
-		"@@exit "*)
-			printf '%s' "$CRAFT_OUT"
-			return "${line#@@exit }"
-			;;
-		esac
-		CRAFT_OUT+=$line$'\n'
-	done
-	printf '%s' "$CRAFT_OUT"
-	echo "dmvpn_gre_craft.py serve: no answer"
-	return 125
-}
-check "dmvpn_gre_craft.py serve starts" craft_start || bail_out "no crafter"
+# One crafter for the whole test (craft.sh), in rx's namespace; each
+# packet's socket is made in its sender's (--netns).
+check "dmvpn_gre_craft.py serve starts" craft_start "$rx" || bail_out "no crafter"
 
 # craft_from NS ARGS...: craft ARGS, the packets from netns NS.
 craft_from() {

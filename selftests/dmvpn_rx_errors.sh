@@ -68,6 +68,8 @@
 # $tx and $rx are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/craft.sh"
 
 cleanup() {
 	[ -z "${CRAFT_PID:-}" ] || craft_stop
@@ -83,7 +85,6 @@ require_cmd ip python3 ethtool nsenter
 [ -x "$DMVPNCTL" ] || skip_all "$DMVPNCTL not built"
 require_module
 
-CRAFT=$DMVPN_SELFTESTS/dmvpn_gre_craft.py
 KEY0=7
 
 check "insmod $(basename "$DMVPN_KO")" module_load ||
@@ -110,53 +111,9 @@ setup() {
 check "setup: veth, dmvpn0 (key $KEY0 csum), dmvpn1 (no key), cache entries" \
 	setup || bail_out "setup failed"
 
-# One dmvpn_gre_craft.py for the whole test (its serve mode): under TCG a
-# Python process costs the host about 350 ms of CPU to start, and the
-# checks below send a packet or read the counters a hundred times each.  It
-# runs in rx's namespace ("ip netns exec" mounts rx's /sys there: the
-# counters are rx's) and makes its sockets in tx's: the packets come from
-# tx.  (python3 -S: without site-packages Python starts faster.)
-CRAFT_PID=
-craft_start() {
-	coproc CRAFT_SERVER {
-		exec ip netns exec "$rx" python3 -S "$CRAFT" serve \
-			--netns "/run/netns/$tx" 2>&1
-	}
-	CRAFT_PID=$CRAFT_SERVER_PID
-}
-
-# craft_stop: the server goes before the namespaces (it holds them).
-craft_stop() {
-	[ -n "$CRAFT_PID" ] || return 0
-	kill "$CRAFT_PID" 2>/dev/null
-	wait "$CRAFT_PID" 2>/dev/null
-	CRAFT_PID=
-}
-
-# craft ARGS...: one dmvpn_gre_craft.py command, run by the server; what it
-# printed goes to CRAFT_OUT and stdout, its exit status is craft's (125:
-# the server is gone or did not answer within a minute).
-craft() {
-	local line IFS=$'\t'
-	CRAFT_OUT=
-	# (A write to a server that is gone would end this shell: SIGPIPE.)
-	[[ "$*" != *$'\n'* ]] && [ -n "${CRAFT_SERVER[1]:-}" ] &&
-		kill -0 "$CRAFT_PID" 2>/dev/null || return 125
-	printf '%s\n' "$*" 1>&"${CRAFT_SERVER[1]}" || return 125
-	while IFS= read -r -t 60 -u "${CRAFT_SERVER[0]}" line; do
-		case "$line" in
-		"@@exit "*)
-			printf '%s' "$CRAFT_OUT"
-			return "${line#@@exit }"
-			;;
-		esac
-		CRAFT_OUT+=$line$'\n'
-	done
-	printf '%s' "$CRAFT_OUT"
-	echo "dmvpn_gre_craft.py serve: no answer"
-	return 125
-}
-check "dmvpn_gre_craft.py serve starts" craft_start || bail_out "no crafter"
+# One crafter for the whole test (craft.sh): in rx's namespace, its
+# sockets made in tx's.
+check "dmvpn_gre_craft.py serve starts" craft_start "$rx" --netns "/run/netns/$tx" || bail_out "no crafter"
 
 # counters ARRAY: every dmvpn counter of both devices (dmvpn/NAME) and the
 # link statistics that rx touches (link/NAME), into the associative ARRAY,
