@@ -16,6 +16,7 @@
 #include <net/netlink.h>
 
 #include "cache.h"
+#include "compat.h"
 #include "device.h"
 #include "events.h"
 #include "peer.h"
@@ -465,7 +466,7 @@ static void dmvpn_expiry_add(struct dmvpn_cache *cache, struct dmvpn_entry *e)
 		return;
 	/* The wheel was idle: nothing before this granule is in it. */
 	cache->expiry_next = dmvpn_granule(now);
-	mod_delayed_work(system_wq, &cache->gc_work, dmvpn_expiry_delay(now));
+	mod_delayed_work(dmvpn_gc_wq, &cache->gc_work, dmvpn_expiry_delay(now));
 }
 
 /* Account for a new entry; the reverse of dmvpn_entry_release(). */
@@ -737,7 +738,7 @@ static void dmvpn_cache_gc(struct work_struct *work)
 	mutex_lock(&cache->lock);
 	dmvpn_cache_expire(dd, now);
 	if (cache->expiring && !cache->dying)
-		queue_delayed_work(system_wq, &cache->gc_work,
+		queue_delayed_work(dmvpn_gc_wq, &cache->gc_work,
 				   dmvpn_expiry_delay(now));
 	mutex_unlock(&cache->lock);
 }

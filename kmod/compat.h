@@ -128,4 +128,15 @@ netdev_get_by_name(struct net *net, const char *name,
 #error "dmvpn needs struct net_device::pcpu_stat_type (Linux 6.6, or a backport)"
 #endif
 
+/*
+ * The cache's expiry work needs no particular CPU: the unbound workqueue,
+ * which newer kernels call system_dfl_wq and which warns once, from 7.x,
+ * when queued on under its old name (system_unbound_wq, or system_wq).
+ */
+#ifdef DMVPN_HAVE_SYSTEM_DFL_WQ
+#define dmvpn_gc_wq system_dfl_wq
+#else
+#define dmvpn_gc_wq system_unbound_wq
+#endif
+
 #endif /* _DMVPN_COMPAT_H */
