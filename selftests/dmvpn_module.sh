@@ -12,7 +12,8 @@
 #   +----------------+        +----------------+
 #
 # Checks, in order:
-#   - insmod dmvpn.ko
+#   - insmod dmvpn.ko; the kernel has its BTF (skipped for a kernel whose
+#     headers package ships no vmlinux: 6.1)
 #   - "ip link add dmvpn0 type dmvpn" with no options creates a device whose
 #     kind (IFLA_INFO_KIND, "ip -d link") is dmvpn
 #   - it goes up and down, and "ip link del" removes it
@@ -40,6 +41,26 @@ require_module
 
 check "insmod $(basename "$DMVPN_KO")" module_load ||
 	bail_out "the module does not load"
+
+# headers_vmlinux: the running kernel's headers package ships a vmlinux
+# (installed on the host, or unpacked by selftests/fetch-kernel), which
+# kbuild needs as the base of a module's BTF.
+headers_vmlinux() {
+	local kver
+	kver=$(uname -r)
+	[ -f "/usr/src/linux-headers-$kver/vmlinux" ] ||
+		[ -f "${DMVPN_KERNEL_CACHE:-/var/cache/dmvpn-kernels}/$kver/root/usr/src/linux-headers-$kver/vmlinux" ]
+}
+
+# BTF lets bpftool and bpftrace see the module's types (bpftool btf dump
+# file /sys/kernel/btf/dmvpn).
+if [ ! -e /sys/kernel/btf/vmlinux ]; then
+	skip "the kernel has the module's BTF" "a kernel without BTF"
+elif ! headers_vmlinux; then
+	skip "the kernel has the module's BTF" "linux-headers-$(uname -r) ships no vmlinux"
+else
+	check "the kernel has the module's BTF" test -s /sys/kernel/btf/dmvpn
+fi
 
 # --- initial netns ----------------------------------------------------------
 

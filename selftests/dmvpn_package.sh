@@ -48,7 +48,7 @@
 # kbuild's own set-up, 7.5 minutes for the feature probes and the 9
 # objects, 30 s for the final link and BTF) and depmod about 75 s; dpkg -r
 # 87 s, depmod again.  On 7.2: dpkg -i 10 and 6 minutes, of which make 7
-# and 4.5 (no BTF: the prepared tree has no vmlinux), then signing, xz and
+# and 4.5 (then without BTF: the prepared tree had no vmlinux), then signing, xz and
 # depmod 2.5 and 1.5; dpkg -r 115 and 105 s.  The headers come over
 # 9p, but that is not what costs: the same build from a tmpfs copy of them
 # took as long, and the copy 1.5 minutes more.  Too slow for make check's
