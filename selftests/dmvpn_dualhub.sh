@@ -155,11 +155,18 @@ INTERVAL=0.01		# ping's -i for PPS
 HOLD_S=${DMVPN_DUALHUB_HOLD_S:-${DUALHUB_HOLD_S:-9}}
 KEEP_S=$((HOLD_S / 3 > 0 ? HOLD_S / 3 : 1))
 # The routing protocol: its daemon, its name in the checks, the prefix a
-# spoke sends the DC's traffic by (BGP: the hubs' default route).
+# spoke sends the DC's traffic by (BGP: the hubs' default route), and
+# how long the routes may take to go back to a returning hub 1: BGP's
+# sessions come up at once, whatever the keepalive, but OSPF's
+# adjacencies wait for hellos, two in a row (hub 1 with s1, hub 1 with
+# the DC): with hello 3 s the DC moved back 11.6 s (6.12) and 16.3 s
+# (6.1) after the return began.
+RETURN_S=15
 if [ "$DUALHUB_IGP" = ospf ]; then
 	IGPD=ospfd
 	IGP=OSPF
 	UPLINK=$DCNET
+	RETURN_S=$((15 + 2 * (KEEP_S - 1)))
 else
 	IGPD=bgpd
 	IGP=BGP
@@ -895,9 +902,9 @@ diag "$(registered_within hub "${T}3" 60)"
 check "... and elect it again" \
 	eval "wait_until 5 elected s1 1 && wait_until 5 elected s2 1"
 check "$IGP: the DC goes via hub 1 again" \
-	bgp_converges 15 dc "$(lan_net 1)" "$(core 1 1)"
+	bgp_converges "$RETURN_S" dc "$(lan_net 1)" "$(core 1 1)"
 check "$IGP: s1 goes via hub 1 again" \
-	bgp_converges 15 s1 "$UPLINK" "${T}1"
+	bgp_converges "$RETURN_S" s1 "$UPLINK" "${T}1"
 sleep 2
 flow_stop return
 diag "return times: reg_s1_s=$(registered_after hub "${T}2" "$up_return")" \
