@@ -12,6 +12,7 @@
 #include <linux/rtnetlink.h>
 #include <stddef.h>
 #include <check.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1095,6 +1096,28 @@ static struct rtattr *rt_put(struct nlmsghdr *nh, unsigned short type,
 	return rta;
 }
 
+/*
+ * With ROUTEMSG_CORPUS_DIR set, every answer the tests make is also written
+ * there as a fuzzing seed (make fuzz-routemsg-seeds).
+ */
+static void rt_seed(const char *name, const void *bytes, size_t len)
+{
+	const char *dir = getenv("ROUTEMSG_CORPUS_DIR");
+	char path[512], *p;
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	for (p = path + strlen(dir) + 1; *p; p++)
+		if (!isalnum((unsigned char)*p))
+			*p = '-';
+	f = fopen(path, "wb");
+	ck_assert_msg(f, "cannot write %s", path);
+	ck_assert_uint_eq(fwrite(bytes, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 static size_t rt_addr(uint8_t family, const char *text, uint8_t *out)
 {
 	ck_assert_int_eq(inet_pton(family, text, out), 1);
@@ -1167,6 +1190,7 @@ START_TEST(routemsg_reads_the_route)
 	int ret;
 
 	rt_build(&m, c);
+	rt_seed(c->name, m.buf, m.nh.nlmsg_len);
 	memset(&ri, 0xa5, sizeof(ri));
 	ret = routemsg_parse(m.buf, m.nh.nlmsg_len, c->family, &ri);
 	ck_assert_msg(ret == c->ret, "%s: returned %d, not %d", c->name, ret,
@@ -1206,6 +1230,7 @@ START_TEST(routemsg_refuses_what_is_not_a_route)
 	m.nh.nlmsg_type = NLMSG_ERROR;
 	e = NLMSG_DATA(&m.nh);
 	e->error = -ENETUNREACH;
+	rt_seed("NLMSG_ERROR ENETUNREACH", m.buf, m.nh.nlmsg_len);
 	ck_assert_int_eq(routemsg_parse(m.buf, m.nh.nlmsg_len, AF_INET, &ri),
 			 -ENETUNREACH);
 	e->error = -EHOSTUNREACH;
@@ -1213,6 +1238,7 @@ START_TEST(routemsg_refuses_what_is_not_a_route)
 			 -EHOSTUNREACH);
 	/* An acknowledgement is no route. */
 	e->error = 0;
+	rt_seed("NLMSG_ERROR 0 (an ack)", m.buf, m.nh.nlmsg_len);
 	ck_assert_int_eq(routemsg_parse(m.buf, m.nh.nlmsg_len, AF_INET, &ri),
 			 -EPROTO);
 	/* An error message too short for its nlmsgerr. */
