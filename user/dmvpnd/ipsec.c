@@ -1274,7 +1274,7 @@ static void child_add(struct ipsec_peer *p, const struct vici_sa *s)
 		rekey_arm(p);
 	}
 	dup_check(p);
-	if (p->children == 1 && !s->ike_initiator && !s->child_age) {
+	if (p->children == 1 && !s->ike_initiator && vici_sa_child_fresh(s)) {
 		p->settling = true;
 		timer_arm(&p->settle, IPSEC_SETTLE);
 	} else if (p->children == 1) {

@@ -534,6 +534,29 @@ static long child_event(uint8_t *buf, size_t cap, const char *event,
 	return vici_finish(&b);
 }
 
+/*
+ * A CHILD_SA that may have been installed just now (an SA we answered
+ * counts as up only once the initiator can have its half): charon's
+ * install-time subtracts two whole-second clock readings, so "1" comes
+ * from an SA installed a millisecond before the event as often as a
+ * second boundary falls between them.  Red when only "0" counts.
+ */
+static const struct {
+	uint32_t age;
+	bool fresh;
+} fresh_cases[] = {
+	{ 0, true }, { 1, true }, { 2, false }, { 3600, false },
+};
+
+START_TEST(test_sa_child_fresh)
+{
+	struct vici_sa s = { .child_age = fresh_cases[_i].age };
+
+	ck_assert_msg(vici_sa_child_fresh(&s) == fresh_cases[_i].fresh,
+		      "install-time %u", fresh_cases[_i].age);
+}
+END_TEST
+
 START_TEST(test_sa_child_events)
 {
 	static uint8_t buf[2048];
@@ -707,6 +730,8 @@ static Suite *vici_suite(void)
 	tcase_add_test(tc, test_profile_refused);
 	tcase_add_test(tc, test_sa_ike_updown);
 	tcase_add_test(tc, test_sa_child_events);
+	tcase_add_loop_test(tc, test_sa_child_fresh, 0,
+			    ARRAY_SIZE(fresh_cases));
 	tcase_add_test(tc, test_ike_rekey);
 	suite_add_tcase(s, tc);
 	return s;

@@ -170,6 +170,11 @@ static uint32_t to_age(const char *s)
 	return n < 0 ? 0 : n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
+bool vici_sa_child_fresh(const struct vici_sa *s)
+{
+	return s->child_age <= 1;
+}
+
 void vici_sa_walk(const uint8_t *msg, size_t len,
 		  void (*fn)(void *arg, struct vici_sa *s), void *arg)
 {

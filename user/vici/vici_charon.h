@@ -70,6 +70,14 @@ struct vici_sa {
 void vici_sa_walk(const uint8_t *msg, size_t len,
 		  void (*fn)(void *arg, struct vici_sa *s), void *arg);
 
+/*
+ * @s's CHILD_SA may have been installed just now.  charon's install-time
+ * is the difference of two readings of its monotonic clock in whole
+ * seconds, so an SA installed a millisecond before the event reads 1
+ * when a second began between them; 0 alone misses those.
+ */
+bool vici_sa_child_fresh(const struct vici_sa *s);
+
 /* An IKE_SA rekeyed: the unique ids, and the new one's side and age. */
 struct vici_ike_rekey {
 	uint32_t old_id, new_id;
