@@ -46,6 +46,9 @@
 #     the pings above, which span it, lost nothing
 #   - an idle shortcut expires and its SA goes with it (no xfrm state
 #     between s1 and s2 any more, no IKE_SA in either charon)
+#   - a static map on s1 to s2 (added by reload): s1's agent brings its SA
+#     to s2 up by itself and s1 reaches s2 through the static entry; the
+#     map removed, the SA goes
 #   - a peer's keys do not make it another peer: a purge of s1's
 #     registration from s1's address, in ESP under s2's SA to the hub (its
 #     SPI and keys, copied into a stranger's kernel): the hub decrypts it
@@ -226,6 +229,23 @@ check "... and no IKE_SA between s1 and s2 is left in either charon" \
 check "... while the SA to the hub stays" sa_between s1 192.0.2.2 192.0.2.1
 check "... and lan1 still reaches lan2 through the hub" \
 	ping_all lan1 10.2.0.10 5 0.2
+
+# ---- a static map's peer gets its SA, as a shortcut's does
+# s1_map [LINE]: s1's configuration with LINE (or none) added, reloaded.
+s1_map() {
+	spoke_conf s1 &&
+		{ [ -z "${1:-}" ] || echo "$1" >>"$CONF/s1/dmvpn0.conf"; } &&
+		agent s1 reload
+}
+check "a static map on s1 to s2 (reload)" \
+	s1_map "map 10.255.0.3/32 nbma 192.0.2.3"
+check "... s1's agent brings the SA to s2 up by itself" \
+	wait_until 30 sa_between s1 192.0.2.2 192.0.2.3
+check "... s1 -> s2 through the static entry" \
+	wait_until 10 ping_all s1 10.255.0.3 3 0.2
+check "the map gone (reload): its SA goes" s1_map
+check "... from both kernels" \
+	wait_until 30 eval "no_sa_between s1 192.0.2.2 192.0.2.3 && no_sa_between s2 192.0.2.2 192.0.2.3"
 
 # What went over the underlay so far, with charon up everywhere.
 check "the run so far on the underlay: ESP ..." some_captured_since "$START" esp

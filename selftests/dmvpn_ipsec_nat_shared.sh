@@ -43,7 +43,7 @@
 #     s3 (as in dmvpn_ipsec_nat.sh, which has Phase 3 and the capture)
 #   - s4, behind the same NAT, registers too; the hub's two SAs to
 #     192.0.2.5 have marks of their own, and its entries for s3 and s4
-#     carry them (genl); the hub and s1 reach both s3 and s4, also half a
+#     carry them (genl, and dmvpnctl cache show); the hub and s1 reach both s3 and s4, also half a
 #     holding time later; 0 GRE in clear since s4 came
 #   - s1 has its agent's copy's SA to the hub (unmarked) and then answers
 #     a second IKE_SA from the hub with the profile (marked): the hub's
@@ -239,6 +239,31 @@ entries_marked() {
 		[[ " $marks" == *" $m3 "* ]] && [[ " $marks" == *" $m4 "* ]]
 }
 
+# ctl_marks: dmvpnctl's cache show (text and -j) gives the hub's entries
+# for s3 and s4 the marks genl gives.
+ctl_marks() {
+	local m3 m4 text json
+	m3=$(entry_mark 10.255.0.4) && m4=$(entry_mark 10.255.0.5) || return 1
+	text=$(agent hub cache show dev dmvpn0) &&
+		json=$(agent hub -j cache show dev dmvpn0) || return 1
+	if grep -qE "^dmvpn0 +10\.255\.0\.4/32 +192\.0\.2\.5 mark $(printf '%#x' "$m3")/0xffffff " <<<"$text" &&
+		grep -qE "^dmvpn0 +10\.255\.0\.5/32 +192\.0\.2\.5 mark $(printf '%#x' "$m4")/0xffffff " <<<"$text" &&
+		python3 -c '
+import json, sys
+e = {x["prefix"]: x for x in json.loads(sys.argv[1])["entries"]}
+sys.exit(not all(e[p]["ipsec_mark"] == int(m) and
+                 e[p]["ipsec_mask"] == 0xffffff
+                 for p, m in (("10.255.0.4/32", sys.argv[2]),
+                              ("10.255.0.5/32", sys.argv[3]))))' \
+			"$json" "$m3" "$m4"; then
+		return 0
+	fi
+	echo "genl: s3 $m3, s4 $m4; dmvpnctl:"
+	echo "$text"
+	echo "$json"
+	return 1
+}
+
 setup_ns s4
 check "s4 behind the same NAT" s4_up
 check "charon up on s4" charon_start s4 "$MARKS"
@@ -253,6 +278,7 @@ check "the hub's two SAs to 192.0.2.5 have marks of their own" \
 	wait_until 20 two_marks
 check "... and its entries for s3 and s4 carry them" \
 	wait_until 20 entries_marked
+check "... which dmvpnctl cache show prints" ctl_marks
 check "hub <-> s4 over the tunnel" wait_until 20 ping_all hub 10.255.0.5 3 0.2
 check "hub <-> s3 still" ping_all hub 10.255.0.4 3 0.2
 check "s1 <-> s4" wait_until 30 ping_all s1 10.255.0.5 3 0.2
