@@ -48,7 +48,9 @@
 #   - s1 has its agent's copy's SA to the hub (unmarked) and then answers
 #     a second IKE_SA from the hub with the profile (marked): the hub's
 #     echoes through the marked SA reach s1, none dropped as
-#     XfrmInTmplMismatch (the copy's policies rank below the profile's)
+#     XfrmInTmplMismatch (the copy's policies rank below the profile's);
+#     its copy unloaded from charon, s1's agent loads it again when its
+#     SA to the hub must be made again
 #   - without marks in the hub's profile (loaded, dmvpnd reloaded, the
 #     SAs made again): the agent says the profile lacks them and which two
 #     hosts share one SA, and the hub reaches only one of s3 and s4
@@ -406,6 +408,18 @@ check "the hub's second IKE_SA terminated" \
 for node in hub s1; do
 	kill -CONT "${AGENT_PID[$node]}"
 done
+
+# ups_since N: s1's agent has said more than N times that its SA to the
+# hub is up.
+ups_since() {
+	[ "$(grep -c "IPsec to 192.0.2.1 up" "$CONF/s1.log")" -gt "$1" ]
+}
+UPS=$(grep -c "IPsec to 192.0.2.1 up" "$CONF/s1.log")
+check "s1's SA to the hub terminated, its copy not in charon" \
+	swanctl --terminate --ike dmvpn-dmvpn0-192.0.2.1 --force --timeout -1 \
+		--uri "$(vici s1)"
+check "... s1's agent loads the copy again and brings the SA back" \
+	wait_until 20 ups_since "$UPS"
 
 # ---- without marks: what it was before, and the agent says why
 # reached: which of s3 and s4 the hub reaches now.

@@ -1691,6 +1691,12 @@ static void on_response(struct ipsec *ip, struct vconn *c,
 				ip->dev->name, peer_str(p, a, sizeof(a)),
 				errmsg, ip->last_log[0] ? " (charon: " : "",
 				ip->last_log, ip->last_log[0] ? ")" : "");
+			/* Our copy is gone from charon (swanctl --load-all
+			 * unloads every connection its files do not have):
+			 * load it again before the next try. */
+			if (strstr(errmsg, "config") &&
+			    strstr(errmsg, "not found"))
+				p->loaded = false;
 			peer_retry_later(p);
 		} else if (!sa_installed(p)) {
 			/* Established, but no child-updown seen: look
