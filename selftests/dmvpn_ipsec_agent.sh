@@ -46,6 +46,9 @@
 #     the pings above, which span it, lost nothing
 #   - an idle shortcut expires and its SA goes with it (no xfrm state
 #     between s1 and s2 any more, no IKE_SA in either charon)
+#   - static maps between s1 and s2 (added by reload): their agents bring
+#     the SA up by themselves and s1 reaches s2 through the static
+#     entries; the maps removed, the SA goes
 #   - a peer's keys do not make it another peer: a purge of s1's
 #     registration from s1's address, in ESP under s2's SA to the hub (its
 #     SPI and keys, copied into a stranger's kernel): the hub decrypts it
@@ -224,6 +227,29 @@ check "... its SA goes too" wait_until 30 no_sa_between s1 192.0.2.2 192.0.2.3
 check "... and no IKE_SA between s1 and s2 is left in either charon" \
 	wait_until 10 eval "sas_are s1 192.0.2.3 '0 0' && sas_are s2 192.0.2.2 '0 0'"
 check "... while the SA to the hub stays" sa_between s1 192.0.2.2 192.0.2.1
+
+# ---- a static map's peer gets its SA, as a shortcut's does
+# Maps both ways, so that the echoes and their replies go straight (the
+# hub relays nothing, so no redirect makes a shortcut meanwhile).
+# map_conf NODE [LINE]: NODE's configuration with LINE (or none) added,
+# reloaded.
+map_conf() {
+	spoke_conf "$1" &&
+		{ [ -z "${2:-}" ] || echo "$2" >>"$CONF/$1/dmvpn0.conf"; } &&
+		agent "$1" reload
+}
+check "static maps between s1 and s2 (reload)" \
+	eval 'map_conf s1 "map 10.255.0.3/32 nbma 192.0.2.3" &&
+	      map_conf s2 "map 10.255.0.2/32 nbma 192.0.2.2"'
+check "... their agents bring the SA between them up by themselves" \
+	wait_until 30 sa_between s1 192.0.2.2 192.0.2.3
+check "... s1 <-> s2 through the static entries" \
+	wait_until 10 ping_all s1 10.255.0.3 3 0.2
+check "the maps gone (reload): their SA goes from both kernels" \
+	eval 'map_conf s1 && map_conf s2 &&
+	      wait_until 30 eval "no_sa_between s1 192.0.2.2 192.0.2.3 &&
+				  no_sa_between s2 192.0.2.2 192.0.2.3"'
+
 check "... and lan1 still reaches lan2 through the hub" \
 	ping_all lan1 10.2.0.10 5 0.2
 

@@ -43,8 +43,14 @@
 #     s3 (as in dmvpn_ipsec_nat.sh, which has Phase 3 and the capture)
 #   - s4, behind the same NAT, registers too; the hub's two SAs to
 #     192.0.2.5 have marks of their own, and its entries for s3 and s4
-#     carry them (genl); the hub and s1 reach both s3 and s4, also half a
+#     carry them (genl, and dmvpnctl cache show); the hub and s1 reach both s3 and s4, also half a
 #     holding time later; 0 GRE in clear since s4 came
+#   - s1 has its agent's copy's SA to the hub (unmarked) and then answers
+#     a second IKE_SA from the hub with the profile (marked): the hub's
+#     echoes through the marked SA reach s1, none dropped as
+#     XfrmInTmplMismatch (the copy's policies rank below the profile's);
+#     its copy unloaded from charon, s1's agent loads it again when its
+#     SA to the hub must be made again
 #   - without marks in the hub's profile (loaded, dmvpnd reloaded, the
 #     SAs made again): the agent says the profile lacks them and which two
 #     hosts share one SA, and the hub reaches only one of s3 and s4
@@ -235,6 +241,31 @@ entries_marked() {
 		[[ " $marks" == *" $m3 "* ]] && [[ " $marks" == *" $m4 "* ]]
 }
 
+# ctl_marks: dmvpnctl's cache show (text and -j) gives the hub's entries
+# for s3 and s4 the marks genl gives.
+ctl_marks() {
+	local m3 m4 text json
+	m3=$(entry_mark 10.255.0.4) && m4=$(entry_mark 10.255.0.5) || return 1
+	text=$(agent hub cache show dev dmvpn0) &&
+		json=$(agent hub -j cache show dev dmvpn0) || return 1
+	if grep -qE "^dmvpn0 +10\.255\.0\.4/32 +192\.0\.2\.5 mark $(printf '%#x' "$m3")/0xffffff " <<<"$text" &&
+		grep -qE "^dmvpn0 +10\.255\.0\.5/32 +192\.0\.2\.5 mark $(printf '%#x' "$m4")/0xffffff " <<<"$text" &&
+		python3 -c '
+import json, sys
+e = {x["prefix"]: x for x in json.loads(sys.argv[1])["entries"]}
+sys.exit(not all(e[p]["ipsec_mark"] == int(m) and
+                 e[p]["ipsec_mask"] == 0xffffff
+                 for p, m in (("10.255.0.4/32", sys.argv[2]),
+                              ("10.255.0.5/32", sys.argv[3]))))' \
+			"$json" "$m3" "$m4"; then
+		return 0
+	fi
+	echo "genl: s3 $m3, s4 $m4; dmvpnctl:"
+	echo "$text"
+	echo "$json"
+	return 1
+}
+
 setup_ns s4
 check "s4 behind the same NAT" s4_up
 check "charon up on s4" charon_start s4 "$MARKS"
@@ -249,6 +280,7 @@ check "the hub's two SAs to 192.0.2.5 have marks of their own" \
 	wait_until 20 two_marks
 check "... and its entries for s3 and s4 carry them" \
 	wait_until 20 entries_marked
+check "... which dmvpnctl cache show prints" ctl_marks
 check "hub <-> s4 over the tunnel" wait_until 20 ping_all hub 10.255.0.5 3 0.2
 check "hub <-> s3 still" ping_all hub 10.255.0.4 3 0.2
 check "s1 <-> s4" wait_until 30 ping_all s1 10.255.0.5 3 0.2
@@ -268,6 +300,126 @@ xfrm_dump hub
 check "all agents alive" \
 	eval "agent_alive hub && agent_alive s1 && agent_alive s3 && agent_alive s4"
 check "since s4 came: 0 GRE in clear" none_captured_since "$S4" "ip proto 47"
+
+# ---- a copy's SA and an answered one to the same peer (issue 11)
+# s1's SA to the hub is its agent's copy of the profile, without marks.
+# When both ends of a shortcut initiate at once, a spoke can also answer
+# the peer's IKE_SA with the profile itself (the peer's IKE_AUTH came
+# before the copy was loaded): marked policies, with the copy's selectors,
+# installed after the copy's.  xfrm takes the first policy that matches,
+# an unmarked one matches any mark, and at one priority the first
+# installed comes first: the peer's packets on the marked SA met the
+# copy's template and were dropped (XfrmInTmplMismatch), until one IKE_SA
+# of the two went.  Made here in that order, and held: both agents
+# stopped (no duplicate goes), s1's copy unloaded from its charon (its SA
+# stays), and the hub's charon initiates a second IKE_SA to s1 with a
+# connection that sends the hub's GRE to s1 on it (the hub's mark for s1,
+# a priority above the profile's).
+
+# hub_mark_s1: the mark of the hub's SA to s1, as ip prints it.
+hub_mark_s1() {
+	# shellcheck disable=SC2016 # awk's fields
+	ip -n "$hub" xfrm state | awk '
+		/^src / { on = ($2 == "192.0.2.1" && $4 == "192.0.2.2") }
+		on && $1 == "mark" { split($2, m, "/"); print m[1]; exit }'
+}
+
+# extra_up: the hub's second connection to s1 loaded (beside the
+# profile, which swanctl would otherwise unload) and initiated.
+extra_up() {
+	local mark
+	mark=$(hub_mark_s1)
+	[ -n "$mark" ] || { echo "the hub's SA to s1 has no mark"; return 1; }
+	awk -v mark="$mark" '{ print } /^connections \{/ {
+		print "extra {\nremote_addrs = 192.0.2.2"
+		print "local {\nauth = psk\n}\nremote {\nauth = psk\n}"
+		print "children {\ngre {\nmode = transport"
+		print "local_ts = dynamic[gre]\nremote_ts = dynamic[gre]"
+		print "mark_in = %unique/0x00ffffff\nset_mark_in = %same"
+		print "mark_out = " mark "/0x00ffffff\npriority = 366974"
+		print "}\n}\n}" }' "$CONF/hub/swanctl.conf" >"$CONF/hub/extra.conf" &&
+	SWANCTL_DIR=$CONF/hub swanctl --load-conns \
+		--file "$CONF/hub/extra.conf" --uri "$(vici hub)" >/dev/null ||
+		return 1
+	swanctl --initiate --ike extra --child gre --timeout 20 \
+		--uri "$(vici hub)" >"$CONF/hub/extra.out" 2>&1 || {
+		tail -n 5 "$CONF/hub/extra.out"
+		return 1
+	}
+}
+
+# answered_in: packets s1 took in through the SA from the hub that marks
+# them (set_mark_in: "output-mark").
+answered_in() {
+	# shellcheck disable=SC2016 # awk's fields
+	ip -s -n "$s1" xfrm state | awk '
+		/^src / { on = ($2 == "192.0.2.1" && $4 == "192.0.2.2"); m = 0 }
+		on && $1 == "output-mark" { m = 1 }
+		on && m && /^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ {
+			sub(/.*, /, ""); sub(/\(packets\)/, ""); print; exit }'
+}
+
+# tmpl_mismatch: s1's XfrmInTmplMismatch.
+tmpl_mismatch() {
+	# shellcheck disable=SC2016 # awk's fields
+	nsenter --net="/run/netns/$s1" awk '$1 == "XfrmInTmplMismatch" {
+		print $2 }' /proc/net/xfrm_stat
+}
+
+# copy_unloaded: s1's charon has the profile alone again, and the SA to
+# the hub its copy brought up.
+copy_unloaded() {
+	swanctl_load s1 && sa_between s1 192.0.2.2 192.0.2.1
+}
+
+# came_through_answered N: N more packets than before came in through
+# the SA s1 answered.
+came_through_answered() {
+	local now
+	now=$(answered_in)
+	echo "through the marked SA: ${IN0:-none} before, ${now:-none} now"
+	[[ $now =~ ^[0-9]+$ && ${IN0:-} =~ ^[0-9]+$ ]] &&
+		[ "$now" -ge $((IN0 + $1)) ]
+}
+
+# none_mismatched: s1 dropped nothing as XfrmInTmplMismatch since.
+none_mismatched() {
+	local now
+	now=$(tmpl_mismatch)
+	echo "XfrmInTmplMismatch: $MISMATCH0 before, $now now"
+	[ "$now" = "$MISMATCH0" ]
+}
+
+for node in hub s1; do
+	kill -STOP "${AGENT_PID[$node]}"
+done
+check "s1's copy unloaded, its SA kept" copy_unloaded
+check "the hub initiates a second IKE_SA to s1, which s1 answers with the profile" \
+	extra_up
+xfrm_dump s1
+IN0=$(answered_in)
+MISMATCH0=$(tmpl_mismatch)
+check "hub -> s1 through the SA s1 answered, s1's copy's policy installed first" \
+	ping_all hub 10.255.0.2 5 0.2
+check "... the echoes came through that SA" came_through_answered 5
+check "... none dropped as XfrmInTmplMismatch" none_mismatched
+check "the hub's second IKE_SA terminated" \
+	swanctl --terminate --ike extra --force --timeout -1 --uri "$(vici hub)"
+for node in hub s1; do
+	kill -CONT "${AGENT_PID[$node]}"
+done
+
+# ups_since N: s1's agent has said more than N times that its SA to the
+# hub is up.
+ups_since() {
+	[ "$(grep -c "IPsec to 192.0.2.1 up" "$CONF/s1.log")" -gt "$1" ]
+}
+UPS=$(grep -c "IPsec to 192.0.2.1 up" "$CONF/s1.log")
+check "s1's SA to the hub terminated, its copy not in charon" \
+	swanctl --terminate --ike dmvpn-dmvpn0-192.0.2.1 --force --timeout -1 \
+		--uri "$(vici s1)"
+check "... s1's agent loads the copy again and brings the SA back" \
+	wait_until 20 ups_since "$UPS"
 
 # ---- without marks: what it was before, and the agent says why
 # reached: which of s3 and s4 the hub reaches now.  Both pings at once:

@@ -73,7 +73,7 @@ import json, re, sys
 
 ENTRY = {"device", "prefix", "family", "nbma", "type", "flags",
          "expires_secs", "idle_secs", "tx_packets", "tx_bytes",
-         "priority", "mark"}
+         "priority", "mark", "ipsec_mark", "ipsec_mask"}
 KSTATS = {"tx_shortcut", "tx_nhs", "tx_no_route", "tx_no_ipsec", "tx_nhrp",
           "tx_errors", "misses", "resolve_events", "redirect_events",
           "mcast_copies", "rx_packets", "rx_nhrp", "rx_err_truncated",

@@ -531,6 +531,7 @@ struct copy {
 	struct ipsec *ip;
 	const char *remote;		/* the peer */
 	const char *local;		/* our NBMA address, or NULL */
+	uint32_t priority;		/* its policies' (0: the profile's) */
 	bool saw_remote, saw_local;
 };
 
@@ -571,6 +572,9 @@ static int copy_key(void *arg, const char *const *path, unsigned int depth,
 	 * its peer's entries and NHRP go without one.  The marks are for the
 	 * SAs charon answers with the profile (ipsec_rx_mark()).
 	 */
+	if (in_child(path, depth) && cp->priority &&
+	    !strcasecmp(key, "priority"))
+		return 1;
 	return in_child(path, depth) &&
 	       (!strcasecmp(key, "start_action") ||
 		!strcasecmp(key, "close_action") ||
@@ -590,6 +594,12 @@ static void copy_section_end(void *arg, const char *const *path,
 		vici_kv_str(b, "start_action", "none");
 		vici_kv_str(b, "close_action", "none");
 		vici_kv_str(b, "dpd_action", "clear");
+		if (cp->priority) {
+			char num[16];
+
+			snprintf(num, sizeof(num), "%u", cp->priority);
+			vici_kv_str(b, "priority", num);
+		}
 	}
 	if (depth == 0 && !cp->saw_remote)
 		addr_list(b, "remote_addrs", cp->remote);
@@ -643,10 +653,11 @@ static int copy_file_item(void *arg, const char *key, const char *entry,
 /* load-conn of the profile, as swanctl.conf has it, for one peer; -1
  * with ip->conf->error set. */
 static int build_copy(struct ipsec *ip, uint8_t *buf, const char *name,
-		      const char *remote, const char *local,
+		      const char *remote, const char *local, uint32_t priority,
 		      struct vici_builder *b)
 {
-	struct copy cp = { .ip = ip, .remote = remote, .local = local };
+	struct copy cp = { .ip = ip, .remote = remote, .local = local,
+			   .priority = priority };
 	const struct swconf_vici_ops ops = {
 		.key = copy_key,
 		.section_end = copy_section_end,
@@ -677,7 +688,7 @@ static const char *conf_load(struct ipsec *ip)
 	}
 	swconf_init(ip->conf);
 	if (conf_parse_file(&cr, ip->dev->cfg.swanctl_path) ||
-	    build_copy(ip, buf, "dmvpn-check", "192.0.2.1", NULL, &b))
+	    build_copy(ip, buf, "dmvpn-check", "192.0.2.1", NULL, 0, &b))
 		why = ip->conf->error;
 	else if (vici_finish(&b) < 0)
 		why = "a copy of it does not fit a VICI request of 64 KiB";
@@ -720,6 +731,30 @@ static void marks_report(struct ipsec *ip)
 	}
 }
 
+/*
+ * With the profile's marks, the SA charon answers for a peer has marked
+ * policies and the copy we initiate to it unmarked ones, for the same
+ * selectors; both are there while a duplicate lasts (sadup.h).  xfrm
+ * takes the first policy that matches, in order of priority and, at one
+ * priority, of installation, and an unmarked policy matches any mark: had
+ * the copy's come first, a packet that came through the answered SA
+ * (marked by set_mark_in) met the copy's template and was dropped
+ * (XfrmInTmplMismatch).  So the copy's policies rank just below the
+ * profile's: a marked packet finds its own policy first, an unmarked one
+ * passes the marked policies by and finds the copy's.  Nothing else
+ * ranks between them (the next, a /31, is 512 further).
+ */
+static uint32_t copy_priority(const struct ipsec *ip)
+{
+	uint32_t prio;
+
+	if (!ipsec_marks_ok(ip->dev) || !ip->conf)
+		return 0;
+	prio = swconf_child_priority(ip->conf, ip->dev->cfg.ipsec_profile,
+				     ip->tmpl.child);
+	return prio && prio < UINT32_MAX ? prio + 1 : 0;
+}
+
 static int build_load_conn(struct ipsec *ip, struct ipsec_peer *p,
 			   struct vici_builder *b)
 {
@@ -731,7 +766,7 @@ static int build_load_conn(struct ipsec *ip, struct ipsec_peer *p,
 	if (our.s_addr)
 		nbma_str(our, local, sizeof(local));
 	return build_copy(ip, ip->conn[Q_MAIN].wbuf, name, remote,
-			  our.s_addr ? local : NULL, b);
+			  our.s_addr ? local : NULL, copy_priority(ip), b);
 }
 
 static struct peer_ike *ike_find(struct ipsec_peer *p, uint32_t id)
@@ -1656,6 +1691,12 @@ static void on_response(struct ipsec *ip, struct vconn *c,
 				ip->dev->name, peer_str(p, a, sizeof(a)),
 				errmsg, ip->last_log[0] ? " (charon: " : "",
 				ip->last_log, ip->last_log[0] ? ")" : "");
+			/* Our copy is gone from charon (swanctl --load-all
+			 * unloads every connection its files do not have):
+			 * load it again before the next try. */
+			if (strstr(errmsg, "config") &&
+			    strstr(errmsg, "not found"))
+				p->loaded = false;
 			peer_retry_later(p);
 		} else if (!sa_installed(p)) {
 			/* Established, but no child-updown seen: look

@@ -213,6 +213,17 @@ static void install_maps(struct dev *dev)
 	}
 }
 
+/* A static map's peer gets its SA as a shortcut's peer does (dmvpnd
+ * initiates, and again after DPD or a charon restart), and keeps it while
+ * the map stays (resolve_release_if_unused()).  Its entry is in the kernel
+ * from the start: with require-ipsec nothing goes to it until the SA is
+ * up. */
+static void maps_ipsec(struct dev *dev)
+{
+	for (unsigned int i = 0; i < dev->cfg.map_count; i++)
+		ipsec_ready(dev, dev->cfg.maps[i].nbma);
+}
+
 static void adopt_entry(struct dev *dev, const struct dmvpn_entry *e,
 			void *arg)
 {
@@ -226,6 +237,7 @@ static int dev_start(struct dev *dev)
 	install_maps(dev);
 	if (ipsec_start(dev))
 		return -1;
+	maps_ipsec(dev);
 	/* A hub may register with a hub above it (hierarchical NHRP). */
 	if (dev->cfg.role == CFG_ROLE_HUB)
 		return nhs_start(dev) || (dev->cfg.nhs_count && nhc_start(dev));
@@ -452,8 +464,13 @@ static void dev_apply(struct dev *dev, struct cfg *fresh)
 		log_err("%s: ipsec: out of memory", dev->name);
 	else if (!ipsec_changed)
 		ipsec_reload(dev);
+	maps_ipsec(dev);
 	if (dev->cfg.nhs_count)
 		nhc_start(dev);
+	/* A map gone: its peer's SA too, unless something else uses it. */
+	for (unsigned int i = 0; i < old.map_count; i++)
+		if (!map_configured(fresh, &old.maps[i]))
+			resolve_release_if_unused(dev, old.maps[i].nbma);
 	cfg_free(&old);
 }
 

@@ -1093,14 +1093,18 @@ static void find_nbma_use(struct amap_node *n, void *arg)
 		u->used = true;
 }
 
-/* The last shortcut to a peer went, or its NHS moved: so does its SA,
- * unless an NHS or a shortcut is there still. */
+/* The last shortcut to a peer went, its NHS moved or its static map
+ * went: so does its SA, unless an NHS, a map or a shortcut is there
+ * still. */
 void resolve_release_if_unused(struct dev *dev, struct in_addr nbma)
 {
 	struct nbma_use u = { .nbma = nbma };
 
 	if (!ipsec_enabled(dev) || nhc_uses_nbma(dev, nbma))
 		return;
+	for (unsigned int i = 0; i < dev->cfg.map_count; i++)
+		if (dev->cfg.maps[i].nbma.s_addr == nbma.s_addr)
+			return;
 	amap_each(&dev->shortcuts, find_nbma_use, &u);
 	if (!u.used)
 		ipsec_release(dev, nbma);

@@ -315,6 +315,17 @@ static void format_nbma(struct sbuf *out, const struct dmvpn_entry *e)
 		sbuf_addc(out, '-');
 }
 
+/* The NBMA column: the address, and the mark of the IPsec SA the entry's
+ * packets take when it has one, as ip xfrm prints a mark (two peers
+ * behind one NAT address have one address and two marks). */
+static void format_nbma_cell(struct sbuf *out, const struct dmvpn_entry *e)
+{
+	format_nbma(out, e);
+	if (e->has_nbma && e->ipsec_mark)
+		sbuf_printf(out, " mark %#" PRIx32 "/%#" PRIx32, e->ipsec_mark,
+			    e->ipsec_mask);
+}
+
 int entry_table_add(struct table *t, const char *dev,
 		    const struct dmvpn_entry *e)
 {
@@ -326,7 +337,7 @@ int entry_table_add(struct table *t, const char *dev,
 	for (i = 0; i < ARRAY_SIZE(col); i++)
 		col[i] = (struct sbuf)SBUF_INIT;
 	format_prefix(&col[0], &e->prefix, true);
-	format_nbma(&col[1], e);
+	format_nbma_cell(&col[1], e);
 	format_type(&col[2], e->type);
 	format_flags(&col[3], e->flags);
 	format_expires(&col[4], e);
@@ -420,6 +431,8 @@ void entry_to_json(struct json *j, const char *dev, const struct dmvpn_entry *e)
 	json_u64(j, "tx_bytes", e->tx_bytes);
 	json_u64(j, "priority", e->priority);
 	json_u64(j, "mark", e->mark);
+	json_u64(j, "ipsec_mark", e->ipsec_mark);
+	json_u64(j, "ipsec_mask", e->ipsec_mark ? e->ipsec_mask : 0);
 	json_close_object(j);
 }
 

@@ -315,6 +315,29 @@ START_TEST(test_entry_table)
 }
 END_TEST
 
+/* An entry whose packets take a marked SA (a peer behind a NAT address
+ * another peer shares) shows the mark after its address, as ip xfrm. */
+START_TEST(test_entry_table_ipsec_mark)
+{
+	struct dmvpn_entry e = sample_entry();
+	struct table t;
+
+	e.ipsec_mark = 3;
+	e.ipsec_mask = 0x00ffffff;
+	e.flags = 0;
+	table_init(&t, ENTRY_TABLE_COLUMNS, entry_table_headers,
+		   entry_table_right_align);
+	ck_assert_int_eq(entry_table_add(&t, "tun0", &e), 0);
+	table_render(&t, &out);
+	table_free(&t);
+	ck_assert_str_eq(sbuf_str(&out),
+		"DEV   PREFIX       NBMA                         TYPE     FLAGS  "
+		"EXPIRES  USED    TX-PACKETS  TX-BYTES\n"
+		"tun0  10.0.0.0/24  192.0.2.1 mark 0x3/0xffffff  dynamic  -      "
+		"1h59m    3s ago          12    1.5KiB\n");
+}
+END_TEST
+
 /* ---- counters ---- */
 
 START_TEST(test_stats_names)
@@ -553,6 +576,7 @@ static Suite *format_suite(void)
 	tcase_add_test(tc, test_table_layout);
 	tcase_add_test(tc, test_table_grows);
 	tcase_add_test(tc, test_entry_table);
+	tcase_add_test(tc, test_entry_table_ipsec_mark);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stats_events_errors");

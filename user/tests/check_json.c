@@ -148,6 +148,8 @@ START_TEST(test_entry_json)
 		.tx_bytes = 252,
 		.priority = 6,
 		.mark = 0x10,
+		.ipsec_mark = 3,
+		.ipsec_mask = 0x00ffffff,
 	};
 	struct json j;
 
@@ -159,7 +161,8 @@ START_TEST(test_entry_json)
 		"\"family\":\"inet\",\"nbma\":\"192.0.2.1\",\"type\":\"dynamic\","
 		"\"flags\":[\"multicast\",\"require-ipsec\",\"0x20\"],"
 		"\"expires_secs\":600,\"idle_secs\":1,\"tx_packets\":3,"
-		"\"tx_bytes\":252,\"priority\":6,\"mark\":16}");
+		"\"tx_bytes\":252,\"priority\":6,\"mark\":16,"
+		"\"ipsec_mark\":3,\"ipsec_mask\":16777215}");
 }
 END_TEST
 
@@ -178,7 +181,8 @@ START_TEST(test_entry_json_negative)
 		"{\"device\":\"tun0\",\"prefix\":\"2001:db8::/48\","
 		"\"family\":\"inet6\",\"nbma\":null,\"type\":\"negative\","
 		"\"flags\":[],\"expires_secs\":null,\"idle_secs\":null,"
-		"\"tx_packets\":0,\"tx_bytes\":0,\"priority\":0,\"mark\":0}");
+		"\"tx_packets\":0,\"tx_bytes\":0,\"priority\":0,\"mark\":0,"
+		"\"ipsec_mark\":0,\"ipsec_mask\":0}");
 }
 END_TEST
 

@@ -611,6 +611,28 @@ START_TEST(test_child_marks)
 }
 END_TEST
 
+/* The priority of a child's policies, as charon 5.9 sets it (measured:
+ * 366975 for GRE between two hosts). */
+START_TEST(test_child_priority)
+{
+	ck_assert_int_eq(parse("connections {\n"
+			       " dmvpn { children { gre { mode = transport } } }\n"
+			       " fixed { children { gre { priority = 1000 } } }\n"
+			       " zero { children { gre { priority = 0 } } }\n"
+			       " iface { children { gre { interface = eth0 } } }\n"
+			       " bad { children { gre { priority = 12x } } }\n"
+			       " ref : connections.fixed { }\n"
+			       "}\n"), 0);
+	ck_assert_uint_eq(swconf_child_priority(conf, "dmvpn", "gre"), 366975);
+	ck_assert_uint_eq(swconf_child_priority(conf, "fixed", "gre"), 1000);
+	ck_assert_uint_eq(swconf_child_priority(conf, "ref", "gre"), 1000);
+	ck_assert_uint_eq(swconf_child_priority(conf, "zero", "gre"), 366975);
+	ck_assert_uint_eq(swconf_child_priority(conf, "iface", "gre"), 366973);
+	ck_assert_uint_eq(swconf_child_priority(conf, "bad", "gre"), 0);
+	ck_assert_uint_eq(swconf_child_priority(conf, "nosuch", "gre"), 0);
+}
+END_TEST
+
 START_TEST(test_rekey_delay)
 {
 	/* 80 to 85% of the bound, after the SA came up */
@@ -666,6 +688,7 @@ static Suite *swanconf_suite(void)
 	tcase_add_test(tc, test_rekey_bounds);
 	tcase_add_test(tc, test_rekey_delay);
 	tcase_add_test(tc, test_child_marks);
+	tcase_add_test(tc, test_child_priority);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -86,6 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	     (ike && swconf_rekey_delay_ms(ike, 0, child) >
 		     (uint64_t)ike * 1000)))
 		fail("a rekey planned past charon's own", NULL);
+	/* The copies' policies rank one below this (ipsec.c): any file. */
+	(void)swconf_child_priority(&c, "dmvpn", "gre");
 	vici_begin(&b, out, sizeof(out), VICI_CMD_REQUEST, "load-conn");
 	if (swconf_conn_to_vici(&c, "dmvpn", "copy", &ops, &b)) {
 		if (!c.error[0])

@@ -728,6 +728,31 @@ const char *swconf_child_marks(const struct swconf *c, const char *conn,
 	return NULL;
 }
 
+uint32_t swconf_child_priority(const struct swconf *c, const char *conn,
+			       const char *child)
+{
+	int32_t conns = swconf_find(c, "connections");
+	struct view v = { .n = 1 };
+	const char *prio, *iface;
+	unsigned long long n;
+	char *end;
+
+	v.sec[0] = conns < 0 ? -1 : child_find(c, conns, SWCONF_SECTION, conn);
+	if (v.sec[0] < 0 || view_expand(c, &v))
+		return 0;
+	prio = child_get(c, &v, child, "priority");
+	if (prio) {
+		errno = 0;
+		n = strtoull(prio, &end, 0);
+		if (errno || end == prio || *end || n > UINT32_MAX)
+			return 0;
+		if (n)
+			return (uint32_t)n;
+	}
+	iface = child_get(c, &v, child, "interface");
+	return 400000 - (32 + 32) * 512 - 256 - (iface && *iface ? 2 : 0) - 1;
+}
+
 uint32_t swconf_rekey_delay_ms(uint32_t bound, uint64_t age_ms,
 			       uint32_t random)
 {

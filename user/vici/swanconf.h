@@ -163,6 +163,19 @@ const char *swconf_child_marks(const struct swconf *c, const char *conn,
 			       const char *child, uint32_t *mask);
 
 /*
+ * The priority charon gives the xfrm policies of child @child of
+ * connection @conn, for a CHILD_SA between two IPv4 addresses with one
+ * protocol and no ports (GRE in transport mode): the child's "priority"
+ * if it sets one, else what charon 5.9's kernel_netlink computes
+ * (get_priority(): 400000, less 512 per prefix bit, 256 for the protocol,
+ * 2 with an "interface", 1 for a policy that is not a trap), 366975.
+ * Lower is preferred.  0 without such a connection or with a priority
+ * that is not a number.
+ */
+uint32_t swconf_child_priority(const struct swconf *c, const char *conn,
+			       const char *child);
+
+/*
  * How long after now to rekey an SA that came up @age_ms ago (at the
  * other end, that is: the caller adds how long the exchange took), so
  * that it comes before either end's charon: 80 to 85% of @bound (the
