@@ -467,10 +467,10 @@ static void dev_apply(struct dev *dev, struct cfg *fresh)
 	maps_ipsec(dev);
 	if (dev->cfg.nhs_count)
 		nhc_start(dev);
-	/* A map gone: its peer's SA too, unless something else uses it. */
+	/* A map gone, or moved to another NBMA address: the old address's
+	 * SA too, unless something else (a map among them) still uses it. */
 	for (unsigned int i = 0; i < old.map_count; i++)
-		if (!map_configured(fresh, &old.maps[i]))
-			resolve_release_if_unused(dev, old.maps[i].nbma);
+		resolve_release_if_unused(dev, old.maps[i].nbma);
 	cfg_free(&old);
 }
 

@@ -627,7 +627,7 @@ START_TEST(test_child_priority)
 	ck_assert_uint_eq(swconf_child_priority(conf, "fixed", "gre"), 1000);
 	ck_assert_uint_eq(swconf_child_priority(conf, "ref", "gre"), 1000);
 	ck_assert_uint_eq(swconf_child_priority(conf, "zero", "gre"), 366975);
-	ck_assert_uint_eq(swconf_child_priority(conf, "iface", "gre"), 366973);
+	ck_assert_uint_eq(swconf_child_priority(conf, "iface", "gre"), 366975);
 	ck_assert_uint_eq(swconf_child_priority(conf, "bad", "gre"), 0);
 	ck_assert_uint_eq(swconf_child_priority(conf, "nosuch", "gre"), 0);
 }

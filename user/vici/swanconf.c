@@ -733,7 +733,7 @@ uint32_t swconf_child_priority(const struct swconf *c, const char *conn,
 {
 	int32_t conns = swconf_find(c, "connections");
 	struct view v = { .n = 1 };
-	const char *prio, *iface;
+	const char *prio;
 	unsigned long long n;
 	char *end;
 
@@ -749,8 +749,10 @@ uint32_t swconf_child_priority(const struct swconf *c, const char *conn,
 		if (n)
 			return (uint32_t)n;
 	}
-	iface = child_get(c, &v, child, "interface");
-	return 400000 - (32 + 32) * 512 - 256 - (iface && *iface ? 2 : 0) - 1;
+	/* An "interface" takes 2 off the outbound policy's only (charon
+	 * 5.9.8 names no interface for the inbound one): the higher of the
+	 * two, the number a copy must rank below, is the same with or without. */
+	return 400000 - (32 + 32) * 512 - 256 - 1;
 }
 
 uint32_t swconf_rekey_delay_ms(uint32_t bound, uint64_t age_ms,

@@ -168,7 +168,8 @@ const char *swconf_child_marks(const struct swconf *c, const char *conn,
  * protocol and no ports (GRE in transport mode): the child's "priority"
  * if it sets one, else what charon 5.9's kernel_netlink computes
  * (get_priority(): 400000, less 512 per prefix bit, 256 for the protocol,
- * 2 with an "interface", 1 for a policy that is not a trap), 366975.
+ * 1 for a policy that is not a trap), 366975; an "interface" takes 2 more
+ * off the outbound policy alone, so 366975 is still the higher of the two.
  * Lower is preferred.  0 without such a connection or with a priority
  * that is not a number.
  */
