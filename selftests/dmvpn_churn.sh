@@ -48,7 +48,8 @@
 #
 # selftests/run-all runs it twice per kernel: with the other tests on one
 # vCPU, where writers and readers interleave by preemption and softirqs,
-# and in a VM of two, where they run at the same time.
+# and in a VM of two, where they are on two CPUs (one qemu thread runs
+# both in turn: see selftests/vm/run, VM_TCG_THREAD).
 # selftests: also on 2 vCPUs
 
 # The lab's namespace variables are assigned by setup_ns.
