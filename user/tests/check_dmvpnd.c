@@ -1102,20 +1102,7 @@ static struct rtattr *rt_put(struct nlmsghdr *nh, unsigned short type,
  */
 static void rt_seed(const char *name, const void *bytes, size_t len)
 {
-	const char *dir = getenv("ROUTEMSG_CORPUS_DIR");
-	char path[512], *p;
-	FILE *f;
-
-	if (!dir)
-		return;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	for (p = path + strlen(dir) + 1; *p; p++)
-		if (!isalnum((unsigned char)*p))
-			*p = '-';
-	f = fopen(path, "wb");
-	ck_assert_msg(f, "cannot write %s", path);
-	ck_assert_uint_eq(fwrite(bytes, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
+	write_seed("ROUTEMSG_CORPUS_DIR", name, bytes, len);
 }
 
 static size_t rt_addr(uint8_t family, const char *text, uint8_t *out)

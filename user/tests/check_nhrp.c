@@ -101,20 +101,10 @@ static int parse_exact(const uint8_t *bytes, size_t len, struct nhrp_msg *msg,
 static void save_seed(const char *prefix, const char *name,
 		      const uint8_t *bytes, size_t len)
 {
-	const char *dir = getenv("NHRP_CORPUS_DIR");
-	char path[512], *p;
-	FILE *f;
+	char file[256];
 
-	if (!dir)
-		return;
-	snprintf(path, sizeof(path), "%s/%s-%s", dir, prefix, name);
-	for (p = path + strlen(dir) + 1; *p; p++)
-		if (!isalnum((unsigned char)*p))
-			*p = '-';
-	f = fopen(path, "wb");
-	ck_assert_msg(f, "cannot write %s", path);
-	ck_assert_uint_eq(fwrite(bytes, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
+	snprintf(file, sizeof(file), "%s-%s", prefix, name);
+	write_seed("NHRP_CORPUS_DIR", file, bytes, len);
 }
 
 static const uint8_t ip_head[] = {

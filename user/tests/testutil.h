@@ -4,6 +4,8 @@
 #define DMVPN_TESTUTIL_H
 
 #include <check.h>
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +44,30 @@ static inline int run_suite(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/*
+ * With the environment variable @env naming a directory, @bytes are also
+ * written there as a fuzzing seed, in a file named @name with every
+ * character but letters and digits turned into '-'.
+ */
+static inline void write_seed(const char *env, const char *name,
+			      const void *bytes, size_t len)
+{
+	const char *dir = getenv(env);
+	char path[512], *p;
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	for (p = path + strlen(dir) + 1; *p; p++)
+		if (!isalnum((unsigned char)*p))
+			*p = '-';
+	f = fopen(path, "wb");
+	ck_assert_msg(f, "cannot write %s", path);
+	ck_assert_uint_eq(fwrite(bytes, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
 }
 
 #endif
