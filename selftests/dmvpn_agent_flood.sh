@@ -28,9 +28,10 @@
 #   - the hub's agent answers its control socket throughout: probed every
 #     50 ms, the slowest answer within 10 s (the VM's CPU is shared with
 #     the senders; a loop held by the flood answers nothing for all of
-#     it); the median and slowest are reported, and the agent's own
-#     account of its loop: the turns of 100 ms or more and the slowest
-#     turn (anything that became ready waited at most one turn)
+#     it); the median and slowest are reported; the agent's own account
+#     of its loop has no turn of 100 ms or more under the flood (anything
+#     that became ready waited at most one turn), and its slowest turn is
+#     reported
 #   - the spokes stay registered, renewing meanwhile (holding time 30 s,
 #     less than the flood lasts)
 #   - the hub's kernel cache holds at most 16 entries per flooding address
@@ -302,6 +303,13 @@ echo "# the hub's control socket under the flood: $(probe_summary "$CONF/probe")
 read -r turns1 slow1 slowest1 busiest1 < <(loop_turns hub)
 echo "# the hub's loop: $((turns1 - turns0)) turns in the flood, $((slow1 - slow0)) of 100 ms or more; since it started, before the flood and after: slowest turn $(ms "$slowest0") and $(ms "$slowest1") ms, most CPU time in a turn $(ms "$busiest0") and $(ms "$busiest1") ms"
 check "the hub's loop turned under the flood" test "$turns1" -gt "$turns0"
+# Issue 14's "answering within 100 ms throughout", as the agent itself
+# measures it: whatever became ready (the control socket too) waited at
+# most one turn.  The probes' own times above add the guest's scheduling
+# of the probe (one answer of 112 ms in 4,663, in a run with no slow turn
+# counted).
+check "the hub's loop: no turn of 100 ms or more under the flood" \
+	test "$slow1" -eq "$slow0"
 # The flood took longer than the holding time (30 s): the registrations
 # are still there because they were renewed under it.
 check "the flood lasted longer than the holding time" test "$flood_s" -gt "$HOLD"
