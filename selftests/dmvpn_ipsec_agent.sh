@@ -39,11 +39,20 @@
 #     while the spoke-to-spoke SA and the shortcuts form: none lost; each
 #     shortcut entered the cache only after the SA to its peer was up
 #     (log order); then the hub relays nothing
-#   - simultaneous initiation: each spoke answers the other's resolution,
-#     so both charons initiate an IKE_SA to the other and two come up; one
-#     agent deletes one (the other agent none), and one IKE_SA with one
-#     CHILD_SA is left in each charon, one SA each way in each kernel;
-#     the pings above, which span it, lost nothing
+#   - one end initiates: each spoke answers the other's resolution, yet
+#     only one charon initiates an IKE_SA to the other (the lower address,
+#     or the one that answered first; the other waits for it), so no
+#     duplicate to delete: one IKE_SA with one CHILD_SA in each charon,
+#     one SA each way in each kernel; the pings above, which span it,
+#     lost nothing
+#   - a duplicate all the same: the shortcuts flushed, each spoke's
+#     charon drops the other's IKE_SA_INIT requests, so neither agent sees
+#     the other's IKE_SA under way and both initiate; let go, the
+#     retransmissions bring two IKE_SAs up; one agent deletes one (the
+#     other agent none), one of each is left as above, the shortcut comes
+#     back and lan1 reaches lan2 straight; the echoes lost across it are
+#     reported (a second SA's responder sends on it before its initiator
+#     has it: what one end initiating avoids)
 #   - an idle shortcut expires and its SA goes with it (no xfrm state
 #     between s1 and s2 any more, no IKE_SA in either charon)
 #   - static maps between s1 and s2 (added by reload): their agents bring
@@ -132,13 +141,90 @@ duplicates_deleted() {
 	return 1
 }
 
+# initiated NODE: NODE's charon initiated an IKE_SA to the other spoke.
+initiated() {
+	local peer=192.0.2.3
+	[ "$1" = s2 ] && peer=192.0.2.2
+	grep -q "initiating IKE_SA dmvpn-dmvpn0-$peer" "$CONF/$1-charon.log"
+}
+
+# one_initiator: exactly one spoke's charon initiated an IKE_SA to the
+# other.
+one_initiator() {
+	local n=0
+	initiated s1 && n=$((n + 1))
+	initiated s2 && n=$((n + 1))
+	[ "$n" -eq 1 ] && return 0
+	echo "$n spokes initiated an IKE_SA to the other"
+	grep -h "initiating IKE_SA\|under way" "$CONF/s1-charon.log" \
+		"$CONF/s2-charon.log" "$CONF/s1.log" "$CONF/s2.log"
+	return 1
+}
+
+# ike_init_drop NODE PEER: NODE's charon gets no IKE_SA_INIT request from
+# PEER.  ike_init_take NODE: it does again.
+ike_init_drop() {
+	ip netns exec "$(lab_ns "$1")" nft -f - <<-NFT
+	table inet ikedrop {
+		chain input {
+			type filter hook input priority 0;
+			ip saddr $2 udp dport 500 @th,128,64 0 drop
+		}
+	}
+	NFT
+}
+
+ike_init_take() {
+	ip netns exec "$(lab_ns "$1")" nft delete table inet ikedrop
+}
+
+# both_initiated_again N1 N2: each spoke's charon logged more initiations
+# of an IKE_SA to the other than N1 (s1) and N2 (s2).
+both_initiated_again() {
+	local n1 n2
+	n1=$(grep -c "initiating IKE_SA dmvpn-dmvpn0-192.0.2.3" "$CONF/s1-charon.log")
+	n2=$(grep -c "initiating IKE_SA dmvpn-dmvpn0-192.0.2.2" "$CONF/s2-charon.log")
+	[ "$n1" -gt "$1" ] && [ "$n2" -gt "$2" ] && return 0
+	echo "initiations to the other: s1 $1 -> $n1, s2 $2 -> $n2"
+	return 1
+}
+
+# two_ike_sas_came_up: s1's charon established an IKE_SA with s2 as the
+# initiator and one as the responder since the first duplicate check.
+two_ike_sas_came_up() {
+	local n
+	n=$(grep -cE 'IKE_SA [^ ]+ established between 192.0.2.2[^ ]*\.\.\.192.0.2.3' \
+		"$CONF/s1-charon.log")
+	[ "$n" -ge $((UP_BEFORE + 2)) ] && return 0
+	echo "s1's charon established $((n - UP_BEFORE)) IKE_SAs with s2 since"
+	return 1
+}
+
+no_duplicate_deleted() {
+	! grep "a duplicate" "$CONF/s1.log" "$CONF/s2.log"
+}
+
+# one_sa_pair: each spoke's charon has one IKE_SA and one CHILD_SA with
+# the other, and each kernel one SA each way between them.
+one_sa_pair() {
+	local node peer
+	for node in s1 s2; do
+		peer=192.0.2.3
+		[ "$node" = s2 ] && peer=192.0.2.2
+		check "... $node's charon has one IKE_SA and one CHILD_SA with $peer" \
+			wait_until 10 sas_are "$node" "$peer" "1 1"
+		check "... and $node's kernel one SA each way" \
+			test "$(xfrm_states "$node" 192.0.2.2 192.0.2.3)" -eq 2
+	done
+}
+
 # swanctl_conf NODE PSK: the profile, PSK authentication.
 swanctl_conf() {
 	IPSEC_PSK=$2 ipsec_psk_conf "$1"
 }
 
 test_begin
-agent_lab_begin ip ping tcpdump swanctl "$CHARON"
+agent_lab_begin ip ping tcpdump swanctl nft "$CHARON"
 ipsec_capture_begin
 
 for node in hub s1 s2; do
@@ -203,22 +289,44 @@ check "... then the hub relays nothing" \
 check "... s1's kernel has the spoke-to-spoke SA" \
 	sa_between s1 192.0.2.2 192.0.2.3
 
-# ---- simultaneous initiation: two IKE_SAs came up, one is left
-check "both spokes initiated an IKE_SA to the other" \
-	eval "charon_logged s1 'initiating IKE_SA dmvpn-dmvpn0-192.0.2.3' &&
-	      charon_logged s2 'initiating IKE_SA dmvpn-dmvpn0-192.0.2.2'"
-check "... and both came up (s1's charon established two)" \
-	test "$(grep -cE 'IKE_SA [^ ]+ established between 192.0.2.2[^ ]*\.\.\.192.0.2.3' \
-		"$CONF/s1-charon.log")" -ge 2
-check "... one agent deleted one, the other agent none" duplicates_deleted
-for node in s1 s2; do
-	peer=192.0.2.3
-	[ "$node" = s2 ] && peer=192.0.2.2
-	check "... $node's charon has one IKE_SA and one CHILD_SA with $peer" \
-		wait_until 10 sas_are "$node" "$peer" "1 1"
-	check "... and $node's kernel one SA each way" \
-		test "$(xfrm_states "$node" 192.0.2.2 192.0.2.3)" -eq 2
-done
+# ---- one end initiates, though each resolved the other (both have a
+# shortcut, above)
+check "one spoke initiated an IKE_SA to the other, not both" one_initiator
+UP_BEFORE=$(grep -cE 'IKE_SA [^ ]+ established between 192.0.2.2[^ ]*\.\.\.192.0.2.3' \
+	"$CONF/s1-charon.log")
+check "... no agent deleted a duplicate" no_duplicate_deleted
+one_sa_pair
+
+# ---- a duplicate all the same: each spoke's charon drops the other's
+# IKE_SA_INIT requests (responder SPI 0), so neither sees the other's
+# IKE_SA under way and both initiate; let go, their retransmissions bring
+# two IKE_SAs up.  Exactly one agent deletes one.
+check "a duplicate: the spokes forget their shortcuts" \
+	eval "lab_ctl s1 flush dev dmvpn0 >/dev/null &&
+	      lab_ctl s2 flush dev dmvpn0 >/dev/null"
+check "... and their SA goes" \
+	wait_until 30 eval "no_sa_between s1 192.0.2.2 192.0.2.3 &&
+			    no_sa_between s2 192.0.2.2 192.0.2.3 &&
+			    sas_are s1 192.0.2.3 '0 0' && sas_are s2 192.0.2.2 '0 0'"
+check "... each drops the other's IKE_SA_INIT requests" \
+	eval "ike_init_drop s1 192.0.2.3 && ike_init_drop s2 192.0.2.2"
+init1=$(grep -c "initiating IKE_SA dmvpn-dmvpn0-192.0.2.3" "$CONF/s1-charon.log")
+init2=$(grep -c "initiating IKE_SA dmvpn-dmvpn0-192.0.2.2" "$CONF/s2-charon.log")
+ip netns exec "$lan1" ping -n -q -c 3000 -i 0.005 -W 2 10.2.0.10 >"$PING_LOG" 2>&1 &
+PING_PID=$!
+check "... both initiate" wait_until 30 both_initiated_again "$init1" "$init2"
+check "... and take each other's requests again" \
+	eval "ike_init_take s1 && ike_init_take s2"
+check "... both IKE_SAs came up" wait_until 30 two_ike_sas_came_up
+check "... one agent deleted one, the other agent none" \
+	wait_until 10 duplicates_deleted
+one_sa_pair
+check "... s1 gets 10.2.0.0/24 via 192.0.2.3 again" \
+	wait_until 30 entry_is s1 10.2.0.0/24 shortcut 192.0.2.3
+wait "$PING_PID"
+diag "echoes lan1 -> lan2 across it: $(grep -o '[0-9]* received.*loss' "$PING_LOG")"
+check "... lan1 reaches lan2 straight" \
+	no_relay_during ping_all lan1 10.2.0.10 10 0.05
 
 # ---- an idle shortcut takes its SA with it
 check "idle: s1's shortcut expires" \

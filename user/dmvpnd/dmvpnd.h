@@ -408,11 +408,15 @@ bool ipsec_ready(struct dev *dev, struct in_addr nbma);
 /* The same without starting anything. */
 bool ipsec_is_up(struct dev *dev, struct in_addr nbma);
 /* Keep the NHRP packet @raw from @from and take it again (nhrp_rx) once
- * the SA to @nbma is up; @initiate: bring it up ourselves now, else only
- * if the peer has not within a few seconds.  The latest packet of each
- * kind is kept: a reply (@initiate false) and a request (@initiate true). */
+ * the SA to @nbma is up; @start: bring it up ourselves now, else only if
+ * the peer has not within a while (a second for a request, three for a
+ * reply).  The latest packet of each kind is kept: a reply and a request
+ * (@request). */
 int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
-	       const uint8_t *raw, size_t len, bool initiate);
+	       const uint8_t *raw, size_t len, bool request, bool start);
+/* A dmvpnd at @nbma sent us an NHRP packet straight, which it does only
+ * once its SA to us is up: an SA we answered need not settle longer. */
+void ipsec_heard(struct dev *dev, struct in_addr nbma);
 /* "up", "connecting" or "down" for the SA to @nbma, with its SPIs (hex,
  * "" unless up) in @spi_in/@spi_out (12 bytes each); NULL without IPsec. */
 const char *ipsec_peer_state(struct dev *dev, struct in_addr nbma,

@@ -80,6 +80,15 @@
 #define IPSEC_INITIATE_TIMEOUT	DMVPND_IKE_TIMEOUT	/* ms charon may take */
 #define IPSEC_HOLD_WAIT		3000		/* ms a held reply waits for
 						 * the peer to initiate */
+#define IPSEC_DEFER_WAIT	1000		/* ms a held request waits for
+						 * the peer to initiate, when
+						 * sadup_we_initiate() says
+						 * the peer does */
+#define IPSEC_PEEK_AGAIN	250		/* ms before looking again at
+						 * the peer's IKE_SA under
+						 * way */
+#define IPSEC_PEER_WAIT_MAX	(DMVPND_IKE_TIMEOUT / 2)	/* ms we wait
+						 * for it at most */
 #define IPSEC_REKEY_RETRY	100		/* ms before asking again for a
 						 * rekey charon refused, doubled
 						 * each time */
@@ -105,6 +114,7 @@ enum vici_req {
 	REQ_TERMINATE,
 	REQ_UNLOAD_CONN,
 	REQ_REKEY,
+	REQ_PEEK,		/* list-sas: is the peer's IKE_SA under way? */
 };
 
 static const char *const events[] = {
@@ -206,6 +216,17 @@ struct ipsec_peer {
 	bool wanted;			/* we initiate and keep it up */
 	bool loaded;			/* our copy is in charon */
 	bool need_load, need_initiate, need_terminate, need_unload;
+	/*
+	 * A spoke looks before it initiates (list-sas): if an IKE_SA with
+	 * the peer is under way, the peer's or one of ours that timed out,
+	 * it waits for that one rather than make a second, up to
+	 * IPSEC_PEER_WAIT_MAX.  Two IKE_SAs cost time, and the second
+	 * loses packets: its responder's kernel sends on it at once, the
+	 * newest SA, before its initiator has the inbound half.
+	 */
+	bool need_peek;
+	bool peer_connecting;		/* the last look found one */
+	uint64_t waiting_since;		/* loop ms (0: not waiting) */
 	/* IKE_SAs still to terminate (ours and any the peer initiated) */
 	uint32_t term_ids[PEER_CHILDREN_MAX];
 	unsigned int nterm;
@@ -243,7 +264,8 @@ struct ipsec_peer {
 	 * only once it has that answer (a round trip and its processing
 	 * later, 0.2 s seen under TCG).  What we sent meanwhile was lost: a
 	 * held NHRP answer, or a shortcut's traffic.  So the NHRP side hears
-	 * of it IPSEC_SETTLE later, or when one we initiated comes up. */
+	 * of it IPSEC_SETTLE later, or when one we initiated comes up, or
+	 * when the peer sends us an NHRP packet straight (ipsec_heard()). */
 	bool settling;
 	struct timer settle;
 	char spi_in[12], spi_out[12];
@@ -386,6 +408,14 @@ static void peer_maybe_free(struct ipsec_peer *p)
 static bool sa_installed(const struct ipsec_peer *p)
 {
 	return p->children > 0;
+}
+
+/* A look before initiating is to come or under way (send_peek()). */
+static bool peeking(const struct ipsec_peer *p)
+{
+	const struct vconn *q = &p->ip->conn[Q_QUICK];
+
+	return p->need_peek || (q->req == REQ_PEEK && q->req_arg == p);
 }
 
 /* ... and the NHRP side was told it is up. */
@@ -860,6 +890,17 @@ static void send_terminate(struct ipsec *ip, struct ipsec_peer *p)
 	send_frame(ip, Q_QUICK, &b, REQ_TERMINATE, p);
 }
 
+static void send_peek(struct ipsec *ip, struct ipsec_peer *p)
+{
+	struct vici_builder b;
+
+	p->need_peek = false;
+	p->peer_connecting = false;
+	begin(ip, Q_QUICK, &b, VICI_CMD_REQUEST, "list-sas");
+	vici_kv_str(&b, "noblock", "yes");
+	send_frame(ip, Q_QUICK, &b, REQ_PEEK, p);
+}
+
 /* The quick connection's next request for @p: true when one was sent. */
 static bool kick_quick_peer(struct ipsec *ip, struct ipsec_peer *p)
 {
@@ -867,6 +908,10 @@ static bool kick_quick_peer(struct ipsec *ip, struct ipsec_peer *p)
 	struct vici_builder b;
 	char name[80];
 
+	if (p->need_peek) {
+		send_peek(ip, p);
+		return true;
+	}
 	/* After the load-conn of its copy: on_response() looks again. */
 	if (m->req == REQ_LOAD_CONN && m->req_arg == p)
 		return false;
@@ -935,6 +980,7 @@ static void send_initiate(struct ipsec *ip, struct ipsec_peer *p)
 
 	p->need_initiate = false;
 	p->initiating = true;
+	p->waiting_since = 0;
 	if (!p->initiated)
 		p->initiated = loop_now();
 	ip->stats.initiations++;
@@ -971,6 +1017,10 @@ static bool kick_main_peer(struct ipsec *ip, struct ipsec_peer *p)
 		peer_retry_later(p);
 		return false;
 	}
+	/* After the look (on the quick connection): on_response() comes
+	 * back. */
+	if (p->need_initiate && peeking(p))
+		return false;
 	if (p->need_initiate) {
 		send_initiate(ip, p);
 		return true;
@@ -1006,11 +1056,16 @@ static void kick(struct ipsec *ip)
 /* Bring the SA to @p up: our copy of the profile, then initiate. */
 static void peer_start(struct ipsec_peer *p)
 {
-	if (sa_installed(p) || p->initiating)
+	if (sa_installed(p) || p->initiating || peeking(p))
 		return;
 	p->need_load = !p->loaded;
 	p->need_initiate = true;
+	/* A hub does not look: it initiates only to a map or an NHS of
+	 * its own, and lists every spoke's SA. */
+	p->need_peek = p->ip->dev->cfg.role == CFG_ROLE_SPOKE;
 	work_add(p, Q_MAIN);
+	if (p->need_peek)
+		work_add(p, Q_QUICK);
 	kick(p->ip);
 }
 
@@ -1234,6 +1289,7 @@ static void peer_now_up(struct ipsec_peer *p)
 		 peer_str(p, a, sizeof(a)), p->spi_in, p->spi_out);
 	p->since = loop_now();
 	p->retry = 0;
+	p->waiting_since = 0;
 	timer_cancel(&p->timer);
 	ctl_event(ip->dev, AGENT_EV_IPSEC_UP, NULL, &nbma, NULL, NULL);
 	if (peer_holds(p))
@@ -1543,6 +1599,48 @@ static void on_list_sa(void *arg, struct vici_sa *s)
 		on_child_updown(ip, s);
 }
 
+/* list-sa while we look for the peer's IKE_SA (send_peek()). */
+static void on_peek_sa(void *arg, struct vici_sa *s)
+{
+	struct ipsec *ip = arg;
+	struct ipsec_peer *p = ip->conn[Q_QUICK].req_arg;
+	const struct dev *dev = ip->dev;
+
+	/* Half open, it has no name of ours yet: by its addresses. */
+	if (p && s->ike_connecting && s->have_remote &&
+	    s->remote.s_addr == p->nbma.s_addr &&
+	    (!dev->local_nbma.s_addr ||
+	     dev->local_nbma.s_addr == s->local.s_addr))
+		p->peer_connecting = true;
+}
+
+/* The look is over: initiate (need_initiate stays), or wait. */
+static void peek_done(struct ipsec_peer *p)
+{
+	uint64_t now = loop_now();
+	char a[INET_ADDRSTRLEN];
+
+	if (!p->need_initiate || sa_installed(p))
+		return;
+	if (!p->peer_connecting) {
+		p->waiting_since = 0;
+		return;
+	}
+	if (!p->waiting_since) {
+		p->waiting_since = now;
+		log_info("%s: IPsec to %s: an IKE_SA with it is under way, waiting for it",
+			 p->ip->dev->name, peer_str(p, a, sizeof(a)));
+	} else if (now - p->waiting_since >= IPSEC_PEER_WAIT_MAX) {
+		log_warn("%s: IPsec to %s: its IKE_SA is still under way after %u ms, initiating one",
+			 p->ip->dev->name, peer_str(p, a, sizeof(a)),
+			 IPSEC_PEER_WAIT_MAX);
+		p->waiting_since = 0;
+		return;
+	}
+	p->need_initiate = false;
+	timer_arm(&p->timer, IPSEC_PEEK_AGAIN);
+}
+
 static void template_checked(struct ipsec *ip)
 {
 	struct vici_profile *t = &ip->tmpl;
@@ -1713,6 +1811,10 @@ static void on_response(struct ipsec *ip, struct vconn *c,
 			rekey_answered(p, ip->rekey_ike, ip->rekey_id,
 				       !strcmp(success, "yes"), errmsg);
 		break;
+	case REQ_PEEK:
+		if (p)
+			peek_done(p);
+		break;
 	default:
 		break;
 	}
@@ -1806,9 +1908,12 @@ static void on_packet(struct vconn *c, const uint8_t *frame, size_t len)
 		return;
 	}
 	if (pkt.op == VICI_EVENT) {
-		/* Only the main connection registers for events. */
+		/* Only the main connection registers for events; the quick
+		 * one gets the list-sa events of its own look. */
 		if (c == &ip->conn[Q_MAIN])
 			on_event(ip, &pkt);
+		else if (c->req == REQ_PEEK && !strcmp(pkt.name, "list-sa"))
+			vici_sa_walk(pkt.body, pkt.body_len, on_peek_sa, ip);
 		return;
 	}
 	if (c->req == REQ_NONE) {
@@ -1833,8 +1938,9 @@ static void forget_peer(struct amap_node *n, void *arg)
 	p->loaded = false;
 	p->initiating = false;
 	p->initiated = 0;
-	p->need_load = p->need_initiate = false;
+	p->need_load = p->need_initiate = p->need_peek = false;
 	p->need_terminate = p->need_unload = false;
+	p->waiting_since = 0;
 	p->nterm = 0;
 	p->ndup = 0;
 	p->dup_at = 0;
@@ -1967,7 +2073,7 @@ bool ipsec_is_up(struct dev *dev, struct in_addr nbma)
 }
 
 int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
-	       const uint8_t *raw, size_t len, bool initiate)
+	       const uint8_t *raw, size_t len, bool request, bool start)
 {
 	struct ipsec_peer *p = peer_get(dev->ipsec, nbma);
 	struct held_pkt *h;
@@ -1980,20 +2086,30 @@ int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 		return -1;
 	memcpy(copy, raw, len);
 	/* The latest of its kind only: it supersedes what was held. */
-	h = &p->held[initiate ? HELD_REQUEST : HELD_REPLY];
+	h = &p->held[request ? HELD_REQUEST : HELD_REPLY];
 	free(h->raw);
 	h->raw = copy;
 	h->len = len;
 	h->from = from;
 	h->mark = dev->rx.active ? dev->rx.mark : 0;
-	if (initiate) {
+	if (start) {
 		p->wanted = true;
 		if (!timer_armed(&p->timer))
 			peer_start(p);
 	} else if (!timer_armed(&p->timer)) {
-		timer_arm(&p->timer, IPSEC_HOLD_WAIT);
+		timer_arm(&p->timer, request ? IPSEC_DEFER_WAIT :
+				     IPSEC_HOLD_WAIT);
 	}
 	return 0;
+}
+
+void ipsec_heard(struct dev *dev, struct in_addr nbma)
+{
+	struct ipsec_peer *p = dev->ipsec ? peer_find(dev->ipsec, nbma) : NULL;
+
+	/* From the loop, not from under the NHRP packet being handled. */
+	if (p && p->settling && sa_installed(p))
+		timer_arm(&p->settle, 0);
 }
 
 uint32_t ipsec_rx_mark(const struct dev *dev, uint32_t mark,

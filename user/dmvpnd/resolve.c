@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "dmvpnd.h"
+#include "sadup.h"
 
 static struct pending *find_pending(struct dev *dev,
 				    const struct dmvpn_prefix *target)
@@ -416,6 +417,14 @@ static struct in_addr seen_nbma(const struct nhrp_msg *m,
 	return from;
 }
 
+/* Our NHS sees us at another address than ours. */
+static bool dev_behind_nat(struct dev *dev, uint8_t family)
+{
+	const struct nhs *nhs = nhc_active(dev, family);
+
+	return nhs && nhs->nat_nbma.s_addr;
+}
+
 /* The responder's NBMA: its NAT extension (the address its NHS saw)
  * beats what it believes its address to be. */
 static struct in_addr reply_nbma(const struct nhrp_msg *m,
@@ -520,9 +529,17 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 		 * charon, answering it, sends on its new SA before the
 		 * initiator has the inbound half: packets lost.
 		 */
-		if (!ipsec_hold(dev, reply_nbma(m, c, from), from, raw, len,
-				false))
+		struct in_addr peer = reply_nbma(m, c, from);
+
+		/* Behind NAT we are answered through our NHS by a
+		 * responder that cannot reach us: we initiate, now. */
+		if (!ipsec_hold(dev, peer, from, raw, len, false,
+				dev_behind_nat(dev, msg_family(m))))
 			p->held = true;
+		/* Straight from the responder: it sent once its SA was
+		 * up, so the one we answered has its half. */
+		if (peer.s_addr == from.s_addr)
+			ipsec_heard(dev, from);
 		return;
 	}
 	pending_free(p);
@@ -867,7 +884,8 @@ static bool answer_path_ready(struct dev *dev, struct in_addr from,
 			      const struct nhrp_msg *m, bool trusted,
 			      const uint8_t *raw, size_t len)
 {
-	struct in_addr via;
+	struct in_addr via, us;
+	bool nat, start;
 
 	if (!ipsec_enabled(dev) || dev->cfg.role != CFG_ROLE_SPOKE ||
 	    !trusted || behind_nat(m, &m->src_proto, &m->src_nbma))
@@ -875,7 +893,20 @@ static bool answer_path_ready(struct dev *dev, struct in_addr from,
 	via = requester_nbma(m, from);
 	if (via.s_addr == from.s_addr || ipsec_is_up(dev, via))
 		return true;
-	ipsec_hold(dev, via, from, raw, len, true);
+	/*
+	 * With a request of our own out, the requester is most likely
+	 * answering ours as we answer its, and both would initiate (see
+	 * struct ipsec_peer's need_peek).  The rule both ends apply says
+	 * which one does; the other holds the request until the SA is
+	 * up, and initiates after all only if none is under way by then.
+	 * (The requester is not behind NAT: see above.)
+	 */
+	nat = dev_behind_nat(dev, msg_family(m));
+	us = nat ? nhc_active(dev, msg_family(m))->nat_nbma :
+		   our_nbma(dev, via);
+	start = !dev->pending.count ||
+		sadup_we_initiate(us.s_addr, via.s_addr, nat, false);
+	ipsec_hold(dev, via, from, raw, len, true, start);
 	return false;
 }
 

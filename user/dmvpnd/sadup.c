@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Which duplicate SAs to one peer go (sadup.h). */
+#include <arpa/inet.h>
 #include <stddef.h>
 
 #include "sadup.h"
@@ -31,4 +32,14 @@ unsigned int sadup_pick(const struct sadup_ike *ike, unsigned int nike,
 		if (ike[i].id != last->ike_id)
 			out[n++] = ike[i].id;
 	return n;
+}
+
+bool sadup_we_initiate(uint32_t ours, uint32_t peer, bool we_nat,
+		       bool peer_nat)
+{
+	if (we_nat != peer_nat)
+		return we_nat;
+	if (we_nat || ours == peer)
+		return true;
+	return ntohl(ours) < ntohl(peer);
 }

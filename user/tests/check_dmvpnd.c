@@ -1006,6 +1006,52 @@ START_TEST(sadup_same_initiator_and_single_sa)
 }
 END_TEST
 
+/* Two ends, as each sees itself and the other: exactly one initiates,
+ * unless neither can tell (then both do, and sadup_pick() keeps one). */
+static const struct {
+	const char *name;
+	const char *a, *b;	/* addresses as the other end sees them */
+	bool a_nat, b_nat;
+	int initiator;		/* 'A', 'B' or 0: both */
+} rule_cases[] = {
+	{ "lower address", "192.0.2.3", "192.0.2.20", false, false, 'A' },
+	{ "lower address, other way", "198.51.100.9", "192.0.2.200", false,
+	  false, 'B' },
+	/* Compared as numbers, not as the bytes of the network order. */
+	{ "numeric order", "10.0.1.0", "10.0.0.255", false, false, 'B' },
+	{ "behind NAT beats a lower address", "192.0.2.9", "192.0.2.1", true,
+	  false, 'A' },
+	{ "the other behind NAT", "192.0.2.1", "203.0.113.5", false, true,
+	  'B' },
+	{ "both behind NAT", "192.0.2.1", "203.0.113.5", true, true, 0 },
+	{ "one address", "192.0.2.7", "192.0.2.7", false, false, 0 },
+};
+
+START_TEST(sadup_one_end_initiates)
+{
+	unsigned int c = (unsigned int)_i;
+	struct in_addr a, b;
+	bool ia, ib;
+
+	ck_assert_int_eq(inet_pton(AF_INET, rule_cases[c].a, &a), 1);
+	ck_assert_int_eq(inet_pton(AF_INET, rule_cases[c].b, &b), 1);
+	ia = sadup_we_initiate(a.s_addr, b.s_addr, rule_cases[c].a_nat,
+			       rule_cases[c].b_nat);
+	ib = sadup_we_initiate(b.s_addr, a.s_addr, rule_cases[c].b_nat,
+			       rule_cases[c].a_nat);
+	switch (rule_cases[c].initiator) {
+	case 'A':
+		ck_assert_msg(ia && !ib, "%s", rule_cases[c].name);
+		break;
+	case 'B':
+		ck_assert_msg(!ia && ib, "%s", rule_cases[c].name);
+		break;
+	default:
+		ck_assert_msg(ia && ib, "%s", rule_cases[c].name);
+	}
+}
+END_TEST
+
 /*
  * routemsg: the kernel's answer to RTM_GETROUTE.  Each case is an answer
  * made of an rtmsg and attributes: a plain route (RTA_OIF, RTA_GATEWAY),
@@ -1297,6 +1343,8 @@ static Suite *dmvpnd_suite(void)
 	tcase_add_loop_test(tc, sadup_one_end_deletes_the_older, 0,
 			    sizeof(dup_cases) / sizeof(dup_cases[0]));
 	tcase_add_test(tc, sadup_same_initiator_and_single_sa);
+	tcase_add_loop_test(tc, sadup_one_end_initiates, 0,
+			    sizeof(rule_cases) / sizeof(rule_cases[0]));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ratelimit");
 	tcase_add_test(tc, ratelimit_is_per_source_and_global);
