@@ -1607,10 +1607,20 @@ static void on_peek_sa(void *arg, struct vici_sa *s)
 	const struct dev *dev = ip->dev;
 
 	/* Half open, it has no name of ours yet: by its addresses. */
-	if (p && s->ike_connecting && s->have_remote &&
-	    s->remote.s_addr == p->nbma.s_addr &&
-	    (!dev->local_nbma.s_addr ||
-	     dev->local_nbma.s_addr == s->local.s_addr))
+	if (!p || !s->have_remote || s->remote.s_addr != p->nbma.s_addr ||
+	    (dev->local_nbma.s_addr &&
+	     dev->local_nbma.s_addr != s->local.s_addr))
+		return;
+	/* Up already: its child-updown event, on the main connection, can
+	 * come after this answer (seen: the peer's CHILD_SA installed
+	 * 10 ms before we looked, and we initiated a second). */
+	if (s->child_installed) {
+		on_list_sa(ip, s);
+		return;
+	}
+	/* IKE_SA_INIT or IKE_AUTH under way, or its CHILD_SA being
+	 * installed. */
+	if (s->ike_connecting || s->child_id)
 		p->peer_connecting = true;
 }
 
