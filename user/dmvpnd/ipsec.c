@@ -896,8 +896,11 @@ static void send_peek(struct ipsec *ip, struct ipsec_peer *p)
 
 	p->need_peek = false;
 	p->peer_connecting = false;
+	/* Without noblock: an IKE_SA a charon thread is working on (the
+	 * peer's IKE_AUTH, 0.4 s under TCG) would be left out, and we
+	 * initiated a second while its CHILD_SA was being installed.  The
+	 * answer waits for that work instead. */
 	begin(ip, Q_QUICK, &b, VICI_CMD_REQUEST, "list-sas");
-	vici_kv_str(&b, "noblock", "yes");
 	send_frame(ip, Q_QUICK, &b, REQ_PEEK, p);
 }
 
