@@ -40,14 +40,15 @@
 #     shortcut entered the cache only after the SA to its peer was up
 #     (log order); then the hub relays nothing
 #   - one end initiates: each spoke answers the other's resolution, yet
-#     only one charon initiates an IKE_SA to the other (the lower address,
-#     or the one that answered first; the other waits for it), so no
-#     duplicate to delete: one IKE_SA with one CHILD_SA in each charon,
+#     only s1's charon, the lower address, initiates an IKE_SA to the
+#     other (s2 answers through the hub), so no duplicate to delete: one
+#     IKE_SA with one CHILD_SA in each charon,
 #     one SA each way in each kernel; the pings above, which span it,
 #     lost nothing
-#   - a duplicate all the same: the shortcuts flushed, each spoke's
-#     charon drops the other's IKE_SA_INIT requests, so neither agent sees
-#     the other's IKE_SA under way and both initiate; let go, the
+#   - a duplicate all the same: the shortcuts flushed, each spoke maps the
+#     other (a map's SA each end brings up) while each spoke's charon
+#     drops the other's IKE_SA_INIT requests, so neither agent sees the
+#     other's IKE_SA under way and both initiate; let go, the
 #     retransmissions bring two IKE_SAs up; one agent deletes one (the
 #     other agent none), one of each is left as above, the shortcut comes
 #     back and lan1 reaches lan2 straight; the echoes lost across it are
@@ -159,6 +160,14 @@ one_initiator() {
 	grep -h "initiating IKE_SA\|under way" "$CONF/s1-charon.log" \
 		"$CONF/s2-charon.log" "$CONF/s1.log" "$CONF/s2.log"
 	return 1
+}
+
+# map_conf NODE [LINE]: NODE's configuration with LINE (or none) added,
+# reloaded.
+map_conf() {
+	spoke_conf "$1" &&
+		{ [ -z "${2:-}" ] || echo "$2" >>"$CONF/$1/dmvpn0.conf"; } &&
+		agent "$1" reload
 }
 
 # ike_init_drop NODE PEER: NODE's charon gets no IKE_SA_INIT request from
@@ -292,15 +301,18 @@ check "... s1's kernel has the spoke-to-spoke SA" \
 # ---- one end initiates, though each resolved the other (both have a
 # shortcut, above)
 check "one spoke initiated an IKE_SA to the other, not both" one_initiator
+check "... s1, the lower address" initiated s1
 UP_BEFORE=$(grep -cE 'IKE_SA [^ ]+ established between 192.0.2.2[^ ]*\.\.\.192.0.2.3' \
 	"$CONF/s1-charon.log")
 check "... no agent deleted a duplicate" no_duplicate_deleted
 one_sa_pair
 
-# ---- a duplicate all the same: each spoke's charon drops the other's
-# IKE_SA_INIT requests (responder SPI 0), so neither sees the other's
-# IKE_SA under way and both initiate; let go, their retransmissions bring
-# two IKE_SAs up.  Exactly one agent deletes one.
+# ---- a duplicate all the same: a static map of each other on both
+# spokes makes each agent bring the SA up (a map's SA is not left to the
+# other end), and each charon drops the other's IKE_SA_INIT requests
+# (responder SPI 0), so neither agent sees the other's IKE_SA under way
+# and both initiate; let go, the retransmissions bring two IKE_SAs up.
+# Exactly one agent deletes one.
 check "a duplicate: the spokes forget their shortcuts" \
 	eval "lab_ctl s1 flush dev dmvpn0 >/dev/null &&
 	      lab_ctl s2 flush dev dmvpn0 >/dev/null"
@@ -314,6 +326,9 @@ init1=$(grep -c "initiating IKE_SA dmvpn-dmvpn0-192.0.2.3" "$CONF/s1-charon.log"
 init2=$(grep -c "initiating IKE_SA dmvpn-dmvpn0-192.0.2.2" "$CONF/s2-charon.log")
 ip netns exec "$lan1" ping -n -q -c 3000 -i 0.005 -W 2 10.2.0.10 >"$PING_LOG" 2>&1 &
 PING_PID=$!
+check "... each maps the other (reload)" \
+	eval 'map_conf s1 "map 10.255.0.3/32 nbma 192.0.2.3" &&
+	      map_conf s2 "map 10.255.0.2/32 nbma 192.0.2.2"'
 check "... both initiate" wait_until 30 both_initiated_again "$init1" "$init2"
 check "... and take each other's requests again" \
 	eval "ike_init_take s1 && ike_init_take s2"
@@ -327,6 +342,7 @@ wait "$PING_PID"
 diag "echoes lan1 -> lan2 across it: $(grep -o '[0-9]* received.*loss' "$PING_LOG")"
 check "... lan1 reaches lan2 straight" \
 	no_relay_during ping_all lan1 10.2.0.10 10 0.05
+check "... the maps gone again (reload)" eval "map_conf s1 && map_conf s2"
 
 # ---- an idle shortcut takes its SA with it
 check "idle: s1's shortcut expires" \
@@ -339,13 +355,6 @@ check "... while the SA to the hub stays" sa_between s1 192.0.2.2 192.0.2.1
 # ---- a static map's peer gets its SA, as a shortcut's does
 # Maps both ways, so that the echoes and their replies go straight (the
 # hub relays nothing, so no redirect makes a shortcut meanwhile).
-# map_conf NODE [LINE]: NODE's configuration with LINE (or none) added,
-# reloaded.
-map_conf() {
-	spoke_conf "$1" &&
-		{ [ -z "${2:-}" ] || echo "$2" >>"$CONF/$1/dmvpn0.conf"; } &&
-		agent "$1" reload
-}
 check "static maps between s1 and s2 (reload)" \
 	eval 'map_conf s1 "map 10.255.0.3/32 nbma 192.0.2.3" &&
 	      map_conf s2 "map 10.255.0.2/32 nbma 192.0.2.2"'

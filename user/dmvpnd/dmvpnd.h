@@ -409,9 +409,8 @@ bool ipsec_ready(struct dev *dev, struct in_addr nbma);
 bool ipsec_is_up(struct dev *dev, struct in_addr nbma);
 /* Keep the NHRP packet @raw from @from and take it again (nhrp_rx) once
  * the SA to @nbma is up; @start: bring it up ourselves now, else only if
- * the peer has not within a while (a second for a request, three for a
- * reply).  The latest packet of each kind is kept: a reply and a request
- * (@request). */
+ * the peer has not within a few seconds.  The latest packet of each kind
+ * is kept: a reply and a request (@request). */
 int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 	       const uint8_t *raw, size_t len, bool request, bool start);
 /* A dmvpnd at @nbma sent us an NHRP packet straight, which it does only

@@ -80,10 +80,6 @@
 #define IPSEC_INITIATE_TIMEOUT	DMVPND_IKE_TIMEOUT	/* ms charon may take */
 #define IPSEC_HOLD_WAIT		3000		/* ms a held reply waits for
 						 * the peer to initiate */
-#define IPSEC_DEFER_WAIT	1000		/* ms a held request waits for
-						 * the peer to initiate, when
-						 * sadup_we_initiate() says
-						 * the peer does */
 #define IPSEC_PEEK_AGAIN	250		/* ms before looking again at
 						 * the peer's IKE_SA under
 						 * way */
@@ -2110,8 +2106,7 @@ int ipsec_hold(struct dev *dev, struct in_addr nbma, struct in_addr from,
 		if (!timer_armed(&p->timer))
 			peer_start(p);
 	} else if (!timer_armed(&p->timer)) {
-		timer_arm(&p->timer, request ? IPSEC_DEFER_WAIT :
-				     IPSEC_HOLD_WAIT);
+		timer_arm(&p->timer, IPSEC_HOLD_WAIT);
 	}
 	return 0;
 }

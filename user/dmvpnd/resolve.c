@@ -425,6 +425,18 @@ static bool dev_behind_nat(struct dev *dev, uint8_t family)
 	return nhs && nhs->nat_nbma.s_addr;
 }
 
+/* Whether we initiate the SA to @peer, by the rule both ends apply
+ * (sadup_we_initiate()): @peer_nat, it is behind NAT. */
+static bool we_initiate_to(struct dev *dev, uint8_t family,
+			   struct in_addr peer, bool peer_nat)
+{
+	bool nat = dev_behind_nat(dev, family);
+	struct in_addr us = nat ? nhc_active(dev, family)->nat_nbma :
+				  our_nbma(dev, peer);
+
+	return sadup_we_initiate(us.s_addr, peer.s_addr, nat, peer_nat);
+}
+
 /* The responder's NBMA: its NAT extension (the address its NHS saw)
  * beats what it believes its address to be. */
 static struct in_addr reply_nbma(const struct nhrp_msg *m,
@@ -530,11 +542,12 @@ void resolve_rx_reply(struct dev *dev, struct in_addr from,
 		 * initiator has the inbound half: packets lost.
 		 */
 		struct in_addr peer = reply_nbma(m, c, from);
+		bool start = we_initiate_to(dev, msg_family(m), peer,
+					    behind_nat(m, &c->proto, &c->nbma));
 
-		/* Behind NAT we are answered through our NHS by a
-		 * responder that cannot reach us: we initiate, now. */
-		if (!ipsec_hold(dev, peer, from, raw, len, false,
-				dev_behind_nat(dev, msg_family(m))))
+		/* Answered through our NHS, by a responder that leaves the
+		 * SA to us (answer_through_nhs()): we initiate, now. */
+		if (!ipsec_hold(dev, peer, from, raw, len, false, start))
 			p->held = true;
 		/* Straight from the responder: it sent once its SA was
 		 * up, so the one we answered has its half. */
@@ -763,6 +776,33 @@ static bool vouched(struct dev *dev, struct in_addr from,
 	return r && reg_sent(dev, r, from);
 }
 
+/*
+ * With IPsec, a spoke answers a vouched request straight to the requester
+ * over their SA; without one yet, one of the two ends brings it up, by
+ * the rule both apply (sadup_we_initiate()).  The end it says no to
+ * answers through the NHS that passed the request on, whose SA is up, and
+ * the requester, taking that answer, initiates (resolve_rx_reply()).  So
+ * two spokes resolving each other at once make one IKE_SA, not one each:
+ * with two, the second's responder sends on it before its initiator has
+ * it, and packets are lost.
+ */
+static bool answer_through_nhs(struct dev *dev, struct in_addr from,
+			       const struct nhrp_msg *m, bool trusted)
+{
+	struct in_addr via;
+
+	if (!ipsec_enabled(dev) || dev->cfg.role != CFG_ROLE_SPOKE ||
+	    !trusted)
+		return false;
+	/* Behind NAT, it cannot take a packet from us before it has sent
+	 * us one (see answer()). */
+	if (behind_nat(m, &m->src_proto, &m->src_nbma))
+		return true;
+	via = requester_nbma(m, from);
+	return via.s_addr != from.s_addr && !ipsec_is_up(dev, via) &&
+	       !we_initiate_to(dev, msg_family(m), via, false);
+}
+
 static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 		   uint8_t code, uint8_t plen, bool trusted)
 {
@@ -773,10 +813,12 @@ static void answer(struct dev *dev, struct in_addr from, struct nhrp_msg *m,
 	 * A requester behind NAT cannot take a packet from us before it has
 	 * sent us one, and our attempt would make its router refuse the
 	 * packets it sends us later.  The NHS that passed the request on has
-	 * a path to it: answer through that.
+	 * a path to it: answer through that; so too when the requester is
+	 * to bring our SA up (answer_through_nhs()).
 	 */
-	struct in_addr via = dev->cfg.role == CFG_ROLE_SPOKE &&
-			     behind_nat(m, &m->src_proto, &m->src_nbma) ?
+	struct in_addr via = (dev->cfg.role == CFG_ROLE_SPOKE &&
+			      behind_nat(m, &m->src_proto, &m->src_nbma)) ||
+			     answer_through_nhs(dev, from, m, trusted) ?
 			     from : to;
 	struct nhs *nhs = nhc_active(dev, msg_family(m));
 	const struct dmvpn_prefix *self = dev_proto(dev, msg_family(m));
@@ -819,6 +861,7 @@ static void learn_requester(struct dev *dev, const struct nhrp_msg *m,
 				 m->cies.cie[0].holding_time : 0);
 
 	if (dev->cfg.role != CFG_ROLE_SPOKE || !trusted ||
+	    answer_through_nhs(dev, from, m, trusted) ||
 	    behind_nat(m, &m->src_proto, &m->src_nbma))
 		return;
 	proto_from_addr(&src, &m->src_proto);
@@ -876,7 +919,8 @@ static bool upper_nhs(struct dev *dev, uint8_t family, struct in_addr avoid,
 /*
  * A spoke answers a vouched request straight to the requester (see
  * answer()); with IPsec that needs the SA to it first, which we bring up
- * now and answer once it is installed.  Only a request our NHS vouched
+ * now and answer once it is installed, unless the requester is to bring
+ * it up (answer_through_nhs()).  Only a request our NHS vouched
  * for makes us initiate: a stranger is answered through where it came
  * from, which has an SA already or gets nothing with require-ipsec.
  */
@@ -884,29 +928,15 @@ static bool answer_path_ready(struct dev *dev, struct in_addr from,
 			      const struct nhrp_msg *m, bool trusted,
 			      const uint8_t *raw, size_t len)
 {
-	struct in_addr via, us;
-	bool nat, start;
+	struct in_addr via;
 
 	if (!ipsec_enabled(dev) || dev->cfg.role != CFG_ROLE_SPOKE ||
-	    !trusted || behind_nat(m, &m->src_proto, &m->src_nbma))
+	    !trusted || answer_through_nhs(dev, from, m, trusted))
 		return true;
 	via = requester_nbma(m, from);
 	if (via.s_addr == from.s_addr || ipsec_is_up(dev, via))
 		return true;
-	/*
-	 * With a request of our own out, the requester is most likely
-	 * answering ours as we answer its, and both would initiate (see
-	 * struct ipsec_peer's need_peek).  The rule both ends apply says
-	 * which one does; the other holds the request until the SA is
-	 * up, and initiates after all only if none is under way by then.
-	 * (The requester is not behind NAT: see above.)
-	 */
-	nat = dev_behind_nat(dev, msg_family(m));
-	us = nat ? nhc_active(dev, msg_family(m))->nat_nbma :
-		   our_nbma(dev, via);
-	start = !dev->pending.count ||
-		sadup_we_initiate(us.s_addr, via.s_addr, nat, false);
-	ipsec_hold(dev, via, from, raw, len, true, start);
+	ipsec_hold(dev, via, from, raw, len, true, true);
 	return false;
 }
 
