@@ -2211,6 +2211,7 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 			 peer_str(p, a, sizeof(a)));
 	p->wanted = false;
 	p->initiated = 0;
+	p->waiting_since = 0;
 	p->ndup = 0;
 	p->dup_at = 0;
 	held_drop(p);
