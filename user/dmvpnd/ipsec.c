@@ -80,11 +80,6 @@
 #define IPSEC_INITIATE_TIMEOUT	DMVPND_IKE_TIMEOUT	/* ms charon may take */
 #define IPSEC_HOLD_WAIT		3000		/* ms a held reply waits for
 						 * the peer to initiate */
-#define IPSEC_PEEK_AGAIN	250		/* ms before looking again at
-						 * the peer's IKE_SA under
-						 * way */
-#define IPSEC_PEER_WAIT_MAX	(DMVPND_IKE_TIMEOUT / 2)	/* ms we wait
-						 * for it at most */
 #define IPSEC_REKEY_RETRY	100		/* ms before asking again for a
 						 * rekey charon refused, doubled
 						 * each time */
@@ -110,7 +105,6 @@ enum vici_req {
 	REQ_TERMINATE,
 	REQ_UNLOAD_CONN,
 	REQ_REKEY,
-	REQ_PEEK,		/* list-sas: is the peer's IKE_SA under way? */
 };
 
 static const char *const events[] = {
@@ -212,17 +206,6 @@ struct ipsec_peer {
 	bool wanted;			/* we initiate and keep it up */
 	bool loaded;			/* our copy is in charon */
 	bool need_load, need_initiate, need_terminate, need_unload;
-	/*
-	 * A spoke looks before it initiates (list-sas): if an IKE_SA with
-	 * the peer is under way, the peer's or one of ours that timed out,
-	 * it waits for that one rather than make a second, up to
-	 * IPSEC_PEER_WAIT_MAX.  Two IKE_SAs cost time, and the second
-	 * loses packets: its responder's kernel sends on it at once, the
-	 * newest SA, before its initiator has the inbound half.
-	 */
-	bool need_peek;
-	bool peer_connecting;		/* the last look found one */
-	uint64_t waiting_since;		/* loop ms (0: not waiting) */
 	/* IKE_SAs still to terminate (ours and any the peer initiated) */
 	uint32_t term_ids[PEER_CHILDREN_MAX];
 	unsigned int nterm;
@@ -404,14 +387,6 @@ static void peer_maybe_free(struct ipsec_peer *p)
 static bool sa_installed(const struct ipsec_peer *p)
 {
 	return p->children > 0;
-}
-
-/* A look before initiating is to come or under way (send_peek()). */
-static bool peeking(const struct ipsec_peer *p)
-{
-	const struct vconn *q = &p->ip->conn[Q_QUICK];
-
-	return p->need_peek || (q->req == REQ_PEEK && q->req_arg == p);
 }
 
 /* ... and the NHRP side was told it is up. */
@@ -886,20 +861,6 @@ static void send_terminate(struct ipsec *ip, struct ipsec_peer *p)
 	send_frame(ip, Q_QUICK, &b, REQ_TERMINATE, p);
 }
 
-static void send_peek(struct ipsec *ip, struct ipsec_peer *p)
-{
-	struct vici_builder b;
-
-	p->need_peek = false;
-	p->peer_connecting = false;
-	/* Without noblock: an IKE_SA a charon thread is working on (the
-	 * peer's IKE_AUTH, 0.4 s under TCG) would be left out, and we
-	 * initiated a second while its CHILD_SA was being installed.  The
-	 * answer waits for that work instead. */
-	begin(ip, Q_QUICK, &b, VICI_CMD_REQUEST, "list-sas");
-	send_frame(ip, Q_QUICK, &b, REQ_PEEK, p);
-}
-
 /* The quick connection's next request for @p: true when one was sent. */
 static bool kick_quick_peer(struct ipsec *ip, struct ipsec_peer *p)
 {
@@ -907,10 +868,6 @@ static bool kick_quick_peer(struct ipsec *ip, struct ipsec_peer *p)
 	struct vici_builder b;
 	char name[80];
 
-	if (p->need_peek) {
-		send_peek(ip, p);
-		return true;
-	}
 	/* After the load-conn of its copy: on_response() looks again. */
 	if (m->req == REQ_LOAD_CONN && m->req_arg == p)
 		return false;
@@ -979,7 +936,6 @@ static void send_initiate(struct ipsec *ip, struct ipsec_peer *p)
 
 	p->need_initiate = false;
 	p->initiating = true;
-	p->waiting_since = 0;
 	if (!p->initiated)
 		p->initiated = loop_now();
 	ip->stats.initiations++;
@@ -1016,10 +972,6 @@ static bool kick_main_peer(struct ipsec *ip, struct ipsec_peer *p)
 		peer_retry_later(p);
 		return false;
 	}
-	/* After the look (on the quick connection): on_response() comes
-	 * back. */
-	if (p->need_initiate && peeking(p))
-		return false;
 	if (p->need_initiate) {
 		send_initiate(ip, p);
 		return true;
@@ -1055,16 +1007,11 @@ static void kick(struct ipsec *ip)
 /* Bring the SA to @p up: our copy of the profile, then initiate. */
 static void peer_start(struct ipsec_peer *p)
 {
-	if (sa_installed(p) || p->initiating || peeking(p))
+	if (sa_installed(p) || p->initiating)
 		return;
 	p->need_load = !p->loaded;
 	p->need_initiate = true;
-	/* A hub does not look: it initiates only to a map or an NHS of
-	 * its own, and lists every spoke's SA. */
-	p->need_peek = p->ip->dev->cfg.role == CFG_ROLE_SPOKE;
 	work_add(p, Q_MAIN);
-	if (p->need_peek)
-		work_add(p, Q_QUICK);
 	kick(p->ip);
 }
 
@@ -1288,7 +1235,6 @@ static void peer_now_up(struct ipsec_peer *p)
 		 peer_str(p, a, sizeof(a)), p->spi_in, p->spi_out);
 	p->since = loop_now();
 	p->retry = 0;
-	p->waiting_since = 0;
 	timer_cancel(&p->timer);
 	ctl_event(ip->dev, AGENT_EV_IPSEC_UP, NULL, &nbma, NULL, NULL);
 	if (peer_holds(p))
@@ -1598,58 +1544,6 @@ static void on_list_sa(void *arg, struct vici_sa *s)
 		on_child_updown(ip, s);
 }
 
-/* list-sa while we look for the peer's IKE_SA (send_peek()). */
-static void on_peek_sa(void *arg, struct vici_sa *s)
-{
-	struct ipsec *ip = arg;
-	struct ipsec_peer *p = ip->conn[Q_QUICK].req_arg;
-	const struct dev *dev = ip->dev;
-
-	/* Half open, it has no name of ours yet: by its addresses. */
-	if (!p || !s->have_remote || s->remote.s_addr != p->nbma.s_addr ||
-	    (dev->local_nbma.s_addr &&
-	     dev->local_nbma.s_addr != s->local.s_addr))
-		return;
-	/* Up already: its child-updown event, on the main connection, can
-	 * come after this answer (seen: the peer's CHILD_SA installed
-	 * 10 ms before we looked, and we initiated a second). */
-	if (s->child_installed) {
-		on_list_sa(ip, s);
-		return;
-	}
-	/* IKE_SA_INIT or IKE_AUTH under way, or its CHILD_SA being
-	 * installed. */
-	if (s->ike_connecting || s->child_id)
-		p->peer_connecting = true;
-}
-
-/* The look is over: initiate (need_initiate stays), or wait. */
-static void peek_done(struct ipsec_peer *p)
-{
-	uint64_t now = loop_now();
-	char a[INET_ADDRSTRLEN];
-
-	if (!p->need_initiate || sa_installed(p))
-		return;
-	if (!p->peer_connecting) {
-		p->waiting_since = 0;
-		return;
-	}
-	if (!p->waiting_since) {
-		p->waiting_since = now;
-		log_info("%s: IPsec to %s: an IKE_SA with it is under way, waiting for it",
-			 p->ip->dev->name, peer_str(p, a, sizeof(a)));
-	} else if (now - p->waiting_since >= IPSEC_PEER_WAIT_MAX) {
-		log_warn("%s: IPsec to %s: its IKE_SA is still under way after %u ms, initiating one",
-			 p->ip->dev->name, peer_str(p, a, sizeof(a)),
-			 IPSEC_PEER_WAIT_MAX);
-		p->waiting_since = 0;
-		return;
-	}
-	p->need_initiate = false;
-	timer_arm(&p->timer, IPSEC_PEEK_AGAIN);
-}
-
 static void template_checked(struct ipsec *ip)
 {
 	struct vici_profile *t = &ip->tmpl;
@@ -1820,10 +1714,6 @@ static void on_response(struct ipsec *ip, struct vconn *c,
 			rekey_answered(p, ip->rekey_ike, ip->rekey_id,
 				       !strcmp(success, "yes"), errmsg);
 		break;
-	case REQ_PEEK:
-		if (p)
-			peek_done(p);
-		break;
 	default:
 		break;
 	}
@@ -1917,12 +1807,9 @@ static void on_packet(struct vconn *c, const uint8_t *frame, size_t len)
 		return;
 	}
 	if (pkt.op == VICI_EVENT) {
-		/* Only the main connection registers for events; the quick
-		 * one gets the list-sa events of its own look. */
+		/* Only the main connection registers for events. */
 		if (c == &ip->conn[Q_MAIN])
 			on_event(ip, &pkt);
-		else if (c->req == REQ_PEEK && !strcmp(pkt.name, "list-sa"))
-			vici_sa_walk(pkt.body, pkt.body_len, on_peek_sa, ip);
 		return;
 	}
 	if (c->req == REQ_NONE) {
@@ -1947,9 +1834,8 @@ static void forget_peer(struct amap_node *n, void *arg)
 	p->loaded = false;
 	p->initiating = false;
 	p->initiated = 0;
-	p->need_load = p->need_initiate = p->need_peek = false;
+	p->need_load = p->need_initiate = false;
 	p->need_terminate = p->need_unload = false;
-	p->waiting_since = 0;
 	p->nterm = 0;
 	p->ndup = 0;
 	p->dup_at = 0;
@@ -2211,7 +2097,6 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 			 peer_str(p, a, sizeof(a)));
 	p->wanted = false;
 	p->initiated = 0;
-	p->waiting_since = 0;
 	p->ndup = 0;
 	p->dup_at = 0;
 	held_drop(p);

@@ -37,12 +37,12 @@ unsigned int sadup_pick(const struct sadup_ike *ike, unsigned int nike,
 			uint32_t *out, uint32_t *keep);
 
 /*
- * Better than deleting a duplicate is not making one.  When both ends are
- * about to initiate (each answers the other's resolution request), the
- * end this says no to holds its answer and waits for the other's IKE_SA,
- * and initiates only if none is under way when its wait is over (ipsec.c
- * asks charon).  Both ends apply it to what both see, so one initiates:
- * an end behind NAT (the other cannot reach it), else the lower address.
+ * Better than deleting a duplicate is not making one.  Of two spokes,
+ * the one this says no to does not initiate to answer the other's
+ * resolution request: it answers through its NHS, and the other, taking
+ * that answer, initiates (resolve.c).  Both ends apply it to what both
+ * see, so one initiates: an end behind NAT (the other cannot reach it),
+ * else the lower address.
  * @ours, @peer: the two addresses as the other end sees them (the outside
  * one behind NAT), in network order; @we_nat, @peer_nat: that end is
  * behind NAT.  True when the ends cannot tell (both behind NAT, or one

@@ -557,45 +557,6 @@ START_TEST(test_sa_child_fresh)
 }
 END_TEST
 
-/* A list-sa entry of an IKE_SA the peer is initiating, between its
- * IKE_SA_INIT and its IKE_AUTH: no config yet, so no name of ours, and
- * no CHILD_SA (charon 5.9.8's list_ike() and ike_sa.c's get_name()). */
-START_TEST(test_sa_half_open)
-{
-	struct seen seen = { .n = 0 };
-	struct vici_packet p;
-	struct vici_builder b;
-	uint8_t buf[1024];
-	char a[INET_ADDRSTRLEN];
-
-	for (int established = 0; established < 2; established++) {
-		vici_begin(&b, buf, sizeof(buf), VICI_EVENT, "list-sa");
-		vici_section(&b, "(unnamed)");
-		vici_kv_str(&b, "uniqueid", "12");
-		vici_kv_str(&b, "version", "2");
-		vici_kv_str(&b, "state", established ? "ESTABLISHED" :
-							"CONNECTING");
-		vici_kv_str(&b, "local-host", "192.0.2.2");
-		vici_kv_str(&b, "remote-host", "192.0.2.3");
-		vici_kv_str(&b, "initiator-spi", "9a3be0c1d2e3f405");
-		vici_kv_str(&b, "responder-spi", "0123456789abcdef");
-		vici_section(&b, "child-sas");
-		vici_end_section(&b);
-		vici_end_section(&b);
-		p = charon_frame(buf, (size_t)vici_finish(&b));
-		vici_sa_walk(p.body, p.body_len, collect, &seen);
-	}
-	ck_assert_int_eq(seen.n, 2);
-	ck_assert(seen.sa[0].ike_connecting);
-	ck_assert(!seen.sa[0].ike_initiator);
-	ck_assert(seen.sa[0].have_remote);
-	ck_assert_str_eq(inet_ntop(AF_INET, &seen.sa[0].remote, a, sizeof(a)),
-			 "192.0.2.3");
-	ck_assert_uint_eq(seen.sa[0].child_id, 0);
-	ck_assert(!seen.sa[1].ike_connecting);
-}
-END_TEST
-
 START_TEST(test_sa_child_events)
 {
 	static uint8_t buf[2048];
@@ -769,7 +730,6 @@ static Suite *vici_suite(void)
 	tcase_add_test(tc, test_profile_refused);
 	tcase_add_test(tc, test_sa_ike_updown);
 	tcase_add_test(tc, test_sa_child_events);
-	tcase_add_test(tc, test_sa_half_open);
 	tcase_add_loop_test(tc, test_sa_child_fresh, 0,
 			    ARRAY_SIZE(fresh_cases));
 	tcase_add_test(tc, test_ike_rekey);

@@ -229,8 +229,6 @@ void vici_sa_walk(const uint8_t *msg, size_t len,
 				s.ike_spi_i = to_spi(v);
 			else if (!strcmp(e.name, "established"))
 				s.ike_age = to_age(v);
-			else if (!strcmp(e.name, "state"))
-				s.ike_connecting = !strcmp(v, "CONNECTING");
 			continue;
 		}
 		if (strcmp(sec[1], "child-sas"))

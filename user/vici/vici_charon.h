@@ -49,7 +49,6 @@ struct vici_sa {
 	struct in_addr local, remote;
 	bool have_remote;
 	bool ike_initiator;	/* our end initiated the IKE_SA (or its rekey) */
-	bool ike_connecting;	/* its IKE_SA_INIT or IKE_AUTH is under way */
 	uint64_t ike_spi_i;	/* its initiator's SPI: the same at both ends */
 	uint32_t ike_age;	/* seconds since it was established */
 	/* the first CHILD_SA in it, or its "new" one after a rekey */
