@@ -256,6 +256,7 @@ frr_stop hub
 check "B: hub gre1 -> dmvpn0, s1 forgets part A, s3 gre1" part_b_up ||
 	bail_out "no part B"
 for node in hub s1; do
+	check "B: $node's IKE_SAs deleted, answered" charon_idle $node
 	check "B: $node's charon afresh, with dmvpnd's profile" \
 		charon_restart $node || bail_out "no charon"
 done
