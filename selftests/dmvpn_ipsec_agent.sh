@@ -142,11 +142,26 @@ duplicates_deleted() {
 	return 1
 }
 
-# initiated NODE: NODE's charon initiated an IKE_SA to the other spoke.
+# other_spoke NODE: the other spoke's underlay address.
+other_spoke() {
+	if [ "$1" = s2 ]; then echo 192.0.2.2; else echo 192.0.2.3; fi
+}
+
+# initiations NODE: how many IKE_SAs NODE's charon initiated to the other
+# spoke.  initiated NODE: at least one.
+initiations() {
+	grep -c "initiating IKE_SA dmvpn-dmvpn0-$(other_spoke "$1")" \
+		"$CONF/$1-charon.log"
+}
+
 initiated() {
-	local peer=192.0.2.3
-	[ "$1" = s2 ] && peer=192.0.2.2
-	grep -q "initiating IKE_SA dmvpn-dmvpn0-$peer" "$CONF/$1-charon.log"
+	[ "$(initiations "$1")" -gt 0 ]
+}
+
+# s1_established: how many IKE_SAs s1's charon established with s2.
+s1_established() {
+	grep -cE 'IKE_SA [^ ]+ established between 192.0.2.2[^ ]*\.\.\.192.0.2.3' \
+		"$CONF/s1-charon.log"
 }
 
 # one_initiator: exactly one spoke's charon initiated an IKE_SA to the
@@ -191,8 +206,8 @@ ike_init_take() {
 # of an IKE_SA to the other than N1 (s1) and N2 (s2).
 both_initiated_again() {
 	local n1 n2
-	n1=$(grep -c "initiating IKE_SA dmvpn-dmvpn0-192.0.2.3" "$CONF/s1-charon.log")
-	n2=$(grep -c "initiating IKE_SA dmvpn-dmvpn0-192.0.2.2" "$CONF/s2-charon.log")
+	n1=$(initiations s1)
+	n2=$(initiations s2)
 	[ "$n1" -gt "$1" ] && [ "$n2" -gt "$2" ] && return 0
 	echo "initiations to the other: s1 $1 -> $n1, s2 $2 -> $n2"
 	return 1
@@ -202,8 +217,7 @@ both_initiated_again() {
 # initiator and one as the responder since the first duplicate check.
 two_ike_sas_came_up() {
 	local n
-	n=$(grep -cE 'IKE_SA [^ ]+ established between 192.0.2.2[^ ]*\.\.\.192.0.2.3' \
-		"$CONF/s1-charon.log")
+	n=$(s1_established)
 	[ "$n" -ge $((UP_BEFORE + 2)) ] && return 0
 	echo "s1's charon established $((n - UP_BEFORE)) IKE_SAs with s2 since"
 	return 1
@@ -218,8 +232,7 @@ no_duplicate_deleted() {
 one_sa_pair() {
 	local node peer
 	for node in s1 s2; do
-		peer=192.0.2.3
-		[ "$node" = s2 ] && peer=192.0.2.2
+		peer=$(other_spoke "$node")
 		check "... $node's charon has one IKE_SA and one CHILD_SA with $peer" \
 			wait_until 10 sas_are "$node" "$peer" "1 1"
 		check "... and $node's kernel one SA each way" \
@@ -302,8 +315,7 @@ check "... s1's kernel has the spoke-to-spoke SA" \
 # shortcut, above)
 check "one spoke initiated an IKE_SA to the other, not both" one_initiator
 check "... s1, the lower address" initiated s1
-UP_BEFORE=$(grep -cE 'IKE_SA [^ ]+ established between 192.0.2.2[^ ]*\.\.\.192.0.2.3' \
-	"$CONF/s1-charon.log")
+UP_BEFORE=$(s1_established)
 check "... no agent deleted a duplicate" no_duplicate_deleted
 one_sa_pair
 
@@ -322,8 +334,8 @@ check "... and their SA goes" \
 			    sas_are s1 192.0.2.3 '0 0' && sas_are s2 192.0.2.2 '0 0'"
 check "... each drops the other's IKE_SA_INIT requests" \
 	eval "ike_init_drop s1 192.0.2.3 && ike_init_drop s2 192.0.2.2"
-init1=$(grep -c "initiating IKE_SA dmvpn-dmvpn0-192.0.2.3" "$CONF/s1-charon.log")
-init2=$(grep -c "initiating IKE_SA dmvpn-dmvpn0-192.0.2.2" "$CONF/s2-charon.log")
+init1=$(initiations s1)
+init2=$(initiations s2)
 ip netns exec "$lan1" ping -n -q -c 3000 -i 0.005 -W 2 10.2.0.10 >"$PING_LOG" 2>&1 &
 PING_PID=$!
 check "... each maps the other (reload)" \
