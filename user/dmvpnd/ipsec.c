@@ -33,9 +33,10 @@
  * The VICI connections never block the loop (vconn.c: a non-blocking
  * socket, one request in flight, whole frames in a bounded buffer), and
  * both reconnect together, with backoff, when charon is absent or
- * restarts.  There are two because initiate holds its connection until
- * the IKE_SA is up: rekey, terminate and unload-conn go on the other one
- * (see struct ipsec).  The main one's events (child-updown, ike-updown,
+ * restarts.  There are two because an initiate that waits (the one after
+ * a failure, for charon's reason) holds its connection until the IKE_SA
+ * is up: rekey, terminate and unload-conn go on the other one (see struct
+ * ipsec).  The main one's events (child-updown, ike-updown,
  * child-rekey, ike-rekey) say which SAs are installed; list-sas after a
  * (re)connect says the same about SAs that came up before.
  *
@@ -78,6 +79,8 @@
 #define IPSEC_RETRY_MIN		1000		/* ms before initiating again */
 #define IPSEC_RETRY_MAX		8000		/* as often as IOS asks again */
 #define IPSEC_INITIATE_TIMEOUT	DMVPND_IKE_TIMEOUT	/* ms charon may take */
+#define IPSEC_LOOK_EVERY	1000		/* ms between looks at an
+						 * IKE_SA that forms */
 #define IPSEC_HOLD_WAIT		3000		/* ms a held reply waits for
 						 * the peer to initiate */
 #define IPSEC_REKEY_RETRY	100		/* ms before asking again for a
@@ -113,10 +116,11 @@ static const char *const events[] = {
 };
 
 /*
- * Two VICI connections: initiate holds its connection until the IKE_SA is
- * up or has failed (seconds), and what must not wait behind it goes on
- * the other one.  The main one registers for the events and carries
- * list-conns, list-sas, load-conn and initiate; the quick one carries
+ * Two VICI connections: an initiate that waits holds its connection until
+ * the IKE_SA is up or has failed (seconds; see struct ipsec_peer for
+ * which wait), and what must not wait behind it goes on the other one.
+ * The main one registers for the events and carries list-conns, list-sas,
+ * load-conn and initiate; the quick one carries
  * rekey, terminate and unload-conn (charon answers each at once: rekey
  * and terminate with timeout -1 only queue the exchange).  A peer's
  * terminate and unload-conn stay in order on the quick one, and wait
@@ -221,7 +225,19 @@ struct ipsec_peer {
 	 * (ipsec_release()) must not free it under its caller. */
 	bool pinned;
 	struct ipsec_peer *work_next[Q_N];
-	bool initiating;
+	bool initiating;		/* an initiate awaits its answer */
+	/*
+	 * An initiate charon took without waiting (timeout -1): its IKE_SA
+	 * forms, the child-updown event says when it is up, and a look
+	 * (list-sas) every IPSEC_LOOK_EVERY whether charon gave it up.  One
+	 * that waits makes charon hand every log message of every level to
+	 * its listener while the SA forms: the initiator's charon took about
+	 * twice the CPU (100 against 50 ms an SA, 6.12 under TCG) and the
+	 * first ESP came 70 ms later.  So only the initiate after a failure
+	 * waits (loud), for charon's reason.
+	 */
+	bool forming, loud, need_look, seen;
+	unsigned int looks;
 	/* When we sent the first initiate since the SA was last up (loop
 	 * ms, 0: none).  Its answer can come before the child-updown event,
 	 * and an initiate that timed out can still bring an IKE_SA up later,
@@ -244,9 +260,12 @@ struct ipsec_peer {
 	 * later, 0.2 s seen under TCG).  What we sent meanwhile was lost: a
 	 * held NHRP answer, or a shortcut's traffic.  So the NHRP side hears
 	 * of it IPSEC_SETTLE later, or when one we initiated comes up, or
-	 * when the peer sends us an NHRP packet straight (ipsec_heard()). */
+	 * when the peer sends us an NHRP packet straight (ipsec_heard()),
+	 * which may come before charon's event does: then heard_at says
+	 * when. */
 	bool settling;
 	struct timer settle;
+	uint64_t heard_at;
 	char spi_in[12], spi_out[12];
 	uint64_t since;
 	/* NHRP packets to take again once the SA is up: the latest reply
@@ -861,15 +880,22 @@ static void send_terminate(struct ipsec *ip, struct ipsec_peer *p)
 	send_frame(ip, Q_QUICK, &b, REQ_TERMINATE, p);
 }
 
+/* Our copy of the profile for @p is on its way to charon. */
+static bool loading(const struct ipsec_peer *p)
+{
+	const struct vconn *c = &p->ip->conn[Q_MAIN];
+
+	return c->req == REQ_LOAD_CONN && c->req_arg == p;
+}
+
 /* The quick connection's next request for @p: true when one was sent. */
 static bool kick_quick_peer(struct ipsec *ip, struct ipsec_peer *p)
 {
-	const struct vconn *m = &ip->conn[Q_MAIN];
 	struct vici_builder b;
 	char name[80];
 
 	/* After the load-conn of its copy: on_response() looks again. */
-	if (m->req == REQ_LOAD_CONN && m->req_arg == p)
+	if (loading(p))
 		return false;
 	if (p->nterm || p->need_terminate || p->ndup) {
 		send_terminate(ip, p);
@@ -943,7 +969,8 @@ static void send_initiate(struct ipsec *ip, struct ipsec_peer *p)
 	begin(ip, Q_MAIN, &b, VICI_CMD_REQUEST, "initiate");
 	vici_kv_str(&b, "child", ip->tmpl.child);
 	vici_kv_str(&b, "ike", name);
-	snprintf(timeout, sizeof(timeout), "%d", IPSEC_INITIATE_TIMEOUT);
+	snprintf(timeout, sizeof(timeout), "%d",
+		 p->loud ? IPSEC_INITIATE_TIMEOUT : -1);
 	vici_kv_str(&b, "timeout", timeout);
 	send_frame(ip, Q_MAIN, &b, REQ_INITIATE, p);
 }
@@ -952,12 +979,22 @@ static void send_initiate(struct ipsec *ip, struct ipsec_peer *p)
 static bool kick_main_peer(struct ipsec *ip, struct ipsec_peer *p)
 {
 	struct vici_builder b;
-	char addr[INET_ADDRSTRLEN];
+	char addr[INET_ADDRSTRLEN], name[80];
 
 	if (sa_installed(p))
-		p->need_load = p->need_initiate = false;
+		p->need_load = p->need_initiate = p->need_look = false;
 	if (!ip->template_ok)
 		return false;
+	if (p->need_look) {
+		p->need_look = false;
+		p->seen = false;
+		conn_name(p, name, sizeof(name));
+		begin(ip, Q_MAIN, &b, VICI_CMD_REQUEST, "list-sas");
+		vici_kv_str(&b, "ike", name);
+		vici_kv_str(&b, "noblock", "yes");
+		send_frame(ip, Q_MAIN, &b, REQ_LIST_SAS, p);
+		return true;
+	}
 	if (p->need_load) {
 		p->need_load = false;
 		if (!build_load_conn(ip, p, &b)) {
@@ -1007,9 +1044,12 @@ static void kick(struct ipsec *ip)
 /* Bring the SA to @p up: our copy of the profile, then initiate. */
 static void peer_start(struct ipsec_peer *p)
 {
-	if (sa_installed(p) || p->initiating)
+	if (sa_installed(p) || p->initiating || p->forming)
 		return;
-	p->need_load = !p->loaded;
+	/* Asked again while the copy loads (a second held packet): once is
+	 * enough, and a second load-conn delayed the initiate by 6 to 9 ms
+	 * under TCG. */
+	p->need_load = !p->loaded && !loading(p);
 	p->need_initiate = true;
 	work_add(p, Q_MAIN);
 	kick(p->ip);
@@ -1023,12 +1063,41 @@ static void peer_retry_later(struct ipsec_peer *p)
 	timer_arm(&p->timer, p->retry);
 }
 
+/* What a look at the IKE_SA that forms to @p found: still there, look
+ * again; gone, or there too long, it failed, and the next initiate waits
+ * for charon's reason (see struct ipsec_peer). */
+static void looked(struct ipsec_peer *p)
+{
+	struct ipsec *ip = p->ip;
+	char a[INET_ADDRSTRLEN];
+
+	if (!p->forming || sa_installed(p))
+		return;
+	if (p->seen && ++p->looks * IPSEC_LOOK_EVERY < IPSEC_INITIATE_TIMEOUT) {
+		timer_arm(&p->timer, IPSEC_LOOK_EVERY);
+		return;
+	}
+	p->forming = false;
+	p->loud = true;
+	ip->stats.failures++;
+	log_err("%s: IPsec to %s failed: %s; trying again, with charon's reason if it fails",
+		ip->dev->name, peer_str(p, a, sizeof(a)),
+		p->seen ? "no SA in time" : "charon gave the IKE_SA up");
+	peer_retry_later(p);
+}
+
 static void peer_timer(struct timer *t)
 {
 	struct ipsec_peer *p = amap_entry(t, struct ipsec_peer, timer);
 
 	if (sa_installed(p))
 		return;
+	if (p->forming) {
+		p->need_look = true;
+		work_add(p, Q_MAIN);
+		kick(p->ip);
+		return;
+	}
 	/* A held reply waited long enough for the other side to initiate:
 	 * do it ourselves. */
 	if (peer_holds(p))
@@ -1279,6 +1348,15 @@ static struct peer_ike *ike_add(struct ipsec_peer *p,
 	return ike;
 }
 
+/* The peer sent us NHRP straight before charon told us of the SA it came
+ * through: that SA has both its halves at the peer.  Only lately: a packet
+ * in clear (a device without require-ipsec) says nothing of an SA that
+ * came up later. */
+static bool heard_lately(const struct ipsec_peer *p)
+{
+	return p->heard_at && loop_now() - p->heard_at < IPSEC_SETTLE;
+}
+
 static void child_add(struct ipsec_peer *p, const struct vici_sa *s)
 {
 	struct ipsec *ip = p->ip;
@@ -1291,6 +1369,7 @@ static void child_add(struct ipsec_peer *p, const struct vici_sa *s)
 			return;
 	if (p->children == PEER_CHILDREN_MAX)
 		return;
+	p->forming = p->loud = false;
 	if (s->ike_initiator) {
 		/* What our initiate brought up. */
 		asked = p->initiated;
@@ -1310,7 +1389,8 @@ static void child_add(struct ipsec_peer *p, const struct vici_sa *s)
 		rekey_arm(p);
 	}
 	dup_check(p);
-	if (p->children == 1 && !s->ike_initiator && vici_sa_child_fresh(s)) {
+	if (p->children == 1 && !s->ike_initiator && vici_sa_child_fresh(s) &&
+	    !heard_lately(p)) {
 		p->settling = true;
 		timer_arm(&p->settle, IPSEC_SETTLE);
 	} else if (p->children == 1) {
@@ -1539,6 +1619,11 @@ static void on_ike_rekey(void *arg, const char *name,
 static void on_list_sa(void *arg, struct vici_sa *s)
 {
 	struct ipsec *ip = arg;
+	struct ipsec_peer *look = ip->conn[Q_MAIN].req_arg;
+
+	/* Our look at one peer's copy lists only its IKE_SAs. */
+	if (look && ip->conn[Q_MAIN].req == REQ_LIST_SAS)
+		look->seen = true;
 	s->up = true;
 	if (s->child_installed)
 		on_child_updown(ip, s);
@@ -1686,8 +1771,15 @@ static void on_response(struct ipsec *ip, struct vconn *c,
 		if (!p)
 			break;
 		p->initiating = false;
-		if (strcmp(success, "yes")) {
+		if (!strcmp(success, "yes") && !p->loud) {
+			/* Taken: the IKE_SA forms (see struct ipsec_peer). */
+			p->forming = !sa_installed(p);
+			p->looks = 0;
+			if (p->forming)
+				timer_arm(&p->timer, IPSEC_LOOK_EVERY);
+		} else if (strcmp(success, "yes")) {
 			ip->stats.failures++;
+			p->loud = true;
 			log_err("%s: IPsec to %s failed: %s%s%s%s",
 				ip->dev->name, peer_str(p, a, sizeof(a)),
 				errmsg, ip->last_log[0] ? " (charon: " : "",
@@ -1704,6 +1796,10 @@ static void on_response(struct ipsec *ip, struct vconn *c,
 			 * again later rather than trust it. */
 			peer_retry_later(p);
 		}
+		break;
+	case REQ_LIST_SAS:
+		if (p)
+			looked(p);
 		break;
 	case REQ_UNLOAD_CONN:
 		if (p)
@@ -1833,6 +1929,7 @@ static void forget_peer(struct amap_node *n, void *arg)
 	(void)arg;
 	p->loaded = false;
 	p->initiating = false;
+	p->forming = p->need_look = false;
 	p->initiated = 0;
 	p->need_load = p->need_initiate = false;
 	p->need_terminate = p->need_unload = false;
@@ -2001,9 +2098,13 @@ void ipsec_heard(struct dev *dev, struct in_addr nbma)
 {
 	struct ipsec_peer *p = dev->ipsec ? peer_find(dev->ipsec, nbma) : NULL;
 
+	if (!p)
+		return;
 	/* From the loop, not from under the NHRP packet being handled. */
-	if (p && p->settling && sa_installed(p))
+	if (p->settling && sa_installed(p))
 		timer_arm(&p->settle, 0);
+	else if (!sa_installed(p))
+		p->heard_at = loop_now();
 }
 
 uint32_t ipsec_rx_mark(const struct dev *dev, uint32_t mark,
@@ -2079,8 +2180,9 @@ const char *ipsec_peer_state(struct dev *dev, struct in_addr nbma,
 		snprintf(spi_out, 12, "%s", p->spi_out);
 		return "up";
 	}
-	if (p && (p->initiating || p->need_initiate || peer_holds(p) ||
-		  p->settling || (p->wanted && timer_armed(&p->timer))))
+	if (p && (p->initiating || p->forming || p->need_initiate ||
+		  peer_holds(p) || p->settling ||
+		  (p->wanted && timer_armed(&p->timer))))
 		return "connecting";
 	return "down";
 }
@@ -2101,6 +2203,7 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 	p->dup_at = 0;
 	held_drop(p);
 	timer_cancel(&p->timer);
+	p->forming = p->need_look = p->loud = false;
 	/* Going: the NHRP side need not hear it was up. */
 	p->settling = false;
 	timer_cancel(&p->settle);
