@@ -236,7 +236,7 @@ struct ipsec_peer {
 	 * first ESP came 70 ms later.  So only the initiate after a failure
 	 * waits (loud), for charon's reason.
 	 */
-	bool forming, loud, need_look, seen;
+	bool forming, loud, need_look, seen, look_waits;
 	unsigned int looks;
 	/* When we sent the first initiate since the SA was last up (loop
 	 * ms, 0: none).  Its answer can come before the child-updown event,
@@ -991,7 +991,8 @@ static bool kick_main_peer(struct ipsec *ip, struct ipsec_peer *p)
 		conn_name(p, name, sizeof(name));
 		begin(ip, Q_MAIN, &b, VICI_CMD_REQUEST, "list-sas");
 		vici_kv_str(&b, "ike", name);
-		vici_kv_str(&b, "noblock", "yes");
+		if (!p->look_waits)
+			vici_kv_str(&b, "noblock", "yes");
 		send_frame(ip, Q_MAIN, &b, REQ_LIST_SAS, p);
 		return true;
 	}
@@ -1073,6 +1074,17 @@ static void looked(struct ipsec_peer *p)
 
 	if (!p->forming || sa_installed(p))
 		return;
+	/* noblock skips an IKE_SA a charon thread holds (working on its
+	 * next message, the key exchange above all): ask once more, waiting
+	 * for it, before calling it gone. */
+	if (!p->seen && !p->look_waits) {
+		p->look_waits = true;
+		p->need_look = true;
+		work_add(p, Q_MAIN);
+		kick(ip);
+		return;
+	}
+	p->look_waits = false;
 	if (p->seen && ++p->looks * IPSEC_LOOK_EVERY < IPSEC_INITIATE_TIMEOUT) {
 		timer_arm(&p->timer, IPSEC_LOOK_EVERY);
 		return;
@@ -1348,10 +1360,9 @@ static struct peer_ike *ike_add(struct ipsec_peer *p,
 	return ike;
 }
 
-/* The peer sent us NHRP straight before charon told us of the SA it came
- * through: that SA has both its halves at the peer.  Only lately: a packet
- * in clear (a device without require-ipsec) says nothing of an SA that
- * came up later. */
+/* The peer sent us NHRP straight, through an SA we answered, before
+ * charon told us of it (ipsec_heard()): that SA has both its halves at the
+ * peer.  Only lately: an SA that came up since may not. */
 static bool heard_lately(const struct ipsec_peer *p)
 {
 	return p->heard_at && loop_now() - p->heard_at < IPSEC_SETTLE;
@@ -1773,7 +1784,7 @@ static void on_response(struct ipsec *ip, struct vconn *c,
 		p->initiating = false;
 		if (!strcmp(success, "yes") && !p->loud) {
 			/* Taken: the IKE_SA forms (see struct ipsec_peer). */
-			p->forming = !sa_installed(p);
+			p->forming = p->wanted && !sa_installed(p);
 			p->looks = 0;
 			if (p->forming)
 				timer_arm(&p->timer, IPSEC_LOOK_EVERY);
@@ -1929,7 +1940,7 @@ static void forget_peer(struct amap_node *n, void *arg)
 	(void)arg;
 	p->loaded = false;
 	p->initiating = false;
-	p->forming = p->need_look = false;
+	p->forming = p->need_look = p->look_waits = p->loud = false;
 	p->initiated = 0;
 	p->need_load = p->need_initiate = false;
 	p->need_terminate = p->need_unload = false;
@@ -2103,7 +2114,11 @@ void ipsec_heard(struct dev *dev, struct in_addr nbma)
 	/* From the loop, not from under the NHRP packet being handled. */
 	if (p->settling && sa_installed(p))
 		timer_arm(&p->settle, 0);
-	else if (!sa_installed(p))
+	/* Before charon's event, only what came through an SA the profile
+	 * answered (its mark) tells of that SA: in clear, or through our
+	 * own copy's SA (unmarked) while the peer also initiated, it says
+	 * nothing of the one we answered. */
+	else if (!sa_installed(p) && dev->rx.active && dev->rx.ipsec_mark)
 		p->heard_at = loop_now();
 }
 
@@ -2203,7 +2218,7 @@ void ipsec_release(struct dev *dev, struct in_addr nbma)
 	p->dup_at = 0;
 	held_drop(p);
 	timer_cancel(&p->timer);
-	p->forming = p->need_look = p->loud = false;
+	p->forming = p->need_look = p->look_waits = p->loud = false;
 	/* Going: the NHRP side need not hear it was up. */
 	p->settling = false;
 	timer_cancel(&p->settle);
