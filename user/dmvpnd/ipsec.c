@@ -1064,6 +1064,14 @@ static void peer_retry_later(struct ipsec_peer *p)
 	timer_arm(&p->timer, p->retry);
 }
 
+/* Ask charon, on the main connection, whether @p's IKE_SA still forms. */
+static void look_soon(struct ipsec_peer *p)
+{
+	p->need_look = true;
+	work_add(p, Q_MAIN);
+	kick(p->ip);
+}
+
 /* What a look at the IKE_SA that forms to @p found: still there, look
  * again; gone, or there too long, it failed, and the next initiate waits
  * for charon's reason (see struct ipsec_peer). */
@@ -1079,9 +1087,7 @@ static void looked(struct ipsec_peer *p)
 	 * for it, before calling it gone. */
 	if (!p->seen && !p->look_waits) {
 		p->look_waits = true;
-		p->need_look = true;
-		work_add(p, Q_MAIN);
-		kick(ip);
+		look_soon(p);
 		return;
 	}
 	p->look_waits = false;
@@ -1105,9 +1111,7 @@ static void peer_timer(struct timer *t)
 	if (sa_installed(p))
 		return;
 	if (p->forming) {
-		p->need_look = true;
-		work_add(p, Q_MAIN);
-		kick(p->ip);
+		look_soon(p);
 		return;
 	}
 	/* A held reply waited long enough for the other side to initiate:
