@@ -23,6 +23,9 @@
 # evil_up ADDR...           a hostile host on the lab's underlay: netns
 #                           $evil (setup_ns evil first), ADDR.../24
 # craft ARGS...             nhrp-craft ($CRAFT) on the hostile host
+# echoes_start FROM TO [INTERVAL], echoes_end [MORE]
+#                           FROM pings TO in the background across a change;
+#                           then no echo lost up to MORE answers after it
 # The checks print what they saw when they fail; see each one below.
 
 CONF=
@@ -234,6 +237,75 @@ ping_all() {
 		-i "$4" -W 2 "$2" 2>&1)
 	[[ $out == *" $3 received"* ]] || {
 		echo "$out"
+		return 1
+	}
+}
+
+# echoes_start FROM TO [INTERVAL]: FROM pings TO every INTERVAL seconds
+# (default 0.005) in the background until echoes_end, across what a test
+# changes meanwhile.  Ping prints a line per answer, so that echoes_end can
+# stop it whenever the change is over and still tell an echo lost from one
+# on its way: a fixed count would keep encrypting and relaying for seconds
+# after (each echo costs a few ms of a TCG guest's CPU) or, on a slow run,
+# end before the change.
+echoes_start() {
+	ECHOES_LOG=$CONF/echoes
+	nsenter --net="/run/netns/${!1}" ping -n -i "${3:-0.005}" "$2" \
+		>"$ECHOES_LOG" 2>&1 &
+	ECHOES_PID=$!
+}
+
+# echoes_last_answered: the highest echo number answered so far (0: none).
+echoes_last_answered() {
+	local line
+	line=$(tail -n 1 "$ECHOES_LOG")
+	[[ $line =~ bytes\ from.*icmp_seq=([0-9]+) ]] || {
+		echo 0
+		return
+	}
+	echo "${BASH_REMATCH[1]}"
+}
+
+# echoes_past NUMBER: an echo after NUMBER has been answered.
+echoes_past() {
+	[ "$(echoes_last_answered)" -gt "$1" ]
+}
+
+# echoes_end [MORE]: once MORE (default 100) more echoes have been
+# answered, stops the pings.  Every echo up to the last answered one must
+# have had its answer; fails with what was lost otherwise.  Sets
+# ECHOES_ANSWERED for the check's message.
+echoes_end() {
+	local more=${1:-100} from counts lost
+	ECHOES_ANSWERED=0
+	from=$(echoes_last_answered)
+	if ! wait_until 60 echoes_past $((from + more - 1)); then
+		kill "$ECHOES_PID" 2>/dev/null
+		wait "$ECHOES_PID"
+		echo "no answer past echo $((from + more - 1)) in 60 s:"
+		tail -n 5 "$ECHOES_LOG"
+		return 1
+	fi
+	kill -INT "$ECHOES_PID" 2>/dev/null
+	wait "$ECHOES_PID" || :
+	counts=$(awk '/bytes from/ && match($0, /icmp_seq=[0-9]+/) {
+			seq = substr($0, RSTART + 9, RLENGTH - 9) + 0
+			if (!(seq in seen)) { seen[seq]; answered++ }
+			if (seq > last) last = seq
+		}
+		END {
+			printf "%d %d", answered, last - answered
+			for (seq = 1; seq <= last && shown < 10; seq++)
+				if (!(seq in seen)) { printf " %d", seq; shown++ }
+		}' "$ECHOES_LOG")
+	read -r ECHOES_ANSWERED lost _ <<<"$counts"
+	if [ "$ECHOES_ANSWERED" -lt "$more" ]; then
+		echo "only $ECHOES_ANSWERED echoes answered:"
+		tail -n 5 "$ECHOES_LOG"
+		return 1
+	fi
+	[ "$lost" -eq 0 ] || {
+		echo "$lost of $((ECHOES_ANSWERED + lost)) echoes lost (the first: ${counts#* * })"
 		return 1
 	}
 }

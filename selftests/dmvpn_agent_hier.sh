@@ -27,10 +27,10 @@
 # The lab's namespace variables are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/lab.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/agent.sh"
+# shellcheck source=SCRIPTDIR/lab.sh
+source "$DMVPN_SELFTESTS/lab.sh"
+# shellcheck source=SCRIPTDIR/agent.sh
+source "$DMVPN_SELFTESTS/agent.sh"
 
 cleanup() {
 	agents_stop TERM

@@ -65,8 +65,8 @@
 # The namespace variables (a1 b1 a2 b2) are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/observe.sh"
+# shellcheck source=SCRIPTDIR/observe.sh
+source "$DMVPN_SELFTESTS/observe.sh"
 
 set -u
 

@@ -85,8 +85,8 @@
 # $hub, $s1, $s2, $lan1, $lan2 and $wan are assigned by lab_up (setup_ns).
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/lab.sh"
+# shellcheck source=SCRIPTDIR/lab.sh
+source "$DMVPN_SELFTESTS/lab.sh"
 
 set -u
 

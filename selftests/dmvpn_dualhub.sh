@@ -76,16 +76,16 @@
 # The lab's namespace variables are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "${BASH_SOURCE[0]}")/agent.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "${BASH_SOURCE[0]}")/frr.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "${BASH_SOURCE[0]}")/capture.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "${BASH_SOURCE[0]}")/ipsec.sh"
+# shellcheck source=SCRIPTDIR/lab.sh
+source "$DMVPN_SELFTESTS/lab.sh"
+# shellcheck source=SCRIPTDIR/agent.sh
+source "$DMVPN_SELFTESTS/agent.sh"
+# shellcheck source=SCRIPTDIR/frr.sh
+source "$DMVPN_SELFTESTS/frr.sh"
+# shellcheck source=SCRIPTDIR/capture.sh
+source "$DMVPN_SELFTESTS/capture.sh"
+# shellcheck source=SCRIPTDIR/ipsec.sh
+source "$DMVPN_SELFTESTS/ipsec.sh"
 
 # The variant (see above), set by the script that sources this one.
 DUALHUB_IPSEC=${DUALHUB_IPSEC:-}

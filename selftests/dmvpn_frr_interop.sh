@@ -58,14 +58,14 @@
 # The lab's namespace variables are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/lab.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/agent.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/frr.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/interop.sh"
+# shellcheck source=SCRIPTDIR/lab.sh
+source "$DMVPN_SELFTESTS/lab.sh"
+# shellcheck source=SCRIPTDIR/agent.sh
+source "$DMVPN_SELFTESTS/agent.sh"
+# shellcheck source=SCRIPTDIR/frr.sh
+source "$DMVPN_SELFTESTS/frr.sh"
+# shellcheck source=SCRIPTDIR/interop.sh
+source "$DMVPN_SELFTESTS/interop.sh"
 
 FRR_LOG_LEVEL=debug
 HOLD=30			# FRR renews at a third of it, as dmvpnd does

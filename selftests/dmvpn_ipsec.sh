@@ -58,12 +58,12 @@
 # The lab's namespace variables are assigned by setup_ns (lab_up).
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/lab.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/observe.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/capture.sh"
+# shellcheck source=SCRIPTDIR/lab.sh
+source "$DMVPN_SELFTESTS/lab.sh"
+# shellcheck source=SCRIPTDIR/observe.sh
+source "$DMVPN_SELFTESTS/observe.sh"
+# shellcheck source=SCRIPTDIR/capture.sh
+source "$DMVPN_SELFTESTS/capture.sh"
 
 set -u
 

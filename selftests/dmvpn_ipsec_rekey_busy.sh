@@ -47,12 +47,12 @@
 # The lab's namespace variables are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/lab.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/agent.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/ipsec.sh"
+# shellcheck source=SCRIPTDIR/lab.sh
+source "$DMVPN_SELFTESTS/lab.sh"
+# shellcheck source=SCRIPTDIR/agent.sh
+source "$DMVPN_SELFTESTS/agent.sh"
+# shellcheck source=SCRIPTDIR/ipsec.sh
+source "$DMVPN_SELFTESTS/ipsec.sh"
 
 HOLD=30
 

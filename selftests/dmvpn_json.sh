@@ -43,10 +43,10 @@
 # The lab's namespace variables are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/lab.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/agent.sh"
+# shellcheck source=SCRIPTDIR/lab.sh
+source "$DMVPN_SELFTESTS/lab.sh"
+# shellcheck source=SCRIPTDIR/agent.sh
+source "$DMVPN_SELFTESTS/agent.sh"
 
 # Long enough that no shortcut goes idle and expires during the test.
 HOLD=600
@@ -54,7 +54,7 @@ MONITORS=()
 
 cleanup() {
 	local pid
-	for pid in "${MONITORS[@]}"; do
+	for pid in "${MONITORS[@]}" ${SCHEMA_PID:+"$SCHEMA_PID"}; do
 		kill "$pid" 2>/dev/null
 	done
 	agents_stop KILL
@@ -213,48 +213,91 @@ for b in bad[:10]:
 sys.exit(1 if bad else 0)
 '
 
-# SCHEMA_BOTH SCHEMA KIND [detail] BEFORE AFTER: SCHEMA KIND on both
-# files, in one python3 (under TCG each start costs about 0.35 s of CPU),
-# and their keys ("NAME": in order, values vary between two calls)
-# compared.  Exit status: 1 BEFORE does not fit, 2 AFTER does not, 4
-# their keys differ (added up).
-SCHEMA_BOTH='
-import re, sys
+# One python3 for the whole test (under TCG each start costs about 0.35 s
+# of CPU, and the test checks some thirty documents) runs SCHEMA on files,
+# one request a line on its stdin:
+#   KIND [detail] FILE [FILE2]  SCHEMA KIND on FILE (and on FILE2, and
+#                               their keys, "NAME": in order, compared:
+#                               values vary between two calls)
+#   pretty FILE FILE2           FILE2 is FILE indented (-p): same keys
+# It answers with what does not fit, then "@@end STATUS": 1 FILE does not
+# fit, 2 FILE2 does not, 4 their keys differ (added up).
+SCHEMA_SERVER='
+import json, re, sys
 code = compile(sys.argv[1], "SCHEMA", "exec")
-args, files = sys.argv[2:-2], sys.argv[-2:]
-status, keys = 0, []
-for bit, name in zip((1, 2), files):
-    sys.argv = ["-c"] + args
-    with open(name) as sys.stdin:
-        try:
-            exec(code, {"__name__": "__main__"})
-        except SystemExit as e:
-            if e.code:
-                status |= bit
-    with open(name) as f:
-        keys.append(re.findall(r"\"[a-z0-9_]+\":", f.read()))
-if keys[0] != keys[1]:
-    status |= 4
-sys.exit(status)
+
+def keys(v):
+    if isinstance(v, dict):
+        return {k: keys(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [keys(x) for x in v]
+    return None
+
+def pretty(plain, indented):
+    with open(plain) as a, open(indented) as b:
+        text = b.read()
+        same = keys(json.load(a)) == keys(json.loads(text))
+    return 0 if same and "\n    " in text else 4
+
+def schema(args, files):
+    status, found = 0, []
+    for bit, name in zip((1, 2), files):
+        sys.argv = ["-c"] + args
+        with open(name) as sys.stdin:
+            try:
+                exec(code, {"__name__": "__main__"})
+            except SystemExit as e:
+                if e.code:
+                    status |= bit
+        with open(name) as f:
+            found.append(re.findall(r"\"[a-z0-9_]+\":", f.read()))
+    if len(found) == 2 and found[0] != found[1]:
+        status |= 4
+    return status
+
+for request in sys.stdin:
+    words = request.split()
+    try:
+        if words[0] == "pretty":
+            status = pretty(*words[1:])
+        else:
+            files = [w for w in words[1:] if w.startswith("/")]
+            status = schema(words[:len(words) - len(files)], files)
+    except Exception as err:
+        print("%s: %s" % (type(err).__name__, err))
+        status = 8
+    sys.stdin = sys.__stdin__
+    print("@@end %d" % status, flush=True)
 '
+# schema_ask REQUEST...: the server's answer to REQUEST: its lines on
+# stdout, its status as ours.
+schema_ask() {
+	local line
+	echo "$*" >&"$SCHEMA_IN" || return 8
+	while IFS= read -r -t 60 -u "$SCHEMA_OUT" line; do
+		[[ $line == "@@end "* ]] && return "${line#@@end }"
+		printf '%s\n' "$line"
+	done
+	echo "no answer from the schema checker"
+	return 8
+}
 
 # schema NODE KIND[+] [detail] -- ARGS...: dmvpnctl -j ARGS on NODE, and
 # dmvpnctl ARGS -j, fit the schema of KIND (+: a non-empty list), with
 # the same keys both ways.  Output goes through files: $(...) would hide
 # an empty line or a missing newline.
 schema() {
-	local node=$1 kind=$2 detail=() status=0
+	local node=$1 kind=$2 detail='' status=0
 	shift 2
-	[ "$1" = detail ] && { detail=(detail); shift; }
+	[ "$1" = detail ] && { detail=detail; shift; }
 	shift			# --
 	lab_ctl "$node" -j "$@" >"$CONF/before" || return 1
 	lab_ctl "$node" "$@" -j >"$CONF/after" || return 1
-	python3 -S -c "$SCHEMA_BOTH" "$SCHEMA" "$kind" "${detail[@]}" \
-		"$CONF/before" "$CONF/after" || status=$?
-	[ "$((status & 1))" -eq 0 ] || echo "dmvpnctl -j $*: $(cat "$CONF/before")"
-	[ "$((status & 2))" -eq 0 ] || echo "dmvpnctl $* -j: $(cat "$CONF/after")"
+	schema_ask "$kind" $detail "$CONF/before" "$CONF/after" || status=$?
+	[ "$((status & 1))" -eq 0 ] || echo "dmvpnctl -j $*: $(<"$CONF/before")"
+	[ "$((status & 2))" -eq 0 ] || echo "dmvpnctl $* -j: $(<"$CONF/after")"
 	[ "$((status & 4))" -eq 0 ] ||
-		echo "-j before and after differ: $(cat "$CONF/before" "$CONF/after")"
+		echo "-j before and after differ: $(<"$CONF/before") $(<"$CONF/after")"
 	[ "$status" -eq 0 ]
 }
 
@@ -262,17 +305,9 @@ schema() {
 pretty_same() {
 	local node=$1
 	shift
-	python3 -S -c '
-import json, sys
-a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-def keys(v):
-    if isinstance(v, dict):
-        return {k: keys(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [keys(x) for x in v]
-    return None
-sys.exit(0 if keys(a) == keys(b) and "\n    " in sys.argv[2] else 1)
-' "$(lab_ctl "$node" -j "$@")" "$(lab_ctl "$node" -j -p "$@")"
+	lab_ctl "$node" -j "$@" >"$CONF/plain" || return 1
+	lab_ctl "$node" -j -p "$@" >"$CONF/indented" || return 1
+	schema_ask pretty "$CONF/plain" "$CONF/indented"
 }
 
 # quiet_change NODE ARGS...: dmvpnctl -j ARGS succeeds and prints nothing.
@@ -280,7 +315,7 @@ quiet_change() {
 	local node=$1
 	shift
 	lab_ctl "$node" -j "$@" >"$CONF/change" || return 1
-	python3 -S -c "$SCHEMA" nothing <"$CONF/change" || {
+	schema_ask nothing "$CONF/change" || {
 		echo "dmvpnctl -j $*"
 		return 1
 	}
@@ -316,6 +351,9 @@ fails_with_text() {
 
 test_begin
 agent_lab_begin python3 ping
+coproc SCHEMA_JOB { exec python3 -S -c "$SCHEMA_SERVER" "$SCHEMA"; }
+SCHEMA_PID=$SCHEMA_JOB_PID
+exec {SCHEMA_IN}>&"${SCHEMA_JOB[1]}" {SCHEMA_OUT}<&"${SCHEMA_JOB[0]}"
 
 agent_conf hub "role hub
 network-id 7
@@ -397,7 +435,7 @@ check "s1 monitor: the agent's shortcut" \
 	wait_until 10 seen s1 '"source":"agent","event":"shortcut-added"'
 for node in hub s1; do
 	check "$node monitor: every line fits the schema" \
-		eval "python3 -S -c \"\$SCHEMA\" events <'$CONF/$node.mon'"
+		schema_ask events "$CONF/$node.mon"
 	check "$node monitor: nothing on stderr" \
 		test ! -s "$CONF/$node.mon.err"
 done

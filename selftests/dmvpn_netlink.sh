@@ -54,8 +54,8 @@
 # $ctl and the lab's namespaces are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/lab.sh"
+# shellcheck source=SCRIPTDIR/lab.sh
+source "$DMVPN_SELFTESTS/lab.sh"
 
 MONITOR_PID=
 ENTRIES_PID=

@@ -55,8 +55,8 @@
 # The namespace variables (home under under2 peer) are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/observe.sh"
+# shellcheck source=SCRIPTDIR/observe.sh
+source "$DMVPN_SELFTESTS/observe.sh"
 
 set -u
 

@@ -44,8 +44,8 @@
 # The lab's namespaces are assigned by setup_ns (lab_up).
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/lab.sh"
+# shellcheck source=SCRIPTDIR/lab.sh
+source "$DMVPN_SELFTESTS/lab.sh"
 
 BG_PIDS=()
 cleanup() {

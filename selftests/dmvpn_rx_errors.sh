@@ -68,8 +68,8 @@
 # $tx and $rx are assigned by setup_ns.
 # shellcheck source-path=SCRIPTDIR disable=SC2154
 source "$(dirname "$0")/lib.sh"
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/craft.sh"
+# shellcheck source=SCRIPTDIR/craft.sh
+source "$DMVPN_SELFTESTS/craft.sh"
 
 cleanup() {
 	[ -z "${CRAFT_PID:-}" ] || craft_stop
