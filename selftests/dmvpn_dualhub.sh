@@ -478,7 +478,8 @@ hub_lists() {
 spokes_listed() {
 	local node spoke hub_addr
 	for node in "$@"; do
-		hub_addr=$T$([ "$node" = hub ] && echo 1 || echo 6)
+		hub_addr=${T}6
+		[ "$node" != hub ] || hub_addr=${T}1
 		for spoke in 2 3; do
 			wait_until 20 hub_lists "$node" "$spoke" && continue
 			echo "$node did not list $T$spoke: s$((spoke - 1)) reset its session with $hub_addr" |
@@ -800,10 +801,10 @@ hub1_dies() {
 #   as soon as their adjacencies with hub 1 were full (0.7 s, 25 echoes
 #   lost in a run beside CI), longer with FRR's default LSA timers (2 to
 #   5 s, 132 and 302 echoes lost in CI).  So hub 1's core link stays
-#   passive until the DC has hub 1's new LSA (hub1_core_joins): its
+#   passive until the DC has hub 1's new LSA (hub1_ospf_undo): its
 #   adjacencies over the tunnel replace the old one first.
 # - Its LSA says "last resort" (RFC 6987's maximum metric) until its own
-#   routes to the LANs go through the tunnel (hub1_costs_in).  With a time
+#   routes to the LANs go through the tunnel (hub1_ospf_undo).  With a time
 #   instead (max-metric router-lsa on-startup, 18 s), CI on 6.1 lost 112
 #   echoes once: on a busy host hub 1's route to lan1 went direct 12 and
 #   16 s after ospfd started (two runs beside CI).
@@ -836,26 +837,15 @@ hub1_lsa_costed_out() {
 	}
 }
 
-# hub1_core_joins: hub 1's core link takes part in OSPF again.
-hub1_core_joins() {
+# hub1_ospf_undo CONTEXT SETTING SHOW TEXT: hub 1's OSPF drops SETTING
+# (in configuration CONTEXT), and SHOW no longer says TEXT.  Used as an
+# operator brings a returning router back: its core link out of passive,
+# then its maximum metric lifted once it has its routes.
+hub1_ospf_undo() {
 	local out
-	frr_show hub "configure terminal" "interface core0" \
-		"no ip ospf passive" || return 1
-	out=$(frr_show hub "show ip ospf interface core0")
-	[[ $out != *"Passive interface"* ]] || {
-		echo "$out"
-		return 1
-	}
-}
-
-# hub1_costs_in: hub 1's OSPF drops the maximum metric, as an operator
-# does once a returning router has its routes.
-hub1_costs_in() {
-	local out
-	frr_show hub "configure terminal" "router ospf" \
-		"no max-metric router-lsa administrative" || return 1
-	out=$(frr_show hub "show ip ospf")
-	[[ $out != *"maximum-distance Router-LSA"* ]] || {
+	frr_show hub "configure terminal" "$1" "no $2" || return 1
+	out=$(frr_show hub "$3")
+	[[ $out != *"$4"* ]] || {
 		echo "$out"
 		return 1
 	}
@@ -1015,11 +1005,14 @@ if [ "$IGP" = OSPF ]; then
 	check "OSPF: the DC has hub 1's new router LSA, its old one gone" \
 		eval "wait_until $RETURN_S hub1_lsa_costed_out dc ||
 		      hub1_lsa_costed_out dc"
-	check "OSPF: hub 1's core link joins" hub1_core_joins
+	check "OSPF: hub 1's core link joins" hub1_ospf_undo "interface core0" \
+		"ip ospf passive" "show ip ospf interface core0" "Passive interface"
 	check "OSPF: hub 1, everyone's last resort, reaches the LANs directly" \
 		eval "bgp_converges $RETURN_S hub $(lan_net 1) ${T}2 &&
 		      bgp_converges $RETURN_S hub $(lan_net 2) ${T}3"
-	check "OSPF: hub 1 takes transit traffic again" hub1_costs_in
+	check "OSPF: hub 1 takes transit traffic again" hub1_ospf_undo "router ospf" \
+		"max-metric router-lsa administrative" "show ip ospf" \
+		"maximum-distance Router-LSA"
 fi
 check "$IGP: the DC goes via hub 1 again" \
 	bgp_converges "$RETURN_S" dc "$(lan_net 1)" "$(core 1 1)"
