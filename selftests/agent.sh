@@ -282,9 +282,8 @@ echoes_end() {
 	if ! wait_until 60 echoes_past $((from + more - 1)); then
 		kill "$ECHOES_PID" 2>/dev/null
 		wait "$ECHOES_PID"
-		echo "no answer past echo $((from + more - 1)) in 60 s:"
-		tail -n 5 "$ECHOES_LOG"
-		return 1
+		echoes_failed "no answer past echo $((from + more - 1)) in 60 s:"
+		return
 	fi
 	kill -INT "$ECHOES_PID" 2>/dev/null
 	wait "$ECHOES_PID" || :
@@ -300,14 +299,20 @@ echoes_end() {
 		}' "$ECHOES_LOG")
 	read -r ECHOES_ANSWERED lost _ <<<"$counts"
 	if [ "$ECHOES_ANSWERED" -lt "$more" ]; then
-		echo "only $ECHOES_ANSWERED echoes answered:"
-		tail -n 5 "$ECHOES_LOG"
-		return 1
+		echoes_failed "only $ECHOES_ANSWERED echoes answered:"
+		return
 	fi
 	[ "$lost" -eq 0 ] || {
 		echo "$lost of $((ECHOES_ANSWERED + lost)) echoes lost (the first: ${counts#* * })"
 		return 1
 	}
+}
+
+# echoes_failed WHY: says WHY, then the pings' last lines; returns 1.
+echoes_failed() {
+	echo "$1"
+	tail -n 5 "$ECHOES_LOG"
+	return 1
 }
 
 # hub_relayed: the data packets the hub's dmvpn0 has taken in.
