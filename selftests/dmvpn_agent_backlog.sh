@@ -182,8 +182,11 @@ for flooder in "${FLOODERS[@]}"; do
 done
 register 4242
 echo "# then: $(nhrp_queued) bytes queued on the hub's NHRP socket"
-craft --to 192.0.2.1 --count 0 --listen 60 registration-request \
-	>"$CONF/answers" &
+# Not through craft(): a function in the background is a subshell, whose
+# PID is not the listener's; killed, it would leave the listener running
+# its 60 s with this test's output open.  nsenter execs.
+nsenter --net="/run/netns/$evil" "$CRAFT" --to 192.0.2.1 --count 0 --listen 60 \
+	registration-request >"$CONF/answers" &
 LISTENER=$!
 sleep 1		# the listener's socket is open
 kill -CONT "${AGENT_PID[hub]}"

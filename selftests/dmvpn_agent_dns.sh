@@ -38,6 +38,7 @@ source "$DMVPN_SELFTESTS/lab.sh"
 source "$DMVPN_SELFTESTS/agent.sh"
 
 SINK_PID=
+LISTENER_PID=
 # A look-up that blocked the loop would hold an answer up to its 6 s
 # (timeout 3, attempts 2).  Under TCG dmvpnctl itself (a process, libnl, a
 # netns) takes tens to hundreds of ms, and over a second with more VMs
@@ -47,6 +48,7 @@ SLOW_MS=3000
 cleanup() {
 	agents_stop KILL
 	[ -z "$SINK_PID" ] || kill "$SINK_PID" 2>/dev/null
+	[ -z "$LISTENER_PID" ] || kill "$LISTENER_PID" 2>/dev/null
 	wait 2>/dev/null
 	agent_logs_keep agent-dns-logs
 	dmvpn_cleanup
@@ -114,6 +116,7 @@ check "a look-up through it blocks" lookup_blocks
 ip -n "$s2" link del dmvpn0
 ip netns exec "$s2" "$CRAFT" --to 192.0.2.2 --count 0 registration-request \
 	--listen 20 >"$CONF/s2.rx" 2>&1 &
+LISTENER_PID=$!
 agent_start hub "role hub
 network-id 7
 holdtime 30"

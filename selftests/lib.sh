@@ -100,16 +100,44 @@ ktap_pass() {
 	local -
 	set -f
 	ktap_test_pass "$1"
+	step_time "$1"
 }
 ktap_fail() {
 	local -
 	set -f
 	ktap_test_fail "$1"
+	step_time "$1"
 }
 ktap_skip() {
 	local -
 	set -f
 	ktap_test_skip "$1"
+	step_time "$1"
+}
+
+# step_time DESCRIPTION: with $DMVPN_STEP_TIMES (a file; selftests/vm/
+# guest-tests sets it), one line per TAP result: test, number, the wall
+# and the busy CPU seconds (all CPUs, from /proc/stat) since the previous
+# result, description.  What a test spends waiting is wall minus CPU.
+# Builtins only: it runs after every result.
+step_time() {
+	[ -n "${DMVPN_STEP_TIMES:-}" ] || return 0
+	local now=${EPOCHREALTIME/[.,]/} busy
+	step_busy busy
+	printf '%s\t%d\t%d.%03d\t%d.%02d\t%s\n' "$DMVPN_TEST_NAME" "$((KTAP_TESTNO - 1))" \
+		$(((now - DMVPN_STEP_WALL) / 1000000)) $(((now - DMVPN_STEP_WALL) / 1000 % 1000)) \
+		$(((busy - DMVPN_STEP_BUSY) / 100)) $(((busy - DMVPN_STEP_BUSY) % 100)) \
+		"$1" >>"$DMVPN_STEP_TIMES"
+	DMVPN_STEP_WALL=$now
+	DMVPN_STEP_BUSY=$busy
+}
+
+# step_busy VAR: the busy CPU time since boot, in USER_HZ ticks (the "cpu"
+# line of /proc/stat without idle and iowait), into VAR.
+step_busy() {
+	local user nice system irq softirq steal
+	read -r _ user nice system _ _ irq softirq steal _ </proc/stat
+	printf -v "$1" %d $((user + nice + system + irq + softirq + steal))
 }
 
 # Prints stdin as TAP diagnostics ("# ..."), so it never breaks the TAP stream.
@@ -135,6 +163,8 @@ test_begin() {
 	ktap_print_header
 	diag "$DMVPN_TEST_NAME on $DMVPN_KERNEL_RELEASE, run id $DMVPN_RUN_ID"
 	dmesg_mark
+	DMVPN_STEP_WALL=${EPOCHREALTIME/[.,]/}
+	step_busy DMVPN_STEP_BUSY
 }
 
 # test_plan N: announce N tests (counting the final dmesg check).
