@@ -74,6 +74,16 @@ stat_between() {
 	fi
 }
 
+# handled NODE TYPE BEFORE [N]: NODE's agent has received N (default 1)
+# more TYPE messages than BEFORE (its count of them), and so is done with
+# them: it counts a message and handles it in one go.  For what the agent
+# does at once; what it does in answer to an answer needs longer.
+handled() {
+	local now
+	now=$(agent_stat "$1" "$2")
+	[ "${now:-0}" -ge $(($3 + ${4:-1})) ]
+}
+
 # quiet OUT: OUT (nhrp-craft's output) shows nothing received.
 quiet() {
 	! grep -q '^rx' <<<"$1" || {
@@ -184,17 +194,17 @@ check "... and registers nothing" not_entry_at hub 10.255.0.66 192.0.2.66
 check "... and is counted" stat_between hub rx_auth_fail 1 1 999999
 out=$(craft --to 192.0.2.1 "${REG[@]}" --listen 2)
 check "one without any secret gets no answer either" quiet "$out"
-out=$(craft --to 192.0.2.1 "${REG[@]}" --bad-ext --listen 2)
+out=$(craft --to 192.0.2.1 "${REG[@]}" --bad-ext --listen 5 --replies 1)
 check "the hub's error indication for a malformed packet has no secret" \
 	no_secret_in "$out"
 check "... nor any extension (RFC 2332 5.2.7)" error_to "$out" 192.0.2.66
-out=$(craft --to 192.0.2.2 "${REG[@]}" --bad-ext --listen 2)
+out=$(craft --to 192.0.2.2 "${REG[@]}" --bad-ext --listen 5 --replies 1)
 check "neither has s1's" no_secret_in "$out"
 # A steady flood of bad packets from .66, and one from .77 in the middle.
 craft --to 192.0.2.1 "${REG[@]}" --bad-ext --count 3000 >/dev/null &
 flood=$!
 sleep 0.5
-out=$(craft --to 192.0.2.1 --from 192.0.2.77 "${REG[@]}" --bad-ext --listen 2)
+out=$(craft --to 192.0.2.1 --from 192.0.2.77 "${REG[@]}" --bad-ext --listen 5 --replies 1)
 wait "$flood"
 check "a flood of bad packets from one host does not silence errors to another" \
 	error_to "$out" 192.0.2.77
@@ -202,20 +212,20 @@ check "a flood of bad packets from one host does not silence errors to another" 
 # ---- item 3: static entries and the tunnel prefix
 out=$(craft --to 192.0.2.1 registration-request --auth s3cret \
 	--src-proto 10.255.0.50 --dst-proto 10.255.0.50 \
-	--cie 0,255,600,192.0.2.66,10.255.0.50 --listen 2)
+	--cie 0,255,600,192.0.2.66,10.255.0.50 --listen 5 --replies 1)
 check "a registration of the hub's map host is refused" \
 	grep -q 'type=registration-reply .* code=[1-9]' <<<"$out"
 check "... the static entry is untouched" \
 	entry_is hub 10.255.0.50 static 192.0.2.50
 out=$(craft --to 192.0.2.1 registration-request --auth s3cret \
 	--src-proto 10.255.0.1 --dst-proto 10.255.0.1 \
-	--cie 0,255,600,192.0.2.66,10.255.0.1 --listen 2)
+	--cie 0,255,600,192.0.2.66,10.255.0.1 --listen 5 --replies 1)
 check "a registration of the hub's own address is refused" \
 	grep -q 'type=registration-reply .* code=[1-9]' <<<"$out"
 check "... and makes no entry" not_entry_at hub 10.255.0.1 192.0.2.66
 out=$(craft --to 192.0.2.1 registration-request --auth s3cret \
 	--src-proto 10.2.0.10 --dst-proto 10.2.0.10 \
-	--cie 0,255,600,192.0.2.66,10.2.0.10 --listen 2)
+	--cie 0,255,600,192.0.2.66,10.2.0.10 --listen 5 --replies 1)
 check "a registration of a LAN host behind s2 (outside 10.255.0.0/24) is refused" \
 	grep -q 'type=registration-reply .* code=[1-9]' <<<"$out"
 check "... and makes no entry" not_entry_at hub 10.2.0.10 192.0.2.66
@@ -237,7 +247,8 @@ for base in 100 116 132 148 164 180; do
 			printf -- '--cie 0,255,65535,192.0.2.66,10.255.0.%d ' "$i"
 		done) >/dev/null
 done
-sleep 2
+# Done with all six when it has refused the 80 CIEs past the 16.
+wait_until 10 stat_between hub reg_refused 1 $((refused0 + 80)) 999999
 check "96 registrations (6 packets) from one NBMA address make at most 16 entries" \
 	entries_at_most hub 192.0.2.66 16
 check "... none held longer than the hub's holding time ($HOLD s)" \
@@ -246,10 +257,11 @@ check "... the refusals are counted" \
 	stat_between hub reg_refused 1 $((refused0 + 80)) 999999
 
 # ---- item 2: resolution requests
+requests0=$(agent_stat s2 resolution_request)
 craft --to 192.0.2.3 resolution-request --auth s3cret --id 4242 \
 	--src-proto 10.1.0.10 --dst-proto 10.2.0.10 --flags 0xc000 \
 	--cie 0,255,65535,, >/dev/null
-sleep 1
+wait_until 10 handled s2 resolution_request "$requests0"
 check "a request sent straight to s2 does not make it send lan1 to us" \
 	not_entry_at s2 10.1.0.10 192.0.2.66
 craft --to 192.0.2.1 resolution-request --auth s3cret --id 4243 \
@@ -261,16 +273,17 @@ check "the hub does not pass on a request for s1 coming from us" \
 out=$(craft --to 192.0.2.3 --from 192.0.2.66 resolution-request \
 	--auth s3cret --id 4244 --src-nbma 192.0.2.77 \
 	--src-proto 10.255.0.66 --dst-proto 10.2.0.10 --flags 0xc000 \
-	--cie 0,255,600,, --listen 2)
+	--cie 0,255,600,, --listen 5 --replies 1)
 check "s2 answers the sender, not the address the request claims" \
 	eval "! grep -q 'dst=192.0.2.77' <<<\"\$out\""
 check "... nor learns it" not_entry_at s2 10.255.0.66 192.0.2.77
 
 # ---- item 4: traffic indications
+indications0=$(agent_stat s1 traffic_indication)
 craft --to 192.0.2.2 traffic-indication --auth s3cret \
 	--src-proto 10.255.0.66 --dst-proto 10.1.0.10 \
 	--inner 10.1.0.10,10.2.0.99 >/dev/null
-sleep 1
+wait_until 10 handled s1 traffic_indication "$indications0"
 check "a traffic indication from a stranger starts no resolution" \
 	not_logged s1 "resolving 10.2.0.99"
 req0=$(agent_stat s1 resolution_request 2)
@@ -285,7 +298,7 @@ check "500 indications spoofed from the hub: s1 sends at most 100 requests" \
 craft --to 192.0.2.2 registration-reply --auth s3cret --id 0 \
 	--src-proto 10.255.0.2 --dst-proto 10.255.0.1 \
 	--cie 4,255,0,192.0.2.2,10.255.0.2 >/dev/null
-sleep 1
+sleep 1		# (s1's own registrations are answered too: no count to wait for)
 check "a registration NAK with ID 0 from a stranger leaves s1's NHS up" \
 	eval "not_logged s1 'refused the registration' &&
 	      shows s1 ' up ' show nhrp nhs"

@@ -41,6 +41,11 @@
  *      auth=SECRET|none ext=0xNN err=N len=N nat=NBMA,PROTO"
  *     (code..proto of the first CIE, nat= of the first NAT extension
  *     record, "-" when there is none)
+ *   --replies N       listen no longer than it takes --to to send N
+ *                     packets to the source address (--from, or the
+ *                     host's): a test that waits for an answer has it at
+ *                     once, and one that waits for its absence still
+ *                     waits out --listen
  *   --count 0 sends nothing: listen only
  *
  * Prints "sent=N" after sending.  Exit status 0, or 1 on a usage or
@@ -139,7 +144,12 @@ static int parse_type(const char *s)
 	return (int)strtoul(s, NULL, 0);
 }
 
-static void listen_for(int fd, double secs)
+/*
+ * Prints what arrives for @secs seconds, or until @replies packets (if not
+ * 0) came from @to to @from.
+ */
+static void listen_for(int fd, double secs, struct in_addr to,
+		       struct in_addr from, unsigned long replies)
 {
 	struct timespec start, now;
 	uint8_t pkt[PKT_MAX];
@@ -194,6 +204,9 @@ static void listen_for(int fd, double secs)
 		printf(" nat=%s%s%s\n", c ? addr_txt(&c->nbma, n, sizeof(n)) : "-",
 		       c ? "," : "", c ? addr_txt(&c->proto, p, sizeof(p)) : "");
 		fflush(stdout);
+		if (replies && ip->saddr == to.s_addr &&
+		    ip->daddr == from.s_addr && !--replies)
+			break;
 	}
 }
 
@@ -220,6 +233,7 @@ int main(int argc, char **argv)
 		{ "vary", no_argument, NULL, 'v' },
 		{ "rate", required_argument, NULL, 'R' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "replies", required_argument, NULL, 'e' },
 		{ "bind", no_argument, NULL, 'B' },
 		{ 0 }
 	};
@@ -227,7 +241,7 @@ int main(int argc, char **argv)
 	const char *src_nbma = NULL;
 	uint8_t inner[20] = { 0 };
 	bool bad_csum = false, vary = false, bind_from = false;
-	unsigned long count = 1;
+	unsigned long count = 1, replies = 0;
 	double listen_secs = 0, rate = 0;
 	struct timespec start;
 	struct nhrp_msg m;
@@ -329,6 +343,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			listen_secs = strtod(optarg, NULL);
+			break;
+		case 'e':
+			replies = strtoul(optarg, NULL, 0);
 			break;
 		case 'B':
 			bind_from = true;
@@ -448,7 +465,7 @@ int main(int argc, char **argv)
 	printf("sent=%lu\n", count);
 	fflush(stdout);
 	if (listen_secs > 0)
-		listen_for(fd, listen_secs);
+		listen_for(fd, listen_secs, to, from, replies);
 	close(fd);
 	return 0;
 }
