@@ -48,7 +48,9 @@ capture_mark() {
 # capture_read MARK: PKTS becomes the IPv4 packets captured after MARK.
 # "tcpdump -v" prints a packet's outer header on one line and its
 # addresses at the start of the next; other lines (the inner packet) are
-# skipped.
+# skipped.  awk drops the packets of earlier phases first: the capture
+# grows all test long (a TCP transfer, thousands of lines), and bash's
+# loop below took seconds of CPU a phase under TCG to skip them.
 capture_read() {
 	local mark=$1 line flags frag df rec=''
 	local hdr='^([0-9]+)\.([0-9]{6}) IP \(tos [^,]*, ttl ([0-9]+), id [0-9]+, offset ([0-9]+), flags \[([^]]*)\], proto [^(]*\(([0-9]+)\), length ([0-9]+)'
@@ -68,7 +70,10 @@ capture_read() {
 			PKTS+=("src=${BASH_REMATCH[1]} dst=${BASH_REMATCH[2]} $rec")
 			rec=
 		fi
-	done < <(tcpdump -tt -v -n -r "$CAPTURE_DIR/pcap" ip 2>/dev/null)
+	done < <(tcpdump -tt -v -n -r "$CAPTURE_DIR/pcap" ip 2>/dev/null |
+		awk -v mark="$mark" '
+			/^[0-9]+\.[0-9]+ IP / { t = $1; sub(/\./, "", t); keep = t + 0 > mark + 0 }
+			keep')
 }
 
 # captured_is COUNT REGEX: exactly COUNT records of PKTS match REGEX.

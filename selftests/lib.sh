@@ -117,36 +117,33 @@ ktap_skip() {
 
 # step_time DESCRIPTION: with $DMVPN_STEP_TIMES (a file; selftests/vm/
 # guest-tests sets it), one line per TAP result: test, number, the wall
-# and the busy CPU seconds (all CPUs, from /proc/stat) since the previous
-# result, description.  What a test spends waiting is wall minus CPU.
+# and the busy CPU seconds (all CPUs, from /proc/stat) and the processes
+# started since the previous result, description.  What a test spends
+# waiting is wall minus CPU; under TCG a process costs tens of ms of CPU.
 # Builtins only: it runs after every result.
 step_time() {
 	[ -n "${DMVPN_STEP_TIMES:-}" ] || return 0
-	local now=${EPOCHREALTIME/[.,]/} busy
-	step_busy busy
-	printf '%s\t%d\t%d.%03d\t%d.%02d\t%s\n' "$DMVPN_TEST_NAME" "$((KTAP_TESTNO - 1))" \
+	local now=${EPOCHREALTIME/[.,]/} busy forks
+	step_counters busy forks
+	printf '%s\t%d\t%d.%03d\t%d.%02d\t%d\t%s\n' "$DMVPN_TEST_NAME" "$((KTAP_TESTNO - 1))" \
 		$(((now - DMVPN_STEP_WALL) / 1000000)) $(((now - DMVPN_STEP_WALL) / 1000 % 1000)) \
 		$(((busy - DMVPN_STEP_BUSY) / 100)) $(((busy - DMVPN_STEP_BUSY) % 100)) \
-		"$1" >>"$DMVPN_STEP_TIMES"
+		$((forks - DMVPN_STEP_FORKS)) "$1" >>"$DMVPN_STEP_TIMES"
 	DMVPN_STEP_WALL=$now
 	DMVPN_STEP_BUSY=$busy
+	DMVPN_STEP_FORKS=$forks
 }
 
-# step_busy VAR: the busy CPU time since boot, in USER_HZ ticks (the "cpu"
-# line of /proc/stat without idle and iowait), into VAR.
-step_busy() {
-	local user nice system irq softirq steal
-	read -r _ user nice system _ _ irq softirq steal _ </proc/stat
+# step_counters BUSY FORKS: from /proc/stat, the busy CPU time since boot
+# in USER_HZ ticks (the "cpu" line without idle and iowait) into BUSY, and
+# the processes started since boot into FORKS.
+step_counters() {
+	local key user nice system irq softirq steal
+	{
+		read -r _ user nice system _ _ irq softirq steal _
+		while read -r key "$2" _ && [ "$key" != processes ]; do :; done
+	} </proc/stat
 	printf -v "$1" %d $((user + nice + system + irq + softirq + steal))
-}
-
-# Prints stdin as TAP diagnostics ("# ..."), so it never breaks the TAP stream.
-diag() {
-	if [ "$#" -gt 0 ]; then
-		printf '# %s\n' "$*"
-	else
-		sed 's/^/# /'
-	fi
 }
 
 # ---------------------------------------------------------------------------
@@ -164,7 +161,7 @@ test_begin() {
 	diag "$DMVPN_TEST_NAME on $DMVPN_KERNEL_RELEASE, run id $DMVPN_RUN_ID"
 	dmesg_mark
 	DMVPN_STEP_WALL=${EPOCHREALTIME/[.,]/}
-	step_busy DMVPN_STEP_BUSY
+	step_counters DMVPN_STEP_BUSY DMVPN_STEP_FORKS
 }
 
 # test_plan N: announce N tests (counting the final dmesg check).
