@@ -89,70 +89,133 @@ lab_wan_join() {
 	ip -n "$ns" -batch - <<<"${cmds}link set wan0 up"
 }
 
+# The lines of "ip -batch" below are collected in LAB_CMDS by these
+# (builtins only: a cat would be one more process each).
+LAB_CMDS=
+
+# lab_cmds LINE...: LAB_CMDS gets the lines.
+lab_cmds() {
+	local lines
+	printf -v lines '%s\n' "$@"
+	LAB_CMDS+=$lines
+}
+
+# lab_node_cmds INDEX [LINK OPTIONS]: a node's wan0 address 192.0.2.INDEX
+# and its dmvpn0 (10.255.0.INDEX, fd00::INDEX).
+lab_node_cmds() {
+	local index=$1
+	shift
+	lab_cmds "addr add 192.0.2.$index/24 dev wan0" "link set wan0 up" \
+		"link add dmvpn0 type dmvpn local 192.0.2.$index $*" \
+		"addr add 10.255.0.$index/24 dev dmvpn0" \
+		"addr add fd00::$index/64 dev dmvpn0 nodad" "link set dmvpn0 up"
+}
+
+# lab_lan_spoke_cmds SITE, lab_lan_host_cmds SITE: spoke sSITE's lan0;
+# the LAN host lanSITE's eth0, and its default routes through the spoke.
+lab_lan_spoke_cmds() {
+	lab_cmds "addr add 10.$1.0.1/24 dev lan0" "addr add fd0$1::1/64 dev lan0 nodad" \
+		"link set lan0 up"
+}
+lab_lan_host_cmds() {
+	lab_cmds "addr add 10.$1.0.10/24 dev eth0" "addr add fd0$1::10/64 dev eth0 nodad" \
+		"link set eth0 up" "route add default via 10.$1.0.1" \
+		"route add default via fd0$1::1"
+}
+
+# lab_route_cmds NODE: the Phase 2 routes of hub, s1 or s2.
+lab_route_cmds() {
+	case "$1" in
+	s1) lab_cmds "route add 10.2.0.0/24 via 10.255.0.3" "route add fd02::/64 via fd00::3" ;;
+	s2) lab_cmds "route add 10.1.0.0/24 via 10.255.0.2" "route add fd01::/64 via fd00::2" ;;
+	hub)
+		lab_cmds "route add 10.1.0.0/24 via 10.255.0.2" "route add 10.2.0.0/24 via 10.255.0.3" \
+			"route add fd01::/64 via fd00::2" "route add fd02::/64 via fd00::3"
+		;;
+	esac
+}
+
+# lab_batch NS: LAB_CMDS run by "ip -n NS -batch -" (which stops at the
+# first command that fails), then emptied.
+lab_batch() {
+	local cmds=$LAB_CMDS
+	LAB_CMDS=
+	ip -n "$1" -batch - <<<"$cmds"
+}
+
+# lab_node_up NODE INDEX [LINK OPTIONS]: NODE joins the lab: its wan0 on
+# the bridge, its dmvpn0, forwarding on.
 lab_node_up() {
 	local node=$1 index=$2 ns
 	shift 2
 	ns=${!node}
 	ip link add wan0 netns "$ns" type veth peer name "p-$node" netns "$wan" &&
-	ip -n "$wan" link set "p-$node" master br0 up &&
-	ip -n "$ns" -batch - <<-EOF &&
-	addr add 192.0.2.$index/24 dev wan0
-	link set wan0 up
-	link add dmvpn0 type dmvpn local 192.0.2.$index $*
-	addr add 10.255.0.$index/24 dev dmvpn0
-	addr add fd00::$index/64 dev dmvpn0 nodad
-	link set dmvpn0 up
-	EOF
+	ip -n "$wan" link set "p-$node" master br0 up || return 1
+	lab_node_cmds "$index" "$@"
+	lab_batch "$ns" &&
 	lab_sysctl "$node" net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 }
 
+# lab_lan_up SITE: the LAN host lanSITE behind spoke sSITE.
 lab_lan_up() {
 	local site=$1 spoke_node=s$1 lan_node=lan$1
 	local spoke=${!spoke_node} lan=${!lan_node}
-	ip link add eth0 netns "$lan" type veth peer name lan0 netns "$spoke" &&
-	ip -n "$spoke" -batch - <<-EOF &&
-	addr add 10.$site.0.1/24 dev lan0
-	addr add fd0$site::1/64 dev lan0 nodad
-	link set lan0 up
-	EOF
-	ip -n "$lan" -batch - <<-EOF
-	addr add 10.$site.0.10/24 dev eth0
-	addr add fd0$site::10/64 dev eth0 nodad
-	link set eth0 up
-	route add default via 10.$site.0.1
-	route add default via fd0$site::1
-	EOF
+	ip link add eth0 netns "$lan" type veth peer name lan0 netns "$spoke" ||
+		return 1
+	lab_lan_spoke_cmds "$site"
+	lab_batch "$spoke" || return 1
+	lab_lan_host_cmds "$site"
+	lab_batch "$lan"
 }
 
 lab_routes_up() {
-	ip -n "$s1" -batch - <<-EOF &&
-	route add 10.2.0.0/24 via 10.255.0.3
-	route add fd02::/64 via fd00::3
-	EOF
-	ip -n "$s2" -batch - <<-EOF &&
-	route add 10.1.0.0/24 via 10.255.0.2
-	route add fd01::/64 via fd00::2
-	EOF
-	ip -n "$hub" -batch - <<-EOF
-	route add 10.1.0.0/24 via 10.255.0.2
-	route add 10.2.0.0/24 via 10.255.0.3
-	route add fd01::/64 via fd00::2
-	route add fd02::/64 via fd00::3
-	EOF
+	local node
+	for node in s1 s2 hub; do
+		lab_route_cmds "$node"
+		lab_batch "${!node}" || return 1
+	done
 }
 
+# lab_up makes the lab lab_node_up, lab_lan_up and lab_routes_up would,
+# in 11 processes instead of 29 (tens of ms of CPU each under TCG, and
+# most tests start with this): one batch for the veth pairs, one for the
+# bridge, one per namespace for all that is in it (its loopback too), and
+# the three nodes' forwarding.
 lab_up() {
-	setup_ns wan hub s1 s2 lan1 lan2
-	ip -n "$wan" -batch - <<-EOF &&
+	local node index=1
+	setup_ns --no-lo wan hub s1 s2 lan1 lan2
+	ip -batch - <<-EOF &&
+	link add wan0 netns $hub type veth peer name p-hub netns $wan
+	link add wan0 netns $s1 type veth peer name p-s1 netns $wan
+	link add wan0 netns $s2 type veth peer name p-s2 netns $wan
+	link add eth0 netns $lan1 type veth peer name lan0 netns $s1
+	link add eth0 netns $lan2 type veth peer name lan0 netns $s2
+	EOF
+	ip -n "$wan" -batch - <<-EOF || return 1
+	link set lo up
 	link add br0 type bridge
 	link set br0 up
+	link set p-hub master br0 up
+	link set p-s1 master br0 up
+	link set p-s2 master br0 up
 	EOF
-	lab_node_up hub 1 "$@" &&
-	lab_node_up s1 2 "$@" &&
-	lab_node_up s2 3 "$@" &&
-	lab_lan_up 1 &&
-	lab_lan_up 2 &&
-	lab_routes_up
+	for node in hub s1 s2; do
+		lab_cmds "link set lo up"
+		lab_node_cmds "$index" "$@"
+		[ "$node" = hub ] || lab_lan_spoke_cmds "${node#s}"
+		lab_route_cmds "$node"
+		lab_batch "${!node}" || return 1
+		index=$((index + 1))
+	done
+	for node in lan1 lan2; do
+		lab_cmds "link set lo up"
+		lab_lan_host_cmds "${node#lan}"
+		lab_batch "${!node}" || return 1
+	done
+	for node in hub s1 s2; do
+		lab_sysctl "$node" net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 ||
+			return 1
+	done
 }
 
 # lab_hub_and_spoke_entries: what registration leaves in the caches: each

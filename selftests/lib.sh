@@ -146,6 +146,15 @@ step_counters() {
 	printf -v "$1" %d $((user + nice + system + irq + softirq + steal))
 }
 
+# Prints stdin as TAP diagnostics ("# ..."), so it never breaks the TAP stream.
+diag() {
+	if [ "$#" -gt 0 ]; then
+		printf '# %s\n' "$*"
+	else
+		sed 's/^/# /'
+	fi
+}
+
 # ---------------------------------------------------------------------------
 # Test structure
 
@@ -314,13 +323,18 @@ dmvpn_cleanup() {
 # ---------------------------------------------------------------------------
 # Network namespaces
 
-# setup_ns NAME...: creates one namespace per NAME, called NAME-<run id>,
-# stores that name in the variable NAME, brings its loopback up, and deletes
-# it at cleanup.  Example: setup_ns hub; ip -n "$hub" link ...
+# setup_ns [--no-lo] NAME...: creates one namespace per NAME, called
+# NAME-<run id>, stores that name in the variable NAME, brings its loopback
+# up (not with --no-lo: the caller does, in a batch of its own), and
+# deletes it at cleanup.  Example: setup_ns hub; ip -n "$hub" link ...
 # All of them come from one "ip -batch" (a process less for each but the
 # first: under TCG a process costs 60-80 ms of CPU or more).
 setup_ns() {
-	local var ns cmds='' status=0
+	local var ns cmds='' status=0 lo=up
+	if [ "${1:-}" = --no-lo ]; then
+		lo=
+		shift
+	fi
 	for var in "$@"; do
 		ns=$var-$DMVPN_RUN_ID
 		# ip netns add fails on a name that is there: not ours to delete.
@@ -335,6 +349,7 @@ setup_ns() {
 		printf -v "$var" '%s' "$ns"
 	done
 	[ "$status" -eq 0 ] || bail_out "cannot create netns $*"
+	[ -n "$lo" ] || return 0
 	for var in "$@"; do
 		ip -n "${!var}" link set lo up
 	done
