@@ -194,17 +194,17 @@ check "... and registers nothing" not_entry_at hub 10.255.0.66 192.0.2.66
 check "... and is counted" stat_between hub rx_auth_fail 1 1 999999
 out=$(craft --to 192.0.2.1 "${REG[@]}" --listen 2)
 check "one without any secret gets no answer either" quiet "$out"
-out=$(craft --to 192.0.2.1 "${REG[@]}" --bad-ext --listen 5 --replies 1)
+out=$(craft --to 192.0.2.1 "${REG[@]}" --bad-ext --listen 2 --replies 1)
 check "the hub's error indication for a malformed packet has no secret" \
 	no_secret_in "$out"
 check "... nor any extension (RFC 2332 5.2.7)" error_to "$out" 192.0.2.66
-out=$(craft --to 192.0.2.2 "${REG[@]}" --bad-ext --listen 5 --replies 1)
+out=$(craft --to 192.0.2.2 "${REG[@]}" --bad-ext --listen 2 --replies 1)
 check "neither has s1's" no_secret_in "$out"
 # A steady flood of bad packets from .66, and one from .77 in the middle.
 craft --to 192.0.2.1 "${REG[@]}" --bad-ext --count 3000 >/dev/null &
 flood=$!
 sleep 0.5
-out=$(craft --to 192.0.2.1 --from 192.0.2.77 "${REG[@]}" --bad-ext --listen 5 --replies 1)
+out=$(craft --to 192.0.2.1 --from 192.0.2.77 "${REG[@]}" --bad-ext --listen 2 --replies 1)
 wait "$flood"
 check "a flood of bad packets from one host does not silence errors to another" \
 	error_to "$out" 192.0.2.77
@@ -212,20 +212,20 @@ check "a flood of bad packets from one host does not silence errors to another" 
 # ---- item 3: static entries and the tunnel prefix
 out=$(craft --to 192.0.2.1 registration-request --auth s3cret \
 	--src-proto 10.255.0.50 --dst-proto 10.255.0.50 \
-	--cie 0,255,600,192.0.2.66,10.255.0.50 --listen 5 --replies 1)
+	--cie 0,255,600,192.0.2.66,10.255.0.50 --listen 2 --replies 1)
 check "a registration of the hub's map host is refused" \
 	grep -q 'type=registration-reply .* code=[1-9]' <<<"$out"
 check "... the static entry is untouched" \
 	entry_is hub 10.255.0.50 static 192.0.2.50
 out=$(craft --to 192.0.2.1 registration-request --auth s3cret \
 	--src-proto 10.255.0.1 --dst-proto 10.255.0.1 \
-	--cie 0,255,600,192.0.2.66,10.255.0.1 --listen 5 --replies 1)
+	--cie 0,255,600,192.0.2.66,10.255.0.1 --listen 2 --replies 1)
 check "a registration of the hub's own address is refused" \
 	grep -q 'type=registration-reply .* code=[1-9]' <<<"$out"
 check "... and makes no entry" not_entry_at hub 10.255.0.1 192.0.2.66
 out=$(craft --to 192.0.2.1 registration-request --auth s3cret \
 	--src-proto 10.2.0.10 --dst-proto 10.2.0.10 \
-	--cie 0,255,600,192.0.2.66,10.2.0.10 --listen 5 --replies 1)
+	--cie 0,255,600,192.0.2.66,10.2.0.10 --listen 2 --replies 1)
 check "a registration of a LAN host behind s2 (outside 10.255.0.0/24) is refused" \
 	grep -q 'type=registration-reply .* code=[1-9]' <<<"$out"
 check "... and makes no entry" not_entry_at hub 10.2.0.10 192.0.2.66
@@ -273,7 +273,7 @@ check "the hub does not pass on a request for s1 coming from us" \
 out=$(craft --to 192.0.2.3 --from 192.0.2.66 resolution-request \
 	--auth s3cret --id 4244 --src-nbma 192.0.2.77 \
 	--src-proto 10.255.0.66 --dst-proto 10.2.0.10 --flags 0xc000 \
-	--cie 0,255,600,, --listen 5 --replies 1)
+	--cie 0,255,600,, --listen 2 --replies 1)
 check "s2 answers the sender, not the address the request claims" \
 	eval "! grep -q 'dst=192.0.2.77' <<<\"\$out\""
 check "... nor learns it" not_entry_at s2 10.255.0.66 192.0.2.77
