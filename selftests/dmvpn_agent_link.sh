@@ -69,7 +69,7 @@ nhs fd00::1 nbma 198.51.100.1"
 # No dmvpn0 anywhere: the agents make them.
 topology_up() {
 	setup_ns wan hub spoke &&
-	ip -n "$wan" link add br0 type bridge &&
+	ip -n "$wan" link add br0 type bridge mcast_snooping 0 &&
 	ip -n "$wan" link set br0 up &&
 	lab_wan_join hub 198.51.100.1/24 &&
 	lab_wan_join spoke 198.51.100.7/24

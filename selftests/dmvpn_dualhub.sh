@@ -216,7 +216,7 @@ dualhub_up() {
 
 	[ -z "$DUALHUB_IPSEC" ] || opts=(require-ipsec)
 	setup_ns wan hub hub2 s1 s2 lan1 lan2 dc
-	ip -n "$wan" link add br0 type bridge &&
+	ip -n "$wan" link add br0 type bridge mcast_snooping 0 &&
 	ip -n "$wan" link set br0 up &&
 	lab_node_up hub 1 redirect "${opts[@]}" &&
 	lab_node_up hub2 6 redirect "${opts[@]}" &&

@@ -83,7 +83,7 @@ node_up() {
 }
 
 topology_up() {
-	ip -n "$wan" link add br0 type bridge &&
+	ip -n "$wan" link add br0 type bridge mcast_snooping 0 &&
 	ip -n "$wan" link set br0 up &&
 	node_up hub 198.51.100.1/24 203.0.113.0/24 1 &&
 	node_up spoke 203.0.113.7/24 198.51.100.0/24 7

@@ -74,7 +74,7 @@ nat_up() {
 	ip -n "$wan" link set p-nat master br0 up &&
 	ip -n "$nat" addr add 192.0.2.5/24 dev wan0 &&
 	ip -n "$nat" link set wan0 up &&
-	ip -n "$nat" link add in0 type bridge &&
+	ip -n "$nat" link add in0 type bridge mcast_snooping 0 &&
 	ip -n "$nat" addr add 172.16.0.1/24 dev in0 &&
 	ip -n "$nat" link set in0 up &&
 	ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1 &&

@@ -20,7 +20,7 @@ interop_underlay_up() {
 
 # interop_lab_up: the underlay's bridge, hub and s1-s3 on it, lan1-lan3.
 interop_lab_up() {
-	ip -n "$wan" link add br0 type bridge &&
+	ip -n "$wan" link add br0 type bridge mcast_snooping 0 &&
 	ip -n "$wan" link set br0 up &&
 	interop_underlay_up hub 1 && interop_underlay_up s1 2 &&
 	interop_underlay_up s2 3 && interop_underlay_up s3 4 &&
