@@ -162,6 +162,22 @@ logged() {
 	}
 }
 
+# log_lines NODE: how many lines NODE's agent has logged, a mark for
+# logged_since.
+log_lines() {
+	wc -l <"$CONF/$1.log"
+}
+
+# logged_since NODE LINES TEXT: NODE's agent logged TEXT after its first
+# LINES lines (an earlier event of the test may have logged it too).
+logged_since() {
+	tail -n "+$(($2 + 1))" "$CONF/$1.log" | grep -qF "$3" || {
+		echo "not in $1's log since line $2: $3"
+		tail -n 20 "$CONF/$1.log"
+		return 1
+	}
+}
+
 # entry_is NODE PREFIX TYPE NBMA: the kernel entry exists as given.
 entry_is() {
 	local out

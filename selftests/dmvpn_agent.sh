@@ -327,14 +327,19 @@ check "... registers again, without the unique flag" \
 check "s2 resolves s1's LAN afresh" \
 	eval "agent s2 flush && ping_all lan2 10.1.0.10 10 0.05 &&
 	      wait_until 5 entry_is s2 10.1.0.0/24 shortcut 192.0.2.2"
+s2_lines=$(log_lines s2)
 check "s1's underlay address changes to 192.0.2.12" \
 	eval "ip -n \"$s1\" addr del 192.0.2.2/24 dev wan0 &&
 	      ip -n \"$s1\" addr add 192.0.2.12/24 dev wan0"
 check "... it registers the new address at once" \
 	wait_until 3 entry_is hub 10.255.0.2 dynamic 192.0.2.12
+# Not "no entry at all": s2 renews a shortcut in use at two thirds of its
+# holding time, and a renewal the hub passes on after the move is answered
+# from 192.0.2.12 within milliseconds of the purge (seen in CI, where the
+# steps above took seconds).
 check "... the hub purges s2's shortcut to the old address at once" \
-	wait_until 3 no_entry s2 10.1.0.0/24
-check "... s2 logged the purge" logged s2 "purged 10.255.0.2"
+	wait_until 3 not entry_is s2 10.1.0.0/24 shortcut 192.0.2.2
+check "... s2 logged the purge" logged_since s2 "$s2_lines" "purged 10.255.0.2"
 check "... lan2 -> lan1 again, no packet lost" ping_all lan2 10.1.0.10 20 0.05
 check "... s2's new shortcut points at 192.0.2.12" \
 	wait_until 5 entry_is s2 10.1.0.0/24 shortcut 192.0.2.12
