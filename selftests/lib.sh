@@ -258,12 +258,13 @@ nap() {
 # timers, daemons coming up).  The pause between tries grows from 0.1 s to
 # 0.5 s: the answer comes at once when it is quick, and a long wait costs
 # few tries (each a process or more).  The last try is at or after the
-# deadline, as before.
+# deadline.  The deadline is in microseconds: bash's SECONDS counts whole
+# seconds, so "SECONDS + 3" ended between 2 and 3 s later.
 wait_until() {
-	local deadline=$((SECONDS + $1)) pause=1
+	local deadline=$((${EPOCHREALTIME/[.,]/} + $1 * 1000000)) pause=1
 	shift
 	until "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
+		[ "${EPOCHREALTIME/[.,]/}" -lt "$deadline" ] || return 1
 		nap "0.$pause"
 		[ "$pause" -ge 5 ] || pause=$((pause + 1))
 	done
