@@ -18,14 +18,29 @@ nsx() {
 }
 
 # snap NS: every counter of every device in NS (the dmvpn counters and the
-# netdev statistics), one "/sys/class/net/DEV/GROUP/NAME=VALUE" a line.  One
-# command per namespace, as each "ip netns exec" is slow under TCG.
+# netdev statistics), one "/sys/class/net/DEV/GROUP/NAME=VALUE" a line, and
+# NS's UDP counters ("/proc/net/snmp/Udp/NAME=VALUE": a receiver that
+# fell behind drops in RcvbufErrors, not on a device).  One command per
+# namespace, as each "ip netns exec" is slow under TCG.
 snap() {
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	ip netns exec "$1" bash -c '
+		shopt -s nullglob
 		for f in /sys/class/net/*/dmvpn/* /sys/class/net/*/statistics/*; do
 			read -r v <"$f" && echo "$f=$v"
-		done'
+		done
+		names=()
+		while read -r proto fields; do
+			[ "$proto" = Udp: ] || continue
+			if [ "${#names[@]}" -eq 0 ]; then
+				read -ra names <<<"$fields"
+				continue
+			fi
+			read -ra values <<<"$fields"
+			for i in "${!names[@]}"; do
+				echo "/proc/net/snmp/Udp/${names[i]}=${values[i]}"
+			done
+		done </proc/net/snmp'
 }
 
 # snap_value SNAPSHOT DEV GROUP NAME: one counter out of a snapshot.
