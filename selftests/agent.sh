@@ -153,29 +153,21 @@ agent_alive() {
 	}
 }
 
-# logged NODE TEXT: NODE's agent has logged TEXT.
+# logged NODE TEXT [AFTER]: NODE's agent has logged TEXT, after its first
+# AFTER lines if given (an earlier event of the test may have logged it
+# too; log_lines gives the mark).
 logged() {
-	grep -qF "$2" "$CONF/$1.log" || {
-		echo "not in $1's log: $2"
+	local after=${3:-0}
+	tail -n "+$((after + 1))" "$CONF/$1.log" | grep -qF "$2" || {
+		echo "not in $1's log${3:+ since line $3}: $2"
 		tail -n 20 "$CONF/$1.log"
 		return 1
 	}
 }
 
-# log_lines NODE: how many lines NODE's agent has logged, a mark for
-# logged_since.
+# log_lines NODE: how many lines NODE's agent has logged, a mark for logged.
 log_lines() {
 	wc -l <"$CONF/$1.log"
-}
-
-# logged_since NODE LINES TEXT: NODE's agent logged TEXT after its first
-# LINES lines (an earlier event of the test may have logged it too).
-logged_since() {
-	tail -n "+$(($2 + 1))" "$CONF/$1.log" | grep -qF "$3" || {
-		echo "not in $1's log since line $2: $3"
-		tail -n 20 "$CONF/$1.log"
-		return 1
-	}
 }
 
 # entry_is NODE PREFIX TYPE NBMA: the kernel entry exists as given.
