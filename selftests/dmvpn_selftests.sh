@@ -17,10 +17,6 @@
 #
 # Needs: root, the debug build for the running kernel
 # ($DMVPN_DEBUG_KO, default .build/debug-$(uname -r)/kmod/dmvpn.ko).
-#
-# selftests/run-all runs it in the VM of 2 vCPUs: it makes the debug build
-# beside the VMs, and that VM, which boots last, waits for it.
-# selftests: only on 2 vCPUs
 
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
