@@ -19,9 +19,11 @@ nsx() {
 
 # snap NS: every counter of every device in NS (the dmvpn counters and the
 # netdev statistics), one "/sys/class/net/DEV/GROUP/NAME=VALUE" a line, and
-# NS's UDP counters ("/proc/net/snmp/Udp/NAME=VALUE": a receiver that
-# fell behind drops in RcvbufErrors, not on a device).  One command per
-# namespace, as each "ip netns exec" is slow under TCG.
+# NS's UDP and ICMP counters ("/proc/net/snmp/Udp/NAME=VALUE",
+# "/proc/net/snmp6/Icmp6NAME=VALUE": a receiver that fell behind drops in
+# RcvbufErrors, not on a device; an echo reply counts in InEchoReps before
+# any socket sees it).  One command per namespace, as each "ip netns exec"
+# is slow under TCG.
 snap() {
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	ip netns exec "$1" bash -c '
@@ -29,18 +31,25 @@ snap() {
 		for f in /sys/class/net/*/dmvpn/* /sys/class/net/*/statistics/*; do
 			read -r v <"$f" && echo "$f=$v"
 		done
-		names=()
+		declare -A names=()
 		while read -r proto fields; do
-			[ "$proto" = Udp: ] || continue
-			if [ "${#names[@]}" -eq 0 ]; then
-				read -ra names <<<"$fields"
+			[ "$proto" = Udp: ] || [ "$proto" = Icmp: ] || continue
+			if [ -z "${names[$proto]:-}" ]; then
+				names[$proto]=$fields
 				continue
 			fi
+			read -ra keys <<<"${names[$proto]}"
 			read -ra values <<<"$fields"
-			for i in "${!names[@]}"; do
-				echo "/proc/net/snmp/Udp/${names[i]}=${values[i]}"
+			for i in "${!keys[@]}"; do
+				echo "/proc/net/snmp/${proto%:}/${keys[i]}=${values[i]}"
 			done
-		done </proc/net/snmp'
+		done </proc/net/snmp
+		[ -r /proc/net/snmp6 ] || exit 0
+		while read -r name value; do
+			if [[ "$name" == Icmp6* ]]; then
+				echo "/proc/net/snmp6/$name=$value"
+			fi
+		done </proc/net/snmp6'
 }
 
 # snap_value SNAPSHOT DEV GROUP NAME: one counter out of a snapshot.
