@@ -247,43 +247,15 @@ iperf3_listening() {
 	nsx "$lan2" ss -Hltn 'sport = :5201' | grep -q LISTEN
 }
 
-# all_answered LOG COUNT INTERVAL COUNTER: ping's summary says COUNT sent,
-# COUNT received, no duplicate and no error; or, failing that, lan1's ICMP
-# layer counts COUNT echo replies in COUNTER (a /proc/net/snmp* name of
-# snap) within 5 s: every reply came through, and ping did not see some.
-# After its last request ping waits only twice its slowest round trip so
-# far (-W counts only while nothing came back), and counts a reply later
-# than that as lost; its raw socket's buffer, 128 kB by ping's own
-# setting, holds about 90 replies.  If not, which sequence numbers had no
-# answer and which counters of the path's devices (drops, errors, the
-# dmvpn devices' own) moved meanwhile.
+# all_answered LOG COUNT INTERVAL FAMILY BEFORE: every echo answered once
+# (pings_answered, lan1's echo replies of FAMILY BEFORE the pings); if
+# not, which sequence numbers had no answer and which counters of the
+# path's devices (drops, errors, the dmvpn devices' own) moved meanwhile.
 all_answered() {
-	local summary
-	summary=$(grep 'packets transmitted' "$1")
-	echo "$summary"
-	[[ "$summary" == "$2 packets transmitted, $2 received, 0% packet loss,"* ]] &&
-		return
+	pings_answered "$1" "$2" "$lan1" "$4" "$5" && return
 	echo "unanswered icmp_seq (ping every ${3}ms): $(unanswered "$1" "$2")"
-	if wait_until 5 replies_at_lan1 "$4" "$2"; then
-		echo "lan1's ICMP layer counted all $2 echo replies ($4)"
-		return 0
-	fi
-	replies_at_lan1 "$4" "$2"
 	where_lost
 	return 1
-}
-
-# replies_at_lan1 COUNTER COUNT: lan1's COUNTER grew by COUNT since the
-# snapshot before-lan1.
-replies_at_lan1() {
-	local before now
-	if ! before=$(grep "^$1=" <<<"${SNAPS[before-lan1]}") ||
-	   ! now=$(snap "$lan1" | grep "^$1="); then
-		echo "no $1 in lan1's counters"
-		return 1
-	fi
-	echo "lan1's $1: ${before#*=} -> ${now#*=}"
-	[ "$((${now#*=} - ${before#*=}))" -eq "$2" ]
 }
 
 # unanswered LOG COUNT: the icmp_seq numbers 1..COUNT without a reply line.
@@ -398,6 +370,8 @@ check "multicast receiver on s3" wait_until 180 test -s "$DIR/mcast-s3.ready"
 diag "the receiver's buffer: $(cat "$DIR/mcast-s3.ready") bytes"
 take_snap before "$s1"
 snap_path before
+replies4=$(echo_replies "$lan1" 4)
+replies6=$(echo_replies "$lan1" 6)
 nsx "$lan1" ping -n -c "$PINGS4" -i 0.005 -W 5 10.2.0.10 >"$DIR/ping4" 2>&1 &
 ping4=$!
 nsx "$lan1" ping -6 -n -c "$PINGS6" -i 0.01 -W 5 fd02::10 >"$DIR/ping6" 2>&1 &
@@ -426,9 +400,9 @@ check "the cache churned: every request accepted" churn_accepted
 check "the device's ttl, tos and fwmark changed meanwhile" \
 	test "$(cat "$DIR/link-changes")" -gt 0
 check "$PINGS4 IPv4 pings lan1 -> lan2, none lost" \
-	all_answered "$DIR/ping4" "$PINGS4" 5 /proc/net/snmp/Icmp/InEchoReps
+	all_answered "$DIR/ping4" "$PINGS4" 5 4 "$replies4"
 check "$PINGS6 IPv6 pings lan1 -> lan2, none lost" \
-	all_answered "$DIR/ping6" "$PINGS6" 10 /proc/net/snmp6/Icmp6InEchoReplies
+	all_answered "$DIR/ping6" "$PINGS6" 10 6 "$replies6"
 check "the TCP stream completed" iperf3_completed "$DIR/iperf3.json"
 check "s1 sent over the shortcut: s2 received lan2's packets from s1" \
 	wire_counter_grew s2 ingress

@@ -98,13 +98,11 @@ replied_to() {
 	[ "$(replies)" -ge "$1" ]
 }
 
-# all_answered: ping's summary says PINGS sent and received; else the
-# icmp_seq values that got no reply.
+# all_answered: every echo answered once (pings_answered, lan1's echo
+# replies REPLIES_BEFORE the pings); else the icmp_seq values that got no
+# reply.
 all_answered() {
-	local summary
-	summary=$(grep 'packets transmitted' "$DIR/ping")
-	echo "$summary"
-	[[ "$summary" == "$PINGS packets transmitted, $PINGS received,"* ]] &&
+	pings_answered "$DIR/ping" "$PINGS" "$lan1" 4 "$REPLIES_BEFORE" &&
 		return 0
 	echo "no reply to icmp_seq:"
 	seq 1 "$PINGS" | grep -vxFf <(sed -n 's/.*icmp_seq=\([0-9]*\) .*/\1/p' \
@@ -143,6 +141,7 @@ check "iperf3 server on lan2" wait_until 60 iperf3_listening
 
 nsx "$lan1" iperf3 -c 10.2.0.10 -t 6 -J >"$DIR/iperf3.json" 2>&1 &
 stream=$!
+REPLIES_BEFORE=$(echo_replies "$lan1" 4)
 nsx "$lan1" ping -n -c "$PINGS" -i 0.01 -W 5 10.2.0.10 >"$DIR/ping" 2>&1 &
 pinger=$!
 check "pings and the TCP stream under way" wait_until 60 replied_to 20

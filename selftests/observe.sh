@@ -19,11 +19,9 @@ nsx() {
 
 # snap NS: every counter of every device in NS (the dmvpn counters and the
 # netdev statistics), one "/sys/class/net/DEV/GROUP/NAME=VALUE" a line, and
-# NS's UDP and ICMP counters ("/proc/net/snmp/Udp/NAME=VALUE",
-# "/proc/net/snmp6/Icmp6NAME=VALUE": a receiver that fell behind drops in
-# RcvbufErrors, not on a device; an echo reply counts in InEchoReps before
-# any socket sees it).  One command per namespace, as each "ip netns exec"
-# is slow under TCG.
+# NS's UDP counters ("/proc/net/snmp/Udp/NAME=VALUE": a receiver that
+# fell behind drops in RcvbufErrors, not on a device).  One command per
+# namespace, as each "ip netns exec" is slow under TCG.
 snap() {
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	ip netns exec "$1" bash -c '
@@ -31,25 +29,18 @@ snap() {
 		for f in /sys/class/net/*/dmvpn/* /sys/class/net/*/statistics/*; do
 			read -r v <"$f" && echo "$f=$v"
 		done
-		declare -A names=()
+		names=()
 		while read -r proto fields; do
-			[ "$proto" = Udp: ] || [ "$proto" = Icmp: ] || continue
-			if [ -z "${names[$proto]:-}" ]; then
-				names[$proto]=$fields
+			[ "$proto" = Udp: ] || continue
+			if [ "${#names[@]}" -eq 0 ]; then
+				read -ra names <<<"$fields"
 				continue
 			fi
-			read -ra keys <<<"${names[$proto]}"
 			read -ra values <<<"$fields"
-			for i in "${!keys[@]}"; do
-				echo "/proc/net/snmp/${proto%:}/${keys[i]}=${values[i]}"
+			for i in "${!names[@]}"; do
+				echo "/proc/net/snmp/Udp/${names[i]}=${values[i]}"
 			done
-		done </proc/net/snmp
-		[ -r /proc/net/snmp6 ] || exit 0
-		while read -r name value; do
-			if [[ "$name" == Icmp6* ]]; then
-				echo "/proc/net/snmp6/$name=$value"
-			fi
-		done </proc/net/snmp6'
+		done </proc/net/snmp'
 }
 
 # snap_value SNAPSHOT DEV GROUP NAME: one counter out of a snapshot.
@@ -103,4 +94,51 @@ snap_changes() {
 		[ "${old[$name]:-}" = "${line#*=}" ] ||
 			echo "${name#/sys/class/net/}: ${old[$name]:-none} -> ${line#*=}"
 	done <<<"${SNAPS[$2]}"
+}
+
+# echo_replies NS FAMILY: the echo replies NS's ICMP layer has taken in
+# (FAMILY 4 or 6).  They count there before any socket sees them.
+echo_replies() {
+	# shellcheck disable=SC2016 # awk's own fields
+	if [ "$2" = 6 ]; then
+		ip netns exec "$1" awk '$1 == "Icmp6InEchoReplies" { print $2 }' \
+			/proc/net/snmp6
+	else
+		ip netns exec "$1" awk '$1 == "Icmp:" && !column {
+				for (i = 2; i <= NF; i++)
+					if ($i == "InEchoReps")
+						column = i
+				next
+			}
+			$1 == "Icmp:" { print $column }' /proc/net/snmp
+	fi
+}
+
+# replies_grew NS FAMILY BEFORE COUNT: NS's echo replies are BEFORE + COUNT.
+replies_grew() {
+	local now
+	now=$(echo_replies "$1" "$2") || return 1
+	echo "$1's echo replies (IPv$2): $3 -> $now, $((now - $3)) of $4"
+	[ "$((now - $3))" -eq "$4" ]
+}
+
+# pings_answered LOG COUNT NS FAMILY BEFORE: the ping whose output is in LOG
+# had its COUNT requests answered once each: its summary says so, or else
+# NS's ICMP layer counts COUNT more echo replies than BEFORE
+# (echo_replies, taken before the ping) within 5 s.  After its last request
+# ping waits only twice its slowest round trip so far, or its interval if
+# longer (-W counts only while nothing has come back), and counts a later
+# reply as lost; and its raw socket holds 128 kB, about 90 replies.
+pings_answered() {
+	local summary
+	summary=$(grep 'packets transmitted' "$1")
+	echo "$summary"
+	[[ "$summary" == "$2 packets transmitted, $2 received, 0% packet loss,"* ]] &&
+		return
+	wait_until 5 replies_grew "$3" "$4" "$5" "$2" && {
+		echo "all $2 replies reached $3; ping missed some (it stopped waiting, or its socket was full)"
+		return
+	}
+	replies_grew "$3" "$4" "$5" "$2"
+	return 1
 }
