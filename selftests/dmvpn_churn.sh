@@ -248,8 +248,8 @@ iperf3_listening() {
 }
 
 # all_answered LOG COUNT INTERVAL FAMILY BEFORE: every echo answered once
-# (pings_answered, lan1's echo replies of FAMILY BEFORE the pings); if
-# not, which sequence numbers had no answer and which counters of the
+# (pings_answered; BEFORE: lan1's echo replies of FAMILY, read before the
+# pings); if not, which sequence numbers had no answer and which counters of the
 # path's devices (drops, errors, the dmvpn devices' own) moved meanwhile.
 all_answered() {
 	pings_answered "$1" "$2" "$lan1" "$4" "$5" && return

@@ -24,7 +24,9 @@
 # lan2 every 10 ms, s1 gets the shortcut 10.2.0.0/24 to 192.0.2.3.
 #
 # Checks:
-#   - no ping lost (the lost icmp_seq values are listed if some are)
+#   - no ping lost or duplicated: ping's summary, or lan1's ICMP counters
+#     where ping stopped waiting for a late reply (the lost icmp_seq values
+#     are listed if some are)
 #   - no unresolved discards in /proc/net/stat/arp_cache (one table for
 #     the whole host: nothing else runs meanwhile)
 #   - the TCP stream completed
@@ -98,9 +100,9 @@ replied_to() {
 	[ "$(replies)" -ge "$1" ]
 }
 
-# all_answered: every echo answered once (pings_answered, lan1's echo
-# replies REPLIES_BEFORE the pings); else the icmp_seq values that got no
-# reply.
+# all_answered: every echo answered once (pings_answered; REPLIES_BEFORE:
+# lan1's IPv4 echo replies, read before the pings); else the icmp_seq
+# values that got no reply.
 all_answered() {
 	pings_answered "$DIR/ping" "$PINGS" "$lan1" 4 "$REPLIES_BEFORE" &&
 		return 0

@@ -68,6 +68,8 @@ source "$DMVPN_SELFTESTS/agent.sh"
 source "$DMVPN_SELFTESTS/capture.sh"
 # shellcheck source=SCRIPTDIR/ipsec.sh
 source "$DMVPN_SELFTESTS/ipsec.sh"
+# shellcheck source=SCRIPTDIR/observe.sh
+source "$DMVPN_SELFTESTS/observe.sh"
 
 HOLD=20			# the shortcut outlives the pings, then expires
 
@@ -195,10 +197,18 @@ no_collision() {
 # ping_round N: s1 pings the hub and lan1 pings lan2, N echoes each 4 ms
 # apart, at once; their summaries in $HUB_LOG and $S2S_LOG.
 ping_round() {
+	HUB_REPLIES=$(echo_replies "$s1" 4)
+	S2S_REPLIES=$(echo_replies "$lan1" 4)
 	ip netns exec "$s1" ping -n -q -c "$1" -i 0.004 -W 2 10.255.0.1 >"$HUB_LOG" 2>&1 &
 	local hub_ping=$!
 	ip netns exec "$lan1" ping -n -q -c "$1" -i 0.004 -W 2 10.2.0.10 >"$S2S_LOG" 2>&1 &
 	wait "$hub_ping" $!
+}
+
+# round_answered N: both pings of ping_round N had each echo answered once.
+round_answered() {
+	pings_answered "$HUB_LOG" "$1" "$s1" 4 "$HUB_REPLIES" >/dev/null &&
+		pings_answered "$S2S_LOG" "$1" "$lan1" 4 "$S2S_REPLIES" >/dev/null
 }
 
 test_begin
@@ -251,8 +261,7 @@ LOST=
 while [ "$ROUNDS" -lt 8 ]; do
 	ping_round 1000
 	ROUNDS=$((ROUNDS + 1))
-	if ! grep -q " 1000 received" "$HUB_LOG" ||
-		! grep -q " 1000 received" "$S2S_LOG"; then
+	if ! round_answered 1000; then
 		LOST="round $ROUNDS: $(tail -n 2 "$HUB_LOG"; tail -n 2 "$S2S_LOG")"
 		break
 	fi

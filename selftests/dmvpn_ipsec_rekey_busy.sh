@@ -53,6 +53,8 @@ source "$DMVPN_SELFTESTS/lab.sh"
 source "$DMVPN_SELFTESTS/agent.sh"
 # shellcheck source=SCRIPTDIR/ipsec.sh
 source "$DMVPN_SELFTESTS/ipsec.sh"
+# shellcheck source=SCRIPTDIR/observe.sh
+source "$DMVPN_SELFTESTS/observe.sh"
 
 HOLD=30
 
@@ -172,10 +174,11 @@ ASKED0=$(asked s1)
 ROUNDS=0
 LOST=
 while [ "$ROUNDS" -lt 40 ]; do
+	replies=$(echo_replies "$s1" 4)
 	ip netns exec "$s1" ping -n -q -c 1000 -i 0.004 -W 2 10.255.0.1 \
 		>"$CONF/ping.log" 2>&1
 	ROUNDS=$((ROUNDS + 1))
-	grep -q " 1000 received" "$CONF/ping.log" || {
+	pings_answered "$CONF/ping.log" 1000 "$s1" 4 "$replies" >/dev/null || {
 		LOST="round $ROUNDS: $(tail -n 2 "$CONF/ping.log")"
 		break
 	}

@@ -101,10 +101,10 @@ snap_changes() {
 echo_replies() {
 	# shellcheck disable=SC2016 # awk's own fields
 	if [ "$2" = 6 ]; then
-		ip netns exec "$1" awk '$1 == "Icmp6InEchoReplies" { print $2 }' \
+		nsx "$1" awk '$1 == "Icmp6InEchoReplies" { print $2 }' \
 			/proc/net/snmp6
 	else
-		ip netns exec "$1" awk '$1 == "Icmp:" && !column {
+		nsx "$1" awk '$1 == "Icmp:" && !column {
 				for (i = 2; i <= NF; i++)
 					if ($i == "InEchoReps")
 						column = i
@@ -117,15 +117,19 @@ echo_replies() {
 # replies_grew NS FAMILY BEFORE COUNT: NS's echo replies are BEFORE + COUNT.
 replies_grew() {
 	local now
-	now=$(echo_replies "$1" "$2") || return 1
+	now=$(echo_replies "$1" "$2")
+	[[ "$3" =~ ^[0-9]+$ && "$now" =~ ^[0-9]+$ ]] || {
+		echo "$1: no IPv$2 echo-reply counter (before '$3', now '$now')"
+		return 1
+	}
 	echo "$1's echo replies (IPv$2): $3 -> $now, $((now - $3)) of $4"
 	[ "$((now - $3))" -eq "$4" ]
 }
 
 # pings_answered LOG COUNT NS FAMILY BEFORE: the ping whose output is in LOG
 # had its COUNT requests answered once each: its summary says so, or else
-# NS's ICMP layer counts COUNT more echo replies than BEFORE
-# (echo_replies, taken before the ping) within 5 s.  After its last request
+# it saw no duplicate and NS's ICMP layer counts COUNT more echo replies
+# than BEFORE (echo_replies of FAMILY, read before the ping) within 5 s.  After its last request
 # ping waits only twice its slowest round trip so far, or its interval if
 # longer (-W counts only while nothing has come back), and counts a later
 # reply as lost; and its raw socket holds 128 kB, about 90 replies.
@@ -135,6 +139,10 @@ pings_answered() {
 	echo "$summary"
 	[[ "$summary" == "$2 packets transmitted, $2 received, 0% packet loss,"* ]] &&
 		return
+	if [[ "$summary" == *duplicates* ]]; then
+		replies_grew "$3" "$4" "$5" "$2"
+		return 1
+	fi
 	wait_until 5 replies_grew "$3" "$4" "$5" "$2" && {
 		echo "all $2 replies reached $3; ping missed some (it stopped waiting, or its socket was full)"
 		return
