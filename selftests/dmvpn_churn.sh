@@ -249,26 +249,14 @@ iperf3_listening() {
 
 # all_answered LOG COUNT INTERVAL FAMILY BEFORE: every echo answered once
 # (pings_answered; BEFORE: lan1's echo replies of FAMILY, read before the
-# pings); if not, which sequence numbers had no answer and which counters of the
-# path's devices (drops, errors, the dmvpn devices' own) moved meanwhile.
+# pings); if not, which sequence numbers had no answer and which counters
+# of the path's devices (drops, errors, the dmvpn devices' own) moved
+# meanwhile.
 all_answered() {
 	pings_answered "$1" "$2" "$lan1" "$4" "$5" && return
 	echo "unanswered icmp_seq (ping every ${3}ms): $(unanswered "$1" "$2")"
 	where_lost
 	return 1
-}
-
-# unanswered LOG COUNT: the icmp_seq numbers 1..COUNT without a reply line.
-unanswered() {
-	awk -v n="$2" '
-		match($0, /icmp_seq=[0-9]+/) {
-			seen[substr($0, RSTART + 9, RLENGTH - 9)] = 1
-		}
-		END {
-			for (i = 1; i <= n; i++)
-				if (!(i in seen))
-					printf "%d ", i
-		}' "$1"
 }
 
 # snap_path NAME: counters of every node on the pings' path, as

@@ -106,10 +106,7 @@ replied_to() {
 all_answered() {
 	pings_answered "$DIR/ping" "$PINGS" "$lan1" 4 "$REPLIES_BEFORE" &&
 		return 0
-	echo "no reply to icmp_seq:"
-	seq 1 "$PINGS" | grep -vxFf <(sed -n 's/.*icmp_seq=\([0-9]*\) .*/\1/p' \
-		"$DIR/ping") | tr '\n' ' '
-	echo
+	echo "no reply to icmp_seq: $(unanswered "$DIR/ping" "$PINGS")"
 	return 1
 }
 

@@ -129,10 +129,11 @@ replies_grew() {
 # pings_answered LOG COUNT NS FAMILY BEFORE: the ping whose output is in LOG
 # had its COUNT requests answered once each: its summary says so, or else
 # it saw no duplicate and NS's ICMP layer counts COUNT more echo replies
-# than BEFORE (echo_replies of FAMILY, read before the ping) within 5 s.  After its last request
-# ping waits only twice its slowest round trip so far, or its interval if
-# longer (-W counts only while nothing has come back), and counts a later
-# reply as lost; and its raw socket holds 128 kB, about 90 replies.
+# than BEFORE (echo_replies of FAMILY, read before the ping) within 5 s.
+# After its last request ping waits only twice its slowest round trip so
+# far, or its interval if longer (-W counts only while nothing has come
+# back), and counts a later reply as lost; and its raw socket holds
+# 128 kB, about 90 replies.
 pings_answered() {
 	local summary
 	summary=$(grep 'packets transmitted' "$1")
@@ -149,4 +150,17 @@ pings_answered() {
 	}
 	replies_grew "$3" "$4" "$5" "$2"
 	return 1
+}
+
+# unanswered LOG COUNT: the icmp_seq numbers 1..COUNT without a reply line.
+unanswered() {
+	awk -v n="$2" '
+		match($0, /icmp_seq=[0-9]+/) {
+			seen[substr($0, RSTART + 9, RLENGTH - 9)] = 1
+		}
+		END {
+			for (i = 1; i <= n; i++)
+				if (!(i in seen))
+					printf "%d ", i
+		}' "$1"
 }
